@@ -1,0 +1,59 @@
+"""Every table of the service; importing this package registers them all on `Base.metadata`."""
+
+from db.base import Base
+from db.models.activity import ServiceActivity, ServiceKind
+from db.models.agency import Agency, AgencyStatus
+from db.models.audit import AuditEvent
+from db.models.event import MilestoneEvent, MilestoneEventKind
+from db.models.idempotency import IdempotencyRecord
+from db.models.incubation import IncubatedOrganization, IncubationStage
+from db.models.milestone import (
+    CLOSED_MILESTONE_STATUSES,
+    Milestone,
+    MilestoneCategory,
+    MilestoneStatus,
+    MilestoneUpdate,
+    UpdateStatus,
+)
+from db.models.pairing import FocusArea, Pairing, PairingStatus
+from db.models.program import Program
+from db.models.region import Region, RegionLevel
+from db.models.resource import ResourceKind, ResourceLink
+from db.models.station import ServiceStation
+from db.models.token import ApiToken, Role
+from db.models.totals import PairingTotals
+from db.models.training import TrainingMode, TrainingSession
+
+__all__ = [
+    "CLOSED_MILESTONE_STATUSES",
+    "Agency",
+    "AgencyStatus",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "FocusArea",
+    "IdempotencyRecord",
+    "IncubatedOrganization",
+    "IncubationStage",
+    "Milestone",
+    "MilestoneCategory",
+    "MilestoneEvent",
+    "MilestoneEventKind",
+    "MilestoneStatus",
+    "MilestoneUpdate",
+    "Pairing",
+    "PairingStatus",
+    "PairingTotals",
+    "Program",
+    "Region",
+    "RegionLevel",
+    "ResourceKind",
+    "ResourceLink",
+    "Role",
+    "ServiceActivity",
+    "ServiceKind",
+    "ServiceStation",
+    "TrainingMode",
+    "TrainingSession",
+    "UpdateStatus",
+]

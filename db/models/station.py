@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import MONEY, Base, Id, IdMixin, TimestampMixin, VoidableMixin
+
+
+class ServiceStation(IdMixin, TimestampMixin, VoidableMixin, Base):
+    """社工服务站 in a township or village."""
+
+    __tablename__ = "service_stations"
+
+    name: Mapped[str] = mapped_column(String(200))
+    region_id: Mapped[int] = mapped_column(Id, ForeignKey("regions.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(Id, ForeignKey("agencies.id"), index=True)
+    pairing_id: Mapped[int | None] = mapped_column(Id, ForeignKey("pairings.id"), index=True)
+    established_on: Mapped[dt.date] = mapped_column(Date)

@@ -1,0 +1,1 @@
+"""Business rules, permission checks, queries and dataloaders. Callable without HTTP."""

@@ -1,0 +1,53 @@
+"""Errors the API reports with a code, in userErrors or as GraphQL errors."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ErrorCode(enum.StrEnum):
+    INVALID = "INVALID"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    STALE_VERSION = "STALE_VERSION"
+    NOT_ALLOWED_TRANSITION = "NOT_ALLOWED_TRANSITION"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    FORBIDDEN = "FORBIDDEN"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    BAD_ID = "BAD_ID"
+    BAD_CURSOR = "BAD_CURSOR"
+    PAGE_TOO_LARGE = "PAGE_TOO_LARGE"
+    LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    INTERNAL = "INTERNAL"
+
+
+@dataclass(frozen=True)
+class UserError:
+    """A broken business rule on a write: reported in the payload, never half-written."""
+
+    message: str
+    code: ErrorCode
+    field: Sequence[str] | None = None
+
+
+class UserErrors(Exception):
+    """Raised by a write to roll its transaction back and report these errors in the payload."""
+
+    def __init__(self, *errors: UserError) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = list(errors)
+
+
+class ApiError(Exception):
+    """A request the API refuses as a whole (bad ID, page too large, forbidden object).
+
+    GraphQL execution copies `extensions` onto the error it reports, so the client sees the code
+    without this layer knowing anything of GraphQL.
+    """
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.extensions = {"code": code.value}

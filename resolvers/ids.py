@@ -1,0 +1,32 @@
+"""Opaque global IDs: base64url of "Type:123". Clients must not build or parse them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from resolvers.errors import ApiError, ErrorCode
+
+
+def encode_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def decode_id(global_id: str) -> tuple[str, int]:
+    """(type name, primary key); ApiError BAD_ID when the text is not one of our IDs."""
+    try:
+        padded = global_id + "=" * (-len(global_id) % 4)
+        type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode("ascii")).decode().partition(":")
+        pk = int(raw_pk)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}") from None
+    if not type_name.isidentifier() or pk < 1 or raw_pk != str(pk):
+        raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}")
+    return type_name, pk
+
+
+def decode_typed_id(global_id: str, expected: str) -> int:
+    type_name, pk = decode_id(global_id)
+    if type_name != expected:
+        raise ApiError(ErrorCode.BAD_ID, f"ID {global_id!r} is a {type_name}, not a {expected}")
+    return pk

@@ -1,0 +1,147 @@
+"""Per-request DataLoaders: every nested object or list is fetched in one batched statement.
+
+Each batch opens its own session from the factory, because resolvers run concurrently and an
+AsyncSession must not be shared between them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import ColumnElement, select
+from strawberry.dataloader import DataLoader
+
+from db.engine import Database
+from db.models import (
+    Agency,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    PairingTotals,
+    Program,
+    Region,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
+from resolvers.access import Actor, visible_pairings
+from resolvers.pagination import ChildPageKey, Ordering, Page, load_child_pages
+from resolvers.progress import Progress, progress_from_row, progress_select
+
+M = TypeVar("M")
+
+
+def id_ordering(model: Any) -> Ordering:
+    return Ordering(columns=(model.id,), key_of=lambda item: (item.id,))
+
+
+class Loaders:
+    def __init__(self, db: Database, actor: Actor, today: dt.date) -> None:
+        self.db = db
+        self.actor = actor
+        self.today = today
+        sessions = db.read_sessions
+
+        def by_id(model: type[M]) -> DataLoader[int, M | None]:
+            async def load(ids: Sequence[int]) -> list[M | None]:
+                async with sessions() as session:
+                    rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
+                found = {row.id: row for row in rows}
+                return [found.get(pk) for pk in ids]
+
+            return DataLoader(load_fn=load)
+
+        def children(model: Any, parent_column: ColumnElement[int]) -> DataLoader[int, list[Any]]:
+            async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
+                statement = select(model).where(parent_column.in_(parent_ids), model.voided_at.is_(None))
+                async with sessions() as session:
+                    rows = (await session.scalars(statement.order_by(model.id))).all()
+                grouped: dict[int, list[Any]] = defaultdict(list)
+                for row in rows:
+                    grouped[getattr(row, parent_column.key)].append(row)
+                return [grouped.get(pk, []) for pk in parent_ids]
+
+            return DataLoader(load_fn=load)
+
+        def child_pages(
+            model: Any,
+            parent_column: ColumnElement[int],
+            where: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]] = lambda filters: [],
+        ) -> DataLoader[ChildPageKey, Page[Any]]:
+            ordering = id_ordering(model)
+
+            async def load(keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
+                return await load_child_pages(sessions, model, parent_column, ordering, keys, where)
+
+            return DataLoader(load_fn=load)
+
+        self.region = by_id(Region)
+        self.agency = by_id(Agency)
+        self.program = by_id(Program)
+        self.pairing = by_id(Pairing)
+        self.milestone = by_id(Milestone)
+        self.milestone_update = by_id(MilestoneUpdate)
+        self.training_session = by_id(TrainingSession)
+        self.service_activity = by_id(ServiceActivity)
+        self.service_station = by_id(ServiceStation)
+        self.incubated_organization = by_id(IncubatedOrganization)
+        self.resource_link = by_id(ResourceLink)
+
+        self.stations_of_pairing = children(ServiceStation, ServiceStation.pairing_id)
+        self.incubations_of_pairing = children(IncubatedOrganization, IncubatedOrganization.pairing_id)
+
+        self.milestones_of_pairing = child_pages(
+            Milestone,
+            Milestone.pairing_id,
+            lambda filters: [Milestone.status == filters[0]] if filters and filters[0] is not None else [],
+        )
+        self.updates_of_milestone = child_pages(MilestoneUpdate, MilestoneUpdate.milestone_id)
+        self.training_of_pairing = child_pages(
+            TrainingSession, TrainingSession.pairing_id, lambda filters: [TrainingSession.voided_at.is_(None)]
+        )
+        self.activities_of_pairing = child_pages(
+            ServiceActivity, ServiceActivity.pairing_id, lambda filters: [ServiceActivity.voided_at.is_(None)]
+        )
+        self.resources_of_pairing = child_pages(
+            ResourceLink, ResourceLink.pairing_id, lambda filters: [ResourceLink.voided_at.is_(None)]
+        )
+        self.pairings_of_program = child_pages(
+            Pairing, Pairing.program_id, lambda filters: [visible_pairings(actor)]
+        )
+
+        async def load_progress(pairing_ids: Sequence[int]) -> list[Progress]:
+            async with sessions() as session:
+                rows = (await session.execute(progress_select(today, Pairing.id.in_(pairing_ids)))).all()
+            found = {row.pairing_id: progress_from_row(row) for row in rows}
+            return [found[pk] for pk in pairing_ids]
+
+        async def load_totals(pairing_ids: Sequence[int]) -> list[PairingTotals]:
+            async with sessions() as session:
+                rows = (await session.scalars(select(PairingTotals).where(PairingTotals.pairing_id.in_(pairing_ids)))).all()
+            found = {row.pairing_id: row for row in rows}
+            return [found.get(pk) or empty_totals(pk) for pk in pairing_ids]
+
+        self.progress = DataLoader(load_fn=load_progress)
+        self.totals = DataLoader(load_fn=load_totals)
+
+
+def empty_totals(pairing_id: int) -> PairingTotals:
+    return PairingTotals(
+        pairing_id=pairing_id,
+        home_visits=0,
+        casework_cases=0,
+        group_sessions=0,
+        themed_activities=0,
+        training_sessions=0,
+        beneficiaries=0,
+        cash_yuan=Decimal("0.00"),
+        in_kind_yuan=Decimal("0.00"),
+        disbursement_batches=0,
+        people_funded=0,
+    )

@@ -1,0 +1,126 @@
+"""Pairing progress and health, computed in SQL so that lists can filter and sort on it.
+
+Rules (also in the README):
+- percentComplete = achieved / (total - waived) * 100, 0 when nothing is countable.
+- timeElapsedPercent = share of the term elapsed at today's China date, clamped to 0..100.
+- health: COMPLETED if the pairing is COMPLETED; NOT_STARTED if it is PLANNED or today is before
+  its start; OFF_TRACK if a milestone is more than 60 days overdue or percentComplete trails
+  timeElapsedPercent by more than 30 points; AT_RISK if any milestone is overdue or the gap is
+  more than 15 points; otherwise ON_TRACK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Date, Float, Select, and_, case, cast, func, literal, or_, select
+
+from db.functions import days_between
+from db.models import CLOSED_MILESTONE_STATUSES, Milestone, MilestoneStatus, Pairing, PairingStatus
+
+OFF_TRACK_OVERDUE_DAYS = 60
+OFF_TRACK_GAP = 30
+AT_RISK_GAP = 15
+
+
+class Health(enum.StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    ON_TRACK = "ON_TRACK"
+    AT_RISK = "AT_RISK"
+    OFF_TRACK = "OFF_TRACK"
+    COMPLETED = "COMPLETED"
+
+
+@dataclass(frozen=True)
+class Progress:
+    milestones_total: int
+    milestones_achieved: int
+    milestones_waived: int
+    milestones_overdue: int
+    max_days_overdue: int
+    percent_complete: float
+    time_elapsed_percent: float
+    health: Health
+
+
+def overdue(today: dt.date) -> ColumnElement[bool]:
+    return and_(Milestone.due_on < _date(today), Milestone.status.not_in(CLOSED_MILESTONE_STATUSES))
+
+
+def is_overdue(milestone: Milestone, today: dt.date) -> bool:
+    return milestone.due_on < today and milestone.status not in CLOSED_MILESTONE_STATUSES
+
+
+def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None = None) -> Select:
+    """One row per pairing: id, the progress figures and health, in the order of `Progress`."""
+    stats_query = select(
+        Milestone.pairing_id,
+        func.count().label("total"),
+        func.sum(case((Milestone.status == MilestoneStatus.ACHIEVED, 1), else_=0)).label("achieved"),
+        func.sum(case((Milestone.status == MilestoneStatus.WAIVED, 1), else_=0)).label("waived"),
+        func.sum(case((overdue(today), 1), else_=0)).label("overdue"),
+        func.max(case((overdue(today), days_between(Milestone.due_on, _date(today))), else_=0)).label("max_days"),
+    ).group_by(Milestone.pairing_id)
+    if pairing_filter is not None:
+        stats_query = stats_query.where(Milestone.pairing_id.in_(select(Pairing.id).where(pairing_filter)))
+    stats = stats_query.subquery("milestone_stats")
+
+    total = func.coalesce(stats.c.total, 0)
+    achieved = func.coalesce(stats.c.achieved, 0)
+    countable = total - func.coalesce(stats.c.waived, 0)
+    overdue_count = func.coalesce(stats.c.overdue, 0)
+    max_days = func.coalesce(stats.c.max_days, 0)
+    percent_complete = case((countable > 0, cast(achieved, Float) * 100.0 / countable), else_=0.0)
+    term_days = days_between(Pairing.starts_on, Pairing.ends_on)
+    time_elapsed = case(
+        (_date(today) <= Pairing.starts_on, 0.0),
+        (_date(today) >= Pairing.ends_on, 100.0),
+        else_=cast(days_between(Pairing.starts_on, _date(today)), Float) * 100.0 / term_days,
+    )
+    gap = time_elapsed - percent_complete
+    health = case(
+        (Pairing.status == PairingStatus.COMPLETED, Health.COMPLETED.value),
+        (or_(Pairing.status == PairingStatus.PLANNED, _date(today) < Pairing.starts_on), Health.NOT_STARTED.value),
+        (or_(max_days > OFF_TRACK_OVERDUE_DAYS, gap > OFF_TRACK_GAP), Health.OFF_TRACK.value),
+        (or_(overdue_count > 0, gap > AT_RISK_GAP), Health.AT_RISK.value),
+        else_=Health.ON_TRACK.value,
+    )
+    query = select(
+        Pairing.id.label("pairing_id"),
+        total.label("total"),
+        achieved.label("achieved"),
+        func.coalesce(stats.c.waived, 0).label("waived"),
+        overdue_count.label("overdue"),
+        max_days.label("max_days"),
+        percent_complete.label("percent_complete"),
+        time_elapsed.label("time_elapsed"),
+        health.label("health"),
+    ).outerjoin(stats, stats.c.pairing_id == Pairing.id)
+    if pairing_filter is not None:
+        query = query.where(pairing_filter)
+    return query
+
+
+def progress_from_row(row) -> Progress:
+    return Progress(
+        milestones_total=int(row.total),
+        milestones_achieved=int(row.achieved),
+        milestones_waived=int(row.waived),
+        milestones_overdue=int(row.overdue),
+        max_days_overdue=int(row.max_days),
+        percent_complete=round(float(row.percent_complete), 2),
+        time_elapsed_percent=round(float(row.time_elapsed), 2),
+        health=Health(row.health),
+    )
+
+
+def pairings_with_health(today: dt.date, health: Health) -> Select:
+    """Ids of the pairings whose health today is `health`, for filtering lists in SQL."""
+    rows = progress_select(today).subquery("progress")
+    return select(rows.c.pairing_id).where(rows.c.health == health.value)
+
+
+def _date(value: dt.date) -> ColumnElement[dt.date]:
+    return literal(value, Date())

@@ -1,0 +1,31 @@
+"""The request scope every resolver works in: database, actor, today's date, loaders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from db.engine import Database
+from resolvers.access import ANONYMOUS, Actor
+from resolvers.loaders import Loaders
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def china_today() -> dt.date:
+    """Dates in this domain are China dates, whatever the server's own time zone."""
+    return dt.datetime.now(CHINA).date()
+
+
+@dataclass
+class Scope:
+    db: Database
+    actor: Actor = ANONYMOUS
+    today: dt.date = field(default_factory=china_today)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.db, self.actor, self.today)

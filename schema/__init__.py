@@ -1,0 +1,1 @@
+"""GraphQL schema: Strawberry types and field wiring. Thin: every rule lives in resolvers/."""

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from resolvers.ids import encode_id
+from schema.enums import ServiceKind
+from schema.relay import Node
+
+
+@strawberry.type(description="服务记录: `count` is in the kind's unit (人次, 节次 or 次).")
+class ServiceActivity(Node):
+    kind: ServiceKind
+    occurred_on: dt.date
+    count: int
+    beneficiaries: int
+    note: str | None
+    station_id: strawberry.ID | None
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, activity: models.ServiceActivity) -> ServiceActivity:
+        return cls(
+            id=strawberry.ID(encode_id("ServiceActivity", activity.id)),
+            pk=activity.id,
+            kind=activity.kind,
+            occurred_on=activity.occurred_on,
+            count=activity.count,
+            beneficiaries=activity.beneficiaries,
+            note=activity.note,
+            station_id=None if activity.station_id is None else strawberry.ID(encode_id("ServiceStation", activity.station_id)),
+        )

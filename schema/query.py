@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+
+from resolvers import agencies, pairings, programs, regions
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.ids import decode_id
+from resolvers.stats import program_stats
+from schema.activities import ServiceActivity
+from schema.agencies import Agency
+from schema.context import Info
+from schema.enums import PairingHealth, PairingStatus, RegionLevel
+from schema.incubations import IncubatedOrganization
+from schema.milestones import Milestone, MilestoneUpdate
+from schema.pairings import Pairing
+from schema.programs import Program
+from schema.regions import Region
+from schema.relay import Connection, Node
+from schema.resources import ResourceLink
+from schema.stations import ServiceStation
+from schema.stats import ProgramStats
+from schema.training import TrainingSession
+from schema.viewer import Viewer
+
+# Node type name -> (the loader attribute on Loaders, the GraphQL type built from a row).
+NODE_TYPES: dict[str, tuple[str, Callable[[Any], Node]]] = {
+    "Region": ("region", Region.from_model),
+    "Agency": ("agency", Agency.from_model),
+    "Program": ("program", Program.from_model),
+    "Pairing": ("pairing", Pairing.from_model),
+    "Milestone": ("milestone", Milestone.from_model),
+    "MilestoneUpdate": ("milestone_update", MilestoneUpdate.from_model),
+    "TrainingSession": ("training_session", TrainingSession.from_model),
+    "ServiceActivity": ("service_activity", ServiceActivity.from_model),
+    "ServiceStation": ("service_station", ServiceStation.from_model),
+    "IncubatedOrganization": ("incubated_organization", IncubatedOrganization.from_model),
+    "ResourceLink": ("resource_link", ResourceLink.from_model),
+}
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    """Any object by its global ID; an unknown ID is null, a malformed one an error."""
+    type_name, pk = decode_id(global_id)
+    if type_name not in NODE_TYPES:
+        return None
+    loader_name, convert = NODE_TYPES[type_name]
+    row = await getattr(info.context.loaders, loader_name).load(pk)
+    return None if row is None else convert(row)
+
+
+async def resolve_typed(info: Info, global_id: str, type_name: str) -> Any:
+    node = await resolve_node(info, global_id)
+    return node if node is None or type(node).__name__ == type_name else None
+
+
+@strawberry.input(description="Every given condition must hold.")
+class PairingFilter:
+    program_id: strawberry.ID | None = None
+    status: PairingStatus | None = None
+    region_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The supported agency lies in this region or below it."
+    )
+    agency_id: strawberry.ID | None = strawberry.field(default=None, description="As mentor or as supported.")
+    health: PairingHealth | None = None
+
+
+@strawberry.input
+class AgencyFilter:
+    name_contains: str | None = None
+    region_id: strawberry.ID | None = strawberry.field(default=None, description="This region or below it.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global ID: null when there is none.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await resolve_node(info, id)
+
+    @strawberry.field(description="Objects by global IDs, in the same order; null where there is none.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > 100:
+            raise ApiError(ErrorCode.PAGE_TOO_LARGE, f"at most 100 ids, got {len(ids)}")
+        return list(await asyncio.gather(*(resolve_node(info, global_id) for global_id in ids)))
+
+    @strawberry.field(description="Who the caller is.")
+    def viewer(self, info: Info) -> Viewer:
+        return Viewer.of(info.context.actor)
+
+    @strawberry.field
+    async def pairing(self, info: Info, id: strawberry.ID) -> Pairing | None:
+        return await resolve_typed(info, id, "Pairing")
+
+    @strawberry.field
+    async def program(self, info: Info, id: strawberry.ID) -> Program | None:
+        return await resolve_typed(info, id, "Program")
+
+    @strawberry.field
+    async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
+        return await resolve_typed(info, id, "Agency")
+
+    @strawberry.field
+    async def region(self, info: Info, id: strawberry.ID) -> Region | None:
+        return await resolve_typed(info, id, "Region")
+
+    @strawberry.field
+    async def pairings(
+        self, info: Info, filter: PairingFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Pairing]:
+        conditions = pairings.PairingFilter(**vars(filter)) if filter else pairings.PairingFilter()
+        page = await pairings.list_pairings(info.context, conditions, first=first, after=after)
+        return Connection.of(page, Pairing.from_model)
+
+    @strawberry.field
+    async def programs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Program]:
+        page = await programs.list_programs(info.context, first=first, after=after)
+        return Connection.of(page, Program.from_model)
+
+    @strawberry.field
+    async def agencies(
+        self, info: Info, filter: AgencyFilter | None = None, first: int | None = None, after: str | None = None
+    ) -> Connection[Agency]:
+        conditions = agencies.AgencyFilter(**vars(filter)) if filter else agencies.AgencyFilter()
+        page = await agencies.list_agencies(info.context, conditions, first=first, after=after)
+        return Connection.of(page, Agency.from_model)
+
+    @strawberry.field(description="Regions under a parent (or the roots) and/or of one level, ordered by code.")
+    async def regions(
+        self,
+        info: Info,
+        parent_id: strawberry.ID | None = None,
+        level: RegionLevel | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Region]:
+        page = await regions.list_regions(info.context, parent_id=parent_id, level=level, first=first, after=after)
+        return Connection.of(page, Region.from_model)
+
+    @strawberry.field(description="Totals over the pairings of a program and/or region (that the caller may see).")
+    async def program_stats(
+        self, info: Info, program_id: strawberry.ID | None = None, region_id: strawberry.ID | None = None
+    ) -> ProgramStats:
+        return ProgramStats.from_stats(await program_stats(info.context, program_id=program_id, region_id=region_id))

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from db import models
+from resolvers.ids import encode_id
+from schema.agencies import Agency, load_agency
+from schema.context import Info
+from schema.regions import Region, load_region
+from schema.relay import Node
+
+
+@strawberry.type(description="社工服务站: a social work station in a township or village.")
+class ServiceStation(Node):
+    name: str
+    established_on: dt.date
+    pk: strawberry.Private[int]
+    region_pk: strawberry.Private[int]
+    agency_pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, station: models.ServiceStation) -> ServiceStation:
+        return cls(
+            id=strawberry.ID(encode_id("ServiceStation", station.id)),
+            pk=station.id,
+            name=station.name,
+            established_on=station.established_on,
+            region_pk=station.region_id,
+            agency_pk=station.agency_id,
+        )
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region:
+        return await load_region(info, self.region_pk)
+
+    @strawberry.field(description="The agency that operates the station.")
+    async def agency(self, info: Info) -> Agency:
+        return await load_agency(info, self.agency_pk)

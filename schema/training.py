@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import strawberry
+
+from db import models
+from resolvers.ids import encode_id
+from schema.enums import TrainingMode
+from schema.relay import Node
+
+
+@strawberry.type(description="社工人才培养: one training session (期).")
+class TrainingSession(Node):
+    topic: str
+    starts_on: dt.date
+    ends_on: dt.date
+    hours: Decimal
+    mode: TrainingMode
+    participants: int
+    pk: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, session: models.TrainingSession) -> TrainingSession:
+        return cls(
+            id=strawberry.ID(encode_id("TrainingSession", session.id)),
+            pk=session.id,
+            topic=session.topic,
+            starts_on=session.starts_on,
+            ends_on=session.ends_on,
+            hours=session.hours,
+            mode=session.mode,
+            participants=session.participants,
+        )

@@ -1,0 +1,1 @@
+"""HTTP: the Starlette app, authentication, settings and the command line."""

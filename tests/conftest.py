@@ -1,0 +1,215 @@
+"""Fixtures shared by the suite. The same tests run on SQLite (default) and on PostgreSQL when
+QIANSHOU_TEST_DATABASE_URL names one; every database under test is new and migrated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from db.demo.henan import load_henan_demo
+from db.engine import Database
+from db.migrate import upgrade
+from resolvers.access import ANONYMOUS, Actor
+from resolvers.scope import Scope
+from schema.schema import schema
+
+# Tests fix "today" so that overdue and health do not drift with the calendar.
+TODAY = dt.date(2026, 11, 30)
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get("QIANSHOU_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {'PostgreSQL ' + POSTGRES_URL if POSTGRES_URL else 'SQLite'}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set QIANSHOU_TEST_DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+async def _postgres_admin(statement: str) -> None:
+    parsed = make_url(POSTGRES_URL)
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database,
+    )
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+class DatabaseFactory:
+    """Makes new empty databases: SQLite files, or PostgreSQL databases beside the given one."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.created: list[str] = []
+
+    async def new_url(self, name: str) -> str:
+        suffix = uuid.uuid4().hex[:8]
+        if not POSTGRES_URL:
+            return f"sqlite:///{self.tmp_dir / f'{name}-{suffix}.sqlite3'}"
+        database = f"{make_url(POSTGRES_URL).database}_{name}_{suffix}"
+        await _postgres_admin(f'CREATE DATABASE "{database}"')
+        self.created.append(database)
+        return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
+
+    async def new_database(self, name: str, *, demo: bool = False) -> Database:
+        db = Database.from_url(await self.new_url(name))
+        await upgrade(db.write_engine)
+        if demo:
+            await load_henan_demo(db)
+        return db
+
+    async def drop_all(self) -> None:
+        for database in self.created:
+            await _postgres_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+async def databases(tmp_path_factory) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    await factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+async def demo_db(databases: DatabaseFactory) -> AsyncIterator[Database]:
+    """The demo data, shared by tests that only read. Tests that write use `fresh_db`."""
+    db = await databases.new_database("demo", demo=True)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def fresh_db(databases: DatabaseFactory) -> AsyncIterator[Database]:
+    """A database of its own with the demo data, for a test that writes."""
+    db = await databases.new_database("write", demo=True)
+    yield db
+    await db.dispose()
+
+
+def make_scope(db: Database, actor: Actor = ANONYMOUS) -> Scope:
+    return Scope(db=db, actor=actor, today=TODAY)
+
+
+async def run_graphql(db: Database, query: str, variables: dict[str, Any] | None = None, actor: Actor = ANONYMOUS):
+    """Execute in-process (no HTTP) with a fresh request scope; returns the ExecutionResult."""
+    return await schema.execute(query, variable_values=variables, context_value=make_scope(db, actor))
+
+
+async def gql(db: Database, query: str, variables: dict[str, Any] | None = None, actor: Actor = ANONYMOUS) -> Any:
+    """Execute and return `data`, failing the test on any GraphQL error."""
+    result = await run_graphql(db, query, variables, actor)
+    assert result.errors is None, result.errors
+    return result.data
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def count_statements(db: Database) -> Iterator[StatementCounter]:
+    """Counts the SQL statements every engine of `db` runs inside the block."""
+    counter = StatementCounter()
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            counter.statements.append(statement)
+
+    for engine in db.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield counter
+    finally:
+        for engine in db.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A real `qianshou serve` process (Uvicorn) on a free port."""
+
+    def __init__(self, database_url: str, *, env: dict[str, str] | None = None, workers: int = 1) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = {
+            **os.environ,
+            "QIANSHOU_DATABASE_URL": database_url,
+            "QIANSHOU_TODAY": TODAY.isoformat(),
+            **(env or {}),
+        }
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> LiveServer:
+        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                raise RuntimeError(f"server exited early:\n{output}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not become ready in 30 s")
+
+    def stop(self) -> str:
+        if self.process is None:
+            return ""
+        self.process.terminate()
+        try:
+            output, _ = self.process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            output, _ = self.process.communicate()
+        return output.decode(errors="replace") if output else ""
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_db: Database) -> Iterator[LiveServer]:
+    server = LiveServer(demo_db.url).start()
+    yield server
+    server.stop()
