@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections import defaultdict
@@ -168,21 +169,25 @@ def _child_counter(
     parent_ids: list[int],
     conditions: list[ColumnElement[bool]],
 ) -> Callable[[], Awaitable[dict[int, int]]]:
-    """Counts for all parents of a batch in one grouped statement, run once on first request."""
-    result: dict[int, int] | None = None
+    """Counts for all parents of a batch in one grouped statement, run once on first request
+    however many of the batch's connections ask for totalCount at the same time."""
+    task: asyncio.Task[dict[int, int]] | None = None
+
+    async def run() -> dict[int, int]:
+        async with sessions() as session:
+            rows = await session.execute(
+                select(parent_column, func.count())
+                .select_from(model)
+                .where(parent_column.in_(parent_ids), *conditions)
+                .group_by(parent_column)
+            )
+            return {parent: count for parent, count in rows}
 
     async def counts() -> dict[int, int]:
-        nonlocal result
-        if result is None:
-            async with sessions() as session:
-                rows = await session.execute(
-                    select(parent_column, func.count())
-                    .select_from(model)
-                    .where(parent_column.in_(parent_ids), *conditions)
-                    .group_by(parent_column)
-                )
-                result = {parent: count for parent, count in rows}
-        return result
+        nonlocal task
+        if task is None:
+            task = asyncio.ensure_future(run())
+        return await asyncio.shield(task)
 
     return counts
 

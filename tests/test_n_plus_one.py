@@ -1,0 +1,82 @@
+"""The number of SQL statements behind a page does not grow with the page size."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
+from resolvers.totals import recount_all
+from tests.conftest import count_statements, gql
+
+DASHBOARD = """query($first: Int, $program: ID) { pairings(first: $first, filter: {programId: $program}) {
+  totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node {
+    id status startsOn endsOn
+    mentor { name region { name } }
+    supported { name region { name } }
+    progress { milestonesTotal milestonesAchieved milestonesOverdue percentComplete timeElapsedPercent health }
+    serviceTotals { homeVisits caseworkCases groupSessions themedActivities trainingSessions beneficiaries }
+    resourceTotals { cashYuan inKindYuan disbursementBatches peopleFunded }
+  } } } }"""
+
+DETAIL = """query($first: Int, $program: ID) { pairings(first: $first, filter: {programId: $program}) { edges { node {
+  program { name }
+  milestones(first: 12) { totalCount edges { node { title isOverdue updates(first: 5) { totalCount edges { node { status } } } } } }
+  trainingSessions(first: 20) { totalCount edges { node { topic } } }
+  serviceStations { name region { name } agency { name } }
+  incubatedOrganizations { stage agency { name } }
+} } } }"""
+
+
+@pytest.fixture(scope="module")
+async def sixty_pairings(databases):
+    """The demo plus a program of 60 pairings between demo agencies, each with milestones."""
+    db = await databases.new_database("nplusone", demo=True)
+    async with db.writing() as session:
+        agencies = (await session.scalars(select(Agency.id).order_by(Agency.id))).all()
+        program = Program(name="N+1 probe", starts_on=dt.date(2024, 1, 1), default_term_months=36)
+        session.add(program)
+        await session.flush()
+        pairs = [(m, s) for m, s in itertools.permutations(agencies, 2)][:60]
+        pairings = [
+            Pairing(program_id=program.id, mentor_id=m, supported_id=s, starts_on=dt.date(2024, 1, 1),
+                    ends_on=dt.date(2026, 12, 31), status=PairingStatus.SUSPENDED, focus_areas=[])
+            for m, s in pairs
+        ]
+        session.add_all(pairings)
+        await session.flush()
+        session.add_all(
+            Milestone(pairing_id=p.id, title=f"里程碑 {year}", category=MilestoneCategory.GOVERNANCE, term_year=year,
+                      due_on=dt.date(2023 + year, 6, 30), status=MilestoneStatus.IN_PROGRESS)
+            for p in pairings for year in (1, 2, 3)
+        )
+        await recount_all(session)
+    yield db, program.id
+    await db.dispose()
+
+
+@pytest.mark.parametrize("query", [DASHBOARD, DETAIL], ids=["dashboard", "detail"])
+async def test_statement_count_is_constant_in_page_size(sixty_pairings, query):
+    db, program_pk = sixty_pairings
+    from resolvers.ids import encode_id
+
+    counts = {}
+    for first in (5, 50):
+        with count_statements(db) as counter:
+            data = await gql(db, query, {"first": first, "program": encode_id("Program", program_pk)})
+        assert len(data["pairings"]["edges"]) == first
+        counts[first] = counter.count
+    assert counts[5] == counts[50], counts
+
+
+async def test_dashboard_page_takes_at_most_six_statements(sixty_pairings):
+    db, program_pk = sixty_pairings
+    from resolvers.ids import encode_id
+
+    with count_statements(db) as counter:
+        await gql(db, DASHBOARD, {"first": 50, "program": encode_id("Program", program_pk)})
+    assert counter.count <= 6, counter.statements
