@@ -1,18 +1,25 @@
-"""Pairings (结对): lists with filters, each filter in SQL."""
+"""Pairings (结对): lists with filters, each filter in SQL; creation and status changes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from db.models import Agency, Pairing, PairingStatus, Region
+from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
+from resolvers import access
 from resolvers.access import visible_pairings
+from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.progress import Health, pairings_with_health
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
+from resolvers.validation import REASON_LENGTH, Checks
+from resolvers.writes import Tx, mutation
 
 PAIRING_ORDER = Ordering(columns=(Pairing.id,), key_of=lambda pairing: (pairing.id,))
 
@@ -57,3 +64,98 @@ async def list_pairings(
     return await paginate(
         scope.db.read_sessions, await pairings_query(scope, filter), PAIRING_ORDER, first=first, after=after
     )
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+# Which status a pairing may move to from each status; COMPLETED and TERMINATED are final.
+PAIRING_TRANSITIONS: dict[PairingStatus, frozenset[PairingStatus]] = {
+    PairingStatus.PLANNED: frozenset({PairingStatus.ACTIVE, PairingStatus.TERMINATED}),
+    PairingStatus.ACTIVE: frozenset({PairingStatus.SUSPENDED, PairingStatus.COMPLETED, PairingStatus.TERMINATED}),
+    PairingStatus.SUSPENDED: frozenset({PairingStatus.ACTIVE, PairingStatus.TERMINATED}),
+    PairingStatus.COMPLETED: frozenset(),
+    PairingStatus.TERMINATED: frozenset(),
+}
+INITIAL_STATUSES = frozenset({PairingStatus.PLANNED, PairingStatus.ACTIVE})
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved by whole months, kept at the month's last day where the month is shorter."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class CreatePairing:
+    program_id: str
+    mentor_id: str
+    supported_id: str
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    status: PairingStatus = PairingStatus.PLANNED
+    focus_areas: list[FocusArea] = field(default_factory=list)
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangePairingStatus:
+    pairing_id: str
+    status: PairingStatus
+    reason: str | None = None
+    version: int | None = None
+
+
+@mutation("createPairing", replay=Pairing)
+async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
+    program = await tx.load(Program, request.program_id, "program_id")
+    mentor = await tx.load(Agency, request.mentor_id, "mentor_id")
+    supported = await tx.load(Agency, request.supported_id, "supported_id")
+    parties = SimpleNamespace(mentor_id=mentor.id, supported_id=supported.id)
+    access.require(tx.scope.actor, "createPairing", pairing=parties)
+    # A term is inclusive of its last day: 36 months from 2017-09-01 end on 2020-08-31.
+    ends_on = request.ends_on or add_months(request.starts_on, program.default_term_months) - dt.timedelta(days=1)
+    checks = Checks()
+    if mentor.id == supported.id:
+        checks.fail("supported_id", "the supported agency must not be its own mentor")
+    for name, agency in (("mentor_id", mentor), ("supported_id", supported)):
+        if agency.status is AgencyStatus.DEREGISTERED:
+            checks.fail(name, f"{agency.name} is deregistered")
+    if request.status not in INITIAL_STATUSES:
+        checks.fail("status", "a new pairing is PLANNED or ACTIVE")
+    checks.dates_in_order("ends_on", request.starts_on, ends_on, strict=True)
+    checks.done()
+    pairing = await tx.add(
+        Pairing(
+            program_id=program.id,
+            mentor_id=mentor.id,
+            supported_id=supported.id,
+            starts_on=request.starts_on,
+            ends_on=ends_on,
+            status=request.status,
+            focus_areas=[area.value for area in dict.fromkeys(request.focus_areas)],
+        )
+    )
+    tx.session.add(PairingTotals(pairing_id=pairing.id))
+    return pairing
+
+
+@mutation("changePairingStatus")
+async def change_pairing_status(tx: Tx, request: ChangePairingStatus) -> Pairing:
+    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
+    access.require(tx.scope.actor, "changePairingStatus", pairing=pairing)
+    checks = Checks()
+    reason = checks.text(
+        "reason", request.reason, max_length=REASON_LENGTH, required=request.status is PairingStatus.TERMINATED
+    )
+    checks.done()
+    if request.status not in PAIRING_TRANSITIONS[pairing.status]:
+        raise UserErrors(
+            UserError(
+                f"a {pairing.status.value} pairing cannot become {request.status.value}",
+                ErrorCode.NOT_ALLOWED_TRANSITION,
+                ["status"],
+            )
+        )
+    await tx.versioned_update(pairing, {"status": request.status, "status_reason": reason}, request.version)
+    return pairing

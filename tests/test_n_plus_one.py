@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
-from resolvers.totals import recount_all
+from db.totals import recount_all
 from tests.conftest import count_statements, gql
 
 DASHBOARD = """query($first: Int, $program: ID) { pairings(first: $first, filter: {programId: $program}) {

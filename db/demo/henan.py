@@ -56,7 +56,7 @@ from db.models import (
     TrainingSession,
     UpdateStatus,
 )
-from resolvers.totals import recount_all
+from db.totals import recount_all
 
 PROGRAM_NAME = "河南省社会工作服务机构牵手计划"
 POLICY_REFERENCE = (

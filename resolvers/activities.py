@@ -1,0 +1,60 @@
+"""Service activities (服务记录): recorded per pairing, optionally at one of its stations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
+from resolvers import access
+from resolvers.totals import activity_delta, add_to_totals
+from resolvers.validation import MAX_COUNT, MAX_PEOPLE, REASON_LENGTH, Checks
+from resolvers.writes import Tx, VoidRecord, mutation, void_record
+
+
+@dataclass(frozen=True)
+class RecordServiceActivity:
+    pairing_id: str
+    kind: ServiceKind
+    occurred_on: dt.date
+    count: int
+    beneficiaries: int = 0
+    station_id: str | None = None
+    note: str | None = None
+    idempotency_key: str | None = None
+
+
+@mutation("recordServiceActivity", replay=ServiceActivity)
+async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> ServiceActivity:
+    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
+    station = await tx.load_optional(ServiceStation, request.station_id, "station_id")
+    access.require(tx.scope.actor, "recordServiceActivity", pairing=pairing)
+    checks = Checks()
+    if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
+        checks.fail("station_id", "the station is not a (non-voided) station of this pairing")
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, tx.today)
+    checks.number("count", request.count, high=MAX_COUNT)
+    checks.number("beneficiaries", request.beneficiaries, high=MAX_PEOPLE)
+    note = checks.text("note", request.note, max_length=REASON_LENGTH, required=False)
+    checks.done()
+    activity = await tx.add(
+        ServiceActivity(
+            pairing_id=pairing.id,
+            station_id=station.id if station else None,
+            kind=request.kind,
+            occurred_on=request.occurred_on,
+            count=request.count,
+            beneficiaries=request.beneficiaries,
+            note=note,
+        )
+    )
+    await add_to_totals(tx.session, pairing.id, activity_delta(activity))
+    return activity
+
+
+@mutation("voidServiceActivity")
+async def void_service_activity(tx: Tx, request: VoidRecord) -> ServiceActivity:
+    activity = await void_record(tx, ServiceActivity, request)
+    await add_to_totals(tx.session, activity.pairing_id, activity_delta(activity, -1))
+    return activity

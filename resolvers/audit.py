@@ -1,0 +1,80 @@
+"""The audit trail: one append-only AuditEvent per object a mutation changes, written in the
+mutation's transaction. Nothing here (or anywhere) updates or deletes audit rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import AuditEvent
+from resolvers import access
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.ids import decode_id
+from resolvers.pagination import Ordering, Page, paginate
+from resolvers.scope import Scope
+
+AUDIT_ORDER = Ordering(columns=(AuditEvent.id,), key_of=lambda event: (event.id,))
+
+# Bookkeeping columns say nothing a reader of the trail needs; `occurred_at` already dates the event.
+UNAUDITED = frozenset({"id", "created_at", "updated_at"})
+
+Snapshot = dict[str, Any]
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return value
+
+
+def snapshot(row: Any) -> Snapshot:
+    """The row's audited column values, as JSON."""
+    columns = inspect(row).mapper.column_attrs
+    return {attr.key: json_value(getattr(row, attr.key)) for attr in columns if attr.key not in UNAUDITED}
+
+
+def diff(before: Snapshot | None, after: Snapshot) -> dict[str, Snapshot]:
+    """Only the fields that changed; a new object has no `before` values."""
+    if before is None:
+        return {"before": {}, "after": after}
+    changed = [key for key, value in after.items() if before.get(key) != value]
+    return {"before": {key: before.get(key) for key in changed}, "after": {key: after[key] for key in changed}}
+
+
+async def write_audit_event(
+    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None
+) -> AuditEvent:
+    await session.flush()
+    event = AuditEvent(
+        actor_token_id=scope.actor.token_id,
+        actor_name=scope.actor.name,
+        action=action,
+        object_type=type(row).__name__,
+        object_id=row.id,
+        changes=diff(before, snapshot(row)),
+        request_id=scope.request_id,
+    )
+    session.add(event)
+    return event
+
+
+async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, after: str | None) -> Page[AuditEvent]:
+    """The trail of one object (any type, by its global ID), oldest first."""
+    if not access.reads_audit(scope.actor):
+        raise ApiError(ErrorCode.FORBIDDEN, f"{scope.actor.role.value} may not read the audit trail")
+    type_name, pk = decode_id(object_id)
+    if type_name == "AuditEvent":
+        raise ApiError(ErrorCode.INVALID, "audit events have no audit trail of their own")
+    statement = select(AuditEvent).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
+    return await paginate(scope.db.read_sessions, statement, AUDIT_ORDER, first=first, after=after)

@@ -1,0 +1,95 @@
+"""Exactly-once writes: the first write with an idempotency key claims (principal, key) in its own
+transaction; a retry finds the claim and returns the first result without writing.
+
+The claim is an INSERT ... ON CONFLICT DO NOTHING on the unique (principal, key). On PostgreSQL a
+concurrent duplicate blocks on the unique index until the first transaction ends, then either sees
+the committed claim or, if the first rolled back, takes the claim itself. On SQLite every write
+transaction holds the database lock from BEGIN IMMEDIATE, so duplicates simply run one after another.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import IdempotencyRecord
+from resolvers.errors import ErrorCode, UserError, UserErrors
+
+MAX_KEY_LENGTH = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """The claim this transaction made, or the earlier result a retry gets back."""
+
+    record_id: int | None
+    replay_id: int | None
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        # 92300 and 92300.00 are the same amount, so they are the same request.
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"cannot hash a {type(value).__name__}")
+
+
+def request_hash(operation: str, request: Any) -> str:
+    """SHA-256 of the operation and its input (without the key itself), independent of field order."""
+    fields = {key: value for key, value in dataclasses.asdict(request).items() if key != "idempotency_key"}
+    body = orjson.dumps({"operation": operation, "input": fields}, default=_canonical, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(body).hexdigest()
+
+
+def check_key(key: str) -> None:
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise UserErrors(
+            UserError(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", ErrorCode.INVALID, ["idempotency_key"])
+        )
+
+
+async def claim(session: AsyncSession, principal: str, key: str, operation: str, request: Any) -> Claim:
+    check_key(key)
+    digest = request_hash(operation, request)
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    inserted = await session.scalar(
+        dialect.insert(IdempotencyRecord)
+        .values(principal=principal, key=key, operation=operation, request_hash=digest)
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(IdempotencyRecord.id)
+    )
+    if inserted is not None:
+        return Claim(record_id=inserted, replay_id=None)
+    earlier = (
+        await session.scalars(
+            select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+        )
+    ).one()
+    if earlier.request_hash != digest:
+        raise UserErrors(
+            UserError(
+                "this idempotency key was already used for a different request",
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                ["idempotency_key"],
+            )
+        )
+    return Claim(record_id=None, replay_id=earlier.result_id)
+
+
+async def settle(session: AsyncSession, claim: Claim, result_id: int) -> None:
+    """Remember the result the claim's write produced, in the same transaction."""
+    await session.execute(
+        update(IdempotencyRecord).where(IdempotencyRecord.id == claim.record_id).values(result_id=result_id)
+    )

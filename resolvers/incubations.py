@@ -1,0 +1,118 @@
+"""Incubated organizations (孵化机构): new agencies a pairing incubated, moving forward through
+INCUBATING -> REGISTERED -> INDEPENDENT, each stage dated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from db.models import Agency, IncubatedOrganization, IncubationStage, Pairing
+from resolvers import access
+from resolvers.errors import ErrorCode, UserError, UserErrors
+from resolvers.validation import Checks
+from resolvers.writes import Tx, VoidRecord, mutation, void_record
+
+STAGE_ORDER = (IncubationStage.INCUBATING, IncubationStage.REGISTERED, IncubationStage.INDEPENDENT)
+
+
+@dataclass(frozen=True)
+class RecordIncubation:
+    pairing_id: str
+    agency_id: str
+    started_on: dt.date
+    stage: IncubationStage = IncubationStage.INCUBATING
+    registered_on: dt.date | None = None
+    independent_on: dt.date | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeIncubationStage:
+    """`on` is the day the stage was reached; today when left out."""
+
+    incubation_id: str
+    stage: IncubationStage
+    on: dt.date | None = None
+    version: int | None = None
+
+
+def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.date,
+                       registered_on: dt.date | None, independent_on: dt.date | None, today: dt.date) -> None:
+    """Each stage reached has its date, no date of a stage not reached, and the dates in order."""
+    reached = STAGE_ORDER.index(stage)
+    for field, date, step in (("registered_on", registered_on, 1), ("independent_on", independent_on, 2)):
+        if (date is not None) != (reached >= step):
+            checks.fail(field, f"{'required' if reached >= step else 'not allowed'} for stage {stage.value}")
+        checks.not_future(field, date, today)
+    checks.dates_in_order("registered_on", started_on, registered_on)
+    checks.dates_in_order("independent_on", registered_on or started_on, independent_on)
+
+
+@mutation("recordIncubation", replay=IncubatedOrganization)
+async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrganization:
+    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
+    agency = await tx.load(Agency, request.agency_id, "agency_id")
+    access.require(tx.scope.actor, "recordIncubation", pairing=pairing)
+    checks = Checks()
+    if agency.id in (pairing.mentor_id, pairing.supported_id):
+        checks.fail("agency_id", "a pairing incubates a new agency, not one of its own two")
+    checks.within_term("started_on", request.started_on, pairing)
+    checks.not_future("started_on", request.started_on, tx.today)
+    _check_stage_dates(checks, request.stage, request.started_on, request.registered_on, request.independent_on, tx.today)
+    checks.done()
+    if await _already_recorded(tx, pairing, agency):
+        raise UserErrors(UserError(f"{agency.name} is already recorded as incubated by this pairing", ErrorCode.CONFLICT, ["agency_id"]))
+    return await tx.add(
+        IncubatedOrganization(
+            pairing_id=pairing.id,
+            agency_id=agency.id,
+            stage=request.stage,
+            started_on=request.started_on,
+            registered_on=request.registered_on,
+            independent_on=request.independent_on,
+        )
+    )
+
+
+async def _already_recorded(tx: Tx, pairing: Pairing, agency: Agency) -> bool:
+    existing = await tx.session.scalar(
+        select(IncubatedOrganization.id).where(
+            IncubatedOrganization.pairing_id == pairing.id,
+            IncubatedOrganization.agency_id == agency.id,
+            IncubatedOrganization.voided_at.is_(None),
+        )
+    )
+    return existing is not None
+
+
+@mutation("changeIncubationStage")
+async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> IncubatedOrganization:
+    incubation = await tx.load(IncubatedOrganization, request.incubation_id, "incubation_id")
+    pairing = await tx.session.get_one(Pairing, incubation.pairing_id)
+    access.require(tx.scope.actor, "changeIncubationStage", pairing=pairing)
+    if incubation.voided_at is not None or STAGE_ORDER.index(request.stage) <= STAGE_ORDER.index(incubation.stage):
+        raise UserErrors(
+            UserError(
+                f"a {'voided' if incubation.voided_at else incubation.stage.value} incubation cannot move to "
+                f"{request.stage.value}; stages only move forward",
+                ErrorCode.NOT_ALLOWED_TRANSITION,
+                ["stage"],
+            )
+        )
+    on = request.on or tx.today
+    registered_on = incubation.registered_on or on
+    independent_on = on if request.stage is IncubationStage.INDEPENDENT else None
+    checks = Checks()
+    checks.not_future("on", on, tx.today)
+    checks.dates_in_order("on", incubation.registered_on or incubation.started_on, on)
+    checks.done()
+    values = {"stage": request.stage, "registered_on": registered_on, "independent_on": independent_on}
+    await tx.versioned_update(incubation, values, request.version)
+    return incubation
+
+
+@mutation("voidIncubation")
+async def void_incubation(tx: Tx, request: VoidRecord) -> IncubatedOrganization:
+    return await void_record(tx, IncubatedOrganization, request)

@@ -1,0 +1,64 @@
+"""Linked resources (链接资源): one disbursement of a charity project per record, amounts in yuan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from db.models import Pairing, ResourceKind, ResourceLink
+from resolvers import access
+from resolvers.totals import add_to_totals, resource_delta
+from resolvers.validation import MAX_PEOPLE, NAME_LENGTH, Checks
+from resolvers.writes import Tx, VoidRecord, mutation, void_record
+
+MAX_BATCH = 1_000
+
+
+@dataclass(frozen=True)
+class RecordResourceLink:
+    pairing_id: str
+    project_name: str
+    kind: ResourceKind
+    amount_yuan: Decimal
+    occurred_on: dt.date
+    donor: str | None = None
+    disbursement_batch: int | None = None
+    people_funded: int = 0
+    idempotency_key: str | None = None
+
+
+@mutation("recordResourceLink", replay=ResourceLink)
+async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceLink:
+    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
+    access.require(tx.scope.actor, "recordResourceLink", pairing=pairing)
+    checks = Checks()
+    project_name = checks.text("project_name", request.project_name, max_length=NAME_LENGTH)
+    donor = checks.text("donor", request.donor, max_length=NAME_LENGTH, required=False)
+    checks.decimal("amount_yuan", request.amount_yuan)
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, tx.today)
+    checks.number("disbursement_batch", request.disbursement_batch, low=1, high=MAX_BATCH)
+    checks.number("people_funded", request.people_funded, high=MAX_PEOPLE)
+    checks.done()
+    link = await tx.add(
+        ResourceLink(
+            pairing_id=pairing.id,
+            project_name=project_name,
+            donor=donor,
+            kind=request.kind,
+            amount_yuan=request.amount_yuan,
+            disbursement_batch=request.disbursement_batch,
+            people_funded=request.people_funded,
+            occurred_on=request.occurred_on,
+        )
+    )
+    await add_to_totals(tx.session, pairing.id, resource_delta(link))
+    return link
+
+
+@mutation("voidResourceLink")
+async def void_resource_link(tx: Tx, request: VoidRecord) -> ResourceLink:
+    link = await void_record(tx, ResourceLink, request)
+    await add_to_totals(tx.session, link.pairing_id, resource_delta(link, -1))
+    return link

@@ -1,0 +1,118 @@
+"""Input checks for writes. A `Checks` collects every problem of one input, so a client learns all
+of them at once; `done()` raises them as UserErrors before anything is written.
+
+Field names are the input's own (snake_case here; the schema shows them in camelCase).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from db.models import Pairing
+from resolvers.errors import ErrorCode, UserError, UserErrors
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# Upper bounds: far above any real figure, low enough to catch a slipped digit or an overflow.
+MAX_COUNT = 100_000
+MAX_PEOPLE = 1_000_000
+MAX_YUAN = Decimal("999999999999.99")  # what Numeric(14, 2) holds
+MAX_URLS = 20
+MAX_URL_LENGTH = 2_000
+NAME_LENGTH = 200
+NOTE_LENGTH = 5_000
+REASON_LENGTH = 500
+
+
+def credit_code_check_char(first17: str) -> str:
+    """GB 32100-2015: the 18th character of a unified social credit code."""
+    total = sum(CREDIT_CODE_CHARS.index(char) * weight for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def credit_code_problem(code: str) -> str | None:
+    if len(code) != 18:
+        return "a unified social credit code has 18 characters"
+    if any(char not in CREDIT_CODE_CHARS for char in code):
+        return f"a unified social credit code uses only the characters {CREDIT_CODE_CHARS}"
+    if credit_code_check_char(code[:17]) != code[17]:
+        return "the check character of the unified social credit code is wrong"
+    return None
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.errors: list[UserError] = []
+
+    def fail(self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID) -> None:
+        self.errors.append(UserError(message=message, code=code, field=[field]))
+
+    def done(self) -> None:
+        if self.errors:
+            raise UserErrors(*self.errors)
+
+    def text(self, field: str, value: str | None, *, max_length: int, required: bool = True) -> str | None:
+        """The text stripped of surrounding blanks; blank counts as missing."""
+        stripped = value.strip() if value is not None else None
+        if not stripped:
+            if required:
+                self.fail(field, "must not be blank")
+            return None
+        if len(stripped) > max_length:
+            self.fail(field, f"at most {max_length} characters, got {len(stripped)}")
+        return stripped
+
+    def number(self, field: str, value: int | None, *, low: int = 0, high: int = MAX_COUNT) -> None:
+        if value is not None and not low <= value <= high:
+            self.fail(field, f"must be between {low} and {high}, got {value}")
+
+    def decimal(self, field: str, value: Decimal | None, *, places: int = 2, high: Decimal = MAX_YUAN) -> None:
+        """Amounts: not negative, at most `places` decimals, not above `high`."""
+        if value is None:
+            return
+        if not value.is_finite() or value < 0:
+            self.fail(field, "must be a number not below 0")
+        elif value > high:
+            self.fail(field, f"at most {high}")
+        elif value != value.quantize(Decimal(1).scaleb(-places)):
+            self.fail(field, f"at most {places} decimal places")
+
+    def dates_in_order(self, field: str, start: dt.date | None, end: dt.date | None, *, strict: bool = False) -> None:
+        """`end` (the value of `field`) must not come before `start`, nor fall on it if `strict`."""
+        if start is None or end is None:
+            return
+        if end < start or (strict and end == start):
+            self.fail(field, f"must be {'after' if strict else 'on or after'} the start date {start.isoformat()}")
+
+    def within_term(self, field: str, value: dt.date | None, pairing: Pairing) -> None:
+        if value is not None and not pairing.starts_on <= value <= pairing.ends_on:
+            self.fail(
+                field,
+                f"must lie within the pairing's term {pairing.starts_on.isoformat()} to {pairing.ends_on.isoformat()}",
+            )
+
+    def not_future(self, field: str, value: dt.date | None, today: dt.date) -> None:
+        if value is not None and value > today:
+            self.fail(field, f"must not be after today ({today.isoformat()})")
+
+    def urls(self, field: str, values: list[str] | None) -> list[str]:
+        values = [value.strip() for value in values or []]
+        if len(values) > MAX_URLS:
+            self.fail(field, f"at most {MAX_URLS} links")
+        for value in values:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL_LENGTH:
+                self.fail(field, f"not an http(s) link: {value[:100]!r}")
+        return values
+
+    def credit_code(self, field: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        code = value.strip().upper()
+        problem = credit_code_problem(code)
+        if problem:
+            self.fail(field, problem)
+        return code

@@ -1,0 +1,200 @@
+"""The transaction runner every mutation goes through.
+
+A write function `async def f(tx: Tx, request) -> result` is wrapped by `@mutation(name)` into
+`async def f(scope, request) -> Outcome`. The wrapper runs it in one write transaction, claims the
+idempotency key first when the request has one, makes sure an audit event was written, and turns
+UserErrors and database constraint violations into user errors after rolling everything back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import Pairing
+from resolvers import access
+from resolvers.audit import Snapshot, snapshot, write_audit_event
+from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
+from resolvers.idempotency import claim, settle
+from resolvers.ids import decode_id
+from resolvers.scope import Scope
+from resolvers.validation import REASON_LENGTH, Checks
+
+R = TypeVar("R")
+Q = TypeVar("Q")
+M = TypeVar("M")
+
+
+@dataclass
+class Outcome(Generic[R]):
+    """What a mutation hands the schema: its result, or the user errors that stopped it."""
+
+    value: R | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+# Unique constraints as PostgreSQL names them and as SQLite describes them, with what to tell the user.
+CONFLICTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+    (
+        ("uq_pairings_one_active_per_supported", "pairings.program_id, pairings.supported_id"),
+        "status",
+        "the supported agency already has an ACTIVE pairing in this program",
+    ),
+    (("uq_agencies_credit_code", "agencies.credit_code"), "credit_code", "another agency has this credit code"),
+    (("uq_programs_name", "programs.name"), "name", "another program has this name"),
+)
+
+
+def conflict_error(exc: IntegrityError) -> UserError:
+    text = str(exc.orig)
+    for patterns, field_name, message in CONFLICTS:
+        if any(pattern in text for pattern in patterns):
+            return UserError(message, ErrorCode.CONFLICT, [field_name])
+    return UserError("the change conflicts with data already stored", ErrorCode.CONFLICT)
+
+
+class Tx:
+    """One write transaction of one request: the session plus the helpers every write needs."""
+
+    def __init__(self, scope: Scope, session: AsyncSession, action: str) -> None:
+        self.scope = scope
+        self.session = session
+        self.action = action
+        self.audited = 0
+
+    @property
+    def today(self) -> dt.date:
+        return self.scope.today
+
+    async def load(self, model: type[M], global_id: str, field_name: str, *, lock: bool = False) -> M:
+        """The row a global ID in the input names; a bad or unknown ID is a user error on that field.
+        With `lock`, concurrent writers of the row queue behind this transaction (FOR UPDATE on
+        PostgreSQL; SQLite's write lock already serializes them) instead of failing as stale."""
+        type_name = model.__name__
+        try:
+            kind, pk = decode_id(global_id)
+        except ApiError:
+            raise UserErrors(UserError(f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name])) from None
+        row = await self.session.get(model, pk, with_for_update=lock) if kind == type_name else None
+        if row is None:
+            raise UserErrors(UserError(f"no {type_name} with ID {global_id!r}", ErrorCode.NOT_FOUND, [field_name]))
+        return row
+
+    async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
+        return None if global_id is None else await self.load(model, global_id, field_name)
+
+    async def add(self, row: M) -> M:
+        """Insert and audit a new row, read back as stored so the first answer and every replay agree."""
+        self.session.add(row)
+        await self.session.flush()
+        await self.session.refresh(row)
+        await self.audit(row, None)
+        return row
+
+    async def audit(self, row: Any, before: Snapshot | None) -> None:
+        await write_audit_event(self.session, self.scope, self.action, row, before)
+        self.audited += 1
+
+    async def guarded_update(
+        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError
+    ) -> None:
+        """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
+        UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
+        the whole write is refused. Audited."""
+        before = snapshot(row)
+        model = type(row)
+        result = await self.session.execute(
+            update(model)
+            .where(model.id == row.id, guard)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise UserErrors(refusal)
+        await self.session.refresh(row)
+        await self.audit(row, before)
+
+    async def versioned_update(
+        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version"
+    ) -> None:
+        """Change a row that several people edit: refused with STALE_VERSION unless its version is
+        still the one the client saw (or, if the client gave none, the one just read)."""
+        version = row.version if expected_version is None else expected_version
+        stale = UserError(
+            f"the {type(row).__name__} was changed by someone else (version {row.version}, you sent {version}); "
+            "reload it and try again",
+            ErrorCode.STALE_VERSION,
+            [field_name],
+        )
+        if version != row.version:
+            raise UserErrors(stale)
+        model = type(row)
+        await self.guarded_update(row, {**values, "version": model.version + 1}, model.version == version, stale)
+
+    async def void(self, row: Any, reason: str) -> None:
+        model = type(row)
+        refusal = UserError(f"this {model.__name__} is already voided", ErrorCode.NOT_ALLOWED_TRANSITION, ["id"])
+        if row.voided_at is not None:
+            raise UserErrors(refusal)
+        await self.guarded_update(row, {"voided_at": utcnow(), "void_reason": reason}, model.voided_at.is_(None), refusal)
+
+
+Write = Callable[[Tx, Q], Awaitable[R]]
+
+
+def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
+    """Make a write function a mutation named `action`. With `replay` (the model of its result) the
+    request's `idempotency_key`, when given, makes retries return the first result of that model."""
+
+    def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
+        @functools.wraps(write)
+        async def run(scope: Scope, request: Q) -> Outcome[R]:
+            key = getattr(request, "idempotency_key", None) if replay is not None else None
+            try:
+                async with scope.db.writing() as session:
+                    tx = Tx(scope, session, action)
+                    if key is not None:
+                        claimed = await claim(session, scope.actor.name, key, action, request)
+                        if claimed.replay_id is not None:
+                            return Outcome(await session.get_one(replay, claimed.replay_id))
+                    value = await write(tx, request)
+                    if key is not None:
+                        await settle(session, claimed, value.id)
+                    if not tx.audited:
+                        raise RuntimeError(f"{action} wrote no audit event")
+            except UserErrors as exc:
+                return Outcome(errors=exc.errors)
+            except IntegrityError as exc:
+                return Outcome(errors=[conflict_error(exc)])
+            return Outcome(value)
+
+        return run
+
+    return wrap
+
+
+@dataclass(frozen=True)
+class VoidRecord:
+    """A record entered by mistake: kept with the reason, left out of totals from now on."""
+
+    id: str
+    reason: str
+
+
+async def void_record(tx: Tx, model: type[M], request: VoidRecord) -> M:
+    row = await tx.load(model, request.id, "id")
+    pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
+    access.require(tx.scope.actor, tx.action, pairing=pairing)
+    checks = Checks()
+    reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
+    checks.done()
+    await tx.void(row, reason)
+    return row

@@ -1,0 +1,12 @@
+"""The Mutation root: every mutation takes one `input` and returns a payload with the changed
+object and `userErrors`. The fields live in one module per part of the domain."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from schema.milestone_mutations import MilestoneMutation
+from schema.program_mutations import ProgramMutation
+from schema.record_mutations import RecordMutation
+
+Mutation = merge_types("Mutation", (ProgramMutation, MilestoneMutation, RecordMutation))
