@@ -1,0 +1,232 @@
+"""API tokens: create, list, revoke, and turn a presented secret into an Actor.
+
+Only the SHA-256 of a secret is stored, so a lost token cannot be shown again: make a new one.
+A token's name is never reused, so audit events that name it stay unambiguous.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from db.base import utcnow
+from db.engine import Database
+from db.models import Agency, ApiToken, Pairing, Region, Role
+from resolvers.access import Actor, subtree
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.ids import decode_typed_id, encode_id
+
+PREFIX = "qs_"
+# 32 random bytes, URL-safe base64 without padding: 43 characters.
+SECRET_PATTERN = re.compile(r"qs_[A-Za-z0-9_-]{43}")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+# last_used_at is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+DEMO_PREFIX = "demo-"
+DEMO_SUPPORTED_AGENCY = "叶县心天地社会工作服务中心"
+AGENCY_ROLES = frozenset({Role.MENTOR_AGENCY, Role.SUPPORTED_AGENCY})
+
+
+class TokenError(Exception):
+    """A token command that cannot be done; the message is fit for the terminal."""
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A token as listed: never its secret."""
+
+    name: str
+    role: Role
+    agency: str | None
+    region: str | None
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return PREFIX + secrets.token_urlsafe(32)
+
+
+async def create_token(
+    db: Database, name: str, role: Role, *, agency_id: str | None = None, region_id: str | None = None
+) -> str:
+    """Store a new token and return its secret, the only time it exists in clear.
+    `agency_id` and `region_id` are GraphQL global IDs."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise TokenError(f"token name {name!r}: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+    _check_scope(role, agency_id, region_id)
+    secret = new_secret()
+    async with db.writing() as session:
+        if await session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
+            raise TokenError(f"a token named {name!r} exists already (names are never reused)")
+        agency_pk = await _existing(session, Agency, agency_id, "Agency")
+        region_pk = await _existing(session, Region, region_id, "Region")
+        session.add(
+            ApiToken(name=name, role=role, agency_id=agency_pk, region_id=region_pk, token_hash=hash_secret(secret))
+        )
+    return secret
+
+
+def _check_scope(role: Role, agency_id: str | None, region_id: str | None) -> None:
+    if role in AGENCY_ROLES and agency_id is None:
+        raise TokenError(f"a {role.value} token needs --agency")
+    if role not in AGENCY_ROLES and agency_id is not None:
+        raise TokenError(f"a {role.value} token has no agency; --agency is only for agency roles")
+    if role is Role.REGIONAL_STAFF and region_id is None:
+        raise TokenError("a REGIONAL_STAFF token needs --region")
+    if role is not Role.REGIONAL_STAFF and region_id is not None:
+        raise TokenError(f"a {role.value} token has no region; --region is only for REGIONAL_STAFF")
+
+
+async def _existing(session, model, global_id: str | None, type_name: str) -> int | None:
+    if global_id is None:
+        return None
+    try:
+        pk = decode_typed_id(global_id, type_name)
+    except ApiError as exc:
+        raise TokenError(str(exc)) from None
+    if await session.get(model, pk) is None:
+        raise TokenError(f"no {type_name.lower()} with ID {global_id!r}")
+    return pk
+
+
+async def list_tokens(db: Database) -> list[TokenInfo]:
+    statement = (
+        select(ApiToken, Agency.name, Region.name)
+        .outerjoin(Agency, Agency.id == ApiToken.agency_id)
+        .outerjoin(Region, Region.id == ApiToken.region_id)
+        .order_by(ApiToken.id)
+    )
+    async with db.reading() as session:
+        rows = (await session.execute(statement)).all()
+    return [
+        TokenInfo(
+            name=token.name,
+            role=token.role,
+            agency=agency and f"{agency} ({encode_id('Agency', token.agency_id)})",
+            region=region and f"{region} ({encode_id('Region', token.region_id)})",
+            created_at=token.created_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+        for token, agency, region in rows
+    ]
+
+
+async def revoke_token(db: Database, name: str) -> None:
+    async with db.writing() as session:
+        token = await session.scalar(select(ApiToken).where(ApiToken.name == name))
+        if token is None:
+            raise TokenError(f"no token named {name!r}")
+        if token.revoked_at is not None:
+            raise TokenError(f"token {name!r} was revoked already")
+        token.revoked_at = utcnow()
+
+
+async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
+    """The Actor a presented secret stands for; ApiError UNAUTHENTICATED when it is malformed,
+    unknown or revoked (one message for all three, so a guess learns nothing)."""
+    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked")
+    if not SECRET_PATTERN.fullmatch(secret):
+        raise refused
+    now = now or utcnow()
+    statement = (
+        select(ApiToken, Region.path)
+        .outerjoin(Region, Region.id == ApiToken.region_id)
+        .where(ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None))
+    )
+    async with db.reading() as session:
+        found = (await session.execute(statement)).first()
+        if found is None:
+            raise refused
+        token, region_path = found
+        region_agencies = await _agencies_below(session, region_path) if token.role is Role.REGIONAL_STAFF else []
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        await _touch(db, token.id, now)
+    return Actor(
+        name=token.name,
+        role=token.role,
+        token_id=token.id,
+        agency_id=token.agency_id,
+        region_id=token.region_id,
+        region_path=region_path,
+        region_agency_ids=frozenset(region_agencies),
+    )
+
+
+async def _agencies_below(session, region_path: str | None) -> list[int]:
+    if region_path is None:
+        return []
+    low, high = subtree(region_path)
+    statement = select(Agency.id).join(Region, Region.id == Agency.region_id).where(Region.path >= low, Region.path < high)
+    return list((await session.scalars(statement)).all())
+
+
+async def _touch(db: Database, token_id: int, now: dt.datetime) -> None:
+    """Record use; the condition keeps concurrent requests (and workers) from writing twice."""
+    async with db.writing() as session:
+        await session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == token_id,
+                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
+            )
+            .values(last_used_at=now)
+        )
+
+
+async def rotate_demo_tokens(db: Database, roles: dict[Role, tuple[str | None, str | None]]) -> dict[str, str]:
+    """Revoke every demo-* token and make one new token per role; returns {name: secret}.
+    `roles` gives each role its (agency ID, region ID). A revoked demo token keeps a row, renamed
+    with its ID, so that the demo name is free again while audit events still find it."""
+    async with db.writing() as session:
+        old = (await session.scalars(select(ApiToken).where(ApiToken.name.startswith(DEMO_PREFIX)))).all()
+        for token in old:
+            if token.revoked_at is None:
+                token.revoked_at = utcnow()
+            if "#" not in token.name:
+                token.name = f"{token.name}#{token.id}"
+    return {
+        name: await create_token(db, name, role, agency_id=agency, region_id=region)
+        for role, (agency, region) in roles.items()
+        for name in [demo_name(role)]
+    }
+
+
+def demo_name(role: Role) -> str:
+    return DEMO_PREFIX + role.value.lower().replace("_", "-")
+
+
+async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]:
+    """(agency ID, region ID) for a demo token of each role: the agencies of the seed's Ye County
+    pairing (or the first pairing) and the city its supported agency lies in."""
+    statement = (
+        select(Pairing.mentor_id, Pairing.supported_id, Region.id, Region.parent_id)
+        .join(Agency, Agency.id == Pairing.supported_id)
+        .join(Region, Region.id == Agency.region_id)
+        .order_by((Agency.name == DEMO_SUPPORTED_AGENCY).desc(), Pairing.id)
+        .limit(1)
+    )
+    async with db.reading() as session:
+        found = (await session.execute(statement)).first()
+    scopes: dict[Role, tuple[str | None, str | None]] = {
+        Role.ADMIN: (None, None),
+        Role.MINISTRY: (None, None),
+        Role.VIEWER: (None, None),
+    }
+    if found is not None:
+        mentor, supported, region, parent = found
+        scopes[Role.REGIONAL_STAFF] = (None, encode_id("Region", parent or region))
+        scopes[Role.MENTOR_AGENCY] = (encode_id("Agency", mentor), None)
+        scopes[Role.SUPPORTED_AGENCY] = (encode_id("Agency", supported), None)
+    return scopes

@@ -1,0 +1,208 @@
+"""Writes: role x mutation x (own pairing, other pairing), through the real mutations.
+
+Each probe input names real objects but breaks a business rule that the mutation checks after the
+permission, so an allowed call ends in userErrors (nothing written) and a refused one in FORBIDDEN.
+The expected matrix is written out here, independently of resolvers/access.py."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from db.engine import Database
+from db.models import Role
+from resolvers import access
+from resolvers.access import SYSTEM, Actor
+from resolvers.errors import ApiError
+from tests.conftest import gql, run_graphql
+from tests.test_access_matrix import OTHER_PAIRING, OWN_PAIRING, make_actors, objects_of
+
+A, M, R, MA, SA, V = (
+    Role.ADMIN,
+    Role.MINISTRY,
+    Role.REGIONAL_STAFF,
+    Role.MENTOR_AGENCY,
+    Role.SUPPORTED_AGENCY,
+    Role.VIEWER,
+)
+# Roles allowed on the own pairing; on the other pairing only ADMIN and MINISTRY (where listed).
+ALLOWED = {
+    "createProgram": {A, M},
+    "createAgency": {A, M},
+    "updateAgency": {A, M, R},
+    "createPairing": {A, M, R},
+    "changePairingStatus": {A, M, R},
+    "createMilestone": {A, M, R},
+    "updateMilestone": {A, M, R},
+    "reviewMilestoneUpdate": {A, M, R},
+    "submitMilestoneUpdate": {A, MA},
+    "recordTrainingSession": {A, MA},
+    "recordServiceActivity": {A, MA, SA},
+    "createServiceStation": {A, MA},
+    "recordIncubation": {A, MA},
+    "changeIncubationStage": {A, MA},
+    "recordResourceLink": {A, MA},
+    "voidTrainingSession": {A, MA},
+    "voidServiceActivity": {A, MA, SA},
+    "voidServiceStation": {A, MA},
+    "voidIncubation": {A, MA},
+    "voidResourceLink": {A, MA},
+}
+# Not tied to a pairing or agency: the same answer for both targets.
+UNSCOPED = {"createProgram", "createAgency"}
+
+Ids = dict[str, str]
+PROBES: dict[str, Callable[[Ids, Ids], dict[str, Any]]] = {
+    "createProgram": lambda t, o: {"name": "", "startsOn": "2026-01-01"},
+    "createAgency": lambda t, o: {"name": "", "regionId": t["Region"]},
+    "updateAgency": lambda t, o: {"agencyId": t["Agency"], "name": ""},
+    "createPairing": lambda t, o: {
+        "programId": t["Program"],
+        "mentorId": t["Mentor"],
+        "supportedId": t["Agency"],
+        "startsOn": "2026-01-01",
+        "status": "COMPLETED",
+    },
+    "changePairingStatus": lambda t, o: {"pairingId": t["Pairing"], "status": "TERMINATED", "reason": ""},
+    "createMilestone": lambda t, o: {
+        "pairingId": t["Pairing"],
+        "title": "",
+        "category": "GOVERNANCE",
+        "termYear": 1,
+        "dueOn": "2018-06-01",
+    },
+    "updateMilestone": lambda t, o: {"milestoneId": t["Milestone"], "version": 1, "title": ""},
+    "reviewMilestoneUpdate": lambda t, o: {
+        "updateId": t["MilestoneUpdate"],
+        "decision": "RETURN",
+        "reviewNote": "",
+        "milestoneVersion": 1,
+    },
+    "submitMilestoneUpdate": lambda t, o: {"milestoneId": t["Milestone"], "note": ""},
+    "recordTrainingSession": lambda t, o: {
+        "pairingId": t["Pairing"],
+        "topic": "",
+        "startsOn": "2018-06-01",
+        "hours": "2",
+        "mode": "ON_SITE",
+        "participants": 1,
+    },
+    "recordServiceActivity": lambda t, o: {
+        "pairingId": t["Pairing"],
+        "kind": "HOME_VISIT",
+        "occurredOn": "2018-06-01",
+        "count": -1,
+    },
+    "createServiceStation": lambda t, o: {
+        "pairingId": t["Pairing"],
+        "name": "",
+        "regionId": t["Region"],
+        "establishedOn": "2018-06-01",
+    },
+    "recordIncubation": lambda t, o: {"pairingId": t["Pairing"], "agencyId": t["Agency"], "startedOn": "2018-06-01"},
+    "changeIncubationStage": lambda t, o: {"incubationId": t["IncubatedOrganization"], "stage": "INCUBATING"},
+    "recordResourceLink": lambda t, o: {
+        "pairingId": t["Pairing"],
+        "projectName": "",
+        "kind": "CASH",
+        "amountYuan": "1.00",
+        "occurredOn": "2018-06-01",
+    },
+    "voidTrainingSession": lambda t, o: {"id": t["TrainingSession"], "reason": ""},
+    "voidServiceActivity": lambda t, o: {"id": t["ServiceActivity"], "reason": ""},
+    "voidServiceStation": lambda t, o: {"id": t["ServiceStation"], "reason": ""},
+    "voidIncubation": lambda t, o: {"id": t["IncubatedOrganization"], "reason": ""},
+    "voidResourceLink": lambda t, o: {"id": t["ResourceLink"], "reason": ""},
+}
+
+
+@dataclass
+class WriteWorld:
+    db: Database
+    actors: dict[Role, Actor]
+    own: Ids
+    other: Ids
+
+
+async def with_mentor(db: Database, pairing_id: str, ids: Ids) -> Ids:
+    data = await gql(db, "query($id: ID!) { pairing(id: $id) { mentor { id } } }", {"id": pairing_id}, SYSTEM)
+    return {**ids, "Mentor": data["pairing"]["mentor"]["id"]}
+
+
+@pytest.fixture(scope="module")
+async def world(databases) -> AsyncIterator[WriteWorld]:
+    db = await databases.new_database("access-writes", demo=True)
+    try:
+        own = await with_mentor(db, OWN_PAIRING, await objects_of(db, OWN_PAIRING))
+        other = await with_mentor(db, OTHER_PAIRING, await objects_of(db, OTHER_PAIRING))
+        yield WriteWorld(db, await make_actors(db), own, other)
+    finally:
+        await db.dispose()
+
+
+def input_type(name: str) -> str:
+    return "VoidRecordInput" if name.startswith("void") else name[0].upper() + name[1:] + "Input"
+
+
+def allowed(role: Role, mutation: str, target: str) -> bool:
+    if role not in ALLOWED[mutation]:
+        return False
+    return target == "own" or mutation in UNSCOPED or role in (A, M)
+
+
+def test_probes_cover_every_mutation_of_the_schema() -> None:
+    from schema.schema import schema
+
+    assert set(schema._schema.mutation_type.fields) == set(PROBES) == set(ALLOWED)
+
+
+@pytest.mark.parametrize("target", ["own", "other"])
+@pytest.mark.parametrize("mutation", sorted(PROBES))
+@pytest.mark.parametrize("role", list(Role))
+async def test_write_permission(world: WriteWorld, role: Role, mutation: str, target: str) -> None:
+    ids, others = (world.own, world.other) if target == "own" else (world.other, world.own)
+    query = (
+        f"mutation($input: {input_type(mutation)}!) {{ {mutation}(input: $input) "
+        "{ userErrors { code message } } }"
+    )
+    result = await run_graphql(world.db, query, {"input": PROBES[mutation](ids, others)}, world.actors[role])
+    if allowed(role, mutation, target):
+        assert result.errors is None, result.errors
+        assert result.data[mutation]["userErrors"], "the probe must fail a business rule, not write"
+        assert all(error["code"] != "FORBIDDEN" for error in result.data[mutation]["userErrors"])
+    else:
+        assert result.data is None
+        assert [(e.path, e.extensions["code"]) for e in result.errors] == [([mutation], "FORBIDDEN")]
+
+
+async def test_allowed_write_goes_through_and_is_visible_to_its_scope(world: WriteWorld) -> None:
+    """A real write by the supported agency on its own pairing, then read back by the roles."""
+    mutation = """mutation($input: RecordServiceActivityInput!) { recordServiceActivity(input: $input) {
+      serviceActivity { id } userErrors { code } } }"""
+    request = {"pairingId": OWN_PAIRING, "kind": "HOME_VISIT", "occurredOn": "2019-03-01", "count": 2}
+    payload = (await gql(world.db, mutation, {"input": request}, world.actors[SA]))["recordServiceActivity"]
+    assert payload["userErrors"] == []
+    new_id = payload["serviceActivity"]["id"]
+    for role in (MA, R, V):
+        data = await gql(world.db, "query($id: ID!) { node(id: $id) { id } }", {"id": new_id}, world.actors[role])
+        assert data["node"] == {"id": new_id}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_require_for_the_token_permission(role: Role) -> None:
+    """Tokens are managed from the CLI only; in the matrix only ADMIN holds manageTokens."""
+    actor = Actor(name="t", role=role)
+    if role is A:
+        access.require(actor, "manageTokens")
+    else:
+        with pytest.raises(ApiError):
+            access.require(actor, "manageTokens")
+
+
+def test_unknown_permission_fails_closed() -> None:
+    with pytest.raises(ApiError):
+        access.require(Actor(name="m", role=M), "someNewMutation")
+    access.require(SYSTEM, "someNewMutation")
