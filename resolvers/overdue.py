@@ -1,0 +1,47 @@
+"""Overdue milestones across pairings, most overdue first: what ministry staff chase."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Integer, literal, select, tuple_
+
+from db.models import Milestone, Pairing
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.pagination import Ordering, Page, decode_cursor, paginate
+from resolvers.pairings import PairingFilter, pairing_conditions
+from resolvers.progress import overdue
+from resolvers.scope import Scope
+
+
+class DueOrdering(Ordering):
+    """(due_on, id): the cursor holds the date as ISO text, compared as a date in SQL."""
+
+    def after(self, cursor: str | None) -> ColumnElement[bool] | None:
+        if cursor is None:
+            return None
+        due_text, last_id = decode_cursor(cursor, 2)
+        try:
+            due_on = dt.date.fromisoformat(str(due_text))
+        except ValueError:
+            due_on = None
+        if due_on is None or not isinstance(last_id, int):
+            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+        return tuple_(Milestone.due_on, Milestone.id) > tuple_(literal(due_on, Date()), literal(last_id, Integer()))
+
+
+OVERDUE_ORDER = DueOrdering(
+    columns=(Milestone.due_on, Milestone.id), key_of=lambda milestone: (milestone.due_on.isoformat(), milestone.id)
+)
+
+
+async def list_overdue_milestones(
+    scope: Scope, *, program_id: str | None, region_id: str | None, first: int | None, after: str | None
+) -> Page[Any]:
+    """Open milestones past due today in the pairings the actor may read, oldest due date first."""
+    conditions = await pairing_conditions(scope, PairingFilter(program_id=program_id, region_id=region_id))
+    statement = (
+        select(Milestone).join(Pairing, Pairing.id == Milestone.pairing_id).where(overdue(scope.today), *conditions)
+    )
+    return await paginate(scope.db.read_sessions, statement, OVERDUE_ORDER, first=first, after=after)
