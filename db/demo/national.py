@@ -54,7 +54,7 @@ from db.models import (
     TrainingSession,
     UpdateStatus,
 )
-from resolvers.totals import recount_all
+from db.totals import recount_all
 
 PROGRAM_NAME = "全国社会工作服务机构牵手计划（合成数据）"
 POLICY_PREFIX = "合成数据，用于容量与性能测试；规模 scale="
@@ -203,6 +203,9 @@ async def load_national_demo(db: Database, scale: float = 1.0) -> bool:
                     text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
                 )
         await recount_all(session)
+        # Fresh planner statistics: without them the first hours after a bulk load get plans made
+        # for empty tables (sequential scans where an index range is a hundred times cheaper).
+        await session.execute(text("ANALYZE"))
     return True
 
 

@@ -1,0 +1,1 @@
+"""Load benchmark of the GraphQL server against an in-process floor; see README "Benchmark"."""

@@ -1,0 +1,41 @@
+"""Counts the SQL statements that a Database's engines run inside a block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+
+from db.engine import Database
+
+# Transaction control and connection set-up are not statements of the query plan.
+NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
+
+
+@dataclass
+class Statements:
+    recorded: list[tuple[str, Any]] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.recorded)
+
+
+@contextmanager
+def recording(db: Database) -> Iterator[Statements]:
+    statements = Statements()
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(NOT_COUNTED):
+            statements.recorded.append((statement, parameters))
+
+    for engine in db.engines:
+        event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        for engine in db.engines:
+            event.remove(engine.sync_engine, "before_cursor_execute", record)

@@ -1,0 +1,410 @@
+"""Benchmark the GraphQL server on the national data set against the in-process floor.
+
+    .venv/bin/python -m bench.run --scale 1 --workers 2 --concurrency 1,8 --seconds 10
+    .venv/bin/python -m bench.run --database-url postgresql://postgres@127.0.0.1/qianshou_bench --explain
+
+Loads the national data at `--scale` (once; a second run reuses it), counts the SQL statements of each
+operation in-process, times the floor of Q1 and Q2, starts `python -m server serve --workers W`, drives
+it with HTTP clients and prints a table (and, with --json, writes it to bench/results/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # `python bench/run.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import orjson
+from sqlalchemy import select
+
+from bench import floor
+from bench.counter import recording
+from bench.load import Request, drive, percentile
+from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
+from bench.server import MemorySampler, Server
+from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import Milestone, MilestoneStatus, Pairing, Program, Region
+from resolvers.ids import encode_id
+from resolvers.pagination import encode_cursor
+from resolvers.scope import Scope
+
+TODAY = dt.date(2026, 11, 30)
+RESULTS = Path(__file__).resolve().parent / "results"
+PROVINCE_CODE = "410000"  # Q3 for one province: 河南省
+ALL_OPERATIONS = ("Q1", "Q2", "Q3", "M1")
+
+
+@dataclass
+class Fixture:
+    """What the requests are about, read from the loaded data."""
+
+    program_id: str
+    province_id: str
+    pairing_pks: list[int]
+    open_milestones: list[tuple[int, int]] = field(default_factory=list)  # (milestone pk, mentor agency pk)
+
+
+@dataclass
+class Row:
+    name: str
+    concurrency: int | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+    floor_ms: float | None = None
+    statements: int | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor_ms is None or self.concurrency != 1 or not self.stats:
+            return None
+        return self.stats["p50_ms"] / self.floor_ms
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="default: a SQLite file per scale in bench/results/")
+    parser.add_argument("--scale", type=float, default=1.0, help="national data scale (1 = 1,500 pairings)")
+    parser.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes")
+    parser.add_argument("--concurrency", default="1,8", help="comma-separated numbers of concurrent clients")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per operation and concurrency")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each measurement")
+    parser.add_argument("--operations", default=",".join(ALL_OPERATIONS), help="subset of Q1,Q2,Q3,M1")
+    parser.add_argument("--page-size", type=int, default=50, help="`first` of Q1")
+    parser.add_argument("--explain", action="store_true", help="print PostgreSQL EXPLAIN ANALYZE of Q1's statements")
+    parser.add_argument("--json", action="store_true", help="also write the results to bench/results/*.json")
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra server environment")
+    args = parser.parse_args(argv)
+    args.concurrency = [int(part) for part in args.concurrency.split(",") if part.strip()]
+    args.operations = [part.strip().upper() for part in args.operations.split(",") if part.strip()]
+    unknown = set(args.operations) - set(ALL_OPERATIONS)
+    if unknown or not args.concurrency or min(args.concurrency) < 1:
+        parser.error(f"bad --operations {sorted(unknown)} or --concurrency")
+    if args.database_url is None:
+        RESULTS.mkdir(exist_ok=True)
+        args.database_url = f"sqlite:///{RESULTS / f'national-{args.scale:g}.sqlite3'}"
+    return args
+
+
+# --- in-process: data, statement counts, floor, plans ---------------------------------------------
+
+
+async def prepare(db: Database, scale: float) -> tuple[Fixture, float | None]:
+    await upgrade(db.write_engine)
+    started = time.perf_counter()
+    loaded = await load_national_demo(db, scale)
+    load_seconds = time.perf_counter() - started if loaded else None
+    async with db.reading() as session:
+        program_pk = await session.scalar(select(Program.id).where(Program.name == PROGRAM_NAME))
+        province_pk = await session.scalar(select(Region.id).where(Region.code == PROVINCE_CODE))
+        pairing_pks = list(await session.scalars(select(Pairing.id).where(Pairing.program_id == program_pk)))
+        open_rows = await session.execute(
+            select(Milestone.id, Pairing.mentor_id)
+            .join(Pairing, Pairing.id == Milestone.pairing_id)
+            .where(Pairing.program_id == program_pk, Milestone.status == MilestoneStatus.IN_PROGRESS)
+            .order_by(Milestone.id)
+            .limit(2000)
+        )
+        open_milestones = [(milestone, mentor) for milestone, mentor in open_rows]
+    fixture = Fixture(encode_id("Program", program_pk), encode_id("Region", province_pk), pairing_pks, open_milestones)
+    return fixture, load_seconds
+
+
+def q1_variables(fixture: Fixture, rng: random.Random, first: int) -> dict[str, Any]:
+    """A page starting anywhere in the list: keyset pages cost the same wherever they start."""
+    start = rng.randrange(max(1, len(fixture.pairing_pks) - first))
+    return {"first": first, "after": encode_cursor((fixture.pairing_pks[start - 1],)) if start else None}
+
+
+def q2_variables(fixture: Fixture, rng: random.Random) -> dict[str, Any]:
+    return {"id": encode_id("Pairing", rng.choice(fixture.pairing_pks))}
+
+
+async def execute_in_process(db: Database, query: str, variables: dict[str, Any]) -> Any:
+    from schema.schema import schema  # noqa: PLC0415 - imported late: the server process does not need it here
+
+    result = await schema.execute(query, variable_values=variables, context_value=Scope(db=db, today=TODAY))
+    if result.errors:
+        raise RuntimeError(f"{query.split('(')[0].strip()}: {result.errors[0]}")
+    return result.data
+
+
+async def count_statements(db: Database, query: str, variables: dict[str, Any]) -> tuple[int, list[tuple[str, Any]]]:
+    await execute_in_process(db, query, variables)  # warm the parse and validation caches
+    with recording(db) as statements:
+        await execute_in_process(db, query, variables)
+    return statements.count, statements.recorded
+
+
+async def time_floor(db: Database, fetch, seconds: float) -> float:
+    """Median latency of the floor, one request at a time, each on a connection from the pool."""
+    latencies = []
+    stop_at = time.perf_counter() + seconds
+    while time.perf_counter() < stop_at or len(latencies) < 5:
+        started = time.perf_counter()
+        async with db.read_engine.connect() as connection:
+            await fetch(connection)
+        latencies.append(time.perf_counter() - started)
+    return percentile(sorted(latencies), 0.5) * 1000
+
+
+async def check_floor(db: Database, fixture: Fixture, first: int) -> list[str]:
+    """The floor must return what the server returns, or its speed means nothing."""
+    problems = []
+    q1 = {"first": first, "after": None}
+    q2 = {"id": encode_id("Pairing", fixture.pairing_pks[0])}
+    async with db.read_engine.connect() as connection:
+        floor_q1 = orjson.loads(await floor.q1_floor(connection, TODAY, first, None))["data"]
+        floor_q2 = orjson.loads(await floor.q2_floor(connection, fixture.pairing_pks[0]))["data"]
+    if floor_q1 != orjson.loads(orjson.dumps(await execute_in_process(db, Q1_DASHBOARD, q1))):
+        problems.append("Q1 floor answer differs from the server's")
+    if floor_q2 != orjson.loads(orjson.dumps(await execute_in_process(db, Q2_DETAIL, q2))):
+        problems.append("Q2 floor answer differs from the server's")
+    return problems
+
+
+async def explain(db: Database, statements: list[tuple[str, Any]]) -> None:
+    if db.is_sqlite:
+        print("--explain: SQLite has no comparable plans; run against PostgreSQL", file=sys.stderr)
+        return
+    async with db.read_engine.connect() as connection:
+        raw = (await connection.get_raw_connection()).driver_connection
+        for number, (statement, parameters) in enumerate(statements, start=1):
+            plan = await raw.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *(parameters or ()))
+            print(f"\n-- Q1 statement {number}:\n{statement}\n-- parameters: {parameters}")
+            print("\n".join(row[0] for row in plan))
+
+
+async def in_process(args: argparse.Namespace, rows: dict[str, Row]) -> tuple[Fixture, dict[str, Any]]:
+    db = Database.from_url(args.database_url)
+    info: dict[str, Any] = {}
+    try:
+        fixture, load_seconds = await prepare(db, args.scale)
+        info["load_seconds"] = load_seconds
+        rng = random.Random(1)
+        q1_vars = {"first": args.page_size, "after": None}
+        info["q1_statements_by_page_size"] = {
+            size: (await count_statements(db, Q1_DASHBOARD, {"first": size, "after": None}))[0] for size in (10, 50, 100)
+        }
+        rows["Q1"].statements, q1_statements = await count_statements(db, Q1_DASHBOARD, q1_vars)
+        rows["Q2"].statements, _ = await count_statements(db, Q2_DETAIL, q2_variables(fixture, rng))
+        rows["Q3 program"].statements, _ = await count_statements(db, Q3_STATS, {"programId": fixture.program_id})
+        rows["Q3 province"].statements, _ = await count_statements(
+            db, Q3_STATS, {"programId": fixture.program_id, "regionId": fixture.province_id}
+        )
+        info["floor_problems"] = await check_floor(db, fixture, args.page_size)
+        floor_seconds = min(args.seconds, 5.0)
+        rows["Q1"].floor_ms = await time_floor(
+            db, lambda c: floor.q1_floor(c, TODAY, args.page_size, q1_variables(fixture, rng, args.page_size)["after"]),
+            floor_seconds,
+        )
+        rows["Q2"].floor_ms = await time_floor(
+            db, lambda c: floor.q2_floor(c, rng.choice(fixture.pairing_pks)), floor_seconds
+        )
+        if args.explain:
+            await explain(db, q1_statements)
+        if "M1" in args.operations:
+            info["m1_token"] = await m1_token(db, fixture)
+    finally:
+        await db.dispose()
+    return fixture, info
+
+
+async def m1_token(db: Database, fixture: Fixture) -> tuple[str, int] | str:
+    """A MENTOR_AGENCY token for the mentor of the first open milestone, or why there is none."""
+    try:
+        from db.models import Role  # noqa: PLC0415
+        from resolvers.tokens import create_token  # noqa: PLC0415 - tokens may not exist in every tree
+    except ImportError as exc:
+        return f"no token support ({exc})"
+    if not fixture.open_milestones:
+        return "no open milestone to report on"
+    mentor_pk = fixture.open_milestones[0][1]
+    secret = await create_token(
+        db, f"bench-{uuid.uuid4().hex[:12]}", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", mentor_pk)
+    )
+    return secret, mentor_pk
+
+
+# --- over HTTP --------------------------------------------------------------------------------------
+
+
+def m1_input_type(url: str) -> str | None:
+    """The input type of submitMilestoneUpdate, or None when the schema has no such mutation yet."""
+    import httpx  # noqa: PLC0415
+
+    query = MUTATION_FIELDS.replace("fields { name }", "fields { name args { name type { name ofType { name } } } }")
+    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=30).json()
+    mutation_type = ((body.get("data") or {}).get("__schema") or {}).get("mutationType") or {}
+    for field_ in mutation_type.get("fields") or []:
+        if field_["name"] == "submitMilestoneUpdate":
+            for arg in field_["args"]:
+                if arg["name"] == "input":
+                    return arg["type"]["name"] or arg["type"]["ofType"]["name"]
+    return None
+
+
+def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], rows: dict[str, Row]) -> list[Row]:
+    env = dict(item.split("=", 1) for item in args.env)
+    server = Server(args.database_url, workers=args.workers, today=TODAY.isoformat(), env=env).start()
+    sampler = MemorySampler(server.pid).start()
+    results: list[Row] = []
+    try:
+        operations = http_operations(args, fixture, info, server.url, rows)
+        for name, make_request, label in operations:
+            if make_request is None:
+                results.append(Row(name, note=label))
+                continue
+            for concurrency in args.concurrency:
+                run = asyncio.run(
+                    drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup)
+                )
+                template = rows.get(name, Row(name))
+                row = Row(name, concurrency, run.stats(label), template.floor_ms, template.statements, template.note)
+                if run.first_error:
+                    row.note = f"first error: {run.first_error}"
+                if name == "M1":
+                    reads = run.stats("read")
+                    row.note = row.note or f"with Q2 reads: {reads['rps']:.0f} req/s, p50 {reads['p50_ms']:.1f} ms"
+                results.append(row)
+    finally:
+        sampler.stop()
+        server.stop()
+    info["memory"] = sampler.summary()
+    return results
+
+
+def http_operations(args, fixture: Fixture, info: dict[str, Any], url: str, rows: dict[str, Row]):
+    rng = random.Random(2)
+
+    def q1(worker: int, n: int) -> Request:
+        return {"query": Q1_DASHBOARD, "variables": q1_variables(fixture, rng, args.page_size)}, {}, "all"
+
+    def q2(worker: int, n: int) -> Request:
+        return {"query": Q2_DETAIL, "variables": q2_variables(fixture, rng)}, {}, "all"
+
+    def q3(variables: dict[str, Any]):
+        return lambda worker, n: ({"query": Q3_STATS, "variables": variables}, {}, "all")
+
+    operations = []
+    if "Q1" in args.operations:
+        operations.append(("Q1", q1, "all"))
+    if "Q2" in args.operations:
+        operations.append(("Q2", q2, "all"))
+    if "Q3" in args.operations:
+        operations.append(("Q3 program", q3({"programId": fixture.program_id}), "all"))
+        operations.append(
+            ("Q3 province", q3({"programId": fixture.program_id, "regionId": fixture.province_id}), "all")
+        )
+    if "M1" in args.operations:
+        operations.append(m1_operation(fixture, info, url, q2))
+    return operations
+
+
+def m1_operation(fixture: Fixture, info: dict[str, Any], url: str, read):
+    """One submitMilestoneUpdate in five requests, the rest Q2 reads; skipped (with the reason) when the
+    schema has no such mutation or there is no token to call it with."""
+    input_type = m1_input_type(url)
+    if input_type is None:
+        return "M1", None, "skipped: the schema has no submitMilestoneUpdate mutation yet"
+    token = info.get("m1_token")
+    if not isinstance(token, tuple):
+        return "M1", None, f"skipped: {token}"
+    secret, mentor_pk = token
+    milestones = [pk for pk, mentor in fixture.open_milestones if mentor == mentor_pk]
+    query = M1_SUBMIT.replace("SubmitMilestoneUpdateInput", input_type)
+    headers = {"authorization": f"Bearer {secret}"}
+
+    def mixed(worker: int, n: int) -> Request:
+        if n % 5:
+            body, _, _ = read(worker, n)
+            return body, {}, "read"
+        variables = {"input": {
+            "milestoneId": encode_id("Milestone", milestones[n // 5 % len(milestones)]),
+            "note": "基准测试进展报告", "progressPercent": 50, "idempotencyKey": uuid.uuid4().hex,
+        }}
+        return {"query": query, "variables": variables}, headers, "write"
+
+    return "M1", mixed, "write"
+
+
+# --- report -----------------------------------------------------------------------------------------
+
+
+def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"\nQianshou benchmark: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
+          f"{args.seconds:g} s per cell, today {TODAY}")
+    if info.get("load_seconds") is not None:
+        print(f"national data loaded in {info['load_seconds']:.1f} s")
+    header = f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} " \
+             f"{'floor ms':>8} {'x floor':>7} {'SQL/req':>7}  note"
+    print(header)
+    print("-" * len(header))
+    for row in results:
+        if not row.stats:
+            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>7} {'-':>7}  {row.note}")
+            continue
+        s = row.stats
+        floor_ms = f"{row.floor_ms:.2f}" if row.floor_ms is not None and row.concurrency == 1 else ""
+        ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
+        statements = "" if row.statements is None else str(row.statements)
+        print(f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+              f"{s['errors']:>6} {floor_ms:>8} {ratio:>7} {statements:>7}  {row.note}")
+    by_size = info.get("q1_statements_by_page_size", {})
+    print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
+    memory = info.get("memory")
+    if memory:
+        print(f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, peak {memory['peak_mib']:.1f} MiB, "
+              f"end {memory['end_mib']:.1f} MiB over {memory['samples']} samples")
+    for problem in info.get("floor_problems", []):
+        print(f"warning: {problem}")
+
+
+def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespace) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    info = {key: value for key, value in info.items() if key != "m1_token"}
+    payload = {
+        "database": args.database_url.split("@")[-1], "scale": args.scale, "workers": args.workers,
+        "seconds": args.seconds, "info": info,
+        "rows": [
+            {"operation": row.name, "concurrency": row.concurrency, **row.stats, "floor_ms": row.floor_ms,
+             "ratio": row.ratio, "statements": row.statements, "note": row.note}
+            for row in results
+        ],
+    }
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows = {name: Row(name) for name in ("Q1", "Q2", "Q3 program", "Q3 province")}
+    try:
+        fixture, info = asyncio.run(in_process(args, rows))
+    except NationalDemoError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    results = over_http(args, fixture, info, rows)
+    print_table(results, info, args)
+    if args.json:
+        print(f"wrote {write_json(results, info, args)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

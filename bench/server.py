@@ -1,0 +1,139 @@
+"""The server under test: a real `python -m server serve` (Uvicorn) process, and its memory."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, database_url: str, *, workers: int, today: str, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.environment = {
+            **os.environ,
+            "QIANSHOU_DATABASE_URL": database_url,
+            "QIANSHOU_TODAY": today,
+            "QIANSHOU_ENV": "development",
+            # The load comes from one address and one caller: a per-caller limit would measure itself.
+            "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Server:
+        command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.process.stderr.read().decode(errors='replace')}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200 and self._workers_up():
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not become ready in 60 s")
+
+    def _workers_up(self) -> bool:
+        return self.workers == 1 or len(process_tree(self.pid)) > self.workers
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Uvicorn's workers, and the multiprocessing helper)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+@dataclass
+class MemorySampler:
+    """Samples the RSS of the server's whole process tree every second, in a thread."""
+
+    pid: int
+    samples: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def sample(self) -> None:
+        self.samples.append(sum(rss_kib(pid) for pid in process_tree(self.pid)))
+
+    def start(self) -> MemorySampler:
+        def run() -> None:
+            while not self._stop.is_set():
+                self.sample()
+                self._stop.wait(1.0)
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.sample()
+
+    def summary(self) -> dict[str, float]:
+        mib = [kib / 1024 for kib in self.samples] or [0.0]
+        return {"start_mib": mib[0], "peak_mib": max(mib), "end_mib": mib[-1], "samples": len(mib)}

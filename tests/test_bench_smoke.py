@@ -1,0 +1,29 @@
+"""The benchmark runs end to end on a tiny data set and reports every read operation.
+Speed is not asserted: only that it runs, measures and prints numbers."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+ROW = re.compile(r"^(Q1|Q2|Q3 program|Q3 province)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+0\s", re.MULTILINE)
+
+
+async def test_benchmark_smoke_run(databases):
+    url = await databases.new_url("bench")
+    command = [
+        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
+        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "Q1,Q2,Q3",
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in ROW.finditer(finished.stdout)}
+    assert set(rows) == {"Q1", "Q2", "Q3 program", "Q3 province"}, finished.stdout
+    for name, (requests_per_second, p50, p99) in rows.items():
+        assert requests_per_second > 0 and 0 < p50 <= p99, (name, finished.stdout)
+    assert re.search(r"Q1 SQL statements by page size: first 10: (\d+), first 50: \1, first 100: \1", finished.stdout)
+    assert "server RSS" in finished.stdout
+    assert "differs" not in finished.stdout, finished.stdout
