@@ -18,6 +18,7 @@ from strawberry.dataloader import DataLoader
 from db.engine import Database
 from db.models import (
     Agency,
+    AuditEvent,
     IncubatedOrganization,
     Milestone,
     MilestoneUpdate,
@@ -30,7 +31,8 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
-from resolvers.access import Actor, visible_pairings
+from resolvers.access import Actor, can_read, is_scoped, visible_pairings
+from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import ChildPageKey, Ordering, Page, load_child_pages
 from resolvers.progress import Progress, progress_from_row, progress_select
 
@@ -48,7 +50,7 @@ class Loaders:
         self.today = today
         sessions = db.read_sessions
 
-        def by_id(model: type[M]) -> DataLoader[int, M | None]:
+        def unfiltered(model: type[M]) -> DataLoader[int, M | None]:
             async def load(ids: Sequence[int]) -> list[M | None]:
                 async with sessions() as session:
                     rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
@@ -56,6 +58,22 @@ class Loaders:
                 return [found.get(pk) for pk in ids]
 
             return DataLoader(load_fn=load)
+
+        # Rows as stored, whoever asks: only for the access check and to tell hidden from missing.
+        self._unfiltered: dict[type, DataLoader[int, Any]] = {}
+        self._unfiltered_of: dict[int, DataLoader[int, Any]] = {}
+        self._pairing_of_milestone: dict[int, int] = {}
+
+        def by_id(model: type[M]) -> DataLoader[int, M | None]:
+            """Rows by ID that the actor may read; a hidden row comes back as None."""
+            raw = self._unfiltered[model] = unfiltered(model)
+
+            async def load(ids: Sequence[int]) -> list[M | None]:
+                return await self._readable(await raw.load_many(ids))
+
+            loader = DataLoader(load_fn=load)
+            self._unfiltered_of[id(loader)] = raw
+            return loader
 
         def children(model: Any, parent_column: ColumnElement[int]) -> DataLoader[int, list[Any]]:
             async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
@@ -92,6 +110,7 @@ class Loaders:
         self.service_station = by_id(ServiceStation)
         self.incubated_organization = by_id(IncubatedOrganization)
         self.resource_link = by_id(ResourceLink)
+        self.audit_event = by_id(AuditEvent)
 
         self.stations_of_pairing = children(ServiceStation, ServiceStation.pairing_id)
         self.incubations_of_pairing = children(IncubatedOrganization, IncubatedOrganization.pairing_id)
@@ -129,6 +148,37 @@ class Loaders:
 
         self.progress = DataLoader(load_fn=load_progress)
         self.totals = DataLoader(load_fn=load_totals)
+
+    async def _readable(self, rows: list[Any]) -> list[Any]:
+        """Each row, or None where `can_read` refuses it."""
+        pairings = await self._pairings_of(rows) if is_scoped(self.actor) else {}
+        return [
+            row if row is not None and can_read(self.actor, row, pairings.get(self._pairing_id(row))) else None
+            for row in rows
+        ]
+
+    async def _pairings_of(self, rows: list[Any]) -> dict[int, Pairing]:
+        """The pairings that decide whether the rows are readable, in one batch (an update's goes
+        through its milestone, one more batch), never one query per row."""
+        updates = [row for row in rows if isinstance(row, MilestoneUpdate)]
+        milestones = await self._unfiltered[Milestone].load_many([update.milestone_id for update in updates])
+        self._pairing_of_milestone.update({m.id: m.pairing_id for m in milestones if m is not None})
+        wanted = {pk for row in rows if row is not None and (pk := self._pairing_id(row)) is not None}
+        found = await self._unfiltered[Pairing].load_many(sorted(wanted))
+        return {pairing.id: pairing for pairing in found if pairing is not None}
+
+    def _pairing_id(self, row: Any) -> int | None:
+        if isinstance(row, MilestoneUpdate):
+            return self._pairing_of_milestone.get(row.milestone_id)
+        return getattr(row, "pairing_id", None)
+
+    async def readable_or_forbidden(self, loader: DataLoader[int, M | None], pk: int) -> M | None:
+        """The row when the actor may read it, None when there is none; an existing row the actor
+        may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
+        row = await loader.load(pk)
+        if row is None and await self._unfiltered_of[id(loader)].load(pk) is not None:
+            raise ApiError(ErrorCode.FORBIDDEN, f"{self.actor.role.value} may not read this object")
+        return row
 
 
 def empty_totals(pairing_id: int) -> PairingTotals:

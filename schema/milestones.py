@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
+from resolvers.access import reads_review_notes
 from resolvers.ids import encode_id
 from resolvers.pagination import ChildPageKey
 from resolvers.progress import is_overdue
@@ -78,7 +79,7 @@ class MilestoneUpdate(Node):
     submitted_at: dt.datetime
     reviewed_by: str | None
     reviewed_at: dt.datetime | None
-    review_note: str | None
+    review_note_text: strawberry.Private[str | None]
     pk: strawberry.Private[int]
     milestone_pk: strawberry.Private[int]
 
@@ -96,9 +97,13 @@ class MilestoneUpdate(Node):
             submitted_at=update.submitted_at,
             reviewed_by=update.reviewed_by,
             reviewed_at=update.reviewed_at,
-            review_note=update.review_note,
+            review_note_text=update.review_note,
             milestone_pk=update.milestone_id,
         )
+
+    @strawberry.field(description="The reviewer's note; null for VIEWER tokens, which do not read review notes.")
+    def review_note(self, info: Info) -> str | None:
+        return self.review_note_text if reads_review_notes(info.context.actor) else None
 
     @strawberry.field
     async def milestone(self, info: Info) -> Milestone:

@@ -1,18 +1,21 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import strawberry
 
-from resolvers import agencies, pairings, programs, regions
+from resolvers import access, agencies, audit, pairings, programs, regions
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_id
+from resolvers.coverage import coverage_of
+from resolvers.overdue import list_overdue_milestones
 from resolvers.stats import program_stats
 from schema.activities import ServiceActivity
+from schema.audit import AuditEvent
 from schema.agencies import Agency
 from schema.context import Info
+from schema.coverage import Coverage
 from schema.enums import PairingHealth, PairingStatus, RegionLevel
 from schema.incubations import IncubatedOrganization
 from schema.milestones import Milestone, MilestoneUpdate
@@ -39,22 +42,26 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Any], Node]]] = {
     "ServiceStation": ("service_station", ServiceStation.from_model),
     "IncubatedOrganization": ("incubated_organization", IncubatedOrganization.from_model),
     "ResourceLink": ("resource_link", ResourceLink.from_model),
+    "AuditEvent": ("audit_event", AuditEvent.from_model),
 }
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
-    """Any object by its global ID; an unknown ID is null, a malformed one an error."""
+    """Any object by its global ID; an unknown ID is null, a malformed one an error, and one the
+    caller may not read is null with a FORBIDDEN error."""
     type_name, pk = decode_id(global_id)
     if type_name not in NODE_TYPES:
         return None
     loader_name, convert = NODE_TYPES[type_name]
-    row = await getattr(info.context.loaders, loader_name).load(pk)
+    loaders = info.context.loaders
+    row = await loaders.readable_or_forbidden(getattr(loaders, loader_name), pk)
     return None if row is None else convert(row)
 
 
 async def resolve_typed(info: Info, global_id: str, type_name: str) -> Any:
-    node = await resolve_node(info, global_id)
-    return node if node is None or type(node).__name__ == type_name else None
+    if decode_id(global_id)[0] != type_name:
+        return None
+    return await resolve_node(info, global_id)
 
 
 @strawberry.input(description="Every given condition must hold.")
@@ -84,7 +91,9 @@ class Query:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > 100:
             raise ApiError(ErrorCode.PAGE_TOO_LARGE, f"at most 100 ids, got {len(ids)}")
-        return list(await asyncio.gather(*(resolve_node(info, global_id) for global_id in ids)))
+        # Awaitables, not results: each item then fails on its own (null with its own error at
+        # ["nodes", i]) when the caller may not read it, and the list still batches in one load.
+        return [resolve_node(info, global_id) for global_id in ids]  # type: ignore[misc]
 
     @strawberry.field(description="Who the caller is.")
     def viewer(self, info: Info) -> Viewer:
@@ -139,8 +148,37 @@ class Query:
         page = await regions.list_regions(info.context, parent_id=parent_id, level=level, first=first, after=after)
         return Connection.of(page, Region.from_model)
 
+    @strawberry.field(
+        description="Open milestones past due (China date) in the pairings the caller may read, most overdue "
+        "first; `regionId` keeps pairings whose supported agency lies in that region or below it."
+    )
+    async def overdue_milestones(
+        self,
+        info: Info,
+        program_id: strawberry.ID | None = None,
+        region_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Milestone]:
+        page = await list_overdue_milestones(
+            info.context, program_id=program_id, region_id=region_id, first=first, after=after
+        )
+        return Connection.of(page, Milestone.from_model)
+
+    @strawberry.field(description="一区县一中心、一镇街一站点: agency and station coverage below a region.")
+    async def coverage(self, info: Info, region_id: strawberry.ID) -> Coverage:
+        return Coverage.from_figures(await coverage_of(info.context, region_id))
+
     @strawberry.field(description="Totals over the pairings of a program and/or region (that the caller may see).")
     async def program_stats(
         self, info: Info, program_id: strawberry.ID | None = None, region_id: strawberry.ID | None = None
     ) -> ProgramStats:
         return ProgramStats.from_stats(await program_stats(info.context, program_id=program_id, region_id=region_id))
+
+    @strawberry.field(description="The audit trail of one object (by its global ID), oldest first.")
+    async def audit_events(
+        self, info: Info, object_id: strawberry.ID, first: int | None = None, after: str | None = None
+    ) -> Connection[AuditEvent]:
+        access.require_audit_reader(info.context.actor)
+        page = await audit.list_audit_events(info.context, object_id, first=first, after=after)
+        return Connection.of(page, AuditEvent.from_model)

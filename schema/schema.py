@@ -5,9 +5,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
+from schema.mutation import Mutation
 from schema.query import Query
+from schema.subscription import Subscription
 
 schema = strawberry.Schema(
     query=Query,
-    extensions=[ParserCache(maxsize=1024), ValidationCache(maxsize=1024)],
+    mutation=Mutation,
+    subscription=Subscription,
+    # Factories: a fresh extension per request; both caches live at module level and are shared.
+    extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
 )

@@ -4,19 +4,40 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
+from graphql import OperationType
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from db.engine import Database
 from db.migrate import upgrade
+from resolvers.access import Actor
+from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
 from schema.schema import schema
-from server.graphql_http import BadRequest, error_payload, execute, graphiql_page, json_response, read_request
+from server.auth import Unauthenticated, actor_of
+from server.graphql_http import (
+    GRAPHQL_RESPONSE,
+    BadRequest,
+    check_document,
+    error_payload,
+    execute,
+    execution_status,
+    graphiql_page,
+    json_response,
+    negotiate,
+    operation_of,
+    read_request,
+)
+from server.limits import Limits
+from server.ratelimit import RateLimiter, retry_after
 from server.settings import Settings, load_settings
+from server.reports import ReportRoutes
+from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
 
@@ -27,20 +48,77 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+        self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
+        self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
+        self.limits = Limits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_query_tokens,
+            max_cost=settings.max_query_cost,
+        )
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
-    def scope(self) -> Scope:
-        return Scope(db=self.db, today=self.settings.today or china_today())
+    def today(self):
+        return self.settings.today or china_today()
+
+    def scope(self, actor: Actor, request_id: str) -> Scope:
+        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
 
     async def graphql(self, request: Request) -> Response:
+        request_id = uuid.uuid4().hex
+        response = await self._graphql(request, request_id)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    async def _graphql(self, request: Request, request_id: str) -> Response:
+        """Each step can refuse the request; the cheap ones come first, execution last."""
+        production = self.settings.production
         if request.method == "GET" and not request.query_params.get("query"):
-            if self.settings.production:
+            if production:
                 return json_response(error_payload("GraphiQL is off in production", "NOT_FOUND"), status=404)
             return graphiql_page()
+        media_type = negotiate(request.headers.get("accept"))
+        if media_type is None:
+            message = f"this endpoint answers in {GRAPHQL_RESPONSE} or application/json"
+            return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
+
+        def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+            if payload.get("errors"):
+                payload["extensions"] = {"requestId": request_id}
+            return json_response(payload, status, media_type, headers)
+
+        client = request.client.host if request.client else "unknown"
         try:
-            graphql_request = await read_request(request)
+            actor = await actor_of(request, self.db, production=production)
+        except Unauthenticated as exc:
+            # Failed attempts count against the client's address, so guessing tokens is slow.
+            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
+                return self._too_many(answer, wait)
+            return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
+        key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
+        if (wait := self.rate_limiter.hit(key)) is not None:
+            return self._too_many(answer, wait)
+        try:
+            graphql_request = await read_request(request, self.settings.max_body_bytes)
         except BadRequest as exc:
-            return json_response(error_payload(str(exc), "BAD_REQUEST"), status=exc.status)
-        return json_response(await execute(schema, graphql_request, self.scope()))
+            return answer(error_payload(str(exc), exc.code), exc.status)
+        checked = check_document(schema, graphql_request, self.limits, production=production)
+        if checked.document is None:
+            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+        if request.method == "GET" and operation_of(checked.document, graphql_request.operation_name) in (
+            OperationType.MUTATION,
+            OperationType.SUBSCRIPTION,
+        ):
+            message = "only queries may be sent with GET; send mutations with POST"
+            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+        payload = await execute(schema, graphql_request, self.scope(actor, request_id), production=production)
+        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+
+    @staticmethod
+    def _too_many(answer, wait: float) -> Response:
+        seconds = retry_after(wait)
+        message = f"too many requests: the limit is per minute; retry in {seconds} s"
+        return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -62,12 +140,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if service.db.is_sqlite:
             # The embedded default must work on a new machine with no set-up step.
             await upgrade(service.db.write_engine)
+        await service.broker.start()
         yield
+        await service.broker.stop()
         await service.db.dispose()
 
+    reports = ReportRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", service.subscriptions),
+            Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
+            Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
         ],

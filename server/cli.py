@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import enum
 import os
+import shutil
+import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +16,9 @@ import typer
 
 from db.engine import Database
 from db.migrate import upgrade
+from db.models import Role
+from resolvers import tokens
+from resolvers.tokens import TokenError
 from server.settings import Settings, SettingsError, load_settings
 
 app = typer.Typer(help="Qianshou (牵手): paired-assistance programs between social work agencies.", no_args_is_help=True)
@@ -18,6 +26,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
+token_app = typer.Typer(help="API tokens: only their SHA-256 is stored.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
@@ -65,6 +75,19 @@ async def _load_demo(settings: Settings) -> bool:
         await db.dispose()
 
 
+async def _load_national(settings: Settings, scale: float) -> bool:
+    from db.demo.national import NationalDemoError, load_national_demo
+
+    db = await connected(settings)
+    try:
+        await upgrade(db.write_engine)
+        return await load_national_demo(db, scale)
+    except NationalDemoError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        await db.dispose()
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply the migrations to QIANSHOU_DATABASE_URL."""
@@ -74,11 +97,26 @@ def db_upgrade() -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    scale: Annotated[
+        float | None,
+        typer.Option(help="Load the synthetic national data set at this scale instead (1 = 1,500 pairings, ~400k rows)."),
+    ] = None,
+) -> None:
     """Load the Henan 牵手计划 demo data (does nothing if it is already there)."""
     settings = settings_or_exit()
-    loaded = asyncio.run(_load_demo(settings))
-    typer.echo("demo data loaded" if loaded else "demo data already present; nothing changed")
+    if scale is None:
+        loaded = asyncio.run(_load_demo(settings))
+        typer.echo("demo data loaded" if loaded else "demo data already present; nothing changed")
+        return
+    started = time.perf_counter()
+    loaded = asyncio.run(_load_national(settings, scale))
+    elapsed = time.perf_counter() - started
+    typer.echo(
+        f"national data (scale {scale:g}) loaded in {elapsed:.1f} s"
+        if loaded
+        else f"national data (scale {scale:g}) already present; nothing changed"
+    )
 
 
 @app.command()
@@ -93,7 +131,10 @@ def serve(
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
     if with_demo:
+        if settings.production:
+            raise fail("--demo makes tokens anyone reading this terminal can use; it is for development only")
         asyncio.run(_load_demo(settings))
+        print_demo_tokens(asyncio.run(_with_db(settings, _rotate_demo_tokens)))
     else:
         asyncio.run(_upgrade(settings))
     # Workers are separate processes that read their settings from the environment.
@@ -109,6 +150,73 @@ def serve(
     )
 
 
+async def _with_db(settings: Settings, work):
+    db = await connected(settings)
+    try:
+        await upgrade(db.write_engine)
+        return await work(db)
+    except TokenError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        await db.dispose()
+
+
+async def _rotate_demo_tokens(db: Database) -> dict[str, str]:
+    return await tokens.rotate_demo_tokens(db, await tokens.demo_scopes(db))
+
+
+def print_demo_tokens(secrets: dict[str, str]) -> None:
+    typer.echo("demo tokens (new on every `serve --demo`; the previous ones are revoked):")
+    for name, secret in secrets.items():
+        typer.echo(f"  {name:<22} {secret}")
+    typer.echo('in GraphiQL, set the header {"Authorization": "Bearer TOKEN"}')
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="A name for the token, never reused.")],
+    role: Annotated[Role, typer.Option(help="What the token may see and do (README: Permissions).")],
+    agency: Annotated[str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")] = None,
+    region: Annotated[str | None, typer.Option(help="Region global ID; for REGIONAL_STAFF.")] = None,
+) -> None:
+    """Create a token and print it once, alone on the last line: it cannot be shown again."""
+    settings = settings_or_exit()
+
+    async def create(db: Database) -> str:
+        return await tokens.create_token(db, name, role, agency_id=agency, region_id=region)
+
+    secret = asyncio.run(_with_db(settings, create))
+    typer.echo(f"created token {name!r} ({role.value}); store it now, it is shown only this once:")
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """The tokens, their roles and scopes, and when each was last used (never the tokens)."""
+    settings = settings_or_exit()
+    rows = asyncio.run(_with_db(settings, tokens.list_tokens))
+    if not rows:
+        typer.echo("no tokens")
+        return
+    for row in rows:
+        scope = row.agency or row.region or "-"
+        used = row.last_used_at.isoformat(timespec="minutes") if row.last_used_at else "never"
+        state = f"revoked {row.revoked_at.isoformat(timespec='minutes')}" if row.revoked_at else "active"
+        typer.echo(f"{row.name}\t{row.role.value}\t{scope}\tlast used {used}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(name: Annotated[str, typer.Argument(help="The token's name.")]) -> None:
+    """Revoke a token: requests with it are refused from now on."""
+    settings = settings_or_exit()
+
+    async def revoke(db: Database) -> None:
+        await tokens.revoke_token(db, name)
+
+    asyncio.run(_with_db(settings, revoke))
+    typer.echo(f"revoked token {name!r}")
+
+
 @schema_app.command("export")
 def schema_export(
     output: Annotated[Path, typer.Option(help="Where to write the SDL.")] = SCHEMA_FILE,
@@ -118,3 +226,89 @@ def schema_export(
 
     output.write_text(str(schema) + "\n", encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+report_app = typer.Typer(help="Spreadsheets of progress.", no_args_is_help=True)
+regions_app = typer.Typer(help="Administrative divisions (GB/T 2260).", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+app.add_typer(regions_app, name="regions")
+
+
+class ReportFormat(str, enum.Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+async def _write_report(settings: Settings, program: str | None, format: ReportFormat, output: Path | None) -> None:
+    from resolvers.access import SYSTEM
+    from resolvers.errors import ApiError
+    from resolvers.reports import pairing_report
+    from resolvers.scope import china_today
+    from server.reports import csv_chunks, temporary_xlsx_path, write_xlsx
+
+    db = await connected(settings)
+    try:
+        try:
+            batches = await pairing_report(db, SYSTEM, settings.today or china_today(), program_id=program)
+        except ApiError as exc:
+            raise fail(str(exc)) from None
+        if format is ReportFormat.csv:
+            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as sink:
+                async for chunk in csv_chunks(batches):
+                    sink.write(chunk.encode("utf-8"))
+            return
+        path = str(output) if output else temporary_xlsx_path()
+        try:
+            await write_xlsx(batches, path)
+            if output is None:
+                with open(path, "rb") as workbook:
+                    shutil.copyfileobj(workbook, sys.stdout.buffer)
+        finally:
+            if output is None:
+                os.unlink(path)
+    finally:
+        await db.dispose()
+
+
+@report_app.command("pairings")
+def report_pairings(
+    format: Annotated[ReportFormat, typer.Option("--format", help="csv (UTF-8 with BOM) or xlsx.")],
+    program: Annotated[str | None, typer.Option("--program", help="A program's global ID; all programs if left out.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", help="File to write; standard output if left out.")] = None,
+) -> None:
+    """One row per pairing: agencies, county, term, status, completion, overdue milestones, health and totals."""
+    if format is ReportFormat.xlsx and output is None and sys.stdout.isatty():
+        raise fail("an .xlsx file is binary: give --output FILE or redirect standard output")
+    settings = settings_or_exit()
+    asyncio.run(_write_report(settings, program, format, output))
+    if output is not None:
+        typer.echo(f"wrote {output}", err=True)
+
+
+async def _import_regions(settings: Settings, file: Path):
+    from resolvers.region_import import import_regions, read_region_rows
+
+    rows = read_region_rows(file)
+    db = await connected(settings)
+    try:
+        await upgrade(db.write_engine)
+        return await import_regions(db, rows)
+    finally:
+        await db.dispose()
+
+
+@regions_app.command("import")
+def regions_import(
+    file: Annotated[
+        Path | None, typer.Option("--file", help="CSV of code,name,level,parent_code; the bundled national list if left out.")
+    ] = None,
+) -> None:
+    """Load the GB/T 2260 provinces, cities and counties (or your own CSV); a second run changes nothing."""
+    from resolvers.region_import import NATIONAL_REGIONS_CSV, RegionImportError
+
+    settings = settings_or_exit()
+    try:
+        result = asyncio.run(_import_regions(settings, file or NATIONAL_REGIONS_CSV))
+    except RegionImportError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")

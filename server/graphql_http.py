@@ -1,23 +1,47 @@
-"""GraphQL over HTTP: request parsing, execution and JSON responses."""
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec): request parsing, checks before execution,
+execution, and responses in `application/graphql-response+json` or `application/json`.
+
+With `application/graphql-response+json` the status says what happened: 400 when the document
+could not be parsed or validated (limits included), 401/403 when the request as a whole was refused.
+With `application/json` such answers are 200 with `errors`, as older clients expect.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+    OperationType,
+    get_variable_values,
+    specified_rules,
+    validate,
+)
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.execution import PreExecutionError
 
 from resolvers.scope import Scope
+from server.limits import Limits, check_limits, parse_limited
 
 log = logging.getLogger("qianshou.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+INTERNAL_MESSAGE = "internal error; the server log has the details under this request's requestId"
+# graphql-core appends " Did you mean ...?" to some messages it makes outside validation.
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 @dataclass(frozen=True)
@@ -28,33 +52,68 @@ class GraphQLRequest:
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
-def json_response(payload: dict[str, Any], status: int = 200, media_type: str = JSON) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, media_type=media_type)
+def json_response(
+    payload: dict[str, Any], status: int = 200, media_type: str = JSON, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type=media_type, headers=headers)
 
 
-def error_payload(message: str, code: str) -> dict[str, Any]:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
+def error_payload(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
-async def read_request(request: Request) -> GraphQLRequest:
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header, or None when we can serve none it accepts.
+    No Accept header, or a wildcard, gets `application/json`, which every client understands."""
+    if accept is None or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        offered = {
+            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
+            JSON: JSON,
+            "application/*": JSON,
+            "*/*": JSON,
+        }.get(media.lower())
+        if offered is None or quality <= 0:
+            continue
+        candidate = (quality, -position, offered)
+        if best is None or candidate > best:
+            best = candidate
+    return best[2] if best else None
+
+
+async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     if request.method == "GET":
-        params = request.query_params
-        body: dict[str, Any] = dict(params)
+        body: dict[str, Any] = dict(request.query_params)
+        if len(request.url.query) > max_bytes:
+            raise BadRequest(f"the query string is larger than the limit of {max_bytes} bytes", 413, "LIMIT_EXCEEDED")
         if "variables" in body:
             body["variables"] = _loads(body["variables"], "variables")
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
+            # Also what keeps cross-site form posts from running anything.
             raise BadRequest("POST requests must have content-type application/json", status=415)
-        body = _loads(await request.body(), "body")
+        body = _loads(await _read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
-    query = body.get("query")
+    query = persisted_query(body.get("query"), body.get("extensions"))
     if not isinstance(query, str) or not query.strip():
         raise BadRequest("the request has no `query` string")
     variables = body.get("variables")
@@ -66,6 +125,72 @@ async def read_request(request: Request) -> GraphQLRequest:
     return GraphQLRequest(query, variables, operation_name)
 
 
+class PersistedQueries:
+    """Automatic persisted queries (Apollo's APQ): a client sends the SHA-256 of a document instead of
+    the document; the first time it is unknown (PersistedQueryNotFound) and the client sends both.
+    Only document text is kept, never data, so nothing here can go stale. Per process, least
+    recently used first out; a worker that has not seen a hash asks the client once."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self.max_entries = max_entries
+        self.documents: OrderedDict[str, str] = OrderedDict()
+
+    def get(self, sha256: str) -> str | None:
+        query = self.documents.get(sha256)
+        if query is not None:
+            self.documents.move_to_end(sha256)
+        return query
+
+    def put(self, sha256: str, query: str) -> None:
+        self.documents[sha256] = query
+        self.documents.move_to_end(sha256)
+        while len(self.documents) > self.max_entries:
+            self.documents.popitem(last=False)
+
+
+PERSISTED_QUERIES = PersistedQueries()
+
+
+def persisted_query(query: Any, extensions: Any) -> Any:
+    """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
+    if isinstance(extensions, str):  # GET sends extensions as JSON text
+        extensions = _loads(extensions, "extensions")
+    persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+    if persisted is None:
+        return query
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise BadRequest("unsupported persisted query version; send persistedQuery {version: 1, sha256Hash}")
+    sha256 = persisted.get("sha256Hash")
+    if not isinstance(sha256, str) or len(sha256) != 64:
+        raise BadRequest("persistedQuery.sha256Hash must be the 64 hex digits of the document's SHA-256")
+    sha256 = sha256.lower()
+    if isinstance(query, str) and query:
+        if hashlib.sha256(query.encode()).hexdigest() != sha256:
+            raise BadRequest("provided sha does not match query", code="PERSISTED_QUERY_HASH_MISMATCH")
+        PERSISTED_QUERIES.put(sha256, query)
+        return query
+    known = PERSISTED_QUERIES.get(sha256)
+    if known is None:
+        # Apollo clients look for this message and resend with the document; 200 as they expect.
+        raise BadRequest("PersistedQueryNotFound", status=200, code="PERSISTED_QUERY_NOT_FOUND")
+    return known
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `max_bytes` (never read whole first)."""
+    too_large = BadRequest(f"the request body is larger than the limit of {max_bytes} bytes", 413, "LIMIT_EXCEEDED")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _loads(raw: str | bytes, what: str) -> Any:
     try:
         return orjson.loads(raw)
@@ -73,11 +198,90 @@ def _loads(raw: str | bytes, what: str) -> Any:
         raise BadRequest(f"the {what} is not valid JSON: {exc}") from None
 
 
-def format_error(error: GraphQLError) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Checked:
+    """A document that passed parsing, the limits and validation, or the errors that refuse it."""
+
+    document: DocumentNode | None
+    errors: list[dict[str, Any]]
+
+
+def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool) -> Checked:
+    """Everything that can refuse a request before a resolver runs, cheapest first."""
+    try:
+        document, validation_errors = _parsed_and_validated(schema, request.query, limits, production)
+    except GraphQLError as exc:
+        code = (exc.extensions or {}).get("code") or "GRAPHQL_PARSE_FAILED"
+        return Checked(None, [_formatted(exc, code)])
+    if limit_errors := check_limits(schema._schema, document, request.variables, limits):
+        return Checked(None, [_formatted(error, "LIMIT_EXCEEDED") for error in limit_errors])
+    if validation_errors:
+        return Checked(None, [_formatted(error, "GRAPHQL_VALIDATION_FAILED") for error in validation_errors])
+    operation = _operation(document, request.operation_name)
+    if operation is not None:
+        coerced = get_variable_values(
+            schema._schema, operation.variable_definitions or (), request.variables or {}, hide_suggestions=production
+        )
+        if isinstance(coerced, list):
+            return Checked(None, [_formatted(error, "BAD_USER_INPUT") for error in coerced])
+    return Checked(document, [])
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_and_validated(
+    schema, query: str, limits: Limits, production: bool
+) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
+    """Parsing and validating depend on the text alone (the limits on variables are checked on each
+    request), and cost more than executing a small query: dashboards send the same few documents
+    all day. A parse error raises and so is never cached."""
+    document = parse_limited(query, limits)
+    rules = (*specified_rules, NoSchemaIntrospectionCustomRule) if production else specified_rules
+    return document, tuple(validate(schema._schema, document, rules, hide_suggestions=production))
+
+
+def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
     formatted = error.formatted
-    if "code" not in (formatted.get("extensions") or {}):
-        code = "INTERNAL" if error.original_error is not None else "GRAPHQL_VALIDATION_FAILED"
-        formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
+    return formatted
+
+
+def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if operation_name is None or (definition.name and definition.name.value == operation_name):
+            return definition
+    return None
+
+
+def operation_of(document: DocumentNode, operation_name: str | None) -> OperationType | None:
+    operation = _operation(document, operation_name)
+    return None if operation is None else operation.operation
+
+
+def format_error(error: GraphQLError, request_id: str, *, production: bool) -> dict[str, Any]:
+    """An error as the client sees it. Errors the API raised on purpose carry their code; any other
+    failure is INTERNAL, logged in full here and, in production, shown without its message."""
+    formatted = error.formatted
+    extensions = formatted.get("extensions") or {}
+    if "code" in extensions:
+        return formatted
+    if error.original_error is None or isinstance(error.original_error, GraphQLError):
+        # About the request itself (its document or variables), not a failure of ours.
+        if production:
+            formatted["message"] = SUGGESTION.sub("", formatted["message"])
+        formatted["extensions"] = {**extensions, "code": "GRAPHQL_VALIDATION_FAILED"}
+        return formatted
+    log.error(
+        "request %s: unexpected error at %s",
+        request_id,
+        ".".join(str(part) for part in error.path or ()),
+        exc_info=error.original_error,
+    )
+    if production:
+        formatted = {key: value for key, value in formatted.items() if key in ("locations", "path")}
+        formatted["message"] = INTERNAL_MESSAGE
+    formatted["extensions"] = {"code": "INTERNAL", "requestId": request_id}
     return formatted
 
 
@@ -85,7 +289,7 @@ def graphiql_page() -> HTMLResponse:
     return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
-async def execute(schema, request: GraphQLRequest, scope: Scope) -> dict[str, Any]:
+async def execute(schema, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:
     result = await schema.execute(
         request.query,
         variable_values=request.variables,
@@ -94,6 +298,24 @@ async def execute(schema, request: GraphQLRequest, scope: Scope) -> dict[str, An
     )
     payload: dict[str, Any] = {}
     if result.errors:
-        payload["errors"] = [format_error(error) for error in result.errors]
-    payload["data"] = result.data
+        payload["errors"] = [format_error(error, scope.request_id, production=production) for error in result.errors]
+    if not isinstance(result, PreExecutionError):
+        # A request that failed before execution (variables that do not fit) has no `data` at all.
+        payload["data"] = result.data
     return payload
+
+
+def execution_status(payload: dict[str, Any]) -> int:
+    """The status of a request under `application/graphql-response+json`: 400 when it failed before
+    execution, 200 once execution produced data; when it produced none because the caller was
+    refused, 401 or 403."""
+    if "data" not in payload:
+        return 400
+    if payload.get("data") is not None or not payload.get("errors"):
+        return 200
+    codes = {(error.get("extensions") or {}).get("code") for error in payload["errors"]}
+    if codes == {"UNAUTHENTICATED"}:
+        return 401
+    if codes == {"FORBIDDEN"}:
+        return 403
+    return 200

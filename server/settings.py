@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DatabaseUrlError, normalise_url
@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     today: dt.date | None = None
     # Pool size per worker process for PostgreSQL.
     db_pool_size: int = 10
+    # Events a live subscriber may have waiting before it is dropped as too slow (close 4429).
+    subscriber_queue_size: int = Field(default=1000, ge=1)
+
+    # Limits on a request; refusals are LIMIT_EXCEEDED errors that name the limit (see README).
+    max_query_depth: int = Field(default=12, ge=1)
+    max_aliases: int = Field(default=30, ge=0)
+    max_query_tokens: int = Field(default=2000, ge=10)
+    # Objects a query could return, connection page sizes multiplied down the nesting.
+    max_query_cost: int = Field(default=50_000, ge=1)
+    max_body_bytes: int = Field(default=100_000, ge=1_000)
+    # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
+    rate_limit_per_minute: int = Field(default=600, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import MONEY, Base, Id, IdMixin, TimestampMixin, VoidableMixin

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
-from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
+from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import MONEY, Base, Id, IdMixin, TimestampMixin, VoidableMixin
+from db.base import Base, Id, IdMixin, TimestampMixin, VoidableMixin
 
 
 class ServiceStation(IdMixin, TimestampMixin, VoidableMixin, Base):

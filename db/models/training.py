@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import MONEY, Base, Id, IdMixin, TimestampMixin, VoidableMixin
+from db.base import Base, Id, IdMixin, TimestampMixin, VoidableMixin
 
 
 class TrainingMode(enum.StrEnum):
