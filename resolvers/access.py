@@ -211,11 +211,13 @@ def require(
     *,
     pairing: PairingParties | None = None,
     agency_id: int | None = None,
+    region_path: str | None = None,
 ) -> None:
     """Raise ApiError FORBIDDEN unless `actor` may do `permission` (a mutation's name).
 
     `pairing` is the pairing the write touches (a Pairing row, or for a new pairing anything with
-    mentor_id/supported_id); `agency_id` the agency it touches (updateAgency). Regional staff act
+    mentor_id/supported_id); `agency_id` the agency it touches (updateAgency); `region_path` the
+    region the write moves something into (an agency's new region). Regional staff act
     only inside their region, agency roles only on their own pairings and their own agency."""
     if actor.role not in roles_for(permission):
         raise _forbidden(actor, permission, "")
@@ -225,6 +227,8 @@ def require(
         raise _forbidden(actor, permission, " on a pairing outside its scope")
     if agency_id is not None and not _agency_in_write_scope(actor, agency_id):
         raise _forbidden(actor, permission, " on an agency outside its scope")
+    if region_path is not None and not _region_in_write_scope(actor, region_path):
+        raise _forbidden(actor, permission, " into a region outside its scope")
     if pairing is None and agency_id is None:
         # A scoped role must name what it acts on; without it the write would be unscoped.
         raise _forbidden(actor, permission, " without a pairing or agency in its scope")
@@ -236,6 +240,15 @@ def _pairing_in_write_scope(actor: Actor, pairing: PairingParties) -> bool:
     if actor.role is Role.MENTOR_AGENCY:
         return actor.agency_id is not None and pairing.mentor_id == actor.agency_id
     return can_read_pairing(actor, pairing)
+
+
+def _region_in_write_scope(actor: Actor, region_path: str) -> bool:
+    if actor.role is not Role.REGIONAL_STAFF:
+        return True
+    if not actor.region_path:
+        return False
+    low, high = subtree(actor.region_path)
+    return low <= region_path < high
 
 
 def _agency_in_write_scope(actor: Actor, agency_id: int) -> bool:

@@ -72,7 +72,7 @@ async def create_agency(tx: Tx, request: CreateAgency) -> Agency:
 async def update_agency(tx: Tx, request: UpdateAgency) -> Agency:
     agency = await tx.load(Agency, request.agency_id, "agency_id")
     region = await tx.load_optional(Region, request.region_id, "region_id")
-    access.require(tx.scope.actor, "updateAgency", agency_id=agency.id)
+    access.require(tx.scope.actor, "updateAgency", agency_id=agency.id, region_path=region.path if region else None)
     checks = Checks()
     values = {
         "name": checks.text("name", request.name, max_length=NAME_LENGTH) if request.name is not None else None,

@@ -206,3 +206,13 @@ def test_unknown_permission_fails_closed() -> None:
     with pytest.raises(ApiError):
         access.require(Actor(name="m", role=M), "someNewMutation")
     access.require(SYSTEM, "someNewMutation")
+
+
+def test_regional_staff_cannot_move_an_agency_out_of_its_region() -> None:
+    staff = Actor(name="r", role=Role.REGIONAL_STAFF, region_path="/1/5/", region_agency_ids=frozenset({7}))
+    access.require(staff, "updateAgency", agency_id=7, region_path="/1/5/23/")
+    with pytest.raises(ApiError, match="into a region outside its scope"):
+        access.require(staff, "updateAgency", agency_id=7, region_path="/1/6/")
+    with pytest.raises(ApiError, match="into a region outside its scope"):
+        access.require(staff, "updateAgency", agency_id=7, region_path="/1/50/")
+    access.require(Actor(name="m", role=Role.MINISTRY), "updateAgency", agency_id=7, region_path="/9/")
