@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 import strawberry
 
 from db import models
 from resolvers.ids import encode_id
-from schema.context import Info
+from resolvers.loaders import Loaders
 from schema.enums import AgencyStatus
-from schema.regions import Region, load_region
+from schema.lookahead import Lazy
+from schema.regions import Region
 from schema.relay import Node
 
 
@@ -16,11 +19,12 @@ class Agency(Node):
     credit_code: str | None = strawberry.field(description="统一社会信用代码, 18 characters.")
     status: AgencyStatus
     version: int
+    region: Region
     pk: strawberry.Private[int]
-    region_pk: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, agency: models.Agency) -> Agency:
+    def from_model(cls, agency: models.Agency, loaders: Loaders, region: Region | None = None) -> Agency:
+        """`region` when the caller fetched it ahead; otherwise it loads if the query selects it."""
         return cls(
             id=strawberry.ID(encode_id("Agency", agency.id)),
             pk=agency.id,
@@ -28,13 +32,22 @@ class Agency(Node):
             credit_code=agency.credit_code,
             status=agency.status,
             version=agency.version,
-            region_pk=agency.region_id,
+            region=region or Lazy(lambda: region_of(loaders, agency.region_id)),
         )
 
-    @strawberry.field
-    async def region(self, info: Info) -> Region:
-        return await load_region(info, self.region_pk)
+
+async def region_of(loaders: Loaders, pk: int) -> Region:
+    return Region.from_model(await loaders.region.load(pk))
 
 
-async def load_agency(info: Info, pk: int) -> Agency:
-    return Agency.from_model(await info.context.loaders.agency.load(pk))
+async def load_agency(loaders: Loaders, pk: int) -> Agency:
+    return Agency.from_model(await loaders.agency.load(pk), loaders)
+
+
+async def agencies_of(loaders: Loaders, rows: Sequence[models.Agency], paths: Collection[str]) -> list[Agency]:
+    """The agencies of a page, their regions fetched in one batch when the query selects them."""
+    regions: dict[int, Region] = {}
+    if "region" in paths:
+        loaded = await loaders.region.load_many([row.region_id for row in rows])
+        regions = {region.id: Region.from_model(region) for region in loaded}
+    return [Agency.from_model(row, loaders, regions.get(row.region_id)) for row in rows]

@@ -58,7 +58,7 @@ class Milestone(Node):
     async def pairing(self, info: Info) -> Annotated[Pairing, strawberry.lazy("schema.pairings")]:
         from schema.pairings import load_pairing  # noqa: PLC0415 - Pairing refers back to Milestone
 
-        return await load_pairing(info, self.pairing_pk)
+        return await load_pairing(info.context.loaders, self.pairing_pk)
 
     @strawberry.field
     async def updates(

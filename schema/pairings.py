@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 import strawberry
 
 from db import models
 from resolvers.ids import encode_id
+from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity
-from schema.agencies import Agency, load_agency
+from schema.agencies import Agency, agencies_of, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
+from schema.lookahead import Lazy
 from schema.milestones import Milestone
 from schema.programs import Program, load_program
 from schema.relay import Connection, Node
@@ -47,6 +52,15 @@ class PairingProgress:
         )
 
 
+@dataclass
+class Ahead:
+    """What a page of pairings fetched ahead, by key; what is missing loads on demand."""
+
+    agencies: dict[int, Agency] = field(default_factory=dict)
+    progress: dict[int, Progress] = field(default_factory=dict)
+    totals: dict[int, models.PairingTotals] = field(default_factory=dict)
+
+
 @strawberry.type(description="结对: a mentor agency paired one-to-one with a supported agency for a term.")
 class Pairing(Node):
     status: PairingStatus
@@ -55,50 +69,39 @@ class Pairing(Node):
     version: int
     focus_areas: list[FocusArea]
     status_reason: str | None
+    program: Program
+    mentor: Agency = strawberry.field(description="帮扶机构: the mentor agency.")
+    supported: Agency = strawberry.field(description="受援机构: the supported agency.")
+    progress: PairingProgress
+    service_totals: ServiceTotals
+    resource_totals: ResourceTotals
     pk: strawberry.Private[int]
-    program_pk: strawberry.Private[int]
-    mentor_pk: strawberry.Private[int]
-    supported_pk: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, pairing: models.Pairing) -> Pairing:
+    def from_model(cls, pairing: models.Pairing, loaders: Loaders, ahead: Ahead | None = None) -> Pairing:
+        ahead = ahead or Ahead()
+        pk = pairing.id
+        progress = ahead.progress.get(pk)
+        totals = ahead.totals.get(pk)
         return cls(
-            id=strawberry.ID(encode_id("Pairing", pairing.id)),
-            pk=pairing.id,
+            id=strawberry.ID(encode_id("Pairing", pk)),
+            pk=pk,
             status=pairing.status,
             starts_on=pairing.starts_on,
             ends_on=pairing.ends_on,
             version=pairing.version,
             focus_areas=[models.FocusArea(area) for area in pairing.focus_areas],
             status_reason=pairing.status_reason,
-            program_pk=pairing.program_id,
-            mentor_pk=pairing.mentor_id,
-            supported_pk=pairing.supported_id,
+            program=Lazy(lambda: load_program(loaders, pairing.program_id)),
+            mentor=ahead.agencies.get(pairing.mentor_id) or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
+            supported=ahead.agencies.get(pairing.supported_id)
+            or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
+            progress=PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
+            service_totals=ServiceTotals.from_totals(totals) if totals else Lazy(lambda: service_totals_of(loaders, pk)),
+            resource_totals=ResourceTotals.from_totals(totals)
+            if totals
+            else Lazy(lambda: resource_totals_of(loaders, pk)),
         )
-
-    @strawberry.field
-    async def program(self, info: Info) -> Program:
-        return await load_program(info, self.program_pk)
-
-    @strawberry.field(description="帮扶机构: the mentor agency.")
-    async def mentor(self, info: Info) -> Agency:
-        return await load_agency(info, self.mentor_pk)
-
-    @strawberry.field(description="受援机构: the supported agency.")
-    async def supported(self, info: Info) -> Agency:
-        return await load_agency(info, self.supported_pk)
-
-    @strawberry.field
-    async def progress(self, info: Info) -> PairingProgress:
-        return PairingProgress.from_progress(await info.context.loaders.progress.load(self.pk))
-
-    @strawberry.field
-    async def service_totals(self, info: Info) -> ServiceTotals:
-        return ServiceTotals.from_totals(await info.context.loaders.totals.load(self.pk))
-
-    @strawberry.field
-    async def resource_totals(self, info: Info) -> ResourceTotals:
-        return ResourceTotals.from_totals(await info.context.loaders.totals.load(self.pk))
 
     @strawberry.field
     async def milestones(
@@ -138,5 +141,41 @@ class Pairing(Node):
         return [IncubatedOrganization.from_model(row) for row in rows]
 
 
-async def load_pairing(info: Info, pk: int) -> Pairing:
-    return Pairing.from_model(await info.context.loaders.pairing.load(pk))
+async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
+    return Pairing.from_model(await loaders.pairing.load(pk), loaders)
+
+
+async def progress_of(loaders: Loaders, pk: int) -> PairingProgress:
+    return PairingProgress.from_progress(await loaders.progress.load(pk))
+
+
+async def service_totals_of(loaders: Loaders, pk: int) -> ServiceTotals:
+    return ServiceTotals.from_totals(await loaders.totals.load(pk))
+
+
+async def resource_totals_of(loaders: Loaders, pk: int) -> ResourceTotals:
+    return ResourceTotals.from_totals(await loaders.totals.load(pk))
+
+
+async def pairings_of(loaders: Loaders, rows: Sequence[models.Pairing], paths: Collection[str]) -> list[Pairing]:
+    """The pairings of a page with what the query selects on them fetched ahead, one batch a kind."""
+    pks = [row.id for row in rows]
+
+    async def agencies() -> dict[int, Agency]:
+        if not {"mentor", "supported"} & set(paths):
+            return {}
+        keys = list(dict.fromkeys(key for row in rows for key in (row.mentor_id, row.supported_id)))
+        agency_paths = {"region"} if {"mentor.region", "supported.region"} & set(paths) else set()
+        built = await agencies_of(loaders, await loaders.agency.load_many(keys), agency_paths)
+        return {agency.pk: agency for agency in built}
+
+    async def progress() -> dict[int, Progress]:
+        return dict(zip(pks, await loaders.progress.load_many(pks), strict=True)) if "progress" in paths else {}
+
+    async def totals() -> dict[int, models.PairingTotals]:
+        if not {"serviceTotals", "resourceTotals"} & set(paths):
+            return {}
+        return dict(zip(pks, await loaders.totals.load_many(pks), strict=True))
+
+    ahead = Ahead(*await asyncio.gather(agencies(), progress(), totals()))
+    return [Pairing.from_model(row, loaders, ahead) for row in rows]

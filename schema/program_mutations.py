@@ -108,22 +108,22 @@ class ProgramMutation:
     @strawberry.mutation(description="Create an agency (社会工作服务机构).")
     async def create_agency(self, info: Info, input: CreateAgencyInput) -> CreateAgencyPayload:
         outcome = await agencies.create_agency(info.context, request_of(agencies.CreateAgency, input))
-        return payload_of(CreateAgencyPayload, outcome, agency=Agency.from_model)
+        return payload_of(CreateAgencyPayload, outcome, agency=lambda row: Agency.from_model(row, info.context.loaders))
 
     @strawberry.mutation
     async def update_agency(self, info: Info, input: UpdateAgencyInput) -> UpdateAgencyPayload:
         outcome = await agencies.update_agency(info.context, request_of(agencies.UpdateAgency, input))
-        return payload_of(UpdateAgencyPayload, outcome, agency=Agency.from_model)
+        return payload_of(UpdateAgencyPayload, outcome, agency=lambda row: Agency.from_model(row, info.context.loaders))
 
     @strawberry.mutation(description="Pair a mentor agency with a supported agency (结对).")
     async def create_pairing(self, info: Info, input: CreatePairingInput) -> CreatePairingPayload:
         outcome = await pairings.create_pairing(info.context, request_of(pairings.CreatePairing, input))
-        return payload_of(CreatePairingPayload, outcome, pairing=Pairing.from_model)
+        return payload_of(CreatePairingPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders))
 
     @strawberry.mutation
     async def change_pairing_status(self, info: Info, input: ChangePairingStatusInput) -> ChangePairingStatusPayload:
         outcome = await pairings.change_pairing_status(info.context, request_of(pairings.ChangePairingStatus, input))
-        return payload_of(ChangePairingStatusPayload, outcome, pairing=Pairing.from_model)
+        return payload_of(ChangePairingStatusPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders))
 
 
 

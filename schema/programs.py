@@ -7,9 +7,11 @@ import strawberry
 
 from db import models
 from resolvers.ids import encode_id
+from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey
 from resolvers.stats import program_stats
 from schema.context import Info
+from schema.lookahead import node_paths
 from schema.regions import Region, load_region
 from schema.relay import Connection, Node
 from schema.stats import ProgramStats
@@ -51,15 +53,16 @@ class Program(Node):
     async def pairings(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Pairing, strawberry.lazy("schema.pairings")]]:
-        from schema.pairings import Pairing  # noqa: PLC0415 - Pairing refers back to Program
+        from schema.pairings import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
 
-        page = await info.context.loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after))
-        return Connection.of(page, Pairing.from_model)
+        loaders = info.context.loaders
+        page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after))
+        return Connection.of_nodes(page, await pairings_of(loaders, page.items, node_paths(info)))
 
     @strawberry.field(description="Totals over this program's pairings that the caller may see.")
     async def stats(self, info: Info) -> ProgramStats:
         return ProgramStats.from_stats(await program_stats(info.context, program_id=self.id, region_id=None))
 
 
-async def load_program(info: Info, pk: int) -> Program:
-    return Program.from_model(await info.context.loaders.program.load(pk))
+async def load_program(loaders: Loaders, pk: int) -> Program:
+    return Program.from_model(await loaders.program.load(pk))

@@ -6,20 +6,22 @@ from typing import Any
 import strawberry
 
 from resolvers import access, agencies, audit, pairings, programs, regions
+from resolvers.coverage import coverage_of
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_id
-from resolvers.coverage import coverage_of
+from resolvers.loaders import Loaders
 from resolvers.overdue import list_overdue_milestones
 from resolvers.stats import program_stats
 from schema.activities import ServiceActivity
+from schema.agencies import Agency, agencies_of
 from schema.audit import AuditEvent
-from schema.agencies import Agency
 from schema.context import Info
 from schema.coverage import Coverage
 from schema.enums import PairingHealth, PairingStatus, RegionLevel
 from schema.incubations import IncubatedOrganization
+from schema.lookahead import node_paths
 from schema.milestones import Milestone, MilestoneUpdate
-from schema.pairings import Pairing
+from schema.pairings import Pairing, pairings_of
 from schema.programs import Program
 from schema.regions import Region
 from schema.relay import Connection, Node
@@ -29,20 +31,26 @@ from schema.stats import ProgramStats
 from schema.training import TrainingSession
 from schema.viewer import Viewer
 
+
+def _from_row(from_model: Callable[[Any], Node]) -> Callable[[Any, Loaders], Node]:
+    """A type built from its row alone."""
+    return lambda row, loaders: from_model(row)
+
+
 # Node type name -> (the loader attribute on Loaders, the GraphQL type built from a row).
-NODE_TYPES: dict[str, tuple[str, Callable[[Any], Node]]] = {
-    "Region": ("region", Region.from_model),
+NODE_TYPES: dict[str, tuple[str, Callable[[Any, Loaders], Node]]] = {
+    "Region": ("region", _from_row(Region.from_model)),
     "Agency": ("agency", Agency.from_model),
-    "Program": ("program", Program.from_model),
+    "Program": ("program", _from_row(Program.from_model)),
     "Pairing": ("pairing", Pairing.from_model),
-    "Milestone": ("milestone", Milestone.from_model),
-    "MilestoneUpdate": ("milestone_update", MilestoneUpdate.from_model),
-    "TrainingSession": ("training_session", TrainingSession.from_model),
-    "ServiceActivity": ("service_activity", ServiceActivity.from_model),
-    "ServiceStation": ("service_station", ServiceStation.from_model),
-    "IncubatedOrganization": ("incubated_organization", IncubatedOrganization.from_model),
-    "ResourceLink": ("resource_link", ResourceLink.from_model),
-    "AuditEvent": ("audit_event", AuditEvent.from_model),
+    "Milestone": ("milestone", _from_row(Milestone.from_model)),
+    "MilestoneUpdate": ("milestone_update", _from_row(MilestoneUpdate.from_model)),
+    "TrainingSession": ("training_session", _from_row(TrainingSession.from_model)),
+    "ServiceActivity": ("service_activity", _from_row(ServiceActivity.from_model)),
+    "ServiceStation": ("service_station", _from_row(ServiceStation.from_model)),
+    "IncubatedOrganization": ("incubated_organization", _from_row(IncubatedOrganization.from_model)),
+    "ResourceLink": ("resource_link", _from_row(ResourceLink.from_model)),
+    "AuditEvent": ("audit_event", _from_row(AuditEvent.from_model)),
 }
 
 
@@ -55,7 +63,7 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     loader_name, convert = NODE_TYPES[type_name]
     loaders = info.context.loaders
     row = await loaders.readable_or_forbidden(getattr(loaders, loader_name), pk)
-    return None if row is None else convert(row)
+    return None if row is None else convert(row, loaders)
 
 
 async def resolve_typed(info: Info, global_id: str, type_name: str) -> Any:
@@ -121,7 +129,7 @@ class Query:
     ) -> Connection[Pairing]:
         conditions = pairings.PairingFilter(**vars(filter)) if filter else pairings.PairingFilter()
         page = await pairings.list_pairings(info.context, conditions, first=first, after=after)
-        return Connection.of(page, Pairing.from_model)
+        return Connection.of_nodes(page, await pairings_of(info.context.loaders, page.items, node_paths(info)))
 
     @strawberry.field
     async def programs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Program]:
@@ -134,7 +142,7 @@ class Query:
     ) -> Connection[Agency]:
         conditions = agencies.AgencyFilter(**vars(filter)) if filter else agencies.AgencyFilter()
         page = await agencies.list_agencies(info.context, conditions, first=first, after=after)
-        return Connection.of(page, Agency.from_model)
+        return Connection.of_nodes(page, await agencies_of(info.context.loaders, page.items, node_paths(info)))
 
     @strawberry.field(description="Regions under a parent (or the roots) and/or of one level, ordered by code.")
     async def regions(

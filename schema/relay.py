@@ -43,8 +43,13 @@ class Connection(Generic[T]):
 
     @classmethod
     def of(cls, page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
+        return cls.of_nodes(page, [convert(item) for item in page.items])
+
+    @classmethod
+    def of_nodes(cls, page: Page[Any], nodes: list[T]) -> Connection[T]:
+        """The connection of a page whose rows were already turned into nodes, in the same order."""
         return cls(
-            edges=[Edge(cursor=cursor, node=convert(item)) for cursor, item in zip(page.cursors, page.items, strict=True)],
+            edges=[Edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, nodes, strict=True)],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,

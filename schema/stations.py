@@ -37,4 +37,4 @@ class ServiceStation(Node):
 
     @strawberry.field(description="The agency that operates the station.")
     async def agency(self, info: Info) -> Agency:
-        return await load_agency(info, self.agency_pk)
+        return await load_agency(info.context.loaders, self.agency_pk)

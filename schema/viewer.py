@@ -20,4 +20,4 @@ class Viewer:
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency | None:
-        return None if self.agency_pk is None else await load_agency(info, self.agency_pk)
+        return None if self.agency_pk is None else await load_agency(info.context.loaders, self.agency_pk)

@@ -80,3 +80,18 @@ async def test_dashboard_page_takes_at_most_six_statements(sixty_pairings):
     with count_statements(db) as counter:
         await gql(db, DASHBOARD, {"first": 50, "program": encode_id("Program", program_pk)})
     assert counter.count <= 6, counter.statements
+
+
+async def test_a_page_fetches_only_what_the_query_selects(sixty_pairings):
+    db, program_pk = sixty_pairings
+    from resolvers.ids import encode_id
+
+    program = encode_id("Program", program_pk)
+    with count_statements(db) as bare:
+        await gql(db, "query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { id status } } } }", {"p": program})
+    with count_statements(db) as through_fragment:
+        data = await gql(db, """query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { ...Names } } } }
+            fragment Names on Pairing { mentor { name region { name } } }""", {"p": program})
+    assert bare.count == 1, bare.statements
+    assert through_fragment.count == 3, through_fragment.statements  # the page, its agencies, their regions
+    assert all(edge["node"]["mentor"]["region"]["name"] for edge in data["pairings"]["edges"])
