@@ -18,6 +18,8 @@ class ServiceActivity(Node):
     beneficiaries: int
     note: str | None
     station_id: strawberry.ID | None
+    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    void_reason: str | None
     pk: strawberry.Private[int]
 
     @classmethod
@@ -25,6 +27,8 @@ class ServiceActivity(Node):
         return cls(
             id=strawberry.ID(encode_id("ServiceActivity", activity.id)),
             pk=activity.id,
+            voided_at=activity.voided_at,
+            void_reason=activity.void_reason,
             kind=activity.kind,
             occurred_on=activity.occurred_on,
             count=activity.count,

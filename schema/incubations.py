@@ -19,6 +19,8 @@ class IncubatedOrganization(Node):
     registered_on: dt.date | None
     independent_on: dt.date | None
     version: int
+    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    void_reason: str | None
     pk: strawberry.Private[int]
     agency_pk: strawberry.Private[int]
 
@@ -27,6 +29,8 @@ class IncubatedOrganization(Node):
         return cls(
             id=strawberry.ID(encode_id("IncubatedOrganization", incubation.id)),
             pk=incubation.id,
+            voided_at=incubation.voided_at,
+            void_reason=incubation.void_reason,
             stage=incubation.stage,
             started_on=incubation.started_on,
             registered_on=incubation.registered_on,

@@ -21,6 +21,8 @@ class ResourceLink(Node):
     disbursement_batch: int | None
     people_funded: int = strawberry.field(description="People newly funded by this disbursement.")
     occurred_on: dt.date
+    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    void_reason: str | None
     pk: strawberry.Private[int]
 
     @classmethod
@@ -28,6 +30,8 @@ class ResourceLink(Node):
         return cls(
             id=strawberry.ID(encode_id("ResourceLink", link.id)),
             pk=link.id,
+            voided_at=link.voided_at,
+            void_reason=link.void_reason,
             project_name=link.project_name,
             donor=link.donor,
             kind=link.kind,

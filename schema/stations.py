@@ -16,6 +16,8 @@ from schema.relay import Node
 class ServiceStation(Node):
     name: str
     established_on: dt.date
+    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    void_reason: str | None
     pk: strawberry.Private[int]
     region_pk: strawberry.Private[int]
     agency_pk: strawberry.Private[int]
@@ -25,6 +27,8 @@ class ServiceStation(Node):
         return cls(
             id=strawberry.ID(encode_id("ServiceStation", station.id)),
             pk=station.id,
+            voided_at=station.voided_at,
+            void_reason=station.void_reason,
             name=station.name,
             established_on=station.established_on,
             region_pk=station.region_id,

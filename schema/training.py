@@ -19,6 +19,8 @@ class TrainingSession(Node):
     hours: Decimal
     mode: TrainingMode
     participants: int
+    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    void_reason: str | None
     pk: strawberry.Private[int]
 
     @classmethod
@@ -26,6 +28,8 @@ class TrainingSession(Node):
         return cls(
             id=strawberry.ID(encode_id("TrainingSession", session.id)),
             pk=session.id,
+            voided_at=session.voided_at,
+            void_reason=session.void_reason,
             topic=session.topic,
             starts_on=session.starts_on,
             ends_on=session.ends_on,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from db.models import IncubatedOrganization, ResourceLink, ServiceActivity, ServiceStation, TrainingSession
 from tests.test_mutations_support import api, codes, count_rows, fields, totals_row, world  # noqa: F401
 
-TRAINING = "trainingSession { id topic startsOn endsOn hours participants }"
+TRAINING = "trainingSession { id topic startsOn endsOn hours participants voidedAt voidReason }"
 ACTIVITY = "serviceActivity { id kind count beneficiaries stationId }"
 STATION = "serviceStation { id name region { id } agency { id } }"
 INCUBATION = "incubatedOrganization { id stage startedOn registeredOn independentOn version agency { id } }"
@@ -33,9 +33,11 @@ async def test_record_and_void_training_session(api, world):
     payload = await api.mutate("recordTrainingSession", training_input(world, idempotencyKey="t-1"), TRAINING, as_="mentor")
     assert payload["userErrors"] == []
     assert payload["trainingSession"]["hours"] == "12.5"
+    assert payload["trainingSession"]["voidedAt"] is None
     assert (await totals_row(world.db, world.pairing_pk)).training_sessions == 1
     voided = await api.mutate("voidTrainingSession", {"id": payload["trainingSession"]["id"], "reason": "重复录入"}, TRAINING, as_="mentor")
     assert voided["userErrors"] == []
+    assert voided["trainingSession"]["voidReason"] == "重复录入" and voided["trainingSession"]["voidedAt"]
     assert (await totals_row(world.db, world.pairing_pk)).training_sessions == 0
     again = await api.mutate("voidTrainingSession", {"id": payload["trainingSession"]["id"], "reason": "again"}, TRAINING, as_="mentor")
     assert codes(again) == ["NOT_ALLOWED_TRANSITION"]
