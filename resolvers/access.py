@@ -4,7 +4,9 @@ Reads: programs, agencies and regions are a public directory that every role rea
 read by the roles that see every pairing, by regional staff when its supported agency lies in the
 staff's region or below it, and by the mentor or supported agency of a token of that agency role.
 Objects that belong to a pairing (milestones, updates, training, activities, stations, incubations,
-resource links) are read exactly when their pairing is. Writes: `require(actor, permission, ...)`.
+resource links) are read exactly when their pairing is. Writes: `require(actor, permission, ...)`;
+before it, an object named in a write's input that the actor may not read is answered NOT_FOUND, as
+if it did not exist (`Tx.load` in resolvers/writes.py).
 The README's "Permissions" section is the same matrix in words; keep the two in step.
 """
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Pairing
+from db.models import Milestone, MilestoneUpdate, Pairing
 from resolvers import access
 from resolvers.audit import Snapshot, snapshot, write_audit_event
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
@@ -84,9 +84,20 @@ class Tx:
         except ApiError:
             raise UserErrors(UserError(f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name])) from None
         row = await self.session.get(model, pk, with_for_update=lock) if kind == type_name else None
-        if row is None:
+        # A row the caller may not read is answered as one that does not exist, so that a write
+        # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
+        if row is None or not await self._readable(row):
             raise UserErrors(UserError(f"no {type_name} with ID {global_id!r}", ErrorCode.NOT_FOUND, [field_name]))
         return row
+
+    async def _readable(self, row: Any) -> bool:
+        actor = self.scope.actor
+        if not access.is_scoped(actor):
+            return access.can_read(actor, row)
+        owner = await self.session.get_one(Milestone, row.milestone_id) if isinstance(row, MilestoneUpdate) else row
+        pairing_id = getattr(owner, "pairing_id", None)
+        pairing = None if pairing_id is None else await self.session.get_one(Pairing, pairing_id)
+        return access.can_read(actor, row, pairing)
 
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)

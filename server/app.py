@@ -50,12 +50,7 @@ class Service:
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
-        self.limits = Limits(
-            max_depth=settings.max_query_depth,
-            max_aliases=settings.max_aliases,
-            max_tokens=settings.max_query_tokens,
-            max_cost=settings.max_query_cost,
-        )
+        self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
 
     def today(self):
@@ -73,7 +68,8 @@ class Service:
     async def _graphql(self, request: Request, request_id: str) -> Response:
         """Each step can refuse the request; the cheap ones come first, execution last."""
         production = self.settings.production
-        if request.method == "GET" and not request.query_params.get("query"):
+        # A GET with neither a query nor a persisted-query hash is a browser asking for GraphiQL.
+        if request.method == "GET" and not {"query", "extensions"} & request.query_params.keys():
             if production:
                 return json_response(error_payload("GraphiQL is off in production", "NOT_FOUND"), status=404)
             return graphiql_page()

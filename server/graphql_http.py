@@ -114,12 +114,15 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
     query = persisted_query(body.get("query"), body.get("extensions"))
+    return graphql_request(query, body.get("variables"), body.get("operationName"))
+
+
+def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:
+    """The parts of a request as received (over HTTP or WebSocket), refused unless well typed."""
     if not isinstance(query, str) or not query.strip():
         raise BadRequest("the request has no `query` string")
-    variables = body.get("variables")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("`variables` must be a JSON object")
-    operation_name = body.get("operationName")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("`operationName` must be a string")
     return GraphQLRequest(query, variables, operation_name)
@@ -207,7 +210,8 @@ class Checked:
 
 
 def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool) -> Checked:
-    """Everything that can refuse a request before a resolver runs, cheapest first."""
+    """Everything that can refuse a request before a resolver runs, cheapest first. The one gate
+    for HTTP requests and WebSocket operations alike (server/websocket.py)."""
     try:
         document, validation_errors = _parsed_and_validated(schema, request.query, limits, production)
     except GraphQLError as exc:

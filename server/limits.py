@@ -49,6 +49,16 @@ class Limits:
     max_tokens: int = 2000
     max_cost: int = 50_000
 
+    @classmethod
+    def of(cls, settings: Any) -> Limits:
+        """The limits a server's Settings (QIANSHOU_MAX_*) set."""
+        return cls(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_query_tokens,
+            max_cost=settings.max_query_cost,
+        )
+
 
 def limit_error(limit: str, value: int, message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": ErrorCode.LIMIT_EXCEEDED.value, "limit": limit, "max": value})

@@ -2,25 +2,41 @@
 
 Strawberry runs the protocol; this view builds the connection's scope and authenticates the token
 that the client sends in `connection_init` ({"authorization": "Bearer ..."} or {"token": "..."}),
-since browsers cannot set headers on a WebSocket handshake.
+since browsers cannot set headers on a WebSocket handshake. Every operation sent over the socket
+passes the same checks as an HTTP request (limits, production rules) before it runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.tokens import authenticate
+from server.graphql_http import (
+    BadRequest,
+    check_document,
+    error_payload,
+    format_error,
+    graphql_request,
+)
+from server.limits import Limits
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -45,7 +61,46 @@ def token_from_params(params: dict[str, Any]) -> str | None:
     return None if token is None else token.strip()
 
 
+class _Formatted(GraphQLError):
+    """An error already formatted for the client (by `format_error`), sent as it is."""
+
+    def __init__(self, formatted: dict[str, Any]) -> None:
+        super().__init__(formatted["message"])
+        self._formatted = formatted
+
+    @property
+    def formatted(self) -> dict[str, Any]:  # type: ignore[override]
+        return self._formatted
+
+
+class CheckedTransportWS(BaseGraphQLTransportWSHandler):
+    """graphql-transport-ws under the rules of HTTP: each `subscribe` (query, mutation or
+    subscription) passes server/graphql_http.py's `check_document` first, and a refusal is an
+    `error` message before anything runs; results' errors are shown as `format_error` shows them."""
+
+    view: SubscriptionView
+
+    async def run_operation(self, operation: Operation) -> None:
+        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name):
+            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+            return
+        await super().run_operation(operation)
+
+    async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
+        await super()._send_result_stream(operation, self._formatted(result_source))
+
+    async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
+        production = self.view.settings.production
+        async for result in results:
+            if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
+                errors = [format_error(e, self.context.request_id, production=production) for e in result.errors]
+                result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
+            yield result
+
+
 class SubscriptionView(GraphQL):
+    graphql_transport_ws_handler_class = CheckedTransportWS
+
     def __init__(
         self,
         schema: Any,
@@ -65,6 +120,7 @@ class SubscriptionView(GraphQL):
         )
         self.broker = broker
         self.settings = settings
+        self.limits = Limits.of(settings)
         self.clock = clock
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -91,6 +147,14 @@ class SubscriptionView(GraphQL):
                 raise ApiError(ErrorCode.UNAUTHENTICATED, "a token is required in connection_init")
             return ANONYMOUS
         return await authenticate(self.broker.db, token)
+
+    def refusal(self, query: Any, variables: Any, operation_name: Any) -> list[dict[str, Any]]:
+        """Why an operation may not run, as the errors HTTP would answer; empty when it may."""
+        try:
+            request = graphql_request(query, variables, operation_name)
+        except BadRequest as exc:
+            return error_payload(str(exc), exc.code)["errors"]
+        return check_document(self.schema, request, self.limits, production=self.settings.production).errors
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:

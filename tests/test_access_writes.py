@@ -17,6 +17,7 @@ from db.models import Role
 from resolvers import access
 from resolvers.access import SYSTEM, Actor
 from resolvers.errors import ApiError
+from resolvers.ids import encode_id
 from tests.conftest import gql, run_graphql
 from tests.test_access_matrix import OTHER_PAIRING, OWN_PAIRING, make_actors, objects_of
 
@@ -153,6 +154,15 @@ def allowed(role: Role, mutation: str, target: str) -> bool:
     return target == "own" or mutation in UNSCOPED or role in (A, M)
 
 
+# Mutations whose inputs name only directory objects (programs, agencies, regions), which all read.
+DIRECTORY_ONLY = UNSCOPED | {"updateAgency", "createPairing"}
+
+
+def hidden(role: Role, mutation: str, target: str) -> bool:
+    """The input names an object of a pairing the role cannot read: answered as if it did not exist."""
+    return target == "other" and role not in (A, M, V) and mutation not in DIRECTORY_ONLY
+
+
 def test_probes_cover_every_mutation_of_the_schema() -> None:
     from schema.schema import schema
 
@@ -173,6 +183,9 @@ async def test_write_permission(world: WriteWorld, role: Role, mutation: str, ta
         assert result.errors is None, result.errors
         assert result.data[mutation]["userErrors"], "the probe must fail a business rule, not write"
         assert all(error["code"] != "FORBIDDEN" for error in result.data[mutation]["userErrors"])
+    elif hidden(role, mutation, target):
+        assert result.errors is None, result.errors
+        assert [error["code"] for error in result.data[mutation]["userErrors"]] == ["NOT_FOUND"]
     else:
         assert result.data is None
         assert [(e.path, e.extensions["code"]) for e in result.errors] == [([mutation], "FORBIDDEN")]
@@ -216,3 +229,45 @@ def test_regional_staff_cannot_move_an_agency_out_of_its_region() -> None:
     with pytest.raises(ApiError, match="into a region outside its scope"):
         access.require(staff, "updateAgency", agency_id=7, region_path="/1/50/")
     access.require(Actor(name="m", role=Role.MINISTRY), "updateAgency", agency_id=7, region_path="/9/")
+
+
+SUBMIT = """mutation($input: SubmitMilestoneUpdateInput!) { submitMilestoneUpdate(input: $input) {
+  milestoneUpdate { id } userErrors { field message code } } }"""
+
+
+async def submit_update(world: WriteWorld, role: Role, milestone_id: str):
+    request = {"milestoneId": milestone_id, "note": "进展", "progressPercent": 50}
+    return await run_graphql(world.db, SUBMIT, {"input": request}, world.actors[role])
+
+
+async def milestone_state(world: WriteWorld, milestone_id: str) -> dict[str, Any]:
+    query = "query($id: ID!) { node(id: $id) { ... on Milestone { status version updates { totalCount } } } }"
+    return (await gql(world.db, query, {"id": milestone_id}, SYSTEM))["node"]
+
+
+async def test_a_write_on_an_object_the_caller_cannot_read_answers_as_for_no_object(world: WriteWorld) -> None:
+    hidden_id, missing_id = world.other["Milestone"], encode_id("Milestone", 999_999)
+    before = await milestone_state(world, hidden_id)
+    answers = []
+    for milestone_id in (hidden_id, missing_id):
+        result = await submit_update(world, MA, milestone_id)
+        assert result.errors is None, result.errors
+        payload = result.data["submitMilestoneUpdate"]
+        assert payload["milestoneUpdate"] is None
+        [error] = payload["userErrors"]
+        answers.append({**error, "message": error["message"].replace(milestone_id, "<ID>")})
+    assert answers[0] == answers[1]
+    assert answers[0]["code"] == "NOT_FOUND" and answers[0]["field"] == ["milestoneId"]
+    assert await milestone_state(world, hidden_id) == before
+
+
+async def test_a_write_on_an_object_the_caller_reads_but_may_not_change_is_forbidden(world: WriteWorld) -> None:
+    milestone_id = world.other["Milestone"]
+    before = await milestone_state(world, milestone_id)
+    result = await submit_update(world, V, milestone_id)
+    assert result.data is None
+    assert [(e.path, e.extensions["code"]) for e in result.errors] == [(["submitMilestoneUpdate"], "FORBIDDEN")]
+    # An agency role too: the supported agency reads its own pairing's milestone but may not submit.
+    own = await submit_update(world, SA, world.own["Milestone"])
+    assert [(e.path, e.extensions["code"]) for e in own.errors] == [(["submitMilestoneUpdate"], "FORBIDDEN")]
+    assert await milestone_state(world, milestone_id) == before

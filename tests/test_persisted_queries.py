@@ -55,3 +55,16 @@ def test_unsupported_version_is_a_bad_request(live_server):
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_hash_only_over_get_runs_the_registered_query(live_server):
+    """CDN-friendly GETs carry only the hash; they must reach the query store, not GraphiQL."""
+    import json
+
+    query = QUERY % uuid.uuid4().hex[:8]
+    sha256 = hashlib.sha256(query.encode()).hexdigest()
+    url = f"{live_server.url}/graphql"
+    registered = httpx.post(url, json={"query": query, "extensions": persisted(sha256)})
+    by_get = httpx.get(url, params={"extensions": json.dumps(persisted(sha256))}, headers={"accept": "application/json"})
+    assert by_get.status_code == 200
+    assert by_get.json() == registered.json()
