@@ -20,6 +20,8 @@ from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
 
 NOTIFY_CHANNEL = "qianshou_milestone_events"
+# PostgreSQL advisory lock that makes event ids become visible in id order (see below).
+EVENT_ORDER_LOCK = 0x51_69_61_6E_73_68_6F_75
 # Event ids that the current transaction wrote, published by the after_commit hook.
 PENDING_EVENTS_KEY = "qianshou_pending_milestone_events"
 # A reconnecting client that missed more than this re-reads the state instead of a replay.
@@ -32,6 +34,12 @@ async def record_milestone_event(
 ) -> MilestoneEvent:
     """Log the event with the change; subscribers hear of it only once the transaction commits."""
     pairing = await session.get_one(Pairing, milestone.pairing_id)
+    postgres = session.bind.dialect.name == "postgresql"
+    if postgres:
+        # A replay "since n" reads ids above n, so an event must not take a lower id than one
+        # already committed: writers of events queue here from taking an id until they commit.
+        # (SQLite serializes every write transaction already.)
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
     event = MilestoneEvent(
         kind=kind,
         milestone_id=milestone.id,
@@ -41,7 +49,7 @@ async def record_milestone_event(
     )
     session.add(event)
     await session.flush()
-    if session.bind.dialect.name == "postgresql":
+    if postgres:
         await session.execute(
             text("SELECT pg_notify(:channel, :event_id)"), {"channel": NOTIFY_CHANNEL, "event_id": str(event.id)}
         )
