@@ -26,11 +26,10 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
+from db.models.totals import SERVICE_COLUMNS
 from resolvers.ids import encode_id
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.progress import progress_select
-
-SERVICE = ("home_visits", "casework_cases", "group_sessions", "themed_activities", "training_sessions", "beneficiaries")
 
 
 def _camel(name: str) -> str:
@@ -59,7 +58,7 @@ def _q1_statement(today: dt.date) -> Select:
             Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
             mentor.id, mentor.name, mentor_region.id, mentor_region.name,
             supported.id, supported.name, supported_region.id, supported_region.name,
-            *(getattr(PairingTotals, column) for column in SERVICE),
+            *(getattr(PairingTotals, column) for column in SERVICE_COLUMNS),
             PairingTotals.cash_yuan, PairingTotals.in_kind_yuan, PairingTotals.disbursement_batches,
             PairingTotals.people_funded,
             progress.c.total, progress.c.achieved, progress.c.overdue, progress.c.waived, progress.c.max_days,
@@ -119,7 +118,7 @@ def _q1_node(row: Any) -> dict[str, Any]:
             "percentComplete": round(float(percent), 2), "timeElapsedPercent": round(float(elapsed), 2),
             "health": health,
         },
-        "serviceTotals": {_camel(column): int(value or 0) for column, value in zip(SERVICE, service, strict=True)},
+        "serviceTotals": {_camel(column): int(value or 0) for column, value in zip(SERVICE_COLUMNS, service, strict=True)},
         "resourceTotals": {
             "cashYuan": _money(cash), "inKindYuan": _money(in_kind),
             "disbursementBatches": int(batches or 0), "peopleFunded": int(funded or 0),

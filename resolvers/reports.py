@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from db.engine import Database
 from db.models import Agency, Pairing, PairingStatus, PairingTotals, Program, Region
+from db.models.totals import SERVICE_COLUMNS
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
@@ -62,14 +63,6 @@ HEALTH_LABELS = {
     Health.OFF_TRACK: "严重滞后",
     Health.COMPLETED: "已完成",
 }
-COUNTERS = (
-    "home_visits",
-    "casework_cases",
-    "group_sessions",
-    "themed_activities",
-    "training_sessions",
-    "beneficiaries",
-)
 
 
 async def _program_pk(db: Database, program_id: str | None) -> int | None:
@@ -91,7 +84,7 @@ def report_statement(actor: Actor, today: dt.date, program_pk: int | None) -> Se
     # be correlated with the report's own joins.
     mentor, supported = aliased(Agency, name="mentor"), aliased(Agency, name="supported")
     county = aliased(Region, name="county")
-    totals = [func.coalesce(getattr(PairingTotals, column), 0).label(column) for column in COUNTERS]
+    totals = [func.coalesce(getattr(PairingTotals, column), 0).label(column) for column in SERVICE_COLUMNS]
     return (
         select(
             Program.name.label("program"),
@@ -134,7 +127,7 @@ def report_row(row: Any) -> list[Any]:
         round(float(row.percent_complete), 2),
         int(row.overdue),
         HEALTH_LABELS[Health(row.health)],
-        *(int(getattr(row, column)) for column in COUNTERS),
+        *(int(getattr(row, column)) for column in SERVICE_COLUMNS),
         money(Decimal(row.cash_yuan)),
         money(Decimal(row.in_kind_yuan)),
         int(row.disbursement_batches),

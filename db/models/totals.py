@@ -7,16 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import MONEY, Base, Id
 
-COUNTER_COLUMNS = (
+# The ServiceTotals figures, in the order dashboards and reports show them.
+SERVICE_COLUMNS = (
     "home_visits",
     "casework_cases",
     "group_sessions",
     "themed_activities",
     "training_sessions",
     "beneficiaries",
-    "disbursement_batches",
-    "people_funded",
 )
+COUNTER_COLUMNS = (*SERVICE_COLUMNS, "disbursement_batches", "people_funded")
 MONEY_COLUMNS = ("cash_yuan", "in_kind_yuan")
 
 
