@@ -1,4 +1,8 @@
-"""The `qianshou` command line."""
+"""The `qianshou` command line.
+
+Commands import the heavy parts they need (the GraphQL schema, Uvicorn, the report writers) when
+they run, so that `qianshou --help` and the small commands start at once.
+"""
 
 from __future__ import annotations
 
