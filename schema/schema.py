@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
+from schema.execution import FastExecutionContext
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -15,4 +16,6 @@ schema = strawberry.Schema(
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.
     extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+    # Plain-attribute subtrees skip graphql-core's per-field machinery (see schema/execution.py).
+    execution_context_class=FastExecutionContext,
 )

@@ -1,0 +1,276 @@
+"""The fast execution path (schema/execution.py) answers exactly as graphql-core's own path does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from bench.queries import Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
+from db.engine import Database
+from resolvers.access import ANONYMOUS, Actor, Role
+from resolvers.ids import encode_id
+from schema.execution import FastExecutionContext
+from schema.lookahead import Lazy
+from schema.schema import schema
+from tests.conftest import make_scope
+
+ADMIN = Actor(name="admin", role=Role.ADMIN)
+
+# The same types and extensions as the served schema, on graphql-core's own execution path.
+plain_schema = strawberry.Schema(
+    query=schema.query, mutation=schema.mutation, subscription=schema.subscription, extensions=schema.extensions
+)
+
+NODE_FIELDS = """
+fragment AgencyParts on Agency { id name creditCode status region { __typename id code name level } }
+fragment PairingParts on Pairing {
+  __typename id status startsOn endsOn focusAreas statusReason version
+  program { id name startsOn endsOn }
+  mentor { ...AgencyParts }
+  supported { ...AgencyParts }
+  progress { health percentComplete maxDaysOverdue }
+  resourceTotals { cashYuan inKindYuan }
+}
+"""
+
+CORPUS: list[tuple[str, str, dict[str, Any]]] = [
+    ("q1", Q1_DASHBOARD, {"first": 50}),
+    ("q1-small-page", Q1_DASHBOARD, {"first": 3}),
+    ("q2", Q2_DETAIL, {"id": "{pairing}"}),
+    ("q3", Q3_STATS, {}),
+    (
+        "typename-everywhere",
+        """{ __typename pairings(first: 4) { __typename pageInfo { __typename hasNextPage hasPreviousPage
+             startCursor endCursor } edges { __typename cursor node { __typename id
+             mentor { __typename name region { __typename name } } progress { __typename health }
+             serviceTotals { __typename beneficiaries } } } } }""",
+        {},
+    ),
+    (
+        "aliases-and-merging",
+        """{ first: pairings(first: 2) { edges { node { a: id b: id status
+               mentor { name } mentor { id region { code } } who: supported { name } } } }
+             again: pairings(first: 2) { edges { n: node { id } } } }""",
+        {},
+    ),
+    (
+        "skip-include",
+        """query($full: Boolean!, $lean: Boolean!) { pairings(first: 5) { edges { node {
+             id status @skip(if: $lean) mentor @include(if: $full) { name region @include(if: $lean) { name } }
+             ... on Pairing @include(if: $full) { startsOn endsOn }
+             progress @skip(if: $full) { health } } } } }""",
+        {"full": True, "lean": False},
+    ),
+    (
+        "skip-include-flipped",
+        """query($full: Boolean!, $lean: Boolean!) { pairings(first: 5) { edges { node {
+             id status @skip(if: $lean) mentor @include(if: $full) { name region @include(if: $lean) { name } }
+             ... on Pairing @include(if: $full) { startsOn endsOn }
+             progress @skip(if: $full) { health } } } } }""",
+        {"full": False, "lean": True},
+    ),
+    ("node-fragments", NODE_FIELDS + "query($id: ID!) { node(id: $id) { id ...PairingParts } }", {"id": "{pairing}"}),
+    (
+        "node-inline-fragments",
+        """query($id: ID!, $agency: ID!) {
+             pairing: node(id: $id) { __typename ... on Pairing { status mentor { name } }
+                                      ... on Agency { name } }
+             agency: node(id: $agency) { __typename id ... on Agency { name status region { id name level } } } }""",
+        {"id": "{pairing}", "agency": "{agency}"},
+    ),
+    (
+        "nodes-mixed-with-unknown-and-bad-ids",
+        NODE_FIELDS + """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ...PairingParts
+             ... on Agency { name region { name } } ... on Region { code level } } }""",
+        {"ids": ["{pairing}", "{agency}", "{region}", encode_id("Pairing", 999999), "not-an-id"]},
+    ),
+    ("bad-id", "{ pairing(id: \"garbage\") { id status } }", {}),
+    ("field-that-raises", "query($id: ID!) { auditEvents(objectId: $id) { totalCount } pairings(first: 1) { edges { node { id } } } }", {"id": "{pairing}"}),
+    ("page-too-large", "{ pairings(first: 500) { edges { node { id } } } }", {}),
+    (
+        "agencies-programs-regions",
+        """{ agencies(first: 20, filter: {nameContains: "社会工作"}) { edges { cursor node { id name creditCode
+               status version region { name level code } } } pageInfo { endCursor hasNextPage } }
+             programs(first: 5) { edges { node { id name policyReference startsOn endsOn defaultTermMonths
+               scopeRegion { name } pairings(first: 3) { edges { node { id status mentor { name } } } } } } }
+             regions(first: 10, level: PROVINCE) { edges { node { id code name level parent { id } } } } }""",
+        {},
+    ),
+    (
+        "milestones-overdue-and-stats",
+        """{ overdueMilestones(first: 10) { edges { node { id title category termYear dueOn targetValue unit status
+               achievedOn isOverdue pairing { id supported { name } } } } }
+             programStats { pairings activePairings milestonesOverdue resourceTotals { cashYuan inKindYuan } } }""",
+        {},
+    ),
+    (
+        "pairing-detail-lists",
+        """query($id: ID!) { pairing(id: $id) { id focusAreas program { name }
+             serviceActivities(first: 5) { edges { node { id kind occurredOn count beneficiaries note stationId } } }
+             resourceLinks(first: 5) { totalCount edges { node { id projectName donor kind amountYuan occurredOn } } }
+             incubatedOrganizations { id stage startedOn registeredOn agency { name } }
+             serviceStations { id name establishedOn } } }""",
+        {"id": "{pairing}"},
+    ),
+    ("viewer-and-introspection", "{ viewer { __typename name role agency { id } } __type(name: \"Pairing\") { name kind } }", {}),
+]
+
+
+async def ids(db: Database) -> dict[str, str]:
+    """Global IDs from the demo data for the documents' variables."""
+    result = await plain_schema.execute(
+        "{ pairings(first: 1) { edges { node { id mentor { id region { id } } } } } }",
+        context_value=make_scope(db),
+    )
+    node = result.data["pairings"]["edges"][0]["node"]
+    return {"{pairing}": node["id"], "{agency}": node["mentor"]["id"], "{region}": node["mentor"]["region"]["id"]}
+
+
+def substitute(value: Any, known: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return [substitute(item, known) for item in value]
+    return known.get(value, value) if isinstance(value, str) else value
+
+
+async def both(db: Database, document: str, variables: dict[str, Any], actor: Actor = ANONYMOUS) -> tuple[Any, Any]:
+    results = [
+        await each.execute(document, variable_values=variables, context_value=make_scope(db, actor))
+        for each in (schema, plain_schema)
+    ]
+    return tuple(
+        (json.dumps(result.data, ensure_ascii=False), [error.formatted for error in result.errors or ()])
+        for result in results
+    )
+
+
+@pytest.mark.parametrize(("name", "document", "variables"), CORPUS, ids=[name for name, _, _ in CORPUS])
+async def test_fast_path_answers_as_graphql_core_does(demo_db, name, document, variables) -> None:
+    known = await ids(demo_db)
+    fast, plain = await both(demo_db, document, {k: substitute(v, known) for k, v in variables.items()})
+    assert fast == plain
+    assert fast[0] != "null" or fast[1], "every document answers something"
+
+
+async def test_admin_reads_the_same_on_both_paths(demo_db) -> None:
+    known = await ids(demo_db)
+    document = "query($id: ID!) { auditEvents(objectId: $id, first: 5) { totalCount edges { node { id } } } }"
+    fast, plain = await both(demo_db, document, {"id": known["{pairing}"]}, ADMIN)
+    assert fast == plain
+    assert not fast[1]
+
+
+class CountingFields:
+    """Counts the fields graphql-core executes itself (the fast path executes none)."""
+
+    executed = 0
+
+    def execute_field(self, *args: Any, **kwargs: Any) -> Any:
+        CountingFields.executed += 1
+        return super().execute_field(*args, **kwargs)  # type: ignore[misc]
+
+
+class CountingFast(CountingFields, FastExecutionContext):
+    pass
+
+
+class CountingPlain(CountingFields, StrawberryGraphQLCoreExecutionContext):
+    pass
+
+
+@pytest.fixture
+def counted() -> Iterator[dict[str, strawberry.Schema]]:
+    def build(context_class: type) -> strawberry.Schema:
+        return strawberry.Schema(
+            query=schema.query,
+            mutation=schema.mutation,
+            subscription=schema.subscription,
+            extensions=schema.extensions,
+            execution_context_class=context_class,
+        )
+
+    yield {"fast": build(CountingFast), "plain": build(CountingPlain)}
+
+
+async def test_dashboard_takes_the_fast_path(demo_db, counted) -> None:
+    executed = {}
+    for name, each in counted.items():
+        CountingFields.executed = 0
+        result = await each.execute(Q1_DASHBOARD, variable_values={"first": 50}, context_value=make_scope(demo_db))
+        assert result.errors is None
+        executed[name] = CountingFields.executed
+    # Only the root `pairings` field has a resolver; everything under it is plain attributes.
+    assert executed["fast"] == 1
+    assert executed["plain"] > 20 * 30
+
+
+# A small schema of plain fields holding what the fast path must hand back to graphql-core: nulls on
+# non-null fields and list items, values a scalar refuses, awaitables, iterators, attributes that raise.
+
+
+@strawberry.type
+class Leaf:
+    name: str
+    count: int | None
+
+
+@strawberry.type
+class Box:
+    label: str
+    leaf: Leaf | None
+    leaves: list[Leaf]
+    maybe_leaves: list[Leaf | None] | None
+
+
+class Raising:
+    """A source whose attribute raises, as a broken property would."""
+
+    count = 1
+
+    @property
+    def name(self) -> str:
+        raise ValueError("boom")
+
+
+async def leaf_later() -> Leaf:
+    return Leaf(name="later", count=3)
+
+
+def boxes() -> list[Box | None]:
+    fine = Leaf(name="fine", count=1)
+    return [
+        Box(label="plain", leaf=fine, leaves=[fine, fine], maybe_leaves=(fine, None)),
+        Box(label="null name", leaf=Leaf(name=None, count=2), leaves=[], maybe_leaves=None),
+        Box(label="null item", leaf=None, leaves=[fine, None], maybe_leaves=[]),
+        Box(label="bad int", leaf=Leaf(name="x", count="many"), leaves=[], maybe_leaves=[Leaf(name=None, count=1)]),
+        Box(label="awaitable", leaf=Lazy(leaf_later), leaves=[fine], maybe_leaves=None),
+        Box(label="iterator", leaf=fine, leaves=iter([fine]), maybe_leaves=iter([None, fine])),
+        Box(label="raising", leaf=Raising(), leaves=[Raising()], maybe_leaves=None),
+        None,
+    ]
+
+
+@strawberry.type
+class MiniQuery:
+    @strawberry.field
+    def boxes(self) -> list[Box | None]:
+        return boxes()
+
+
+MINI = """{ boxes { __typename label leaf { name count } leaves { name } maybeLeaves { __typename name count } } }"""
+
+
+async def test_what_the_fast_path_cannot_complete_is_graphql_cores() -> None:
+    results = [
+        await strawberry.Schema(query=MiniQuery, execution_context_class=context_class).execute(MINI)
+        for context_class in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext)
+    ]
+    fast, plain = ((json.dumps(r.data), [e.formatted for e in r.errors or ()]) for r in results)
+    assert fast == plain
+    labels = [box and box["label"] for box in results[0].data["boxes"]]
+    assert labels == ["plain", "null name", None, "bad int", "awaitable", "iterator", None, None]
+    assert len(fast[1]) == 6
