@@ -73,9 +73,12 @@ class Database:
             _configure_sqlite(read_engine, "BEGIN")
             _configure_sqlite(write_engine, "BEGIN IMMEDIATE")
         else:
-            read_engine = write_engine = create_async_engine(
+            write_engine = create_async_engine(
                 url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
             )
+            # Each read is one statement in a session of its own, so a transaction around it buys
+            # nothing and costs a BEGIN and a ROLLBACK round trip; reads share the writers' pool.
+            read_engine = write_engine.execution_options(isolation_level="AUTOCOMMIT")
         return cls(url, read_engine, write_engine)
 
     @property
@@ -84,11 +87,22 @@ class Database:
 
     @property
     def engines(self) -> tuple[AsyncEngine, ...]:
-        return (self.read_engine,) if self.read_engine is self.write_engine else (self.read_engine, self.write_engine)
+        """The engines that own a pool: events and disposal on these cover every connection."""
+        if self.read_engine.pool is self.write_engine.pool:
+            return (self.write_engine,)
+        return (self.read_engine, self.write_engine)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         async with self.read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def read_transaction(self) -> AsyncIterator[AsyncSession]:
+        """A read in a transaction of its own, for a read that streams through a server-side
+        cursor: PostgreSQL keeps one only inside a transaction, which plain reads do without."""
+        engine = self.read_engine if self.is_sqlite else self.write_engine
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @asynccontextmanager

@@ -145,7 +145,7 @@ async def pairing_report(
 
 
 async def _batches(db: Database, statement: Select) -> AsyncIterator[list[list[Any]]]:
-    async with db.read_sessions() as session:
+    async with db.read_transaction() as session:
         result = await session.stream(statement.execution_options(yield_per=BATCH_SIZE))
         async for partition in result.partitions():
             yield [report_row(row) for row in partition]
