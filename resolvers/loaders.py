@@ -1,4 +1,4 @@
-"""Per-request DataLoaders: every nested object or list is fetched in one batched statement.
+"""Per-request batch loaders: every nested object or list is fetched in one batched statement.
 
 Each batch opens its own session from the factory, because resolvers run concurrently and an
 AsyncSession must not be shared between them.
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 from collections.abc import Callable, Hashable, Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, select
-from strawberry.dataloader import DataLoader
 
 from db.engine import Database
 from db.models import (
@@ -32,6 +31,7 @@ from db.models import (
     TrainingSession,
 )
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
+from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import ChildPageKey, Ordering, Page, load_child_pages
 from resolvers.progress import Progress, progress_from_row, progress_select
@@ -50,32 +50,32 @@ class Loaders:
         self.today = today
         sessions = db.read_sessions
 
-        def unfiltered(model: type[M]) -> DataLoader[int, M | None]:
+        def unfiltered(model: type[M]) -> BatchLoader[int, M | None]:
             async def load(ids: Sequence[int]) -> list[M | None]:
                 async with sessions() as session:
                     rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
                 found = {row.id: row for row in rows}
                 return [found.get(pk) for pk in ids]
 
-            return DataLoader(load_fn=load)
+            return BatchLoader(load)
 
         # Rows as stored, whoever asks: only for the access check and to tell hidden from missing.
-        self._unfiltered: dict[type, DataLoader[int, Any]] = {}
-        self._unfiltered_of: dict[int, DataLoader[int, Any]] = {}
+        self._unfiltered: dict[type, BatchLoader[int, Any]] = {}
+        self._unfiltered_of: dict[int, BatchLoader[int, Any]] = {}
         self._pairing_of_milestone: dict[int, int] = {}
 
-        def by_id(model: type[M]) -> DataLoader[int, M | None]:
+        def by_id(model: type[M]) -> BatchLoader[int, M | None]:
             """Rows by ID that the actor may read; a hidden row comes back as None."""
             raw = self._unfiltered[model] = unfiltered(model)
 
             async def load(ids: Sequence[int]) -> list[M | None]:
                 return await self._readable(await raw.load_many(ids))
 
-            loader = DataLoader(load_fn=load)
+            loader = BatchLoader(load)
             self._unfiltered_of[id(loader)] = raw
             return loader
 
-        def children(model: Any, parent_column: ColumnElement[int]) -> DataLoader[int, list[Any]]:
+        def children(model: Any, parent_column: ColumnElement[int]) -> BatchLoader[int, list[Any]]:
             async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
                 statement = select(model).where(parent_column.in_(parent_ids), model.voided_at.is_(None))
                 async with sessions() as session:
@@ -85,19 +85,19 @@ class Loaders:
                     grouped[getattr(row, parent_column.key)].append(row)
                 return [grouped.get(pk, []) for pk in parent_ids]
 
-            return DataLoader(load_fn=load)
+            return BatchLoader(load)
 
         def child_pages(
             model: Any,
             parent_column: ColumnElement[int],
             where: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]] = lambda filters: [],
-        ) -> DataLoader[ChildPageKey, Page[Any]]:
+        ) -> BatchLoader[ChildPageKey, Page[Any]]:
             ordering = id_ordering(model)
 
             async def load(keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
                 return await load_child_pages(sessions, model, parent_column, ordering, keys, where)
 
-            return DataLoader(load_fn=load)
+            return BatchLoader(load)
 
         self.region = by_id(Region)
         self.agency = by_id(Agency)
@@ -146,8 +146,8 @@ class Loaders:
             found = {row.pairing_id: row for row in rows}
             return [found.get(pk) or empty_totals(pk) for pk in pairing_ids]
 
-        self.progress = DataLoader(load_fn=load_progress)
-        self.totals = DataLoader(load_fn=load_totals)
+        self.progress = BatchLoader(load_progress)
+        self.totals = BatchLoader(load_totals)
 
     async def _readable(self, rows: list[Any]) -> list[Any]:
         """Each row, or None where `can_read` refuses it."""
@@ -172,7 +172,7 @@ class Loaders:
             return self._pairing_of_milestone.get(row.milestone_id)
         return getattr(row, "pairing_id", None)
 
-    async def readable_or_forbidden(self, loader: DataLoader[int, M | None], pk: int) -> M | None:
+    async def readable_or_forbidden(self, loader: BatchLoader[int, M | None], pk: int) -> M | None:
         """The row when the actor may read it, None when there is none; an existing row the actor
         may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
         row = await loader.load(pk)

@@ -1,0 +1,66 @@
+"""A batch loader: the DataLoader pattern, with a future per call instead of one per key.
+
+strawberry's DataLoader makes a future and its callbacks for every key, about 6 µs each, and a
+dashboard page asks for some 500 keys. Here a call waits on one future for all its keys. As with
+any DataLoader, the keys that every caller asks for before the event loop turns again are fetched
+together in one call of `fetch`, and each key is fetched at most once per loader.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BatchLoader(Generic[K, V]):
+    def __init__(self, fetch: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> None:
+        """`fetch` takes distinct keys and returns their values in the same order."""
+        self._fetch = fetch
+        self._values: dict[K, V] = {}
+        # Keys asked for and not yet fetched, by the future that their batch will resolve.
+        self._pending: dict[K, asyncio.Future[None]] = {}
+        self._queued: dict[K, None] = {}
+        self._next: asyncio.Future[None] | None = None
+
+    async def load(self, key: K) -> V:
+        return (await self.load_many((key,)))[0]
+
+    async def load_many(self, keys: Iterable[K]) -> list[V]:
+        keys = list(keys)
+        batches = {self._pending.get(key) or self._queue(key) for key in keys if key not in self._values}
+        for batch in batches:
+            # Shielded: a caller that is cancelled must not cancel the batch for the others.
+            await asyncio.shield(batch)
+        return [self._values[key] for key in keys]
+
+    def _queue(self, key: K) -> asyncio.Future[None]:
+        if self._next is None:
+            loop = asyncio.get_running_loop()
+            self._next = loop.create_future()
+            # Runs after every callback already scheduled, so after the other resolvers of this
+            # turn of the loop have queued their keys too.
+            loop.call_soon(self._dispatch)
+        self._queued[key] = None
+        self._pending[key] = self._next
+        return self._next
+
+    def _dispatch(self) -> None:
+        keys, batch = list(self._queued), self._next
+        self._queued, self._next = {}, None
+        asyncio.ensure_future(self._run(keys, batch))
+
+    async def _run(self, keys: list[K], batch: asyncio.Future[None]) -> None:
+        try:
+            values = await self._fetch(keys)
+            self._values.update(zip(keys, values, strict=True))
+        except Exception as exc:
+            batch.set_exception(exc)
+        else:
+            batch.set_result(None)
+        finally:
+            for key in keys:
+                self._pending.pop(key, None)
