@@ -29,7 +29,6 @@ import orjson
 from sqlalchemy import select
 
 from bench import floor
-from bench.counter import recording
 from bench.load import Request, drive, percentile
 from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.server import MemorySampler, Server
@@ -37,6 +36,7 @@ from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Milestone, MilestoneStatus, Pairing, Program, Region
+from db.statements import recording
 from resolvers.ids import encode_id
 from resolvers.pagination import encode_cursor
 from resolvers.scope import Scope

@@ -11,14 +11,12 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from db.demo.henan import load_henan_demo
@@ -127,33 +125,6 @@ async def gql(db: Database, query: str, variables: dict[str, Any] | None = None,
     result = await run_graphql(db, query, variables, actor)
     assert result.errors is None, result.errors
     return result.data
-
-
-class StatementCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
-
-
-@contextmanager
-def count_statements(db: Database) -> Iterator[StatementCounter]:
-    """Counts the SQL statements every engine of `db` runs inside the block."""
-    counter = StatementCounter()
-
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            counter.statements.append(statement)
-
-    for engine in db.engines:
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield counter
-    finally:
-        for engine in db.engines:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 def free_port() -> int:

@@ -12,10 +12,11 @@ import pytest
 
 from db.engine import Database
 from db.models import Role
+from db.statements import recording
 from resolvers.access import SYSTEM, Actor
 from resolvers.ids import encode_id
 from resolvers.tokens import authenticate, create_token
-from tests.conftest import count_statements, gql, run_graphql
+from tests.conftest import gql, run_graphql
 
 SEES_ALL = {Role.ADMIN, Role.MINISTRY, Role.VIEWER}
 SCOPED = [Role.REGIONAL_STAFF, Role.MENTOR_AGENCY, Role.SUPPORTED_AGENCY]
@@ -299,8 +300,8 @@ async def test_scope_checks_are_batched(world: World) -> None:
     )
     ids = [u["node"]["id"] for m in updates["pairing"]["milestones"]["edges"] for u in m["node"]["updates"]["edges"]]
     assert len(ids) >= 6
-    with count_statements(world.db) as few:
+    with recording(world.db) as few:
         await gql(world.db, query, {"ids": ids[:2]}, actor)
-    with count_statements(world.db) as many:
+    with recording(world.db) as many:
         await gql(world.db, query, {"ids": ids}, actor)
     assert many.count == few.count

@@ -11,9 +11,10 @@ import httpx
 import pytest
 
 from db.engine import Database
+from db.statements import recording
 from server.app import create_app
 from server.settings import load_settings
-from tests.conftest import TODAY, count_statements
+from tests.conftest import TODAY
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -38,7 +39,7 @@ async def client_for(db: Database, **settings: Any) -> AsyncIterator[tuple[httpx
 async def post(db: Database, query: str, variables: dict | None = None, **settings: Any) -> tuple[int, dict, int]:
     """(status, body, SQL statements run) for one request under graphql-response+json."""
     async with client_for(db, **settings) as (client, app_db):
-        with count_statements(app_db) as statements:
+        with recording(app_db) as statements:
             response = await client.post(
                 "/graphql", json={"query": query, "variables": variables or {}}, headers={"Accept": GRAPHQL_RESPONSE}
             )
@@ -140,7 +141,7 @@ async def test_one_operation_per_document(db: Database) -> None:
 async def test_body_size(db: Database) -> None:
     padding = " " * 3_000
     async with client_for(db, max_body_bytes=2_000) as (client, app_db):
-        with count_statements(app_db) as statements:
+        with recording(app_db) as statements:
             response = await client.post("/graphql", json={"query": "{ viewer { role } }" + padding})
         ok = await client.post("/graphql", json={"query": "{ viewer { role } }"})
     assert response.status_code == 413

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
+from db.statements import recording
 from db.totals import recount_all
-from tests.conftest import count_statements, gql
+from tests.conftest import gql
 
 DASHBOARD = """query($first: Int, $program: ID) { pairings(first: $first, filter: {programId: $program}) {
   totalCount pageInfo { hasNextPage endCursor }
@@ -66,7 +67,7 @@ async def test_statement_count_is_constant_in_page_size(sixty_pairings, query):
 
     counts = {}
     for first in (5, 50):
-        with count_statements(db) as counter:
+        with recording(db) as counter:
             data = await gql(db, query, {"first": first, "program": encode_id("Program", program_pk)})
         assert len(data["pairings"]["edges"]) == first
         counts[first] = counter.count
@@ -77,9 +78,9 @@ async def test_dashboard_page_takes_at_most_six_statements(sixty_pairings):
     db, program_pk = sixty_pairings
     from resolvers.ids import encode_id
 
-    with count_statements(db) as counter:
+    with recording(db) as counter:
         await gql(db, DASHBOARD, {"first": 50, "program": encode_id("Program", program_pk)})
-    assert counter.count <= 6, counter.statements
+    assert counter.count <= 6, counter.texts
 
 
 async def test_a_page_fetches_only_what_the_query_selects(sixty_pairings):
@@ -87,11 +88,11 @@ async def test_a_page_fetches_only_what_the_query_selects(sixty_pairings):
     from resolvers.ids import encode_id
 
     program = encode_id("Program", program_pk)
-    with count_statements(db) as bare:
+    with recording(db) as bare:
         await gql(db, "query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { id status } } } }", {"p": program})
-    with count_statements(db) as through_fragment:
+    with recording(db) as through_fragment:
         data = await gql(db, """query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { ...Names } } } }
             fragment Names on Pairing { mentor { name region { name } } }""", {"p": program})
-    assert bare.count == 1, bare.statements
-    assert through_fragment.count == 3, through_fragment.statements  # the page, its agencies, their regions
+    assert bare.count == 1, bare.texts
+    assert through_fragment.count == 3, through_fragment.texts  # the page, its agencies, their regions
     assert all(edge["node"]["mentor"]["region"]["name"] for edge in data["pairings"]["edges"])

@@ -1,4 +1,5 @@
-"""Counts the SQL statements that a Database's engines run inside a block."""
+"""Records the SQL statements that a Database's engines run inside a block: how the tests guard
+against N+1 queries and how the benchmark reports statements per request."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ class Statements:
     @property
     def count(self) -> int:
         return len(self.recorded)
+
+    @property
+    def texts(self) -> list[str]:
+        return [statement for statement, _ in self.recorded]
 
 
 @contextmanager
