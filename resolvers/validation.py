@@ -10,11 +10,9 @@ import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from db.credit_code import CREDIT_CODE_CHARS, credit_code_check_char
 from db.models import Pairing
 from resolvers.errors import ErrorCode, UserError, UserErrors
-
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 # Upper bounds: far above any real figure, low enough to catch a slipped digit or an overflow.
 MAX_COUNT = 100_000
@@ -25,12 +23,6 @@ MAX_URL_LENGTH = 2_000
 NAME_LENGTH = 200
 NOTE_LENGTH = 5_000
 REASON_LENGTH = 500
-
-
-def credit_code_check_char(first17: str) -> str:
-    """GB 32100-2015: the 18th character of a unified social credit code."""
-    total = sum(CREDIT_CODE_CHARS.index(char) * weight for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def credit_code_problem(code: str) -> str | None:

@@ -46,11 +46,6 @@ def selected_paths(selections: Iterable[Selection], depth: int = 2, prefix: str 
     return frozenset(paths)
 
 
-def field_paths(info: Info) -> frozenset[str]:
-    """What the query selects on the object the current field returns."""
-    return selected_paths(_inside(info.selected_fields))
-
-
 def node_paths(info: Info) -> frozenset[str]:
     """What the query selects on the nodes of the connection the current field returns."""
     return selected_paths(_children(_children(_inside(info.selected_fields), "edges"), "node"))

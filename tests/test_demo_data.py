@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from db.demo.henan import AS_OF, PROGRAM_NAME, YE_COUNTY, is_valid_credit_code, load_henan_demo
+from db.credit_code import is_valid_credit_code
+from db.demo.henan import AS_OF, PROGRAM_NAME, YE_COUNTY, load_henan_demo
 from db.engine import Database
 from db.models import (
     Agency,

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from db.credit_code import credit_code_check_char
 from db.engine import Database
 from db.models import (
     Agency,
@@ -32,7 +33,6 @@ from db.models import (
 )
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
-from resolvers.validation import credit_code_check_char
 from server.app import create_app
 from server.settings import load_settings
 from tests.conftest import TODAY

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.credit_code import credit_code_check_char
 from db.engine import Database
 from db.models import (
     Agency,
@@ -77,8 +78,6 @@ SEED = 2017
 
 REGIONS_CSV = Path(__file__).with_name("henan_regions.csv")
 
-CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 LEFT_BEHIND = FocusArea.LEFT_BEHIND_CHILDREN
@@ -301,22 +300,6 @@ TRAINING_TOPICS = (
 # --- unified social credit codes ----------------------------------------------------------------
 
 
-def credit_code_check_digit(first17: str) -> str:
-    """The GB 32100-2015 check character of a unified social credit code's first 17 characters."""
-    total = sum(
-        CREDIT_CODE_CHARS.index(char) * weight for char, weight in zip(first17, CREDIT_CODE_WEIGHTS, strict=True)
-    )
-    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
-
-
-def is_valid_credit_code(code: str) -> bool:
-    return (
-        len(code) == 18
-        and all(char in CREDIT_CODE_CHARS for char in code)
-        and credit_code_check_digit(code[:17]) == code[17]
-    )
-
-
 def organization_code_check_digit(body: str) -> str:
     """The GB 11714 check character of the 8-character organization code at positions 9-16."""
     total = sum(int(char, 36) * weight for char, weight in zip(body, ORG_CODE_WEIGHTS, strict=True))
@@ -329,7 +312,7 @@ def social_organization_credit_code(region_code: str, name: str) -> str:
     name (string seeds are hashed stably), so an agency gets the same code on every load."""
     body = f"MJ{random.Random(name).randrange(1_000_000):06d}"
     first17 = f"52{region_code}{body}{organization_code_check_digit(body)}"
-    return first17 + credit_code_check_digit(first17)
+    return first17 + credit_code_check_char(first17)
 
 
 # --- loading ------------------------------------------------------------------------------------

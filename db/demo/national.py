@@ -28,7 +28,8 @@ import orjson
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.demo.henan import credit_code_check_digit, organization_code_check_digit
+from db.credit_code import credit_code_check_char
+from db.demo.henan import organization_code_check_digit
 from db.engine import Database
 from db.models import (
     Agency,
@@ -303,7 +304,7 @@ def _credit_code(region_code: str, serial: int) -> str:
     # "MK" + serial: the Henan demo draws "MJ" bodies, so the two data sets never share a code.
     body = f"MK{serial:06d}"
     first17 = f"52{region_code}{body}{organization_code_check_digit(body)}"
-    return first17 + credit_code_check_digit(first17)
+    return first17 + credit_code_check_char(first17)
 
 
 def _agency_name(place: Place, serial: int, kind: str) -> str:
