@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Executable, Row, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -110,6 +111,12 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.write_sessions() as session, session.begin():
             yield session
+
+    async def fetch(self, statement: Executable, parameters: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+        """The rows of one read statement as plain rows. Reads that return many rows come here
+        rather than through a session: building ORM objects costs more than fetching the rows."""
+        async with self.read_engine.connect() as connection:
+            return (await connection.execute(statement, parameters)).all()
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as connection:

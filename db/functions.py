@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Integer
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Integer, String, TypeDecorator, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -24,3 +29,46 @@ def _days_between_sqlite(element, compiler, **kw) -> str:
 def _days_between_postgresql(element, compiler, **kw) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
+
+
+class IdList(TypeDecorator[list[int]]):
+    """Integer ids bound as one parameter: an array on PostgreSQL, JSON text on SQLite. With one
+    parameter a statement's SQL is the same for any number of ids, so it is compiled once; an
+    expanding IN (...) is rewritten for every execution."""
+
+    impl = String
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(ARRAY(BigInteger()))
+        return dialect.type_descriptor(String())
+
+    def process_bind_param(self, value: Iterable[int] | None, dialect) -> Any:
+        ids = list(value or ())
+        return ids if dialect.name == "postgresql" else json.dumps(ids)
+
+
+class one_of(FunctionElement[bool]):
+    """`column` is one of the ids bound to the parameter `name` at execution (see IdList)."""
+
+    type = Boolean()
+    inherit_cache = True
+    # A condition in its own right: without this, SQLite's WHERE would get `(...) = 1`, which its
+    # planner cannot match to an index.
+    _is_implicitly_boolean = True
+
+    def __init__(self, column: ColumnElement[int], name: str) -> None:
+        super().__init__(column, bindparam(name, type_=IdList()))
+
+
+@compiles(one_of, "sqlite")
+def _one_of_sqlite(element, compiler, **kw) -> str:
+    column, ids = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"
+
+
+@compiles(one_of, "postgresql")
+def _one_of_postgresql(element, compiler, **kw) -> str:
+    column, ids = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"{column} = ANY({ids})"

@@ -82,7 +82,7 @@ def require_audit_reader(actor: Actor) -> None:
 
 
 def subtree(path: str) -> tuple[str, str]:
-    """[low, high) of the region paths at or below `path` (as Region.subtree_bounds)."""
+    """[low, high) such that low <= p < high holds for `path` and the paths of all regions below it."""
     return path, path[:-1] + chr(ord("/") + 1)
 
 
@@ -145,19 +145,20 @@ PAIRING_OWNED = (
 )
 
 
-def can_read(actor: Actor, row: Any, pairing: PairingParties | None = None) -> bool:
-    """The one check every object loaded by ID passes. `pairing` is the row's own pairing (for a
-    Pairing, the row itself); the loaders fetch it in one batch for all rows of a request. A kind
-    of object this function does not know is hidden from scoped roles."""
-    if isinstance(row, AuditEvent):
+def can_read(actor: Actor, kind: type, row: Any, pairing: PairingParties | None = None) -> bool:
+    """The one check every object loaded by ID passes. `kind` is the row's model (rows are read as
+    plain rows as often as ORM objects); `pairing` is the row's own pairing (for a Pairing, the row
+    itself), which the loaders fetch in one batch for all rows of a request. A kind of object this
+    function does not know is hidden from scoped roles."""
+    if kind is AuditEvent:
         return reads_audit(actor)
-    if actor.role in READS_ALL or isinstance(row, DIRECTORY):
+    if actor.role in READS_ALL or kind in DIRECTORY:
         return True
-    if isinstance(row, Pairing):
+    if kind is Pairing:
         return can_read_pairing(actor, row)
-    if isinstance(row, ServiceStation) and row.pairing_id is None:
+    if kind is ServiceStation and row.pairing_id is None:
         return _operator_in_scope(actor, row.agency_id)
-    if isinstance(row, PAIRING_OWNED):
+    if kind in PAIRING_OWNED:
         return can_read_pairing(actor, pairing)
     return False
 

@@ -30,7 +30,7 @@ async def list_agencies(scope: Scope, filter: AgencyFilter, *, first: int | None
     if filter.region_id is not None:
         region = await region_by_global_id(scope, filter.region_id)
         statement = statement.join(Region, Region.id == Agency.region_id).where(in_subtree(Region.path, region))
-    return await paginate(scope.db.read_sessions, statement, AGENCY_ORDER, first=first, after=after)
+    return await paginate(scope.db, statement, AGENCY_ORDER, first=first, after=after)
 
 
 # --- writes ---------------------------------------------------------------------------------------

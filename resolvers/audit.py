@@ -77,4 +77,4 @@ async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, 
     if type_name == "AuditEvent":
         raise ApiError(ErrorCode.INVALID, "audit events have no audit trail of their own")
     statement = select(AuditEvent).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
-    return await paginate(scope.db.read_sessions, statement, AUDIT_ORDER, first=first, after=after)
+    return await paginate(scope.db, statement, AUDIT_ORDER, first=first, after=after)

@@ -96,4 +96,4 @@ async def uncovered(
     """The counties without a registered agency, or townships without a station, by code."""
     place, where = _places(root, level)
     statement = select(Region).where(Region.id.in_(select(place.id).where(*where, ~_covered(place, level))))
-    return await paginate(scope.db.read_sessions, statement, REGION_ORDER, first=first, after=after)
+    return await paginate(scope.db, statement, REGION_ORDER, first=first, after=after)

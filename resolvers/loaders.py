@@ -1,20 +1,23 @@
 """Per-request batch loaders: every nested object or list is fetched in one batched statement.
 
-Each batch opens its own session from the factory, because resolvers run concurrently and an
-AsyncSession must not be shared between them.
+Loaders read plain rows (SQLAlchemy Core), not ORM objects: rows carry the same attributes, and
+building ORM objects cost more than the queries. Their statements are built once per process
+with the ids as one parameter (`one_of`), so each batch only binds and runs. Each batch takes its
+own connection, because batches of one request run concurrently.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, select
 
 from db.engine import Database
+from db.functions import one_of
 from db.models import (
     Agency,
     AuditEvent,
@@ -33,14 +36,44 @@ from db.models import (
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.pagination import ChildPageKey, Ordering, Page, load_child_pages
+from resolvers.pagination import ChildList, ChildPageKey, Page, load_child_pages
+from resolvers.pairing_details import DetailParts, PairingDetails, empty_totals, fetch_pairing_details
 from resolvers.progress import Progress, progress_from_row, progress_select
 
 M = TypeVar("M")
 
 
-def id_ordering(model: Any) -> Ordering:
-    return Ordering(columns=(model.id,), key_of=lambda item: (item.id,))
+@functools.cache
+def rows_by_id(model: Any) -> Select:
+    return select(model.__table__).where(one_of(model.id, "ids"))
+
+
+@functools.cache
+def live_children(model: Any, parent_key: str) -> Select:
+    table = model.__table__
+    return select(table).where(one_of(table.c[parent_key], "ids"), table.c.voided_at.is_(None)).order_by(table.c.id)
+
+
+@functools.lru_cache(maxsize=4)
+def progress_by_pairing(today: dt.date) -> Select:
+    return progress_select(today, one_of(Pairing.id, "ids"))
+
+
+def _live(model: Any) -> Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]]:
+    return lambda filters: [model.voided_at.is_(None)]
+
+
+# The nested connections. Their filters: a milestone status or None; the actor, whose pairings show.
+MILESTONES = ChildList(
+    Milestone, "pairing_id", lambda filters: [] if filters[0] is None else [Milestone.status == filters[0]]
+)
+UPDATES = ChildList(MilestoneUpdate, "milestone_id")
+TRAINING = ChildList(TrainingSession, "pairing_id", _live(TrainingSession))
+ACTIVITIES = ChildList(ServiceActivity, "pairing_id", _live(ServiceActivity))
+RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
+PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", lambda filters: [visible_pairings(filters[0])])
+
+TOTALS_BY_PAIRING = select(PairingTotals.__table__).where(one_of(PairingTotals.pairing_id, "ids"))
 
 
 class Loaders:
@@ -48,13 +81,10 @@ class Loaders:
         self.db = db
         self.actor = actor
         self.today = today
-        sessions = db.read_sessions
 
-        def unfiltered(model: type[M]) -> BatchLoader[int, M | None]:
-            async def load(ids: Sequence[int]) -> list[M | None]:
-                async with sessions() as session:
-                    rows = (await session.scalars(select(model).where(model.id.in_(ids)))).all()
-                found = {row.id: row for row in rows}
+        def unfiltered(model: type[M]) -> BatchLoader[int, Any]:
+            async def load(ids: Sequence[int]) -> list[Any]:
+                found = {row.id: row for row in await db.fetch(rows_by_id(model), {"ids": ids})}
                 return [found.get(pk) for pk in ids]
 
             return BatchLoader(load)
@@ -64,12 +94,12 @@ class Loaders:
         self._unfiltered_of: dict[int, BatchLoader[int, Any]] = {}
         self._pairing_of_milestone: dict[int, int] = {}
 
-        def by_id(model: type[M]) -> BatchLoader[int, M | None]:
+        def by_id(model: type[M]) -> BatchLoader[int, Any]:
             """Rows by ID that the actor may read; a hidden row comes back as None."""
             raw = self._unfiltered[model] = unfiltered(model)
 
-            async def load(ids: Sequence[int]) -> list[M | None]:
-                return await self._readable(await raw.load_many(ids))
+            async def load(ids: Sequence[int]) -> list[Any]:
+                return await self._readable(model, await raw.load_many(ids))
 
             loader = BatchLoader(load)
             self._unfiltered_of[id(loader)] = raw
@@ -77,9 +107,7 @@ class Loaders:
 
         def children(model: Any, parent_column: ColumnElement[int]) -> BatchLoader[int, list[Any]]:
             async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-                statement = select(model).where(parent_column.in_(parent_ids), model.voided_at.is_(None))
-                async with sessions() as session:
-                    rows = (await session.scalars(statement.order_by(model.id))).all()
+                rows = await db.fetch(live_children(model, parent_column.key), {"ids": parent_ids})
                 grouped: dict[int, list[Any]] = defaultdict(list)
                 for row in rows:
                     grouped[getattr(row, parent_column.key)].append(row)
@@ -87,15 +115,9 @@ class Loaders:
 
             return BatchLoader(load)
 
-        def child_pages(
-            model: Any,
-            parent_column: ColumnElement[int],
-            where: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]] = lambda filters: [],
-        ) -> BatchLoader[ChildPageKey, Page[Any]]:
-            ordering = id_ordering(model)
-
+        def child_pages(children: ChildList) -> BatchLoader[ChildPageKey, Page[Any]]:
             async def load(keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
-                return await load_child_pages(sessions, model, parent_column, ordering, keys, where)
+                return await load_child_pages(db, children, keys)
 
             return BatchLoader(load)
 
@@ -115,83 +137,67 @@ class Loaders:
         self.stations_of_pairing = children(ServiceStation, ServiceStation.pairing_id)
         self.incubations_of_pairing = children(IncubatedOrganization, IncubatedOrganization.pairing_id)
 
-        self.milestones_of_pairing = child_pages(
-            Milestone,
-            Milestone.pairing_id,
-            lambda filters: [Milestone.status == filters[0]] if filters and filters[0] is not None else [],
-        )
-        self.updates_of_milestone = child_pages(MilestoneUpdate, MilestoneUpdate.milestone_id)
-        self.training_of_pairing = child_pages(
-            TrainingSession, TrainingSession.pairing_id, lambda filters: [TrainingSession.voided_at.is_(None)]
-        )
-        self.activities_of_pairing = child_pages(
-            ServiceActivity, ServiceActivity.pairing_id, lambda filters: [ServiceActivity.voided_at.is_(None)]
-        )
-        self.resources_of_pairing = child_pages(
-            ResourceLink, ResourceLink.pairing_id, lambda filters: [ResourceLink.voided_at.is_(None)]
-        )
-        self.pairings_of_program = child_pages(
-            Pairing, Pairing.program_id, lambda filters: [visible_pairings(actor)]
-        )
+        self.milestones_of_pairing = child_pages(MILESTONES)
+        self.updates_of_milestone = child_pages(UPDATES)
+        self.training_of_pairing = child_pages(TRAINING)
+        self.activities_of_pairing = child_pages(ACTIVITIES)
+        self.resources_of_pairing = child_pages(RESOURCES)
+        self.pairings_of_program = child_pages(PROGRAM_PAIRINGS)
 
         async def load_progress(pairing_ids: Sequence[int]) -> list[Progress]:
-            async with sessions() as session:
-                rows = (await session.execute(progress_select(today, Pairing.id.in_(pairing_ids)))).all()
+            rows = await db.fetch(progress_by_pairing(today), {"ids": pairing_ids})
             found = {row.pairing_id: progress_from_row(row) for row in rows}
             return [found[pk] for pk in pairing_ids]
 
-        async def load_totals(pairing_ids: Sequence[int]) -> list[PairingTotals]:
-            async with sessions() as session:
-                rows = (await session.scalars(select(PairingTotals).where(PairingTotals.pairing_id.in_(pairing_ids)))).all()
-            found = {row.pairing_id: row for row in rows}
+        async def load_totals(pairing_ids: Sequence[int]) -> list[Any]:
+            found = {row.pairing_id: row for row in await db.fetch(TOTALS_BY_PAIRING, {"ids": pairing_ids})}
             return [found.get(pk) or empty_totals(pk) for pk in pairing_ids]
 
         self.progress = BatchLoader(load_progress)
         self.totals = BatchLoader(load_totals)
+        self._details: dict[DetailParts, BatchLoader[int, PairingDetails]] = {}
 
-    async def _readable(self, rows: list[Any]) -> list[Any]:
+    def pairing_details(self, parts: DetailParts) -> BatchLoader[int, PairingDetails]:
+        """Details of pairings that the caller already may read, one statement for all the pages
+        of a request that ask for the same parts."""
+        loader = self._details.get(parts)
+        if loader is None:
+
+            async def load(pairing_ids: Sequence[int]) -> list[PairingDetails]:
+                return await fetch_pairing_details(self.db, self.today, pairing_ids, parts)
+
+            loader = self._details[parts] = BatchLoader(load)
+        return loader
+
+    async def _readable(self, model: type, rows: list[Any]) -> list[Any]:
         """Each row, or None where `can_read` refuses it."""
-        pairings = await self._pairings_of(rows) if is_scoped(self.actor) else {}
+        pairings = await self._pairings_of(model, rows) if is_scoped(self.actor) else {}
         return [
-            row if row is not None and can_read(self.actor, row, pairings.get(self._pairing_id(row))) else None
+            row if row is not None and can_read(self.actor, model, row, pairings.get(self._pairing_id(model, row)))
+            else None
             for row in rows
         ]
 
-    async def _pairings_of(self, rows: list[Any]) -> dict[int, Pairing]:
+    async def _pairings_of(self, model: type, rows: list[Any]) -> dict[int, Any]:
         """The pairings that decide whether the rows are readable, in one batch (an update's goes
         through its milestone, one more batch), never one query per row."""
-        updates = [row for row in rows if isinstance(row, MilestoneUpdate)]
-        milestones = await self._unfiltered[Milestone].load_many([update.milestone_id for update in updates])
-        self._pairing_of_milestone.update({m.id: m.pairing_id for m in milestones if m is not None})
-        wanted = {pk for row in rows if row is not None and (pk := self._pairing_id(row)) is not None}
+        if model is MilestoneUpdate:
+            updates = [row for row in rows if row is not None]
+            milestones = await self._unfiltered[Milestone].load_many([update.milestone_id for update in updates])
+            self._pairing_of_milestone.update({m.id: m.pairing_id for m in milestones if m is not None})
+        wanted = {pk for row in rows if row is not None and (pk := self._pairing_id(model, row)) is not None}
         found = await self._unfiltered[Pairing].load_many(sorted(wanted))
         return {pairing.id: pairing for pairing in found if pairing is not None}
 
-    def _pairing_id(self, row: Any) -> int | None:
-        if isinstance(row, MilestoneUpdate):
+    def _pairing_id(self, model: type, row: Any) -> int | None:
+        if model is MilestoneUpdate:
             return self._pairing_of_milestone.get(row.milestone_id)
         return getattr(row, "pairing_id", None)
 
-    async def readable_or_forbidden(self, loader: BatchLoader[int, M | None], pk: int) -> M | None:
+    async def readable_or_forbidden(self, loader: BatchLoader[int, Any], pk: int) -> Any:
         """The row when the actor may read it, None when there is none; an existing row the actor
         may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
         row = await loader.load(pk)
         if row is None and await self._unfiltered_of[id(loader)].load(pk) is not None:
             raise ApiError(ErrorCode.FORBIDDEN, f"{self.actor.role.value} may not read this object")
         return row
-
-
-def empty_totals(pairing_id: int) -> PairingTotals:
-    return PairingTotals(
-        pairing_id=pairing_id,
-        home_visits=0,
-        casework_cases=0,
-        group_sessions=0,
-        themed_activities=0,
-        training_sessions=0,
-        beneficiaries=0,
-        cash_yuan=Decimal("0.00"),
-        in_kind_yuan=Decimal("0.00"),
-        disbursement_batches=0,
-        people_funded=0,
-    )

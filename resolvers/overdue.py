@@ -44,4 +44,4 @@ async def list_overdue_milestones(
     statement = (
         select(Milestone).join(Pairing, Pairing.id == Milestone.pairing_id).where(overdue(scope.today), *conditions)
     )
-    return await paginate(scope.db.read_sessions, statement, OVERDUE_ORDER, first=first, after=after)
+    return await paginate(scope.db, statement, OVERDUE_ORDER, first=first, after=after)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, tuple_
 
+from db.engine import Database
+from db.functions import one_of
 from resolvers.errors import ApiError, ErrorCode
 
 T = TypeVar("T")
@@ -75,26 +76,25 @@ class Ordering:
 
 
 async def paginate(
-    sessions: async_sessionmaker[AsyncSession],
+    db: Database,
     statement: Select[Any],
     ordering: Ordering,
     *,
     first: int | None,
     after: str | None,
 ) -> Page[Any]:
-    """One page of `statement` (a select of one entity with its filters applied)."""
+    """One page of `statement` (a select of one table's columns with its filters applied), as rows."""
     size = page_size(first)
     page_statement = statement
     condition = ordering.after(after)
     if condition is not None:
         page_statement = page_statement.where(condition)
     page_statement = page_statement.order_by(*ordering.columns).limit(size + 1)
-    async with sessions() as session:
-        items = list((await session.scalars(page_statement)).all())
+    items = list(await db.fetch(page_statement))
 
     async def count() -> int:
-        async with sessions() as session:
-            return await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+        rows = await db.fetch(select(func.count()).select_from(statement.order_by(None).subquery()))
+        return rows[0][0] or 0
 
     has_next = len(items) > size
     items = items[:size]
@@ -117,71 +117,97 @@ class ChildPageKey:
     filters: tuple[Hashable, ...] = ()
 
 
-async def load_child_pages(
-    sessions: async_sessionmaker[AsyncSession],
-    model: Any,
-    parent_column: ColumnElement[int],
-    ordering: Ordering,
-    keys: Sequence[ChildPageKey],
-    where: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]],
-) -> list[Page[Any]]:
+def no_conditions(filters: tuple[Hashable, ...]) -> list[ColumnElement[bool]]:
+    return []
+
+
+@dataclass(frozen=True)
+class ChildList:
+    """A nested connection: a parent's children, ordered by id. `conditions` turns a key's
+    filters into WHERE conditions; a filter takes part in the statement cache's key."""
+
+    model: Any
+    parent_key: str
+    conditions: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]] = no_conditions
+
+    @property
+    def parent_column(self) -> ColumnElement[int]:
+        return self.model.__table__.c[self.parent_key]
+
+
+async def load_child_pages(db: Database, children: ChildList, keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
     """Pages of children for many parents in one statement per distinct (first, after, filters):
     a window function numbers each parent's children and keeps the first `first + 1`."""
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for key in keys:
         groups[(key.first, key.after, key.filters)].append(key.parent_id)
     pages: dict[ChildPageKey, Page[Any]] = {}
-    async with sessions() as session:
-        for (first, after, filters), parent_ids in groups.items():
-            size = page_size(first)
-            conditions = [parent_column.in_(parent_ids), *where(filters)]
-            condition = ordering.after(after)
-            if condition is not None:
-                conditions.append(condition)
-            row_number = func.row_number().over(partition_by=parent_column, order_by=ordering.columns).label("rn")
-            numbered = select(model, row_number).where(*conditions).subquery()
-            aliased_model = aliased(model, numbered)
-            rows = await session.execute(
-                select(aliased_model).where(numbered.c.rn <= size + 1).order_by(numbered.c.rn)
+    for (first, after, filters), parent_ids in groups.items():
+        size = page_size(first)
+        parameters = {"parents": parent_ids, "limit": size + 1}
+        if after is not None:
+            parameters["after"] = _id_after(after)
+        rows = await db.fetch(_child_page_statement(children, filters, after is not None), parameters)
+        grouped: dict[int, list[Any]] = defaultdict(list)
+        for child in rows:
+            grouped[getattr(child, children.parent_key)].append(child)
+        counter = _child_counter(db, children, parent_ids, filters)
+        for parent_id in parent_ids:
+            items = grouped.get(parent_id, [])
+            has_next = len(items) > size
+            items = items[:size]
+            pages[ChildPageKey(parent_id, first, after, filters)] = Page(
+                items=items,
+                cursors=[encode_cursor((item.id,)) for item in items],
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                count=_count_for(counter, parent_id),
             )
-            children: dict[int, list[Any]] = defaultdict(list)
-            for (child,) in rows:
-                children[getattr(child, parent_column.key)].append(child)
-            counter = _child_counter(sessions, model, parent_column, parent_ids, where(filters))
-            for parent_id in parent_ids:
-                items = children.get(parent_id, [])
-                has_next = len(items) > size
-                items = items[:size]
-                pages[ChildPageKey(parent_id, first, after, filters)] = Page(
-                    items=items,
-                    cursors=[encode_cursor(ordering.key_of(item)) for item in items],
-                    has_next_page=has_next,
-                    has_previous_page=after is not None,
-                    count=_count_for(counter, parent_id),
-                )
     return [pages[key] for key in keys]
 
 
+def _id_after(cursor: str) -> int:
+    (after,) = decode_cursor(cursor, 1)
+    if not isinstance(after, int):
+        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+    return after
+
+
+@functools.lru_cache(maxsize=256)
+def _child_page_statement(children: ChildList, filters: tuple[Hashable, ...], after: bool) -> Select[Any]:
+    """Built once per list, filters and whether it starts after a cursor: parents, `after` and
+    `limit` are bound at execution."""
+    table = children.model.__table__
+    parent = children.parent_column
+    conditions = [one_of(parent, "parents"), *children.conditions(filters)]
+    if after:
+        conditions.append(table.c.id > bindparam("after", type_=Integer()))
+    row_number = func.row_number().over(partition_by=parent, order_by=table.c.id).label("rn")
+    numbered = select(table, row_number).where(*conditions).subquery()
+    columns = [column for column in numbered.c if column.key != "rn"]
+    return (
+        select(*columns)
+        .where(numbered.c.rn <= bindparam("limit", type_=Integer()))
+        .order_by(numbered.c.rn)
+    )
+
+
 def _child_counter(
-    sessions: async_sessionmaker[AsyncSession],
-    model: Any,
-    parent_column: ColumnElement[int],
-    parent_ids: list[int],
-    conditions: list[ColumnElement[bool]],
+    db: Database, children: ChildList, parent_ids: list[int], filters: tuple[Hashable, ...]
 ) -> Callable[[], Awaitable[dict[int, int]]]:
     """Counts for all parents of a batch in one grouped statement, run once on first request
     however many of the batch's connections ask for totalCount at the same time."""
     task: asyncio.Task[dict[int, int]] | None = None
 
     async def run() -> dict[int, int]:
-        async with sessions() as session:
-            rows = await session.execute(
-                select(parent_column, func.count())
-                .select_from(model)
-                .where(parent_column.in_(parent_ids), *conditions)
-                .group_by(parent_column)
-            )
-            return {parent: count for parent, count in rows}
+        parent = children.parent_column
+        rows = await db.fetch(
+            select(parent, func.count())
+            .where(one_of(parent, "parents"), *children.conditions(filters))
+            .group_by(parent),
+            {"parents": parent_ids},
+        )
+        return {parent: count for parent, count in rows}
 
     async def counts() -> dict[int, int]:
         nonlocal task

@@ -61,9 +61,7 @@ async def pairings_query(scope: Scope, filter: PairingFilter) -> Select:
 async def list_pairings(
     scope: Scope, filter: PairingFilter, *, first: int | None, after: str | None
 ) -> Page[Pairing]:
-    return await paginate(
-        scope.db.read_sessions, await pairings_query(scope, filter), PAIRING_ORDER, first=first, after=after
-    )
+    return await paginate(scope.db, await pairings_query(scope, filter), PAIRING_ORDER, first=first, after=after)
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ PROGRAM_ORDER = Ordering(columns=(Program.id,), key_of=lambda program: (program.
 
 
 async def list_programs(scope: Scope, *, first: int | None, after: str | None) -> Page[Program]:
-    return await paginate(scope.db.read_sessions, select(Program), PROGRAM_ORDER, first=first, after=after)
+    return await paginate(scope.db, select(Program), PROGRAM_ORDER, first=first, after=after)
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, select
 
 from db.models import Region, RegionLevel
+from resolvers import access
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
 from resolvers.pagination import Ordering, Page, paginate
@@ -22,7 +23,7 @@ async def region_by_global_id(scope: Scope, region_id: str) -> Region:
 
 def in_subtree(path_column: ColumnElement[str], region: Region) -> ColumnElement[bool]:
     """`path_column` is a region path at or below `region`: an index range, not a LIKE scan."""
-    low, high = region.subtree_bounds()
+    low, high = access.subtree(region.path)
     return and_(path_column >= low, path_column < high)
 
 
@@ -35,4 +36,4 @@ async def list_regions(
         statement = statement.where(Region.parent_id == parent.id)
     if level is not None:
         statement = statement.where(Region.level == level)
-    return await paginate(scope.db.read_sessions, statement, REGION_ORDER, first=first, after=after)
+    return await paginate(scope.db, statement, REGION_ORDER, first=first, after=after)

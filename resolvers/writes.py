@@ -93,11 +93,11 @@ class Tx:
     async def _readable(self, row: Any) -> bool:
         actor = self.scope.actor
         if not access.is_scoped(actor):
-            return access.can_read(actor, row)
+            return access.can_read(actor, type(row), row)
         owner = await self.session.get_one(Milestone, row.milestone_id) if isinstance(row, MilestoneUpdate) else row
         pairing_id = getattr(owner, "pairing_id", None)
         pairing = None if pairing_id is None else await self.session.get_one(Pairing, pairing_id)
-        return access.can_read(actor, row, pairing)
+        return access.can_read(actor, type(row), row, pairing)
 
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)

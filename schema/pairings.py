@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 
 import strawberry
 
@@ -11,15 +9,17 @@ from db import models
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey
+from resolvers.pairing_details import DetailParts, PairingDetails
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity
-from schema.agencies import Agency, agencies_of, load_agency
+from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
 from schema.lookahead import Lazy
 from schema.milestones import Milestone
 from schema.programs import Program, load_program
+from schema.regions import Region
 from schema.relay import Connection, Node
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation
@@ -52,13 +52,7 @@ class PairingProgress:
         )
 
 
-@dataclass
-class Ahead:
-    """What a page of pairings fetched ahead, by key; what is missing loads on demand."""
-
-    agencies: dict[int, Agency] = field(default_factory=dict)
-    progress: dict[int, Progress] = field(default_factory=dict)
-    totals: dict[int, models.PairingTotals] = field(default_factory=dict)
+NO_DETAILS = PairingDetails()
 
 
 @strawberry.type(description="结对: a mentor agency paired one-to-one with a supported agency for a term.")
@@ -78,11 +72,11 @@ class Pairing(Node):
     pk: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, pairing: models.Pairing, loaders: Loaders, ahead: Ahead | None = None) -> Pairing:
-        ahead = ahead or Ahead()
+    def from_model(cls, pairing: models.Pairing, loaders: Loaders, details: PairingDetails | None = None) -> Pairing:
+        """`details` holds what a page fetched with its rows; what is missing loads if selected."""
+        details = details or NO_DETAILS
         pk = pairing.id
-        progress = ahead.progress.get(pk)
-        totals = ahead.totals.get(pk)
+        progress, totals = details.progress, details.totals
         return cls(
             id=strawberry.ID(encode_id("Pairing", pk)),
             pk=pk,
@@ -93,8 +87,9 @@ class Pairing(Node):
             focus_areas=[models.FocusArea(area) for area in pairing.focus_areas],
             status_reason=pairing.status_reason,
             program=Lazy(lambda: load_program(loaders, pairing.program_id)),
-            mentor=ahead.agencies.get(pairing.mentor_id) or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
-            supported=ahead.agencies.get(pairing.supported_id)
+            mentor=fetched_agency(loaders, details.mentor, details.mentor_region)
+            or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
+            supported=fetched_agency(loaders, details.supported, details.supported_region)
             or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
             progress=PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
             service_totals=ServiceTotals.from_totals(totals) if totals else Lazy(lambda: service_totals_of(loaders, pk)),
@@ -158,24 +153,15 @@ async def resource_totals_of(loaders: Loaders, pk: int) -> ResourceTotals:
 
 
 async def pairings_of(loaders: Loaders, rows: Sequence[models.Pairing], paths: Collection[str]) -> list[Pairing]:
-    """The pairings of a page with what the query selects on them fetched ahead, one batch a kind."""
-    pks = [row.id for row in rows]
+    """The pairings of a page, with what the query selects on them fetched in one statement."""
+    parts = DetailParts(
+        agencies=bool({"mentor", "supported"} & set(paths)),
+        progress="progress" in paths,
+        totals=bool({"serviceTotals", "resourceTotals"} & set(paths)),
+    )
+    details = await loaders.pairing_details(parts).load_many([row.id for row in rows]) if parts else []
+    return [Pairing.from_model(row, loaders, found) for row, found in zip(rows, details or [NO_DETAILS] * len(rows))]
 
-    async def agencies() -> dict[int, Agency]:
-        if not {"mentor", "supported"} & set(paths):
-            return {}
-        keys = list(dict.fromkeys(key for row in rows for key in (row.mentor_id, row.supported_id)))
-        agency_paths = {"region"} if {"mentor.region", "supported.region"} & set(paths) else set()
-        built = await agencies_of(loaders, await loaders.agency.load_many(keys), agency_paths)
-        return {agency.pk: agency for agency in built}
 
-    async def progress() -> dict[int, Progress]:
-        return dict(zip(pks, await loaders.progress.load_many(pks), strict=True)) if "progress" in paths else {}
-
-    async def totals() -> dict[int, models.PairingTotals]:
-        if not {"serviceTotals", "resourceTotals"} & set(paths):
-            return {}
-        return dict(zip(pks, await loaders.totals.load_many(pks), strict=True))
-
-    ahead = Ahead(*await asyncio.gather(agencies(), progress(), totals()))
-    return [Pairing.from_model(row, loaders, ahead) for row in rows]
+def fetched_agency(loaders: Loaders, row: models.Agency | None, region: models.Region | None) -> Agency | None:
+    return None if row is None else Agency.from_model(row, loaders, Region.from_model(region))

@@ -56,7 +56,7 @@ class Program(Node):
         from schema.pairings import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
 
         loaders = info.context.loaders
-        page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after))
+        page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after, (info.context.actor,)))
         return Connection.of_nodes(page, await pairings_of(loaders, page.items, node_paths(info)))
 
     @strawberry.field(description="Totals over this program's pairings that the caller may see.")

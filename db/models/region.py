@@ -28,7 +28,3 @@ class Region(IdMixin, Base):
     path: Mapped[str] = mapped_column(PathString, index=True, default="")
 
     parent: Mapped[Region | None] = relationship(remote_side="Region.id", lazy="raise")
-
-    def subtree_bounds(self) -> tuple[str, str]:
-        """[low, high) such that low <= path < high selects this region and all below it."""
-        return self.path, self.path[:-1] + chr(ord("/") + 1)

@@ -1,0 +1,102 @@
+"""What a list shows of a pairing beside its own columns: its agencies with their regions, its
+progress and its kept totals, fetched for a whole page in one statement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import FromClause, Select, select
+
+from db.engine import Database
+from db.functions import one_of
+from db.models import Agency, Pairing, PairingTotals, Region
+from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
+from db.records import record_type
+from resolvers.progress import Progress, progress_from_row, progress_select
+
+
+@dataclass(frozen=True)
+class DetailParts:
+    """Which details to fetch: only what the query selects."""
+
+    agencies: bool = False
+    progress: bool = False
+    totals: bool = False
+
+    def __bool__(self) -> bool:
+        return self.agencies or self.progress or self.totals
+
+
+@dataclass(frozen=True)
+class PairingDetails:
+    """A part that was not fetched is None."""
+
+    mentor: Any = None
+    mentor_region: Any = None
+    supported: Any = None
+    supported_region: Any = None
+    progress: Progress | None = None
+    totals: Any = None
+
+
+async def fetch_pairing_details(
+    db: Database, today: dt.date, pairing_ids: Sequence[int], parts: DetailParts
+) -> list[PairingDetails]:
+    """The details of each pairing, in order. Whoever asks has already checked that the actor may
+    read these pairings; agencies and regions are public."""
+    statement, layout = _statement(today, parts)
+    found = {}
+    for row in await db.fetch(statement, {"ids": pairing_ids}):
+        values = {name: make(row[start:stop]) for name, start, stop, make in layout}
+        if parts.progress:
+            values["progress"] = progress_from_row(values["progress"])
+        if parts.totals and values["totals"].pairing_id is None:
+            values["totals"] = empty_totals(row[0])
+        found[row[0]] = PairingDetails(**values)
+    return [found[pk] for pk in pairing_ids]
+
+
+def empty_totals(pairing_id: int) -> PairingTotals:
+    """The totals of a pairing that has no totals row yet."""
+    return PairingTotals(
+        pairing_id=pairing_id,
+        **dict.fromkeys(COUNTER_COLUMNS, 0),
+        **dict.fromkeys(MONEY_COLUMNS, Decimal("0.00")),
+    )
+
+
+Layout = list[tuple[str, int, int, Callable[[Sequence[Any]], Any]]]
+
+
+@functools.lru_cache(maxsize=32)
+def _statement(today: dt.date, parts: DetailParts) -> tuple[Select, Layout]:
+    """The statement (ids bound as `ids`) and where each part lies in its rows. Built once a day
+    for each combination of parts: building it costs more than running it."""
+    pairings = Pairing.__table__
+    joined = pairings
+    tables: list[tuple[str, FromClause]] = []
+    if parts.agencies:
+        for side in ("mentor", "supported"):
+            agency, region = Agency.__table__.alias(side), Region.__table__.alias(f"{side}_region")
+            joined = joined.join(agency, agency.c.id == pairings.c[f"{side}_id"])
+            joined = joined.join(region, region.c.id == agency.c.region_id)
+            tables += [(side, agency), (f"{side}_region", region)]
+    if parts.progress:
+        figures = progress_select(today, one_of(Pairing.id, "ids")).subquery("progress")
+        joined = joined.join(figures, figures.c.pairing_id == pairings.c.id)
+        tables.append(("progress", figures))
+    if parts.totals:
+        kept = PairingTotals.__table__
+        joined = joined.outerjoin(kept, kept.c.pairing_id == pairings.c.id)
+        tables.append(("totals", kept))
+    columns: list[Any] = [pairings.c.id]
+    layout: Layout = []
+    for name, table in tables:
+        layout.append((name, len(columns), len(columns) + len(table.columns), record_type(table)._make))
+        columns += list(table.columns)
+    return select(*columns).select_from(joined).where(one_of(pairings.c.id, "ids")), layout
