@@ -7,17 +7,26 @@ try to build its result dict directly from attributes. Whatever this path does n
 graphql-core would (resolvers, arguments, abstract types, awaitables, nulls on non-null types, any
 error) makes it give up on that object and hand it back to graphql-core unchanged, so error
 messages, paths, null bubbling and async work stay graphql-core's own.
+
+How to complete a selection is decided once, as a tree of small functions (completers), and kept
+for the next request of the same document: the parser cache hands every such request the same
+syntax tree. A document with directives is planned per request, as @skip and @include make the
+selection depend on variables.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
+from decimal import Decimal
 from math import isfinite
 from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLFloat,
@@ -26,19 +35,23 @@ from graphql import (
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLString,
+    SelectionSetNode,
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-# Completes one value of a planned field, or raises _GiveUp.
-Complete = Callable[[Any], Any]
+# Completes one value of a planned field, or raises _GiveUp. The info is that of the object the
+# fast path started at (nested objects have none of their own); only is_type_of receives it.
+Complete = Callable[[Any, GraphQLResolveInfo], Any]
 # A planned response key: (key, attribute getter or None for `__typename`, completer or the type name).
 Entry = tuple[str, Callable[[Any], Any] | None, Any]
+# An object's completer by its type and the ids of its field nodes, kept with the nodes so that
+# their ids stay unique while the entry lives. None: no fast path for that selection.
+Known = tuple[tuple[FieldNode, ...], Complete | None]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 # Values that graphql-core's built-in scalars return unchanged: for them the serializer call is
@@ -50,6 +63,11 @@ _UNCHANGED: dict[GraphQLScalarType, Callable[[Any], bool]] = {
     GraphQLInt: lambda value: type(value) is int and _INT_MIN <= value <= _INT_MAX,
     GraphQLFloat: lambda value: type(value) is float and isfinite(value),
 }
+# Python types of the values that custom scalars (dates, decimals) serialize.
+_PLAIN = frozenset({dt.date, dt.datetime, Decimal})
+
+SHARED_COMPLETERS = 4096
+_shared: OrderedDict[tuple[Any, ...], Known] = OrderedDict()
 
 
 class _GiveUp(Exception):
@@ -59,9 +77,15 @@ class _GiveUp(Exception):
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Keyed like graphql-core's collect_subfields memo; the field details list is kept alive
-        # with its plan so that its id cannot be reused during execution.
-        self._plans: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, list[Entry] | None]] = {}
+        # This request's own completers where the selection may depend on its variables.
+        self._completers: OrderedDict[tuple[Any, ...], Known] = _shared if self._shareable() else OrderedDict()
+
+    def _shareable(self) -> bool:
+        fragments = self.fragments.values()
+        if any(fragment.variable_signatures for fragment in fragments):
+            return False
+        definitions = [self.operation, *(fragment.definition for fragment in fragments)]
+        return not any(_has_directives(definition.selection_set) for definition in definitions)
 
     def complete_object_value(
         self,
@@ -76,96 +100,85 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if position_context is None:
             # Any failure, a _GiveUp or an error, means graphql-core redoes this object its own way.
             with suppress(Exception):
-                return self._object_completer(return_type, field_details_list, info)(result)
+                complete = self._object_completer(return_type, field_details_list)
+                if complete is not None:
+                    return complete(result, info)
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _object_completer(
-        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> Complete:
-        plan = self._plan(type_, field_details_list, info)
+    def _object_completer(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> Complete | None:
+        nodes = tuple(details.node for details in field_details_list)
+        key = (type_, *map(id, nodes))
+        known = self._completers.get(key)
+        if known is None:
+            known = self._completers[key] = (nodes, self._build_object_completer(type_, field_details_list))
+            if len(self._completers) > SHARED_COMPLETERS:
+                self._completers.popitem(last=False)
+        return known[1]
+
+    def _build_object_completer(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> Complete | None:
+        plan = self._build_plan(type_, field_details_list)
         if plan is None:
-            raise _GiveUp
-        # Strawberry's is_type_of ignores its info; nested objects get the info of the object the
-        # fast path started at, as they have none of their own.
+            return None
+        # An instance of the type's own class is what strawberry's is_type_of accepts first, so
+        # that case skips the call.
         is_type_of = type_.is_type_of
+        origin = type_.extensions["strawberry-definition"].origin if is_type_of else None
         is_awaitable = self.is_awaitable
 
-        def complete(source: Any) -> dict[str, Any]:
+        def complete(source: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
             if is_type_of is None:
                 if is_awaitable(source):
                     raise _GiveUp
-            elif is_type_of(source, info) is not True:
+            elif type(source) is not origin and is_type_of(source, info) is not True:
                 raise _GiveUp
-            return {key: name if get is None else name(get(source)) for key, get, name in plan}
+            return {key: name if get is None else name(get(source), info) for key, get, name in plan}
 
         return complete
 
-    def _completer(self, type_: Any, field_details_list: FieldDetailsList, info: GraphQLResolveInfo) -> Complete:
+    def _completer(self, type_: Any, field_details_list: FieldDetailsList) -> Complete:
         """graphql-core's complete_value for one field type, for what it can do without an error or
         an await, decided once per type rather than once per value."""
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, field_details_list, info)
+            inner = self._completer(type_.of_type, field_details_list)
 
-            def non_null(value: Any) -> Any:
-                completed = inner(value)
+            def non_null(value: Any, info: GraphQLResolveInfo) -> Any:
+                completed = inner(value, info)
                 if completed is None:
                     raise _GiveUp
                 return completed
 
             return non_null
         if isinstance(type_, GraphQLList):
-            item = self._completer(type_.of_type, field_details_list, info)
+            item = self._completer(type_.of_type, field_details_list)
 
-            def list_(value: Any) -> Any:
+            def list_(value: Any, info: GraphQLResolveInfo) -> Any:
                 if value is None or value is Undefined:
                     return None
                 # Only real sequences: a consumed iterator could not be handed back to graphql-core.
                 if type(value) is not list and type(value) is not tuple:
                     raise _GiveUp
-                return [item(each) for each in value]
+                return [item(each, info) for each in value]
 
             return list_
         if isinstance(type_, GraphQLObjectType):
-            complete_object = self._lazy_object_completer(type_, field_details_list, info)
+            # Planned now, with its parent: a selection set is finite, so this ends.
+            complete_object = self._object_completer(type_, field_details_list)
+            if complete_object is None:
+                raise _GiveUp
 
-            def object_(value: Any) -> Any:
+            def object_(value: Any, info: GraphQLResolveInfo) -> Any:
                 if value is None or value is Undefined:
                     return None
-                return complete_object(value)
+                return complete_object(value, info)
 
             return object_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             return _leaf_completer(type_, self.is_awaitable)
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
-    def _lazy_object_completer(
-        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> Complete:
-        """Plans the object's own fields on first use: a recursive type would otherwise plan forever."""
-        completer: Complete | None = None
-
-        def complete(value: Any) -> Any:
-            nonlocal completer
-            if completer is None:
-                completer = self._object_completer(type_, field_details_list, info)
-            return completer(value)
-
-        return complete
-
-    def _plan(
-        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> list[Entry] | None:
-        key = (type_, id(field_details_list))
-        cached = self._plans.get(key)
-        if cached is None:
-            cached = self._plans[key] = (field_details_list, self._build_plan(type_, field_details_list, info))
-        return cached[1]
-
-    def _build_plan(
-        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList, info: GraphQLResolveInfo
-    ) -> list[Entry] | None:
+    def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Entry] | None:
         """The response keys of an object selected by `field_details_list`, in graphql-core's order,
         or None when some field needs more than an attribute read."""
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(type_, field_details_list)
@@ -189,12 +202,22 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if any(d.name.value == "stream" for details in sub_details for d in details.node.directives or ()):
                 return None
             try:
-                complete = self._completer(field_def.type, sub_details, info)
+                complete = self._completer(field_def.type, sub_details)
             except _GiveUp:
                 return None
             # _get_basic_result reads the attribute with the field's default resolver, and so do we.
             plan.append((key, _getter(field_def.extensions["strawberry-definition"]), complete))
         return plan
+
+
+def _has_directives(selection_set: SelectionSetNode | None) -> bool:
+    """Whether any selection below carries a directive (@skip, @include, @defer, @stream, ...)."""
+    if selection_set is None:
+        return False
+    return any(
+        selection.directives or _has_directives(getattr(selection, "selection_set", None))
+        for selection in selection_set.selections
+    )
 
 
 def _getter(strawberry_field: Any) -> Callable[[Any], Any]:
@@ -207,12 +230,12 @@ def _getter(strawberry_field: Any) -> Callable[[Any], Any]:
 def _leaf_completer(type_: GraphQLScalarType | GraphQLEnumType, is_awaitable: Callable[[Any], bool]) -> Complete:
     coerce = type_.coerce_output_value
     unchanged = _UNCHANGED.get(type_)  # type: ignore[call-overload]
+    # Enum names by value, built once: strawberry's enum serializer scans the values every time.
+    names = {value.value: name for name, value in type_.values.items()} if isinstance(type_, GraphQLEnumType) else {}
 
-    def leaf(value: Any) -> Any:
+    def general(value: Any) -> Any:
         if value is None or value is Undefined:
             return None
-        if unchanged is not None and unchanged(value):
-            return value
         if isinstance(value, Exception) or is_awaitable(value):
             raise _GiveUp
         coerced = coerce(value)
@@ -220,4 +243,9 @@ def _leaf_completer(type_: GraphQLScalarType | GraphQLEnumType, is_awaitable: Ca
             raise _GiveUp
         return coerced
 
-    return leaf
+    if unchanged is not None:
+        return lambda value, info: value if unchanged(value) else general(value)
+    if names:
+        return lambda value, info: names.get(value) or general(value)
+    # Values of these types are neither awaitables nor errors: straight to the serializer.
+    return lambda value, info: coerce(value) if type(value) in _PLAIN else general(value)

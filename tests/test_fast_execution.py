@@ -208,6 +208,21 @@ async def test_dashboard_takes_the_fast_path(demo_db, counted) -> None:
     assert executed["plain"] > 20 * 30
 
 
+async def test_a_repeated_document_reuses_its_plan(demo_db, monkeypatch) -> None:
+    await schema.execute(Q1_DASHBOARD, variable_values={"first": 5}, context_value=make_scope(demo_db))
+    built = []
+    monkeypatch.setattr(
+        FastExecutionContext, "_build_plan", lambda self, *args: built.append(args) or None, raising=True
+    )
+    result = await schema.execute(Q1_DASHBOARD, variable_values={"first": 7}, context_value=make_scope(demo_db))
+    assert len(result.data["pairings"]["edges"]) == 7
+    assert built == [], "the second request of a document plans nothing"
+    # With @include the selection depends on the variables: such a document is planned each time.
+    document = "query($on: Boolean!) { pairings(first: 2) { edges { node { id status @include(if: $on) } } } }"
+    await schema.execute(document, variable_values={"on": True}, context_value=make_scope(demo_db))
+    assert built, "a document with directives is planned per request"
+
+
 # A small schema of plain fields holding what the fast path must hand back to graphql-core: nulls on
 # non-null fields and list items, values a scalar refuses, awaitables, iterators, attributes that raise.
 
