@@ -1,12 +1,13 @@
-"""A faster execution path for subtrees made only of plain fields.
+"""A faster execution path for plain fields.
 
 Below a page's root resolver almost every field is a plain attribute (pages fetch nested objects
 ahead, see schema/lookahead.py), yet graphql-core spends ~8 µs on each: a resolve info, a path, the
 resolver call and the completion checks. Here, when graphql-core is about to complete an object, we
-try to build its result dict directly from attributes. Whatever this path does not handle exactly as
-graphql-core would (resolvers, arguments, abstract types, awaitables, nulls on non-null types, any
-error) makes it give up on that object and hand it back to graphql-core unchanged, so error
-messages, paths, null bubbling and async work stay graphql-core's own.
+build the plain fields of its result directly from attributes, and hand the fields with resolvers
+or arguments to graphql-core's own execute_fields, in their places. Whatever this path does not
+handle exactly as graphql-core would (abstract types, awaitables, nulls on non-null types, any
+error in a plain field) makes it give up on the whole object and hand it back to graphql-core
+unchanged, so error messages, paths, null bubbling and async work stay graphql-core's own.
 
 How to complete a selection is decided once, as a tree of small functions (completers), and kept
 for the next request of the same document: the parser cache hands every such request the same
@@ -20,6 +21,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from decimal import Decimal
 from math import isfinite
 from operator import attrgetter
@@ -29,6 +31,7 @@ from graphql import (
     FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
+    GraphQLField,
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
@@ -49,9 +52,27 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 Complete = Callable[[Any, GraphQLResolveInfo], Any]
 # A planned response key: (key, attribute getter or None for `__typename`, completer or the type name).
 Entry = tuple[str, Callable[[Any], Any] | None, Any]
-# An object's completer by its type and the ids of its field nodes, kept with the nodes so that
-# their ids stay unique while the entry lives. None: no fast path for that selection.
-Known = tuple[tuple[FieldNode, ...], Complete | None]
+
+
+class _Resolved:
+    """Marks a field that graphql-core resolves itself, in its place among the completed ones."""
+
+
+_RESOLVED = _Resolved()
+
+
+@dataclass(frozen=True)
+class ObjectPlan:
+    """How to complete an object for one selection: `complete` builds the response dict with the
+    plain fields done and the fields in `resolved` left to graphql-core (marked _RESOLVED)."""
+
+    complete: Complete
+    resolved: tuple[str, ...]
+
+
+# A plan by object type and the ids of its field nodes, kept with the nodes so that their ids stay
+# unique while the entry lives. None: no fast path for that selection (deferred fields).
+Known = tuple[tuple[FieldNode, ...], ObjectPlan | None]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 # Values that graphql-core's built-in scalars return unchanged: for them the serializer call is
@@ -66,8 +87,8 @@ _UNCHANGED: dict[GraphQLScalarType, Callable[[Any], bool]] = {
 # Python types of the values that custom scalars (dates, decimals) serialize.
 _PLAIN = frozenset({dt.date, dt.datetime, Decimal})
 
-SHARED_COMPLETERS = 4096
-_shared: OrderedDict[tuple[Any, ...], Known] = OrderedDict()
+SHARED_PLANS = 4096
+_shared_plans: OrderedDict[tuple[Any, ...], Known] = OrderedDict()
 
 
 class _GiveUp(Exception):
@@ -77,8 +98,8 @@ class _GiveUp(Exception):
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # This request's own completers where the selection may depend on its variables.
-        self._completers: OrderedDict[tuple[Any, ...], Known] = _shared if self._shareable() else OrderedDict()
+        # This request's own plans where the selection may depend on its variables.
+        self._plans: OrderedDict[tuple[Any, ...], Known] = _shared_plans if self._shareable() else OrderedDict()
 
     def _shareable(self) -> bool:
         fragments = self.fragments.values()
@@ -98,26 +119,51 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         # A position context means deferred delivery is under way: that is graphql-core's alone.
         if position_context is None:
+            plan, data = None, None
             # Any failure, a _GiveUp or an error, means graphql-core redoes this object its own way.
             with suppress(Exception):
-                complete = self._object_completer(return_type, field_details_list)
-                if complete is not None:
-                    return complete(result, info)
+                plan = self._object_plan(return_type, field_details_list)
+                data = None if plan is None else plan.complete(result, info)
+            if plan is not None and data is not None:
+                if not plan.resolved:
+                    return data
+                # Outside the suppress: errors of resolvers are graphql-core's to record and raise.
+                return self._resolve_fields(return_type, field_details_list, path, result, plan.resolved, data)
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context
         )
 
-    def _object_completer(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> Complete | None:
+    def _resolve_fields(
+        self,
+        type_: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Any,
+        source: Any,
+        keys: tuple[str, ...],
+        data: dict[str, Any],
+    ) -> Any:
+        """The fields that graphql-core executes itself, put in their places in `data`."""
+        grouped_field_set = self.collect_subfields(type_, field_details_list)[0]  # memoized per request
+        resolved = self.execute_fields(type_, source, path, {key: grouped_field_set[key] for key in keys}, None)
+        if self.is_awaitable(resolved):
+
+            async def merged() -> dict[str, Any]:
+                return _merge(data, await resolved)
+
+            return merged()
+        return _merge(data, resolved)
+
+    def _object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
         nodes = tuple(details.node for details in field_details_list)
         key = (type_, *map(id, nodes))
-        known = self._completers.get(key)
+        known = self._plans.get(key)
         if known is None:
-            known = self._completers[key] = (nodes, self._build_object_completer(type_, field_details_list))
-            if len(self._completers) > SHARED_COMPLETERS:
-                self._completers.popitem(last=False)
+            known = self._plans[key] = (nodes, self._build_object_plan(type_, field_details_list))
+            if len(self._plans) > SHARED_PLANS:
+                self._plans.popitem(last=False)
         return known[1]
 
-    def _build_object_completer(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> Complete | None:
+    def _build_object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
         plan = self._build_plan(type_, field_details_list)
         if plan is None:
             return None
@@ -133,9 +179,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _GiveUp
             elif type(source) is not origin and is_type_of(source, info) is not True:
                 raise _GiveUp
-            return {key: name if get is None else name(get(source), info) for key, get, name in plan}
+            return {key: value if get is None else value(get(source), info) for key, get, value in plan}
 
-        return complete
+        resolved = tuple(key for key, get, value in plan if value is _RESOLVED)
+        return ObjectPlan(complete, resolved)
 
     def _completer(self, type_: Any, field_details_list: FieldDetailsList) -> Complete:
         """graphql-core's complete_value for one field type, for what it can do without an error or
@@ -163,10 +210,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
             return list_
         if isinstance(type_, GraphQLObjectType):
-            # Planned now, with its parent: a selection set is finite, so this ends.
-            complete_object = self._object_completer(type_, field_details_list)
-            if complete_object is None:
+            # Planned now, with its parent: a selection set is finite, so this ends. An object
+            # with fields that graphql-core resolves is completed by graphql-core, field by field.
+            plan = self._object_plan(type_, field_details_list)
+            if plan is None or plan.resolved:
                 raise _GiveUp
+            complete_object = plan.complete
 
             def object_(value: Any, info: GraphQLResolveInfo) -> Any:
                 if value is None or value is Undefined:
@@ -179,8 +228,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
     def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Entry] | None:
-        """The response keys of an object selected by `field_details_list`, in graphql-core's order,
-        or None when some field needs more than an attribute read."""
+        """The response keys of an object selected by `field_details_list`, in graphql-core's order;
+        a field that needs more than an attribute read is left to graphql-core (_RESOLVED)."""
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(type_, field_details_list)
         if new_defer_usages:
             return None
@@ -192,22 +241,38 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 plan.append((key, None, type_.name))
                 continue
             field_def = type_.fields.get(name)
-            if field_def is None or field_def.args or node.arguments:
-                return None
-            resolve = field_def.resolve
-            if getattr(resolve, "__name__", None) != "_get_basic_result":
-                return None
-            if self.middleware_manager and self.middleware_manager.get_field_resolver(resolve) is not resolve:
-                return None
-            if any(d.name.value == "stream" for details in sub_details for d in details.node.directives or ()):
-                return None
-            try:
-                complete = self._completer(field_def.type, sub_details)
-            except _GiveUp:
-                return None
-            # _get_basic_result reads the attribute with the field's default resolver, and so do we.
-            plan.append((key, _getter(field_def.extensions["strawberry-definition"]), complete))
+            complete = self._plain_field(field_def, sub_details) if field_def is not None else None
+            if complete is None:
+                plan.append((key, None, _RESOLVED))
+            else:
+                # _get_basic_result reads the attribute with the field's default resolver, and so do we.
+                plan.append((key, _getter(field_def.extensions["strawberry-definition"]), complete))
         return plan
+
+    def _plain_field(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
+        """The completer of a field that is an attribute read, or None."""
+        node = field_details_list[0].node
+        if field_def.args or node.arguments:
+            return None
+        resolve = field_def.resolve
+        if getattr(resolve, "__name__", None) != "_get_basic_result":
+            return None
+        if self.middleware_manager and self.middleware_manager.get_field_resolver(resolve) is not resolve:
+            return None
+        if any(d.name.value == "stream" for details in field_details_list for d in details.node.directives or ()):
+            return None
+        try:
+            return self._completer(field_def.type, field_details_list)
+        except _GiveUp:
+            return None
+
+
+def _merge(data: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the resolved fields in their places; a field graphql-core left out is dropped."""
+    data.update(resolved)
+    if any(value is _RESOLVED for value in data.values()):
+        return {key: value for key, value in data.items() if value is not _RESOLVED}
+    return data
 
 
 def _has_directives(selection_set: SelectionSetNode | None) -> bool:

@@ -240,6 +240,18 @@ class Box:
     leaves: list[Leaf]
     maybe_leaves: list[Leaf | None] | None
 
+    @strawberry.field
+    async def later(self, times: int = 1) -> str:
+        return self.label * times
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise ValueError("broken on purpose")
+
+    @strawberry.field
+    def maybe_broken(self) -> str | None:
+        raise ValueError("maybe broken on purpose")
+
 
 class Raising:
     """A source whose attribute raises, as a broken property would."""
@@ -279,13 +291,35 @@ class MiniQuery:
 MINI = """{ boxes { __typename label leaf { name count } leaves { name } maybeLeaves { __typename name count } } }"""
 
 
-async def test_what_the_fast_path_cannot_complete_is_graphql_cores() -> None:
+async def mini_both(document: str) -> tuple[Any, Any, Any]:
     results = [
-        await strawberry.Schema(query=MiniQuery, execution_context_class=context_class).execute(MINI)
+        await strawberry.Schema(query=MiniQuery, execution_context_class=context_class).execute(document)
         for context_class in (FastExecutionContext, StrawberryGraphQLCoreExecutionContext)
     ]
     fast, plain = ((json.dumps(r.data), [e.formatted for e in r.errors or ()]) for r in results)
+    return fast, plain, results[0]
+
+
+async def test_what_the_fast_path_cannot_complete_is_graphql_cores() -> None:
+    fast, plain, result = await mini_both(MINI)
     assert fast == plain
-    labels = [box and box["label"] for box in results[0].data["boxes"]]
+    labels = [box and box["label"] for box in result.data["boxes"]]
     assert labels == ["plain", "null name", None, "bad int", "awaitable", "iterator", None, None]
     assert len(fast[1]) == 6
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{ boxes { twice: later(times: 2) label leaf { name } later } }",
+        "{ boxes { label maybeBroken leaf { name } } }",
+        "{ boxes { label broken leaves { name } } }",
+        "{ boxes { maybeBroken later broken label } }",
+    ],
+)
+async def test_objects_mixing_plain_and_resolved_fields(document) -> None:
+    """Plain fields are completed by the fast path, the others by graphql-core, in the same places
+    and with the same errors and null bubbling."""
+    fast, plain, result = await mini_both(document)
+    assert fast == plain
+    assert result.data is not None and result.data["boxes"][0] is not None or result.errors
