@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 
 from resolvers.errors import ApiError, ErrorCode
 
 
+@functools.lru_cache(maxsize=16384)  # a pure function that a page calls hundreds of times
 def encode_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
 

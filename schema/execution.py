@@ -75,15 +75,6 @@ class ObjectPlan:
 Known = tuple[tuple[FieldNode, ...], ObjectPlan | None]
 
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-# Values that graphql-core's built-in scalars return unchanged: for them the serializer call is
-# skipped; any other value goes through the serializer as usual.
-_UNCHANGED: dict[GraphQLScalarType, Callable[[Any], bool]] = {
-    GraphQLString: lambda value: type(value) is str,
-    GraphQLID: lambda value: type(value) is str,
-    GraphQLBoolean: lambda value: type(value) is bool,
-    GraphQLInt: lambda value: type(value) is int and _INT_MIN <= value <= _INT_MAX,
-    GraphQLFloat: lambda value: type(value) is float and isfinite(value),
-}
 # Python types of the values that custom scalars (dates, decimals) serialize.
 _PLAIN = frozenset({dt.date, dt.datetime, Decimal})
 
@@ -184,29 +175,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         resolved = tuple(key for key, get, value in plan if value is _RESOLVED)
         return ObjectPlan(complete, resolved)
 
-    def _completer(self, type_: Any, field_details_list: FieldDetailsList) -> Complete:
+    def _completer(self, type_: Any, field_details_list: FieldDetailsList, *, nullable: bool = True) -> Complete:
         """graphql-core's complete_value for one field type, for what it can do without an error or
         an await, decided once per type rather than once per value."""
         if isinstance(type_, GraphQLNonNull):
-            inner = self._completer(type_.of_type, field_details_list)
-
-            def non_null(value: Any, info: GraphQLResolveInfo) -> Any:
-                completed = inner(value, info)
-                if completed is None:
-                    raise _GiveUp
-                return completed
-
-            return non_null
+            return self._completer(type_.of_type, field_details_list, nullable=False)
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, field_details_list)
 
             def list_(value: Any, info: GraphQLResolveInfo) -> Any:
-                if value is None or value is Undefined:
-                    return None
                 # Only real sequences: a consumed iterator could not be handed back to graphql-core.
-                if type(value) is not list and type(value) is not tuple:
-                    raise _GiveUp
-                return [item(each, info) for each in value]
+                if type(value) is list or type(value) is tuple:
+                    return [item(each, info) for each in value]
+                return _missing(value, nullable)
 
             return list_
         if isinstance(type_, GraphQLObjectType):
@@ -219,12 +200,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
             def object_(value: Any, info: GraphQLResolveInfo) -> Any:
                 if value is None or value is Undefined:
-                    return None
+                    return _missing(value, nullable)
                 return complete_object(value, info)
 
             return object_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf_completer(type_, self.is_awaitable)
+            return _leaf_completer(type_, self.is_awaitable, nullable)
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
     def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Entry] | None:
@@ -292,25 +273,40 @@ def _getter(strawberry_field: Any) -> Callable[[Any], Any]:
     return lambda source: default_resolver(source, python_name)
 
 
-def _leaf_completer(type_: GraphQLScalarType | GraphQLEnumType, is_awaitable: Callable[[Any], bool]) -> Complete:
-    coerce = type_.coerce_output_value
-    unchanged = _UNCHANGED.get(type_)  # type: ignore[call-overload]
-    # Enum names by value, built once: strawberry's enum serializer scans the values every time.
-    names = {value.value: name for name, value in type_.values.items()} if isinstance(type_, GraphQLEnumType) else {}
+def _missing(value: Any, nullable: bool) -> None:
+    """What a field holding something other than the value it should is completed to: null where
+    that is allowed; a null on a non-null field, or anything else, is graphql-core's error."""
+    if nullable and (value is None or value is Undefined):
+        return None
+    raise _GiveUp
 
-    def general(value: Any) -> Any:
-        if value is None or value is Undefined:
-            return None
-        if isinstance(value, Exception) or is_awaitable(value):
-            raise _GiveUp
+
+def _leaf_completer(
+    type_: GraphQLScalarType | GraphQLEnumType, is_awaitable: Callable[[Any], bool], nullable: bool
+) -> Complete:
+    """The serializer's answer; values that graphql-core's built-in scalars return unchanged skip
+    the serializer, and enum names are looked up in a table built once (strawberry's enum
+    serializer scans the enum's values every time)."""
+    coerce = type_.coerce_output_value
+
+    def general(value: Any, info: GraphQLResolveInfo) -> Any:
+        if value is None or value is Undefined or isinstance(value, Exception) or is_awaitable(value):
+            return _missing(value, nullable)
         coerced = coerce(value)
         if coerced is Undefined or coerced is None:
             raise _GiveUp
         return coerced
 
-    if unchanged is not None:
-        return lambda value, info: value if unchanged(value) else general(value)
-    if names:
-        return lambda value, info: names.get(value) or general(value)
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return lambda value, info: value if type(value) is str else general(value, info)
+    if type_ is GraphQLInt:
+        return lambda value, info: value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, info)
+    if type_ is GraphQLFloat:
+        return lambda value, info: value if type(value) is float and isfinite(value) else general(value, info)
+    if type_ is GraphQLBoolean:
+        return lambda value, info: value if type(value) is bool else general(value, info)
+    if isinstance(type_, GraphQLEnumType):
+        names = {value.value: name for name, value in type_.values.items()}
+        return lambda value, info: names.get(value) or general(value, info)
     # Values of these types are neither awaitables nor errors: straight to the serializer.
-    return lambda value, info: coerce(value) if type(value) in _PLAIN else general(value)
+    return lambda value, info: coerce(value) if type(value) in _PLAIN else general(value, info)

@@ -72,9 +72,15 @@ class Pairing(Node):
     pk: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, pairing: models.Pairing, loaders: Loaders, details: PairingDetails | None = None) -> Pairing:
+    def from_model(
+        cls,
+        pairing: models.Pairing,
+        loaders: Loaders,
+        details: PairingDetails = NO_DETAILS,
+        agencies: FetchedAgencies | None = None,
+    ) -> Pairing:
         """`details` holds what a page fetched with its rows; what is missing loads if selected."""
-        details = details or NO_DETAILS
+        agencies = agencies or FetchedAgencies(loaders)
         pk = pairing.id
         progress, totals = details.progress, details.totals
         return cls(
@@ -87,9 +93,9 @@ class Pairing(Node):
             focus_areas=[models.FocusArea(area) for area in pairing.focus_areas],
             status_reason=pairing.status_reason,
             program=Lazy(lambda: load_program(loaders, pairing.program_id)),
-            mentor=fetched_agency(loaders, details.mentor, details.mentor_region)
+            mentor=agencies.get(details.mentor, details.mentor_region)
             or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
-            supported=fetched_agency(loaders, details.supported, details.supported_region)
+            supported=agencies.get(details.supported, details.supported_region)
             or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
             progress=PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
             service_totals=ServiceTotals.from_totals(totals) if totals else Lazy(lambda: service_totals_of(loaders, pk)),
@@ -159,9 +165,28 @@ async def pairings_of(loaders: Loaders, rows: Sequence[models.Pairing], paths: C
         progress="progress" in paths,
         totals=bool({"serviceTotals", "resourceTotals"} & set(paths)),
     )
-    details = await loaders.pairing_details(parts).load_many([row.id for row in rows]) if parts else []
-    return [Pairing.from_model(row, loaders, found) for row, found in zip(rows, details or [NO_DETAILS] * len(rows))]
+    if not parts:
+        return [Pairing.from_model(row, loaders) for row in rows]
+    details = await loaders.pairing_details(parts).load_many([row.id for row in rows])
+    agencies = FetchedAgencies(loaders)
+    return [Pairing.from_model(row, loaders, found, agencies) for row, found in zip(rows, details, strict=True)]
 
 
-def fetched_agency(loaders: Loaders, row: models.Agency | None, region: models.Region | None) -> Agency | None:
-    return None if row is None else Agency.from_model(row, loaders, Region.from_model(region))
+class FetchedAgencies:
+    """The agencies and regions a page fetched, each built once however many of its pairings share it."""
+
+    def __init__(self, loaders: Loaders) -> None:
+        self.loaders = loaders
+        self.agencies: dict[int, Agency] = {}
+        self.regions: dict[int, Region] = {}
+
+    def get(self, row: models.Agency | None, region_row: models.Region | None) -> Agency | None:
+        if row is None:
+            return None
+        agency = self.agencies.get(row.id)
+        if agency is None:
+            region = self.regions.get(region_row.id)
+            if region is None:
+                region = self.regions[region_row.id] = Region.from_model(region_row)
+            agency = self.agencies[row.id] = Agency.from_model(row, self.loaders, region)
+        return agency
