@@ -9,9 +9,11 @@ a type is built outside such a page, the same fields hold a `Lazy` and load on d
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Any, Generic, TypeVar
 
+from graphql import OperationDefinitionNode
 from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Info
@@ -47,8 +49,26 @@ def selected_paths(selections: Iterable[Selection], depth: int = 2, prefix: str 
 
 
 def node_paths(info: Info) -> frozenset[str]:
-    """What the query selects on the nodes of the connection the current field returns."""
-    return selected_paths(_children(_children(_inside(info.selected_fields), "edges"), "node"))
+    """What the query selects on the nodes of the connection the current field returns.
+
+    Worked out once per place in a document (the parser cache gives every request of a document
+    the same operation node) rather than from `info.selected_fields` on every request. At worst,
+    where one response path has two selections (fragments on two types), a page fetches too much or
+    too little ahead; what it did not fetch still loads on demand."""
+    operation = info.operation
+    key = (id(operation), *(part for part in info.path.as_list() if isinstance(part, str)))
+    known = _node_paths.get(key)
+    if known is None:
+        paths = selected_paths(_children(_children(_inside(info.selected_fields), "edges"), "node"))
+        known = _node_paths[key] = (operation, paths)
+        if len(_node_paths) > KEPT_NODE_PATHS:
+            _node_paths.popitem(last=False)
+    return known[1]
+
+
+KEPT_NODE_PATHS = 4096
+# Kept with the operation node, so that its id stays unique while the entry lives.
+_node_paths: OrderedDict[tuple[Any, ...], tuple[OperationDefinitionNode, frozenset[str]]] = OrderedDict()
 
 
 def _inside(fields: Iterable[Selection]) -> list[Selection]:
