@@ -7,7 +7,8 @@ not given) for each object of its parent, so sizes multiply down the nesting.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import (
@@ -37,6 +38,8 @@ from graphql.error import GraphQLSyntaxError
 from resolvers.errors import ErrorCode
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
+# The arguments that size a field's answer; the cost check reads these alone.
+SIZE_ARGUMENTS = frozenset({"first", "ids"})
 # A plain list of objects (a pairing's stations or incubated organizations) has no page size;
 # it is counted as this many objects per parent, well above what the domain holds.
 UNPAGED_LIST_SIZE = 10
@@ -79,7 +82,78 @@ def parse_limited(query: str, limits: Limits) -> DocumentNode:
 def check_limits(
     schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any] | None, limits: Limits
 ) -> list[GraphQLError]:
-    """The limits the document breaks, each as a LIMIT_EXCEEDED error naming the limit and its value."""
+    """The limits the document breaks, each as a LIMIT_EXCEEDED error naming the limit and its value.
+
+    The answer depends on the document and on the few variables the check reads (page sizes, id
+    lists), so it is kept per document and those values: dashboards send the same documents all day."""
+    variables = variables or {}
+    known = _checked.get(id(document))
+    if known is None or known.document is not document:
+        known = _checked[id(document)] = _Checked(document, frozenset(_variables_read(document)))
+        if len(_checked) > KEPT_CHECKS:
+            _checked.popitem(last=False)
+    key = _values_key(schema, limits, [variables.get(name) for name in sorted(known.variables_read)])
+    errors = known.verdicts.get(key) if key is not None else None
+    if errors is None:
+        errors = _check(schema, document, variables, limits)
+        if key is not None and len(known.verdicts) < KEPT_VERDICTS:
+            known.verdicts[key] = errors
+    return errors
+
+
+KEPT_CHECKS = 1024
+KEPT_VERDICTS = 64
+
+
+@dataclass
+class _Checked:
+    """A document (kept so that its id stays unique), the variables its check reads, and the
+    errors found for each combination of their values."""
+
+    document: DocumentNode
+    variables_read: frozenset[str]
+    verdicts: dict[tuple[Any, ...], list[GraphQLError]] = field(default_factory=dict)
+
+
+_checked: OrderedDict[int, _Checked] = OrderedDict()
+
+
+def _variables_read(document: DocumentNode) -> set[str]:
+    """The variables given to a `first` or `ids` argument anywhere: all that the cost check reads."""
+    names: set[str] = set()
+    pending: list[SelectionSetNode] = [
+        d.selection_set for d in document.definitions if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
+    ]
+    while pending:
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                names.update(
+                    argument.value.name.value
+                    for argument in selection.arguments or ()
+                    if argument.name.value in SIZE_ARGUMENTS and isinstance(argument.value, VariableNode)
+                )
+            if getattr(selection, "selection_set", None) is not None:
+                pending.append(selection.selection_set)
+    return names
+
+
+def _values_key(schema: GraphQLSchema, limits: Limits, values: list[Any]) -> tuple[Any, ...] | None:
+    """A hashable key of the values, or None when one is not plain JSON of numbers and strings."""
+    frozen = []
+    for value in values:
+        if isinstance(value, list):
+            value = tuple(value)
+        try:
+            hash(value)
+        except TypeError:
+            return None
+        frozen.append(value)
+    return (schema, limits, *frozen)
+
+
+def _check(
+    schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any], limits: Limits
+) -> list[GraphQLError]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) > 1:
         return [limit_error("operations", 1, f"a request holds at most 1 operation; this document has {len(operations)}")]
@@ -91,7 +165,7 @@ def check_limits(
         )
     if not operations:
         return errors
-    walker = _Walker(schema, document, variables or {}, limits.max_depth)
+    walker = _Walker(schema, document, variables, limits.max_depth)
     root = schema.get_root_type(operations[0].operation)
     if root is None:
         return errors

@@ -105,6 +105,8 @@ async def test_cost_multiplies_page_sizes_down_the_nesting(db: Database) -> None
     # 30 + 900 + 27,000
     status, body, _ = await post(db, COST, {"n": 30})
     assert status == 200 and "errors" not in body, body
+    # A check is kept per document and page sizes: a larger size is checked again, not let through.
+    assert_refused(*await post(db, COST, {"n": 100}), "cost", 50_000)
     # without `first`, connections count as 20: 20 + 400 + 8,000
     default = COST.replace("(first: $n)", "").replace("query($n: Int) ", "")
     assert_refused(*await post(db, default, max_query_cost=8_000), "cost", 8_000)
