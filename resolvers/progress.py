@@ -14,8 +14,24 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Float, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 
 from db.functions import days_between
 from db.models import CLOSED_MILESTONE_STATUSES, Milestone, MilestoneStatus, Pairing, PairingStatus
@@ -46,7 +62,8 @@ class Progress:
 
 
 def overdue(today: dt.date) -> ColumnElement[bool]:
-    return and_(Milestone.due_on < _date(today), Milestone.status.not_in(CLOSED_MILESTONE_STATUSES))
+    # Not NOT IN (...): an IN list is rewritten on every execution, these conditions are not.
+    return and_(Milestone.due_on < _date(today), *(Milestone.status != status for status in CLOSED_MILESTONE_STATUSES))
 
 
 def is_overdue(milestone: Milestone, today: dt.date) -> bool:
@@ -54,44 +71,52 @@ def is_overdue(milestone: Milestone, today: dt.date) -> bool:
 
 
 def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None = None) -> Select:
-    """One row per pairing: id, the progress figures and health, in the order of `Progress`."""
+    """One row per pairing: id, the progress figures and health, in the order of `Progress`.
+
+    Its constants are written into the SQL rather than bound: bound, they made some forty
+    parameters that every execution had to process."""
+    zero, one, hundred = _number(0), _number(1), _number(100.0)
+    on = _date(today)
     stats_query = select(
         Milestone.pairing_id,
         func.count().label("total"),
-        func.sum(case((Milestone.status == MilestoneStatus.ACHIEVED, 1), else_=0)).label("achieved"),
-        func.sum(case((Milestone.status == MilestoneStatus.WAIVED, 1), else_=0)).label("waived"),
-        func.sum(case((overdue(today), 1), else_=0)).label("overdue"),
-        func.max(case((overdue(today), days_between(Milestone.due_on, _date(today))), else_=0)).label("max_days"),
+        func.sum(case((Milestone.status == MilestoneStatus.ACHIEVED, one), else_=zero)).label("achieved"),
+        func.sum(case((Milestone.status == MilestoneStatus.WAIVED, one), else_=zero)).label("waived"),
+        func.sum(case((overdue(today), one), else_=zero)).label("overdue"),
+        func.max(case((overdue(today), days_between(Milestone.due_on, on)), else_=zero)).label("max_days"),
     ).group_by(Milestone.pairing_id)
     if pairing_filter is not None:
         stats_query = stats_query.where(Milestone.pairing_id.in_(select(Pairing.id).where(pairing_filter)))
     stats = stats_query.subquery("milestone_stats")
 
-    total = func.coalesce(stats.c.total, 0)
-    achieved = func.coalesce(stats.c.achieved, 0)
-    countable = total - func.coalesce(stats.c.waived, 0)
-    overdue_count = func.coalesce(stats.c.overdue, 0)
-    max_days = func.coalesce(stats.c.max_days, 0)
-    percent_complete = case((countable > 0, cast(achieved, Float) * 100.0 / countable), else_=0.0)
+    total = func.coalesce(stats.c.total, zero)
+    achieved = func.coalesce(stats.c.achieved, zero)
+    countable = total - func.coalesce(stats.c.waived, zero)
+    overdue_count = func.coalesce(stats.c.overdue, zero)
+    max_days = func.coalesce(stats.c.max_days, zero)
+    percent_complete = case((countable > zero, cast(achieved, Float) * hundred / countable), else_=_number(0.0))
     term_days = days_between(Pairing.starts_on, Pairing.ends_on)
     time_elapsed = case(
-        (_date(today) <= Pairing.starts_on, 0.0),
-        (_date(today) >= Pairing.ends_on, 100.0),
-        else_=cast(days_between(Pairing.starts_on, _date(today)), Float) * 100.0 / term_days,
+        (on <= Pairing.starts_on, _number(0.0)),
+        (on >= Pairing.ends_on, hundred),
+        else_=cast(days_between(Pairing.starts_on, on), Float) * hundred / term_days,
     )
     gap = time_elapsed - percent_complete
     health = case(
-        (Pairing.status == PairingStatus.COMPLETED, Health.COMPLETED.value),
-        (or_(Pairing.status == PairingStatus.PLANNED, _date(today) < Pairing.starts_on), Health.NOT_STARTED.value),
-        (or_(max_days > OFF_TRACK_OVERDUE_DAYS, gap > OFF_TRACK_GAP), Health.OFF_TRACK.value),
-        (or_(overdue_count > 0, gap > AT_RISK_GAP), Health.AT_RISK.value),
-        else_=Health.ON_TRACK.value,
+        (Pairing.status == PairingStatus.COMPLETED, _health(Health.COMPLETED)),
+        (or_(Pairing.status == PairingStatus.PLANNED, on < Pairing.starts_on), _health(Health.NOT_STARTED)),
+        (
+            or_(max_days > _number(OFF_TRACK_OVERDUE_DAYS), gap > _number(OFF_TRACK_GAP)),
+            _health(Health.OFF_TRACK),
+        ),
+        (or_(overdue_count > zero, gap > _number(AT_RISK_GAP)), _health(Health.AT_RISK)),
+        else_=_health(Health.ON_TRACK),
     )
     query = select(
         Pairing.id.label("pairing_id"),
         total.label("total"),
         achieved.label("achieved"),
-        func.coalesce(stats.c.waived, 0).label("waived"),
+        func.coalesce(stats.c.waived, zero).label("waived"),
         overdue_count.label("overdue"),
         max_days.label("max_days"),
         percent_complete.label("percent_complete"),
@@ -101,6 +126,14 @@ def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None =
     if pairing_filter is not None:
         query = query.where(pairing_filter)
     return query
+
+
+def _number(value: int | float) -> ColumnElement[Any]:
+    return literal_column(repr(value), Float() if isinstance(value, float) else Integer())
+
+
+def _health(value: Health) -> ColumnElement[str]:
+    return literal_column(f"'{value.value}'", String())  # the names are plain capitals
 
 
 def progress_from_row(row) -> Progress:
@@ -123,4 +156,5 @@ def pairings_with_health(today: dt.date, health: Health) -> Select:
 
 
 def _date(value: dt.date) -> ColumnElement[dt.date]:
-    return literal(value, Date())
+    """Today as one parameter, however often a statement compares with it."""
+    return bindparam("today", value, type_=Date())
