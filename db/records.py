@@ -1,14 +1,25 @@
-"""One table's part of a joined row as a named tuple, so that it reads like a row of that table."""
+"""How reads take rows: without the bookkeeping timestamps, and one table's part of a joined row as
+a named tuple, so that it reads like a row of that table."""
 
 from __future__ import annotations
 
 import functools
 from collections import namedtuple
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import FromClause
+from sqlalchemy import ColumnElement
+
+# Kept on every row for the audit and for operators; the API shows neither, so reads skip decoding them.
+BOOKKEEPING = frozenset({"created_at", "updated_at"})
 
 
 @functools.cache
-def record_type(table: FromClause) -> type[tuple[Any, ...]]:
-    return namedtuple(f"{table.name}_record", [column.key for column in table.columns])  # type: ignore[misc]
+def read_columns(model: Any) -> tuple[ColumnElement[Any], ...]:
+    """The columns of a model's table that reads fetch."""
+    return tuple(column for column in model.__table__.columns if column.key not in BOOKKEEPING)
+
+
+@functools.cache
+def record_type(name: str, keys: Sequence[str]) -> type[tuple[Any, ...]]:
+    return namedtuple(f"{name}_record", keys)  # type: ignore[misc]

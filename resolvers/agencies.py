@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from db.models import Agency, AgencyStatus, Region
+from db.records import read_columns
 from resolvers import access
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.regions import in_subtree, region_by_global_id
@@ -24,7 +25,7 @@ class AgencyFilter:
 
 
 async def list_agencies(scope: Scope, filter: AgencyFilter, *, first: int | None, after: str | None) -> Page[Agency]:
-    statement = select(Agency)
+    statement = select(*read_columns(Agency))
     if filter.name_contains:
         statement = statement.where(Agency.name.contains(filter.name_contains, autoescape=True))
     if filter.region_id is not None:

@@ -12,6 +12,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditEvent
+from db.records import read_columns
 from resolvers import access
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_id
@@ -76,5 +77,5 @@ async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, 
     type_name, pk = decode_id(object_id)
     if type_name == "AuditEvent":
         raise ApiError(ErrorCode.INVALID, "audit events have no audit trail of their own")
-    statement = select(AuditEvent).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
+    statement = select(*read_columns(AuditEvent)).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
     return await paginate(scope.db, statement, AUDIT_ORDER, first=first, after=after)

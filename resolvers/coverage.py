@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import aliased
 
 from db.models import Agency, AgencyStatus, Region, RegionLevel, ServiceStation
+from db.records import read_columns
 from resolvers.pagination import Page, paginate
 from resolvers.regions import REGION_ORDER, in_subtree, region_by_global_id
 from resolvers.scope import Scope
@@ -95,5 +96,5 @@ async def uncovered(
 ) -> Page[Region]:
     """The counties without a registered agency, or townships without a station, by code."""
     place, where = _places(root, level)
-    statement = select(Region).where(Region.id.in_(select(place.id).where(*where, ~_covered(place, level))))
+    statement = select(*read_columns(Region)).where(Region.id.in_(select(place.id).where(*where, ~_covered(place, level))))
     return await paginate(scope.db, statement, REGION_ORDER, first=first, after=after)

@@ -33,6 +33,7 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
+from db.records import read_columns
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
@@ -45,13 +46,17 @@ M = TypeVar("M")
 
 @functools.cache
 def rows_by_id(model: Any) -> Select:
-    return select(model.__table__).where(one_of(model.id, "ids"))
+    return select(*read_columns(model)).where(one_of(model.id, "ids"))
 
 
 @functools.cache
 def live_children(model: Any, parent_key: str) -> Select:
     table = model.__table__
-    return select(table).where(one_of(table.c[parent_key], "ids"), table.c.voided_at.is_(None)).order_by(table.c.id)
+    return (
+        select(*read_columns(model))
+        .where(one_of(table.c[parent_key], "ids"), table.c.voided_at.is_(None))
+        .order_by(table.c.id)
+    )
 
 
 @functools.lru_cache(maxsize=4)

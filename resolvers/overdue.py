@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, Integer, literal, select, tuple_
 
 from db.models import Milestone, Pairing
+from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import Ordering, Page, decode_cursor, paginate
 from resolvers.pairings import PairingFilter, pairing_conditions
@@ -42,6 +43,6 @@ async def list_overdue_milestones(
     """Open milestones past due today in the pairings the actor may read, oldest due date first."""
     conditions = await pairing_conditions(scope, PairingFilter(program_id=program_id, region_id=region_id))
     statement = (
-        select(Milestone).join(Pairing, Pairing.id == Milestone.pairing_id).where(overdue(scope.today), *conditions)
+        select(*read_columns(Milestone)).join(Pairing, Pairing.id == Milestone.pairing_id).where(overdue(scope.today), *conditions)
     )
     return await paginate(scope.db, statement, OVERDUE_ORDER, first=first, after=after)

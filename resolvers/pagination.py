@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, 
 
 from db.engine import Database
 from db.functions import one_of
+from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
 
 T = TypeVar("T")
@@ -183,7 +184,7 @@ def _child_page_statement(children: ChildList, filters: tuple[Hashable, ...], af
     if after:
         conditions.append(table.c.id > bindparam("after", type_=Integer()))
     row_number = func.row_number().over(partition_by=parent, order_by=table.c.id).label("rn")
-    numbered = select(table, row_number).where(*conditions).subquery()
+    numbered = select(*read_columns(children.model), row_number).where(*conditions).subquery()
     columns = [column for column in numbered.c if column.key != "rn"]
     return (
         select(*columns)

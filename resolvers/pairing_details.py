@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import FromClause, Select, select
+from sqlalchemy import ColumnElement, FromClause, Select, select
 
 from db.engine import Database
 from db.functions import one_of
 from db.models import Agency, Pairing, PairingTotals, Region
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
-from db.records import record_type
+from db.records import read_columns, record_type
 from resolvers.progress import Progress, progress_from_row, progress_select
 
 
@@ -79,24 +79,30 @@ def _statement(today: dt.date, parts: DetailParts) -> tuple[Select, Layout]:
     for each combination of parts: building it costs more than running it."""
     pairings = Pairing.__table__
     joined = pairings
-    tables: list[tuple[str, FromClause]] = []
+    parts_columns: list[tuple[str, list[ColumnElement[Any]]]] = []
     if parts.agencies:
         for side in ("mentor", "supported"):
             agency, region = Agency.__table__.alias(side), Region.__table__.alias(f"{side}_region")
             joined = joined.join(agency, agency.c.id == pairings.c[f"{side}_id"])
             joined = joined.join(region, region.c.id == agency.c.region_id)
-            tables += [(side, agency), (f"{side}_region", region)]
+            parts_columns += [(side, _read(agency, Agency)), (f"{side}_region", _read(region, Region))]
     if parts.progress:
         figures = progress_select(today, one_of(Pairing.id, "ids")).subquery("progress")
         joined = joined.join(figures, figures.c.pairing_id == pairings.c.id)
-        tables.append(("progress", figures))
+        parts_columns.append(("progress", list(figures.columns)))
     if parts.totals:
         kept = PairingTotals.__table__
         joined = joined.outerjoin(kept, kept.c.pairing_id == pairings.c.id)
-        tables.append(("totals", kept))
+        parts_columns.append(("totals", list(kept.columns)))
     columns: list[Any] = [pairings.c.id]
     layout: Layout = []
-    for name, table in tables:
-        layout.append((name, len(columns), len(columns) + len(table.columns), record_type(table)._make))
-        columns += list(table.columns)
+    for name, part in parts_columns:
+        make = record_type(name, tuple(column.key for column in part))._make
+        layout.append((name, len(columns), len(columns) + len(part), make))
+        columns += part
     return select(*columns).select_from(joined).where(one_of(pairings.c.id, "ids")), layout
+
+
+def _read(alias: FromClause, model: Any) -> list[ColumnElement[Any]]:
+    """The columns that reads fetch (db.records.read_columns) of an alias of a model's table."""
+    return [alias.c[column.key] for column in read_columns(model)]

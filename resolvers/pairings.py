@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from sqlalchemy import ColumnElement, Select, or_, select
 
 from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
+from db.records import read_columns
 from resolvers import access
 from resolvers.access import visible_pairings
 from resolvers.errors import ErrorCode, UserError, UserErrors
@@ -55,7 +56,7 @@ async def pairing_conditions(scope: Scope, filter: PairingFilter) -> list[Column
 
 
 async def pairings_query(scope: Scope, filter: PairingFilter) -> Select:
-    return select(Pairing).where(*await pairing_conditions(scope, filter))
+    return select(*read_columns(Pairing)).where(*await pairing_conditions(scope, filter))
 
 
 async def list_pairings(

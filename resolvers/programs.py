@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from db.models import Program, Region
+from db.records import read_columns
 from resolvers import access
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.scope import Scope
@@ -20,7 +21,7 @@ PROGRAM_ORDER = Ordering(columns=(Program.id,), key_of=lambda program: (program.
 
 
 async def list_programs(scope: Scope, *, first: int | None, after: str | None) -> Page[Program]:
-    return await paginate(scope.db, select(Program), PROGRAM_ORDER, first=first, after=after)
+    return await paginate(scope.db, select(*read_columns(Program)), PROGRAM_ORDER, first=first, after=after)
 
 
 # --- writes ---------------------------------------------------------------------------------------

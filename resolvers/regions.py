@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, select
 
 from db.models import Region, RegionLevel
+from db.records import read_columns
 from resolvers import access
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
@@ -30,7 +31,7 @@ def in_subtree(path_column: ColumnElement[str], region: Region) -> ColumnElement
 async def list_regions(
     scope: Scope, *, parent_id: str | None, level: RegionLevel | None, first: int | None, after: str | None
 ) -> Page[Region]:
-    statement = select(Region)
+    statement = select(*read_columns(Region))
     if parent_id is not None:
         parent = await region_by_global_id(scope, parent_id)
         statement = statement.where(Region.parent_id == parent.id)
