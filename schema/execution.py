@@ -158,17 +158,20 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._build_plan(type_, field_details_list)
         if plan is None:
             return None
-        # An instance of the type's own class is what strawberry's is_type_of accepts first, so
-        # that case skips the call.
+        # An instance of the type's own class is what strawberry's is_type_of accepts first, and
+        # it cannot be awaitable, so that case skips both checks.
         is_type_of = type_.is_type_of
-        origin = type_.extensions["strawberry-definition"].origin if is_type_of else None
+        definition = type_.extensions.get("strawberry-definition")  # graphql-core's own types have none
+        origin = definition.origin if definition is not None else None
         is_awaitable = self.is_awaitable
 
         def complete(source: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
-            if is_type_of is None:
+            if type(source) is origin:
+                pass
+            elif is_type_of is None:
                 if is_awaitable(source):
                     raise _GiveUp
-            elif type(source) is not origin and is_type_of(source, info) is not True:
+            elif is_type_of(source, info) is not True:
                 raise _GiveUp
             return {key: value if get is None else value(get(source), info) for key, get, value in plan}
 

@@ -3,8 +3,9 @@ value that is loaded only if the query selects the field.
 
 A field with a resolver costs GraphQL execution an info object, a coroutine and a DataLoader
 future per row; on a dashboard page of 50 pairings that was most of the request. A page therefore
-fetches what its rows need in one batch per kind and hands the values over as plain fields; where
-a type is built outside such a page, the same fields hold a `Lazy` and load on demand.
+fetches what its rows need ahead (a page of pairings: in one statement, resolvers/pairing_details.py)
+and hands the values over as plain fields; where a type is built outside such a page, the same
+fields hold a `Lazy` and load on demand.
 """
 
 from __future__ import annotations
