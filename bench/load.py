@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -117,3 +117,35 @@ async def drive(
         for connection in connections:
             await connection.close()
     return run
+
+
+async def paired(
+    url: str,
+    make_request: Callable[[int, int], Request],
+    floor: Callable[[], Awaitable[Any]],
+    *,
+    seconds: float,
+    warmup: float,
+) -> tuple[Run, list[float]]:
+    """The server and the floor timed in alternation, one request at a time: a request, then the
+    floor's answer to the same kind of question. Both then see the same machine, which on a shared
+    2-core machine changes speed from minute to minute, so their ratio holds still."""
+    run, floor_latencies = Run(seconds=seconds), []
+    connection = await Connection.open(url)
+    measure_from = time.perf_counter() + warmup
+    stop_at = measure_from + seconds
+    n = 0
+    try:
+        while (now := time.perf_counter()) < stop_at:
+            body, headers, label = make_request(0, n)
+            n += 1
+            status, content = await connection.post("/graphql", orjson.dumps(body), headers)
+            served = time.perf_counter()
+            await floor()
+            floored = time.perf_counter()
+            if now >= measure_from:
+                run.record(label, served - now, problem(status, content))
+                floor_latencies.append(floored - served)
+    finally:
+        await connection.close()
+    return run, sorted(floor_latencies)

@@ -4,8 +4,9 @@
     .venv/bin/python -m bench.run --database-url postgresql://postgres@127.0.0.1/qianshou_bench --explain
 
 Loads the national data at `--scale` (once; a second run reuses it), counts the SQL statements of each
-operation in-process, times the floor of Q1 and Q2, starts `python -m server serve --workers W`, drives
-it with HTTP clients and prints a table (and, with --json, writes it to bench/results/).
+operation in-process, checks that the floor of Q1 and Q2 answers as the server does, starts
+`python -m server serve --workers W`, drives it with HTTP clients, times Q1 and Q2 in alternation
+with their floor, and prints a table (and, with --json, writes it to bench/results/).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import orjson
 from sqlalchemy import select
 
 from bench import floor
-from bench.load import Request, drive, percentile
+from bench.load import Request, drive, paired, percentile
 from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.server import MemorySampler, Server
 from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
@@ -63,14 +64,16 @@ class Row:
     concurrency: int | None = None
     stats: dict[str, float] = field(default_factory=dict)
     floor_ms: float | None = None
+    # The server's p50 timed in alternation with the floor (bench.load.paired): the ratio's numerator.
+    paired_ms: float | None = None
     statements: int | None = None
     note: str = ""
 
     @property
     def ratio(self) -> float | None:
-        if self.floor_ms is None or self.concurrency != 1 or not self.stats:
+        if self.floor_ms is None or self.paired_ms is None:
             return None
-        return self.stats["p50_ms"] / self.floor_ms
+        return self.paired_ms / self.floor_ms
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -150,18 +153,6 @@ async def count_statements(db: Database, query: str, variables: dict[str, Any]) 
     return statements.count, statements.recorded
 
 
-async def time_floor(db: Database, fetch, seconds: float) -> float:
-    """Median latency of the floor, one request at a time, each on a connection from the pool."""
-    latencies = []
-    stop_at = time.perf_counter() + seconds
-    while time.perf_counter() < stop_at or len(latencies) < 5:
-        started = time.perf_counter()
-        async with db.read_engine.connect() as connection:
-            await fetch(connection)
-        latencies.append(time.perf_counter() - started)
-    return percentile(sorted(latencies), 0.5) * 1000
-
-
 async def check_floor(db: Database, fixture: Fixture, first: int) -> list[str]:
     """The floor must return what the server returns, or its speed means nothing."""
     problems = []
@@ -207,14 +198,6 @@ async def in_process(args: argparse.Namespace, rows: dict[str, Row]) -> tuple[Fi
             db, Q3_STATS, {"programId": fixture.program_id, "regionId": fixture.province_id}
         )
         info["floor_problems"] = await check_floor(db, fixture, args.page_size)
-        floor_seconds = min(args.seconds, 5.0)
-        rows["Q1"].floor_ms = await time_floor(
-            db, lambda c: floor.q1_floor(c, TODAY, args.page_size, q1_variables(fixture, rng, args.page_size)["after"]),
-            floor_seconds,
-        )
-        rows["Q2"].floor_ms = await time_floor(
-            db, lambda c: floor.q2_floor(c, rng.choice(fixture.pairing_pks)), floor_seconds
-        )
         if args.explain:
             await explain(db, q1_statements)
         if "M1" in args.operations:
@@ -274,7 +257,10 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                     drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup)
                 )
                 template = rows.get(name, Row(name))
-                row = Row(name, concurrency, run.stats(label), template.floor_ms, template.statements, template.note)
+                row = Row(name, concurrency, run.stats(label), statements=template.statements, note=template.note)
+                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
+                if fetch_floor is not None:
+                    row.paired_ms, row.floor_ms = asyncio.run(against_floor(args, server.url, make_request, fetch_floor))
                 if run.first_error:
                     row.note = f"first error: {run.first_error}"
                 if name == "M1":
@@ -286,6 +272,34 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
         server.stop()
     info["memory"] = sampler.summary()
     return results
+
+
+def floor_of(name: str, args: argparse.Namespace, fixture: Fixture):
+    """The floor of Q1 or Q2 for a random page or pairing, as the requests ask; None for the others."""
+    rng = random.Random(3)
+    if name == "Q1":
+        return lambda connection: floor.q1_floor(
+            connection, TODAY, args.page_size, q1_variables(fixture, rng, args.page_size)["after"]
+        )
+    if name == "Q2":
+        return lambda connection: floor.q2_floor(connection, rng.choice(fixture.pairing_pks))
+    return None
+
+
+async def against_floor(args: argparse.Namespace, url: str, make_request, fetch_floor) -> tuple[float, float]:
+    """(server p50, floor p50) in ms, timed in alternation (bench.load.paired), for the same
+    seconds as a cell; the floor on a pooled connection of an in-process engine, as the server."""
+    db = Database.from_url(args.database_url)
+
+    async def one_floor() -> None:
+        async with db.read_engine.connect() as connection:
+            await fetch_floor(connection)
+
+    try:
+        run, floor_latencies = await paired(url, make_request, one_floor, seconds=args.seconds, warmup=args.warmup)
+    finally:
+        await db.dispose()
+    return run.stats("all")["p50_ms"], percentile(floor_latencies, 0.5) * 1000
 
 
 def http_operations(args, fixture: Fixture, info: dict[str, Any], url: str, rows: dict[str, Row]):
@@ -351,19 +365,23 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
     if info.get("load_seconds") is not None:
         print(f"national data loaded in {info['load_seconds']:.1f} s")
     header = f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} " \
-             f"{'floor ms':>8} {'x floor':>7} {'SQL/req':>7}  note"
+             f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7}  note"
     print(header)
     print("-" * len(header))
     for row in results:
         if not row.stats:
-            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>7} {'-':>7}  {row.note}")
+            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7}  "
+                  f"{row.note}")
             continue
         s = row.stats
-        floor_ms = f"{row.floor_ms:.2f}" if row.floor_ms is not None and row.concurrency == 1 else ""
+        paired_ms = f"{row.paired_ms:.2f}" if row.paired_ms is not None else ""
+        floor_ms = f"{row.floor_ms:.2f}" if row.floor_ms is not None else ""
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
         statements = "" if row.statements is None else str(row.statements)
         print(f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-              f"{s['errors']:>6} {floor_ms:>8} {ratio:>7} {statements:>7}  {row.note}")
+              f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7}  {row.note}")
+    if any(row.ratio is not None for row in results):
+        print("alt p50 and floor ms: the server's p50 and the floor's, timed in alternation; x floor: their ratio")
     by_size = info.get("q1_statements_by_page_size", {})
     print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
     memory = info.get("memory")
@@ -383,6 +401,7 @@ def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespac
         "seconds": args.seconds, "info": info,
         "rows": [
             {"operation": row.name, "concurrency": row.concurrency, **row.stats, "floor_ms": row.floor_ms,
+             "paired_ms": row.paired_ms,
              "ratio": row.ratio, "statements": row.statements, "note": row.note}
             for row in results
         ],

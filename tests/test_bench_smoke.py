@@ -10,6 +10,8 @@ import sys
 from tests.conftest import ROOT
 
 ROW = re.compile(r"^(Q1|Q2|Q3 program|Q3 province)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+0\s", re.MULTILINE)
+# Q1 and Q2 also show the server's p50 and the floor's, timed in alternation, and their ratio.
+AGAINST_FLOOR = re.compile(r"^(Q1|Q2)\s+1(?:\s+[\d.]+){3}\s+0\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s", re.MULTILINE)
 
 
 async def test_benchmark_smoke_run(databases):
@@ -24,6 +26,11 @@ async def test_benchmark_smoke_run(databases):
     assert set(rows) == {"Q1", "Q2", "Q3 program", "Q3 province"}, finished.stdout
     for name, (requests_per_second, p50, p99) in rows.items():
         assert requests_per_second > 0 and 0 < p50 <= p99, (name, finished.stdout)
+    against = {match[1]: [float(value) for value in match.groups()[1:]] for match in AGAINST_FLOOR.finditer(finished.stdout)}
+    assert set(against) == {"Q1", "Q2"}, finished.stdout
+    for name, (server_p50, floor_p50, ratio) in against.items():
+        assert server_p50 > 0 and floor_p50 > 0, (name, finished.stdout)
+        assert abs(ratio - server_p50 / floor_p50) <= 0.02 * ratio + 0.01, (name, finished.stdout)
     assert re.search(r"Q1 SQL statements by page size: first 10: (\d+), first 50: \1, first 100: \1", finished.stdout)
     assert "server RSS" in finished.stdout
     assert "differs" not in finished.stdout, finished.stdout
