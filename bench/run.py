@@ -260,7 +260,8 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 row = Row(name, concurrency, run.stats(label), statements=template.statements, note=template.note)
                 fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
                 if fetch_floor is not None:
-                    row.paired_ms, row.floor_ms = asyncio.run(against_floor(args, server.url, make_request, fetch_floor))
+                    paired_with_floor = against_floor(args, server.url, make_request, fetch_floor)
+                    row.paired_ms, row.floor_ms = asyncio.run(paired_with_floor)
                 if run.first_error:
                     row.note = f"first error: {run.first_error}"
                 if name == "M1":

@@ -96,5 +96,6 @@ async def uncovered(
 ) -> Page[Region]:
     """The counties without a registered agency, or townships without a station, by code."""
     place, where = _places(root, level)
-    statement = select(*read_columns(Region)).where(Region.id.in_(select(place.id).where(*where, ~_covered(place, level))))
+    uncovered_places = select(place.id).where(*where, ~_covered(place, level))
+    statement = select(*read_columns(Region)).where(Region.id.in_(uncovered_places))
     return await paginate(scope.db, statement, REGION_ORDER, first=first, after=after)

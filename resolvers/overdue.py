@@ -43,6 +43,8 @@ async def list_overdue_milestones(
     """Open milestones past due today in the pairings the actor may read, oldest due date first."""
     conditions = await pairing_conditions(scope, PairingFilter(program_id=program_id, region_id=region_id))
     statement = (
-        select(*read_columns(Milestone)).join(Pairing, Pairing.id == Milestone.pairing_id).where(overdue(scope.today), *conditions)
+        select(*read_columns(Milestone))
+        .join(Pairing, Pairing.id == Milestone.pairing_id)
+        .where(overdue(scope.today), *conditions)
     )
     return await paginate(scope.db, statement, OVERDUE_ORDER, first=first, after=after)

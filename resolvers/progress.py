@@ -68,7 +68,8 @@ OPEN_MILESTONE_STATUSES = tuple(status for status in MilestoneStatus if status n
 
 
 def overdue(today: dt.date) -> ColumnElement[bool]:
-    return and_(Milestone.due_on < _date(today), or_(*(Milestone.status == status for status in OPEN_MILESTONE_STATUSES)))
+    is_open = or_(*(Milestone.status == status for status in OPEN_MILESTONE_STATUSES))
+    return and_(Milestone.due_on < _date(today), is_open)
 
 
 def is_overdue(milestone: Milestone, today: dt.date) -> bool:

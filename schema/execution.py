@@ -303,7 +303,9 @@ def _leaf_completer(
     if type_ is GraphQLString or type_ is GraphQLID:
         return lambda value, info: value if type(value) is str else general(value, info)
     if type_ is GraphQLInt:
-        return lambda value, info: value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, info)
+        return lambda value, info: (
+            value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, info)
+        )
     if type_ is GraphQLFloat:
         return lambda value, info: value if type(value) is float and isfinite(value) else general(value, info)
     if type_ is GraphQLBoolean:

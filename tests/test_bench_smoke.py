@@ -26,7 +26,8 @@ async def test_benchmark_smoke_run(databases):
     assert set(rows) == {"Q1", "Q2", "Q3 program", "Q3 province"}, finished.stdout
     for name, (requests_per_second, p50, p99) in rows.items():
         assert requests_per_second > 0 and 0 < p50 <= p99, (name, finished.stdout)
-    against = {match[1]: [float(value) for value in match.groups()[1:]] for match in AGAINST_FLOOR.finditer(finished.stdout)}
+    matches = AGAINST_FLOOR.finditer(finished.stdout)
+    against = {match[1]: [float(value) for value in match.groups()[1:]] for match in matches}
     assert set(against) == {"Q1", "Q2"}, finished.stdout
     for name, (server_p50, floor_p50, ratio) in against.items():
         assert server_p50 > 0 and floor_p50 > 0, (name, finished.stdout)
