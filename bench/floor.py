@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Integer, Numeric, Select, String, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import Date, Integer, Numeric, Select, String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
@@ -42,7 +42,7 @@ def _money(value: Any) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _q1_statement(today: dt.date) -> Select:
+def _q1_statement(today: dt.date, dialect: str) -> Select:
     """Built once: statement construction costs more than running it (bound `after` and `limit`)."""
     mentor, supported = aliased(Agency), aliased(Agency)
     mentor_region, supported_region = aliased(Region), aliased(Region)
@@ -52,7 +52,9 @@ def _q1_statement(today: dt.date) -> Select:
         .order_by(Pairing.id)
         .limit(bindparam("limit", type_=Integer))
     )
-    progress = progress_select(today, Pairing.id.in_(page.scalar_subquery())).subquery("progress")
+    progress = progress_select(
+        today, _in_page(Pairing.id, page, dialect), _in_page(Milestone.pairing_id, page, dialect)
+    ).subquery("progress")
     return (
         select(
             Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
@@ -74,9 +76,17 @@ def _q1_statement(today: dt.date) -> Select:
     )
 
 
+def _in_page(column: Any, page: Select, dialect: str) -> Any:
+    """`column` is one of the page's ids. On PostgreSQL as one array, as the server binds its ids
+    (db.functions.one_of): PostgreSQL then reads the page's milestones through their index."""
+    if dialect == "postgresql":
+        return column == func.any(func.array(page.scalar_subquery()))
+    return column.in_(page.scalar_subquery())
+
+
 async def q1_floor(connection: AsyncConnection, today: dt.date, first: int, after: str | None) -> bytes:
     after_pk = 0 if after is None else decode_cursor(after, 1)[0]
-    statement = _q1_statement(today)
+    statement = _q1_statement(today, connection.dialect.name)
     rows = (await connection.execute(statement, {"after": after_pk, "limit": first + 1})).all()
     edges = [{"node": _q1_node(row)} for row in rows[:first]]
     cursors = [encode_cursor((row[0],)) for row in rows[:first]]

@@ -39,7 +39,7 @@ from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import ChildList, ChildPageKey, Page, load_child_pages
 from resolvers.pairing_details import DetailParts, PairingDetails, empty_totals, fetch_pairing_details
-from resolvers.progress import Progress, progress_from_row, progress_select
+from resolvers.progress import Progress, progress_from_row, progress_of_pairings
 
 M = TypeVar("M")
 
@@ -61,7 +61,7 @@ def live_children(model: Any, parent_key: str) -> Select:
 
 @functools.lru_cache(maxsize=4)
 def progress_by_pairing(today: dt.date) -> Select:
-    return progress_select(today, one_of(Pairing.id, "ids"))
+    return progress_of_pairings(today, "ids")
 
 
 def _live(model: Any) -> Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]]:

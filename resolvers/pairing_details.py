@@ -17,7 +17,7 @@ from db.functions import one_of
 from db.models import Agency, Pairing, PairingTotals, Region
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
 from db.records import read_columns, record_type
-from resolvers.progress import Progress, progress_from_row, progress_select
+from resolvers.progress import Progress, progress_from_row, progress_of_pairings
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _statement(today: dt.date, parts: DetailParts) -> tuple[Select, Layout]:
             joined = joined.join(region, region.c.id == agency.c.region_id)
             parts_columns += [(side, _read(agency, Agency)), (f"{side}_region", _read(region, Region))]
     if parts.progress:
-        figures = progress_select(today, one_of(Pairing.id, "ids")).subquery("progress")
+        figures = progress_of_pairings(today, "ids").subquery("progress")
         joined = joined.join(figures, figures.c.pairing_id == pairings.c.id)
         parts_columns.append(("progress", list(figures.columns)))
     if parts.totals:

@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
 )
 
-from db.functions import days_between
+from db.functions import days_between, one_of
 from db.models import CLOSED_MILESTONE_STATUSES, Milestone, MilestoneStatus, Pairing, PairingStatus
 
 OFF_TRACK_OVERDUE_DAYS = 60
@@ -76,8 +76,14 @@ def is_overdue(milestone: Milestone, today: dt.date) -> bool:
     return milestone.due_on < today and milestone.status not in CLOSED_MILESTONE_STATUSES
 
 
-def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None = None) -> Select:
+def progress_select(
+    today: dt.date,
+    pairing_filter: ColumnElement[bool] | None = None,
+    milestone_filter: ColumnElement[bool] | None = None,
+) -> Select:
     """One row per pairing: id, the progress figures and health, in the order of `Progress`.
+    `milestone_filter` picks the milestones of the pairings that `pairing_filter` picks; without
+    it they are found through `pairing_filter` (see progress_of_pairings for why to give it).
 
     Its constants are written into the SQL rather than bound: bound, they made some forty
     parameters that every execution had to process."""
@@ -91,7 +97,9 @@ def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None =
         func.sum(case((overdue(today), one), else_=zero)).label("overdue"),
         func.max(case((overdue(today), days_between(Milestone.due_on, on)), else_=zero)).label("max_days"),
     ).group_by(Milestone.pairing_id)
-    if pairing_filter is not None:
+    if milestone_filter is not None:
+        stats_query = stats_query.where(milestone_filter)
+    elif pairing_filter is not None:
         stats_query = stats_query.where(Milestone.pairing_id.in_(select(Pairing.id).where(pairing_filter)))
     stats = stats_query.subquery("milestone_stats")
 
@@ -132,6 +140,14 @@ def progress_select(today: dt.date, pairing_filter: ColumnElement[bool] | None =
     if pairing_filter is not None:
         query = query.where(pairing_filter)
     return query
+
+
+def progress_of_pairings(today: dt.date, ids: str) -> Select:
+    """The progress of the pairings whose ids are bound to the parameter `ids` at execution. Their
+    milestones are picked by the same ids, so PostgreSQL reads them through the (pairing_id,
+    due_on) index: through a subquery on pairings it could not tell how few they are, and scanned
+    every milestone."""
+    return progress_select(today, one_of(Pairing.id, ids), one_of(Milestone.pairing_id, ids))
 
 
 def _number(value: int | float) -> ColumnElement[Any]:
