@@ -387,8 +387,8 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
     print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
     memory = info.get("memory")
     if memory:
-        print(f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, peak {memory['peak_mib']:.1f} MiB, "
-              f"end {memory['end_mib']:.1f} MiB over {memory['samples']} samples")
+        print(f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, halfway {memory['half_mib']:.1f} MiB, "
+              f"peak {memory['peak_mib']:.1f} MiB, end {memory['end_mib']:.1f} MiB over {memory['samples']} samples")
     for problem in info.get("floor_problems", []):
         print(f"warning: {problem}")
 

@@ -136,4 +136,8 @@ class MemorySampler:
 
     def summary(self) -> dict[str, float]:
         mib = [kib / 1024 for kib in self.samples] or [0.0]
-        return {"start_mib": mib[0], "peak_mib": max(mib), "end_mib": mib[-1], "samples": len(mib)}
+        # Halfway as well as at the end: memory that is flat has stopped growing by then.
+        return {
+            "start_mib": mib[0], "half_mib": mib[len(mib) // 2], "peak_mib": max(mib), "end_mib": mib[-1],
+            "samples": len(mib),
+        }
