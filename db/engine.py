@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Executable, Row, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -68,14 +69,16 @@ class Database:
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 10) -> Database:
         url = normalise_url(url)
+        # JSON columns are read with orjson: a page of pairings decodes one per row.
+        options = {"echo": echo, "json_deserializer": orjson.loads}
         if make_url(url).get_backend_name() == "sqlite":
-            read_engine = create_async_engine(url, echo=echo)
-            write_engine = create_async_engine(url, echo=echo)
+            read_engine = create_async_engine(url, **options)
+            write_engine = create_async_engine(url, **options)
             _configure_sqlite(read_engine, "BEGIN")
             _configure_sqlite(write_engine, "BEGIN IMMEDIATE")
         else:
             write_engine = create_async_engine(
-                url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, **options
             )
             # Each read is one statement in a session of its own, so a transaction around it buys
             # nothing and costs a BEGIN and a ROLLBACK round trip; reads share the writers' pool.

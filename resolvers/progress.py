@@ -49,6 +49,10 @@ class Health(enum.StrEnum):
     COMPLETED = "COMPLETED"
 
 
+# Looked up rather than called: calling the enum costs a few microseconds, on every row of a page.
+HEALTH_BY_VALUE = {health.value: health for health in Health}
+
+
 @dataclass(frozen=True)
 class Progress:
     milestones_total: int
@@ -167,7 +171,7 @@ def progress_from_row(row) -> Progress:
         max_days_overdue=int(row.max_days),
         percent_complete=round(float(row.percent_complete), 2),
         time_elapsed_percent=round(float(row.time_elapsed), 2),
-        health=Health(row.health),
+        health=HEALTH_BY_VALUE[row.health],
     )
 
 

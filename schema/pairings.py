@@ -53,6 +53,8 @@ class PairingProgress:
 
 
 NO_DETAILS = PairingDetails()
+# Looked up, not called: a page converts a hundred of them.
+FOCUS_AREAS = {area.value: area for area in models.FocusArea}
 
 
 @strawberry.type(description="结对: a mentor agency paired one-to-one with a supported agency for a term.")
@@ -90,7 +92,7 @@ class Pairing(Node):
             starts_on=pairing.starts_on,
             ends_on=pairing.ends_on,
             version=pairing.version,
-            focus_areas=[models.FocusArea(area) for area in pairing.focus_areas],
+            focus_areas=[FOCUS_AREAS[area] for area in pairing.focus_areas],
             status_reason=pairing.status_reason,
             program=Lazy(lambda: load_program(loaders, pairing.program_id)),
             mentor=agencies.get(details.mentor, details.mentor_region)
