@@ -25,7 +25,6 @@ from db.models import (
     Milestone,
     MilestoneUpdate,
     Pairing,
-    PairingTotals,
     Program,
     Region,
     ResourceLink,
@@ -38,8 +37,7 @@ from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import ChildList, ChildPageKey, Page, load_child_pages
-from resolvers.pairing_details import DetailParts, PairingDetails, empty_totals, fetch_pairing_details
-from resolvers.progress import Progress, progress_from_row, progress_of_pairings
+from resolvers.pairing_details import DetailParts, PairingDetails, fetch_pairing_details
 
 M = TypeVar("M")
 
@@ -59,11 +57,6 @@ def live_children(model: Any, parent_key: str) -> Select:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def progress_by_pairing(today: dt.date) -> Select:
-    return progress_of_pairings(today, "ids")
-
-
 def _live(model: Any) -> Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]]:
     return lambda filters: [model.voided_at.is_(None)]
 
@@ -77,8 +70,6 @@ TRAINING = ChildList(TrainingSession, "pairing_id", _live(TrainingSession))
 ACTIVITIES = ChildList(ServiceActivity, "pairing_id", _live(ServiceActivity))
 RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
 PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", lambda filters: [visible_pairings(filters[0])])
-
-TOTALS_BY_PAIRING = select(PairingTotals.__table__).where(one_of(PairingTotals.pairing_id, "ids"))
 
 
 class Loaders:
@@ -149,22 +140,11 @@ class Loaders:
         self.resources_of_pairing = child_pages(RESOURCES)
         self.pairings_of_program = child_pages(PROGRAM_PAIRINGS)
 
-        async def load_progress(pairing_ids: Sequence[int]) -> list[Progress]:
-            rows = await db.fetch(progress_by_pairing(today), {"ids": pairing_ids})
-            found = {row.pairing_id: progress_from_row(row) for row in rows}
-            return [found[pk] for pk in pairing_ids]
-
-        async def load_totals(pairing_ids: Sequence[int]) -> list[Any]:
-            found = {row.pairing_id: row for row in await db.fetch(TOTALS_BY_PAIRING, {"ids": pairing_ids})}
-            return [found.get(pk) or empty_totals(pk) for pk in pairing_ids]
-
-        self.progress = BatchLoader(load_progress)
-        self.totals = BatchLoader(load_totals)
         self._details: dict[DetailParts, BatchLoader[int, PairingDetails]] = {}
 
     def pairing_details(self, parts: DetailParts) -> BatchLoader[int, PairingDetails]:
-        """Details of pairings that the caller already may read, one statement for all the pages
-        of a request that ask for the same parts."""
+        """Details (agencies, progress, totals) of pairings that the caller already may read: one
+        statement for all the pages and single pairings of a request that ask for the same parts."""
         loader = self._details.get(parts)
         if loader is None:
 

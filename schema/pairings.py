@@ -148,16 +148,20 @@ async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
     return Pairing.from_model(await loaders.pairing.load(pk), loaders)
 
 
+# A pairing built outside a page loads what it shows through the same details a page fetches.
+PROGRESS, TOTALS = DetailParts(progress=True), DetailParts(totals=True)
+
+
 async def progress_of(loaders: Loaders, pk: int) -> PairingProgress:
-    return PairingProgress.from_progress(await loaders.progress.load(pk))
+    return PairingProgress.from_progress((await loaders.pairing_details(PROGRESS).load(pk)).progress)
 
 
 async def service_totals_of(loaders: Loaders, pk: int) -> ServiceTotals:
-    return ServiceTotals.from_totals(await loaders.totals.load(pk))
+    return ServiceTotals.from_totals((await loaders.pairing_details(TOTALS).load(pk)).totals)
 
 
 async def resource_totals_of(loaders: Loaders, pk: int) -> ResourceTotals:
-    return ResourceTotals.from_totals(await loaders.totals.load(pk))
+    return ResourceTotals.from_totals((await loaders.pairing_details(TOTALS).load(pk)).totals)
 
 
 async def pairings_of(loaders: Loaders, rows: Sequence[models.Pairing], paths: Collection[str]) -> list[Pairing]:
