@@ -8,6 +8,7 @@ not given) for each object of its parent, so sizes multiply down the nesting.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,21 +121,12 @@ _checked: OrderedDict[int, _Checked] = OrderedDict()
 
 def _variables_read(document: DocumentNode) -> set[str]:
     """The variables given to a `first` or `ids` argument anywhere: all that the cost check reads."""
-    names: set[str] = set()
-    pending: list[SelectionSetNode] = [
-        d.selection_set for d in document.definitions if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
-    ]
-    while pending:
-        for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode):
-                names.update(
-                    argument.value.name.value
-                    for argument in selection.arguments or ()
-                    if argument.name.value in SIZE_ARGUMENTS and isinstance(argument.value, VariableNode)
-                )
-            if getattr(selection, "selection_set", None) is not None:
-                pending.append(selection.selection_set)
-    return names
+    return {
+        argument.value.name.value
+        for field in _fields(document)
+        for argument in field.arguments or ()
+        if argument.name.value in SIZE_ARGUMENTS and isinstance(argument.value, VariableNode)
+    }
 
 
 def _values_key(schema: GraphQLSchema, limits: Limits, values: list[Any]) -> tuple[Any, ...] | None:
@@ -187,17 +179,20 @@ def _check(
 
 
 def count_aliases(document: DocumentNode) -> int:
-    count = 0
+    return sum(field.alias is not None for field in _fields(document))
+
+
+def _fields(document: DocumentNode) -> Iterator[FieldNode]:
+    """Every field written in the document's operations and fragments, each once (spreads are not followed)."""
     pending: list[SelectionSetNode] = [
         d.selection_set for d in document.definitions if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)
     ]
     while pending:
         for selection in pending.pop().selections:
-            if isinstance(selection, FieldNode) and selection.alias is not None:
-                count += 1
+            if isinstance(selection, FieldNode):
+                yield selection
             if getattr(selection, "selection_set", None) is not None:
                 pending.append(selection.selection_set)
-    return count
 
 
 class _Walker:
