@@ -50,7 +50,8 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 # Completes one value of a planned field, or raises _GiveUp. The info is that of the object the
 # fast path started at (nested objects have none of their own); only is_type_of receives it.
 Complete = Callable[[Any, GraphQLResolveInfo], Any]
-# A planned response key: (key, attribute getter or None for `__typename`, completer or the type name).
+# A planned response key: (key, attribute getter, completer), or (key, None, value) where the value
+# is the type's name (`__typename`) or _RESOLVED (a field graphql-core executes).
 Entry = tuple[str, Callable[[Any], Any] | None, Any]
 
 
