@@ -12,6 +12,8 @@ from sqlalchemy import Executable, Row, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.prepared import Listener, PreparedRead
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -61,6 +63,8 @@ class Database:
     write_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     write_sessions: async_sessionmaker[AsyncSession] = field(init=False)
+    # Told of each PreparedRead's statement, which SQLAlchemy's events do not see (db.statements).
+    read_listeners: list[Listener] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
@@ -115,10 +119,14 @@ class Database:
         async with self.write_sessions() as session, session.begin():
             yield session
 
-    async def fetch(self, statement: Executable, parameters: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
+    async def fetch(
+        self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
         async with self.read_engine.connect() as connection:
+            if isinstance(statement, PreparedRead):
+                return await statement.run(connection, parameters, self.read_listeners)
             return (await connection.execute(statement, parameters)).all()
 
     async def ping(self) -> None:

@@ -33,14 +33,19 @@ class Statements:
 def recording(db: Database) -> Iterator[Statements]:
     statements = Statements()
 
+    def record_prepared(statement: str, parameters: Any) -> None:
+        statements.recorded.append((statement, parameters))
+
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if not statement.lstrip().upper().startswith(NOT_COUNTED):
-            statements.recorded.append((statement, parameters))
+            record_prepared(statement, parameters)
 
     for engine in db.engines:
         event.listen(engine.sync_engine, "before_cursor_execute", record)
+    db.read_listeners.append(record_prepared)
     try:
         yield statements
     finally:
+        db.read_listeners.remove(record_prepared)
         for engine in db.engines:
             event.remove(engine.sync_engine, "before_cursor_execute", record)

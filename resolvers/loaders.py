@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, select
 
 from db.engine import Database
 from db.functions import one_of
+from db.prepared import PreparedRead
 from db.models import (
     Agency,
     AuditEvent,
@@ -43,14 +44,14 @@ M = TypeVar("M")
 
 
 @functools.cache
-def rows_by_id(model: Any) -> Select:
-    return select(*read_columns(model)).where(one_of(model.id, "ids"))
+def rows_by_id(model: Any) -> PreparedRead:
+    return PreparedRead(select(*read_columns(model)).where(one_of(model.id, "ids")))
 
 
 @functools.cache
-def live_children(model: Any, parent_key: str) -> Select:
+def live_children(model: Any, parent_key: str) -> PreparedRead:
     table = model.__table__
-    return (
+    return PreparedRead(
         select(*read_columns(model))
         .where(one_of(table.c[parent_key], "ids"), table.c.voided_at.is_(None))
         .order_by(table.c.id)

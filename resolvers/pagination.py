@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, 
 
 from db.engine import Database
 from db.functions import one_of
+from db.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
 
@@ -175,7 +176,7 @@ def _id_after(cursor: str) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _child_page_statement(children: ChildList, filters: tuple[Hashable, ...], after: bool) -> Select[Any]:
+def _child_page_statement(children: ChildList, filters: tuple[Hashable, ...], after: bool) -> PreparedRead:
     """Built once per list, filters and whether it starts after a cursor: parents, `after` and
     `limit` are bound at execution."""
     table = children.model.__table__
@@ -186,7 +187,7 @@ def _child_page_statement(children: ChildList, filters: tuple[Hashable, ...], af
     row_number = func.row_number().over(partition_by=parent, order_by=table.c.id).label("rn")
     numbered = select(*read_columns(children.model), row_number).where(*conditions).subquery()
     columns = [column for column in numbered.c if column.key != "rn"]
-    return (
+    return PreparedRead(
         select(*columns)
         .where(numbered.c.rn <= bindparam("limit", type_=Integer()))
         .order_by(numbered.c.rn)

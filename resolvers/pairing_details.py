@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, select
+from sqlalchemy import ColumnElement, FromClause, select
 
 from db.engine import Database
 from db.functions import one_of
+from db.prepared import PreparedRead
 from db.models import Agency, Pairing, PairingTotals, Region
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
 from db.records import read_columns, record_type
@@ -74,7 +75,7 @@ Layout = list[tuple[str, int, int, Callable[[Sequence[Any]], Any]]]
 
 
 @functools.lru_cache(maxsize=32)
-def _statement(today: dt.date, parts: DetailParts) -> tuple[Select, Layout]:
+def _statement(today: dt.date, parts: DetailParts) -> tuple[PreparedRead, Layout]:
     """The statement (ids bound as `ids`) and where each part lies in its rows. Built once a day
     for each combination of parts: building it costs more than running it."""
     pairings = Pairing.__table__
@@ -100,7 +101,7 @@ def _statement(today: dt.date, parts: DetailParts) -> tuple[Select, Layout]:
         make = record_type(name, tuple(column.key for column in part))._make
         layout.append((name, len(columns), len(columns) + len(part), make))
         columns += part
-    return select(*columns).select_from(joined).where(one_of(pairings.c.id, "ids")), layout
+    return PreparedRead(select(*columns).select_from(joined).where(one_of(pairings.c.id, "ids"))), layout
 
 
 def _read(alias: FromClause, model: Any) -> list[ColumnElement[Any]]:

@@ -1,0 +1,118 @@
+"""A PreparedRead returns the rows SQLAlchemy's own execution returns, value for value and name for
+name, on the database under test; and the statement recorder still sees it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy.exc import InvalidRequestError
+
+from db.functions import one_of
+from db.models import (
+    Agency,
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    PairingTotals,
+    Program,
+    Region,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
+from db.prepared import PreparedRead
+from db.statements import recording
+from resolvers.progress import progress_of_pairings
+
+MODELS = [
+    Agency, AuditEvent, IncubatedOrganization, Milestone, MilestoneUpdate, Pairing, PairingTotals, Program, Region,
+    ResourceLink, ServiceActivity, ServiceStation, TrainingSession,
+]
+
+
+async def both_ways(db, statement, parameters):
+    """The rows of `statement` through SQLAlchemy and through a PreparedRead, twice: the second
+    run uses the plan the first one made."""
+    async with db.read_engine.connect() as connection:
+        expected = (await connection.execute(statement, parameters)).all()
+    prepared = PreparedRead(statement)
+    first, again = await db.fetch(prepared, parameters), await db.fetch(prepared, parameters)
+    assert first == again
+    return expected, first
+
+
+def assert_same_rows(expected, got):
+    assert len(got) == len(expected) > 0
+    for want, row in zip(expected, got, strict=True):
+        assert tuple(row) == tuple(want)
+        assert row._fields == tuple(want._fields)
+        # The same Python types, not merely equal values: 1 == 1.0 == Decimal(1) and 'A' == StrEnum.A.
+        assert [type(value) for value in row] == [type(value) for value in want]
+
+
+@pytest.fixture(scope="module")
+async def demo_with_audit(databases):
+    """The demo data, which has no audit events, and one event with JSON changes and a null."""
+    db = await databases.new_database("prepared", demo=True)
+    async with db.writing() as session:
+        session.add(AuditEvent(actor_name="测试", action="approve", object_type="Milestone", object_id=1,
+                               changes={"status": ["IN_PROGRESS", "ACHIEVED"], "note": None}))
+    yield db
+    await db.dispose()
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
+async def test_every_column_type_reads_the_same(demo_with_audit, model):
+    (key,) = model.__table__.primary_key.columns
+    async with demo_with_audit.read_engine.connect() as connection:
+        ids = (await connection.execute(select(key))).scalars().all()
+    statement = select(*model.__table__.c).where(one_of(key, "ids")).order_by(key)
+    expected, got = await both_ways(demo_with_audit, statement, {"ids": ids})
+    assert_same_rows(expected, got)
+
+
+async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db):
+    async with demo_db.read_engine.connect() as connection:
+        ids = (await connection.execute(select(Pairing.id))).scalars().all()
+    progress = progress_of_pairings(dt.date(2026, 11, 30), "ids").subquery("progress")
+    mentor, supported = Agency.__table__.alias("mentor"), Agency.__table__.alias("supported")
+    statement = (
+        select(
+            Pairing.id, mentor.c.id, supported.c.id, mentor.c.name, *progress.columns,
+            literal_column("1.5").label("half_again"), func.count().over().label("listed"),
+        )
+        .join(mentor, mentor.c.id == Pairing.mentor_id)
+        .join(supported, supported.c.id == Pairing.supported_id)
+        .join(progress, progress.c.pairing_id == Pairing.id)
+        .where(one_of(Pairing.id, "ids"), Pairing.starts_on > bindparam("since", type_=Pairing.starts_on.type))
+        .order_by(Pairing.id)
+    )
+    expected, got = await both_ways(demo_db, statement, {"ids": ids, "since": dt.date(2000, 1, 1)})
+    assert_same_rows(expected, got)
+    assert got[0]._fields[:3] == ("id", "id_1", "id_2")
+
+
+async def test_a_missing_parameter_is_an_error_and_no_rows(demo_db):
+    prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
+    with pytest.raises(InvalidRequestError, match="ids"):
+        await demo_db.fetch(prepared, {})
+
+
+async def test_sql_that_changes_per_execution_is_refused(demo_db):
+    prepared = PreparedRead(select(Region.id).where(Region.id.in_(bindparam("ids", expanding=True))))
+    with pytest.raises(ValueError, match="fixed once compiled"):
+        await demo_db.fetch(prepared, {"ids": [1, 2]})
+
+
+async def test_the_recorder_sees_prepared_reads(demo_db):
+    prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
+    with recording(demo_db) as statements:
+        rows = await demo_db.fetch(prepared, {"ids": [1]})
+    assert statements.count == 1
+    assert "region" in statements.texts[0].lower()
+    assert [row.id for row in rows] == [1]
