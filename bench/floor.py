@@ -1,20 +1,22 @@
 """The floor: the data of Q1 and Q2 fetched in-process with the fewest statements (one for Q1, two for
-Q2, hand-written with SQLAlchemy Core) and serialised with orjson into the same JSON as the server's
-answer. No HTTP, no GraphQL, no loaders: what the answer costs at the least on this database."""
+Q2, hand-written with SQLAlchemy Core, built once and run as prepared reads on the driver) and
+serialised with orjson into the same JSON as the server's answer. No HTTP, no GraphQL, no loaders:
+what the answer costs at the least on this database."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import Date, Integer, Numeric, Select, String, bindparam, cast, func, literal, null, select, union_all
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import BindParameter, Date, Integer, Numeric, Select, String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from db.base import CENT
+from db.engine import Database
 from db.models import (
     Agency,
     IncubatedOrganization,
@@ -27,6 +29,7 @@ from db.models import (
     TrainingSession,
 )
 from db.models.totals import SERVICE_COLUMNS
+from db.prepared import PreparedRead
 from resolvers.ids import encode_id
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.progress import progress_select
@@ -42,7 +45,7 @@ def _money(value: Any) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _q1_statement(today: dt.date, dialect: str) -> Select:
+def _q1_statement(today: dt.date, dialect: str) -> PreparedRead:
     """Built once: statement construction costs more than running it (bound `after` and `limit`)."""
     mentor, supported = aliased(Agency), aliased(Agency)
     mentor_region, supported_region = aliased(Region), aliased(Region)
@@ -55,7 +58,7 @@ def _q1_statement(today: dt.date, dialect: str) -> Select:
     progress = progress_select(
         today, _in_page(Pairing.id, page, dialect), _in_page(Milestone.pairing_id, page, dialect)
     ).subquery("progress")
-    return (
+    return PreparedRead(
         select(
             Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
             mentor.id, mentor.name, mentor_region.id, mentor_region.name,
@@ -84,10 +87,10 @@ def _in_page(column: Any, page: Select, dialect: str) -> Any:
     return column.in_(page.scalar_subquery())
 
 
-async def q1_floor(connection: AsyncConnection, today: dt.date, first: int, after: str | None) -> bytes:
+async def q1_floor(db: Database, today: dt.date, first: int, after: str | None) -> bytes:
     after_pk = 0 if after is None else decode_cursor(after, 1)[0]
-    statement = _q1_statement(today, connection.dialect.name)
-    rows = (await connection.execute(statement, {"after": after_pk, "limit": first + 1})).all()
+    statement = _q1_statement(today, db.read_engine.dialect.name)
+    rows = await db.fetch(statement, {"after": after_pk, "limit": first + 1})
     edges = [{"node": _q1_node(row)} for row in rows[:first]]
     cursors = [encode_cursor((row[0],)) for row in rows[:first]]
     return orjson.dumps(
@@ -136,24 +139,9 @@ def _q1_node(row: Any) -> dict[str, Any]:
     }
 
 
-async def q2_floor(connection: AsyncConnection, pairing_pk: int) -> bytes:
-    first_milestones = (
-        select(Milestone.id).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(12)
-    ).scalar_subquery()
-    tree = (
-        select(
-            Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
-            Milestone.id, Milestone.title, Milestone.category, Milestone.term_year, Milestone.due_on, Milestone.status,
-            MilestoneUpdate.id, MilestoneUpdate.note, MilestoneUpdate.progress_percent, MilestoneUpdate.status,
-            MilestoneUpdate.submitted_at,
-        )
-        .outerjoin(Milestone, (Milestone.pairing_id == Pairing.id) & Milestone.id.in_(first_milestones))
-        .outerjoin(MilestoneUpdate, MilestoneUpdate.milestone_id == Milestone.id)
-        .where(Pairing.id == pairing_pk)
-        .order_by(Milestone.id, MilestoneUpdate.id)
-    )
-    rows = (await connection.execute(tree)).all()
-    children = (await connection.execute(_children(pairing_pk))).all()
+async def q2_floor(db: Database, pairing_pk: int) -> bytes:
+    tree, others = _q2_statements()
+    rows, children = await asyncio.gather(db.fetch(tree, {"pairing": pairing_pk}), db.fetch(others, {"pairing": pairing_pk}))
     if not rows:
         return orjson.dumps({"data": {"pairing": None}})
     pk, status, starts_on, ends_on = rows[0][:4]
@@ -184,6 +172,28 @@ async def q2_floor(connection: AsyncConnection, pairing_pk: int) -> bytes:
     }}})
 
 
+@functools.cache
+def _q2_statements() -> tuple[PreparedRead, PreparedRead]:
+    """The pairing with its first 12 milestones and their updates, and its other lists."""
+    pairing = bindparam("pairing", type_=Integer)
+    first_milestones = (
+        select(Milestone.id).where(Milestone.pairing_id == pairing).order_by(Milestone.id).limit(12)
+    ).scalar_subquery()
+    tree = (
+        select(
+            Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
+            Milestone.id, Milestone.title, Milestone.category, Milestone.term_year, Milestone.due_on, Milestone.status,
+            MilestoneUpdate.id, MilestoneUpdate.note, MilestoneUpdate.progress_percent, MilestoneUpdate.status,
+            MilestoneUpdate.submitted_at,
+        )
+        .outerjoin(Milestone, (Milestone.pairing_id == Pairing.id) & Milestone.id.in_(first_milestones))
+        .outerjoin(MilestoneUpdate, MilestoneUpdate.milestone_id == Milestone.id)
+        .where(Pairing.id == pairing)
+        .order_by(Milestone.id, MilestoneUpdate.id)
+    )
+    return PreparedRead(tree), PreparedRead(_children(pairing))
+
+
 def _milestone(values: Any) -> dict[str, Any]:
     pk, title, category, term_year, due_on, status = values
     return {
@@ -200,7 +210,7 @@ def _update(values: Any) -> dict[str, Any]:
     }
 
 
-def _children(pairing_pk: int):
+def _children(pairing: BindParameter[int]) -> Select:
     """Training sessions (first 20), stations and incubations of a pairing as one UNION ALL."""
     no_date, no_text = cast(null(), Date), cast(null(), String)
     no_hours, no_int = cast(null(), Numeric(6, 1)), cast(null(), Integer)
@@ -209,7 +219,7 @@ def _children(pairing_pk: int):
             literal(0).label("kind"), TrainingSession.id, cast(TrainingSession.topic, String), TrainingSession.starts_on,
             TrainingSession.ends_on, TrainingSession.hours, cast(TrainingSession.mode, String), TrainingSession.participants,
         )
-        .where(TrainingSession.pairing_id == pairing_pk, TrainingSession.voided_at.is_(None))
+        .where(TrainingSession.pairing_id == pairing, TrainingSession.voided_at.is_(None))
         .order_by(TrainingSession.id)
         .limit(20)
         .subquery()
@@ -217,10 +227,10 @@ def _children(pairing_pk: int):
     stations = select(
         literal(1), ServiceStation.id, cast(ServiceStation.name, String), ServiceStation.established_on,
         no_date, no_hours, no_text, no_int,
-    ).where(ServiceStation.pairing_id == pairing_pk, ServiceStation.voided_at.is_(None))
+    ).where(ServiceStation.pairing_id == pairing, ServiceStation.voided_at.is_(None))
     incubations = select(
         literal(2), IncubatedOrganization.id, cast(IncubatedOrganization.stage, String), IncubatedOrganization.started_on,
         no_date, no_hours, no_text, no_int,
-    ).where(IncubatedOrganization.pairing_id == pairing_pk, IncubatedOrganization.voided_at.is_(None))
+    ).where(IncubatedOrganization.pairing_id == pairing, IncubatedOrganization.voided_at.is_(None))
     combined = union_all(select(training), stations, incubations).subquery()
     return select(combined).order_by(combined.c[0], combined.c[1])

@@ -158,9 +158,8 @@ async def check_floor(db: Database, fixture: Fixture, first: int) -> list[str]:
     problems = []
     q1 = {"first": first, "after": None}
     q2 = {"id": encode_id("Pairing", fixture.pairing_pks[0])}
-    async with db.read_engine.connect() as connection:
-        floor_q1 = orjson.loads(await floor.q1_floor(connection, TODAY, first, None))["data"]
-        floor_q2 = orjson.loads(await floor.q2_floor(connection, fixture.pairing_pks[0]))["data"]
+    floor_q1 = orjson.loads(await floor.q1_floor(db, TODAY, first, None))["data"]
+    floor_q2 = orjson.loads(await floor.q2_floor(db, fixture.pairing_pks[0]))["data"]
     if floor_q1 != orjson.loads(orjson.dumps(await execute_in_process(db, Q1_DASHBOARD, q1))):
         problems.append("Q1 floor answer differs from the server's")
     if floor_q2 != orjson.loads(orjson.dumps(await execute_in_process(db, Q2_DETAIL, q2))):
@@ -279,25 +278,20 @@ def floor_of(name: str, args: argparse.Namespace, fixture: Fixture):
     """The floor of Q1 or Q2 for a random page or pairing, as the requests ask; None for the others."""
     rng = random.Random(3)
     if name == "Q1":
-        return lambda connection: floor.q1_floor(
-            connection, TODAY, args.page_size, q1_variables(fixture, rng, args.page_size)["after"]
-        )
+        return lambda db: floor.q1_floor(db, TODAY, args.page_size, q1_variables(fixture, rng, args.page_size)["after"])
     if name == "Q2":
-        return lambda connection: floor.q2_floor(connection, rng.choice(fixture.pairing_pks))
+        return lambda db: floor.q2_floor(db, rng.choice(fixture.pairing_pks))
     return None
 
 
 async def against_floor(args: argparse.Namespace, url: str, make_request, fetch_floor) -> tuple[float, float]:
     """(server p50, floor p50) in ms, timed in alternation (bench.load.paired), for the same
-    seconds as a cell; the floor on a pooled connection of an in-process engine, as the server."""
+    seconds as a cell; the floor on pooled connections of an in-process engine, as the server."""
     db = Database.from_url(args.database_url)
-
-    async def one_floor() -> None:
-        async with db.read_engine.connect() as connection:
-            await fetch_floor(connection)
-
     try:
-        run, floor_latencies = await paired(url, make_request, one_floor, seconds=args.seconds, warmup=args.warmup)
+        run, floor_latencies = await paired(
+            url, make_request, lambda: fetch_floor(db), seconds=args.seconds, warmup=args.warmup
+        )
     finally:
         await db.dispose()
     return run.stats("all")["p50_ms"], percentile(floor_latencies, 0.5) * 1000

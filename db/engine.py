@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import orjson
-from sqlalchemy import Executable, Row, event
+from sqlalchemy import Executable, PoolProxiedConnection, Row, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db.prepared import Listener, PreparedRead
 
@@ -51,6 +54,12 @@ def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection) -> None:
         connection.exec_driver_sql(begin)
+
+
+def _give_back(pooled: PoolProxiedConnection, healthy: bool) -> None:
+    if not healthy:
+        pooled.invalidate()
+    pooled.close()
 
 
 @dataclass
@@ -124,10 +133,33 @@ class Database:
     ) -> Sequence[Row[Any]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
+        if isinstance(statement, PreparedRead):
+            async with self._driver_connection() as driver:
+                return await statement.run(driver, self.read_engine.dialect, parameters, self.read_listeners)
         async with self.read_engine.connect() as connection:
-            if isinstance(statement, PreparedRead):
-                return await statement.run(connection, parameters, self.read_listeners)
             return (await connection.execute(statement, parameters)).all()
+
+    @asynccontextmanager
+    async def _driver_connection(self) -> AsyncIterator[Any]:
+        """A connection of the read pool as the driver's own, with no SQLAlchemy Connection around
+        it (40 µs a statement on PostgreSQL). Outside a transaction either way: asyncpg runs each
+        statement on its own, and SQLite connections are set up without implicit transactions. A
+        connection that failed other than with an SQL error is dropped rather than pooled again."""
+        pooled = await self.read_engine.raw_connection()
+        healthy = False
+        try:
+            yield pooled.driver_connection
+            healthy = True
+        except self._sql_errors:
+            healthy = True
+            raise
+        finally:
+            await greenlet_spawn(_give_back, pooled, healthy)
+
+    @property
+    def _sql_errors(self) -> type[Exception]:
+        """Errors the database reports about a statement, after which the connection is still good."""
+        return sqlite3.Error if self.is_sqlite else asyncpg.PostgresError
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as connection:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Select
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -32,12 +31,12 @@ class PreparedRead:
         self._plans: dict[str, _Plan] = {}
 
     async def run(
-        self, connection: AsyncConnection, parameters: dict[str, Any] | None, listeners: Sequence[Listener] = ()
+        self, driver: Any, dialect: Dialect, parameters: dict[str, Any] | None, listeners: Sequence[Listener] = ()
     ) -> list[Any]:
-        driver = (await connection.get_raw_connection()).driver_connection
-        plan = self._plans.get(connection.dialect.name)
+        """The rows, read on `driver`, a connection of asyncpg or aiosqlite (Database.fetch)."""
+        plan = self._plans.get(dialect.name)
         if plan is None:
-            plan = self._plans[connection.dialect.name] = await _plan(self.statement, connection.dialect, driver)
+            plan = self._plans[dialect.name] = await _plan(self.statement, dialect, driver)
         return await plan.run(driver, parameters, listeners)
 
 
@@ -47,7 +46,8 @@ class _Plan:
     sql: str
     names: tuple[str, ...]
     binds: tuple[Processor, ...]
-    results: tuple[Processor, ...]
+    # The result columns whose values need converting (most need none), with their processors.
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
     make_row: Callable[[Sequence[Any]], Any]
     postgresql: bool
 
@@ -62,13 +62,16 @@ class _Plan:
             records = await driver.fetch(self.sql, *arguments)
         else:
             records = await driver.execute_fetchall(self.sql, arguments)
-        make_row, results = self.make_row, self.results
-        if not any(results):
+        make_row, converters = self.make_row, self.converters
+        if not converters:
             return [make_row(record) for record in records]
-        return [
-            make_row([value if result is None else result(value) for value, result in zip(record, results, strict=True)])
-            for record in records
-        ]
+        rows = []
+        for record in records:
+            row = list(record)
+            for index, convert in converters:
+                row[index] = convert(row[index])
+            rows.append(make_row(row))
+        return rows
 
 
 async def _plan(statement: Select[Any], dialect: Dialect, driver: Any) -> _Plan:
@@ -91,9 +94,10 @@ async def _plan(statement: Select[Any], dialect: Dialect, driver: Any) -> _Plan:
         binds=tuple(
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in compiled.positiontup
         ),
-        results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, type_code)
-            for column, type_code in zip(columns, type_codes, strict=True)
+        converters=tuple(
+            (index, convert)
+            for index, (column, type_code) in enumerate(zip(columns, type_codes, strict=True))
+            if (convert := column.type.dialect_impl(dialect).result_processor(dialect, type_code)) is not None
         ),
         make_row=namedtuple("row", statement.selected_columns.keys(), rename=True)._make,  # type: ignore[misc]
         postgresql=postgresql,

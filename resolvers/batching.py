@@ -26,6 +26,10 @@ class BatchLoader(Generic[K, V]):
         self._queued: dict[K, None] = {}
         self._next: asyncio.Future[None] | None = None
 
+    def loaded(self, key: K, default: V | None = None) -> V | None:
+        """The value of a key fetched already, without waiting: `default` if it was not."""
+        return self._values.get(key, default)
+
     async def load(self, key: K) -> V:
         return (await self.load_many((key,)))[0]
 

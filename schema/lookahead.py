@@ -14,7 +14,17 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Generator, Iterable
 from typing import Any, Generic, TypeVar
 
-from graphql import OperationDefinitionNode
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_argument_values,
+    get_named_type,
+)
+from graphql.execution.values import VariableValues
 from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Info
@@ -65,6 +75,41 @@ def node_paths(info: Info) -> frozenset[str]:
         if len(_node_paths) > KEPT_NODE_PATHS:
             _node_paths.popitem(last=False)
     return known[1]
+
+
+def node_arguments(info: Info, name: str) -> list[dict[str, Any]]:
+    """The arguments, coerced as the field's resolver will get them, of each selection of the field
+    `name` on the nodes of the connection the current field returns: what a page needs to fetch
+    that field ahead. Selections inside fragments with variables of their own are left out; they
+    load when resolved, as everything not fetched ahead does."""
+    raw = info._raw_info  # graphql-core's own: field nodes, fragments and coerced variables
+    node_type = get_named_type(get_named_type(raw.return_type).fields["edges"].type).fields["node"].type
+    field = get_named_type(node_type).fields[name]
+    edges = _field_nodes([node.selection_set for node in raw.field_nodes], "edges", raw.fragments)
+    nodes = _field_nodes([edge.selection_set for edge in edges], "node", raw.fragments)
+    selections = _field_nodes([node.selection_set for node in nodes], name, raw.fragments)
+    # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.
+    variables = VariableValues(sources={}, coerced=getattr(raw.variable_values, "coerced", raw.variable_values))
+    return [get_argument_values(field, node, variables) for node in selections]
+
+
+def _field_nodes(
+    selection_sets: Iterable[SelectionSetNode | None], name: str, fragments: dict[str, FragmentDefinitionNode]
+) -> list[FieldNode]:
+    """The fields called `name` in these selection sets, through inline fragments and spreads."""
+    found: list[FieldNode] = []
+    for selection_set in selection_sets:
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name:
+                    found.append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                found.extend(_field_nodes([selection.selection_set], name, fragments))
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None and not fragment.variable_definitions:
+                    found.extend(_field_nodes([fragment.selection_set], name, fragments))
+    return found
 
 
 KEPT_NODE_PATHS = 4096

@@ -2,14 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from db import models
 from resolvers.access import reads_review_notes
 from resolvers.ids import encode_id
-from resolvers.pagination import ChildPageKey
+from resolvers.batching import BatchLoader
+from resolvers.pagination import ChildPageKey, Page
 from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
@@ -61,11 +62,20 @@ class Milestone(Node):
         return await load_pairing(info.context.loaders, self.pairing_pk)
 
     @strawberry.field
-    async def updates(
+    def updates(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[MilestoneUpdate]:
-        page = await info.context.loaders.updates_of_milestone.load(ChildPageKey(self.pk, first, after))
+        # Not async: where the milestones' page fetched these updates ahead (fetch_updates_ahead in
+        # schema/pairings.py), the connection completes with its milestone, without a task or an await.
+        loader, key = info.context.loaders.updates_of_milestone, ChildPageKey(self.pk, first, after)
+        page = loader.loaded(key)
+        if page is None:
+            return updates_page(loader, key)  # type: ignore[return-value]
         return Connection.of(page, MilestoneUpdate.from_model)
+
+
+async def updates_page(loader: BatchLoader[ChildPageKey, Page[Any]], key: ChildPageKey) -> Connection[MilestoneUpdate]:
+    return Connection.of(await loader.load(key), MilestoneUpdate.from_model)
 
 
 @strawberry.type(description="进展报告: a progress update submitted by the mentor agency and reviewed by staff.")

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from contextlib import suppress
 
 import strawberry
 
 from db import models
+from resolvers.errors import ApiError
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey
@@ -16,7 +18,7 @@ from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
-from schema.lookahead import Lazy
+from schema.lookahead import Lazy, node_arguments
 from schema.milestones import Milestone
 from schema.programs import Program, load_program
 from schema.regions import Region
@@ -110,7 +112,9 @@ class Pairing(Node):
     async def milestones(
         self, info: Info, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
-        page = await info.context.loaders.milestones_of_pairing.load(ChildPageKey(self.pk, first, after, (status,)))
+        loaders = info.context.loaders
+        page = await loaders.milestones_of_pairing.load(ChildPageKey(self.pk, first, after, (status,)))
+        await fetch_updates_ahead(info, loaders, [row.id for row in page.items])
         return Connection.of(page, Milestone.from_model)
 
     @strawberry.field
@@ -142,6 +146,19 @@ class Pairing(Node):
     async def incubated_organizations(self, info: Info) -> list[IncubatedOrganization]:
         rows = await info.context.loaders.incubations_of_pairing.load(self.pk)
         return [IncubatedOrganization.from_model(row) for row in rows]
+
+
+async def fetch_updates_ahead(info: Info, loaders: Loaders, milestone_ids: list[int]) -> None:
+    """The pages of updates that the query selects on these milestones, fetched in one batch now,
+    so that each milestone's `updates` completes at once (schema/milestones.py)."""
+    keys = [
+        ChildPageKey(pk, arguments.get("first"), arguments.get("after"))
+        for arguments in node_arguments(info, "updates")
+        for pk in milestone_ids
+    ]
+    # A page that cannot be fetched (`first` too large, a bad cursor) fails in its own field.
+    with suppress(ApiError):
+        await loaders.updates_of_milestone.load_many(keys)
 
 
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
 from db.statements import recording
 from db.totals import recount_all
-from tests.conftest import gql
+from tests.conftest import gql, run_graphql
 
 DASHBOARD = """query($first: Int, $program: ID) { pairings(first: $first, filter: {programId: $program}) {
   totalCount pageInfo { hasNextPage endCursor }
@@ -100,3 +100,52 @@ async def test_a_page_fetches_only_what_the_query_selects(sixty_pairings):
     assert "supported_region" in details
     assert "milestones" not in details and "pairing_totals" not in details, "progress and totals were not selected"
     assert all(edge["node"]["mentor"]["region"]["name"] for edge in data["pairings"]["edges"])
+
+
+AHEAD = """query($n: Int, $pairing: ID!) { pairing(id: $pairing) { milestones(first: 20) { edges { node {
+  id ...Updates
+  a: updates(first: $n) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id status } } }
+  ... on Milestone { c: updates(first: 1) { edges { node { id note } } } }
+} } } } }
+fragment Updates on Milestone { b: updates { edges { node { id progressPercent } } } }"""
+
+ONE_BY_ONE = """query($n: Int, $id: ID!) { node(id: $id) { ... on Milestone {
+  id ...Updates
+  a: updates(first: $n) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id status } } }
+  ... on Milestone { c: updates(first: 1) { edges { node { id note } } } }
+} } }
+fragment Updates on Milestone { b: updates { edges { node { id progressPercent } } } }"""
+
+
+async def demo_pairing_with_updates(db) -> str:
+    data = await gql(db, "{ pairings(first: 50) { edges { node { id milestones(first: 50) { edges { node {"
+                         " updates(first: 1) { totalCount } } } } } } } }")
+    for edge in data["pairings"]["edges"]:
+        counts = [m["node"]["updates"]["totalCount"] for m in edge["node"]["milestones"]["edges"]]
+        if sum(counts) > 2:
+            return edge["node"]["id"]
+    raise AssertionError("the demo has no pairing with updates")
+
+
+async def test_updates_fetched_ahead_answer_as_each_milestone_does(demo_db):
+    """A page of milestones fetches the updates it selects ahead, once per distinct arguments
+    (aliases, a variable, fragments); each milestone shows what it shows when asked for alone."""
+    pairing = await demo_pairing_with_updates(demo_db)
+    with recording(demo_db) as statements:
+        data = await gql(demo_db, AHEAD, {"n": 2, "pairing": pairing})
+    milestones = [edge["node"] for edge in data["pairing"]["milestones"]["edges"]]
+    assert sum(m["a"]["totalCount"] for m in milestones) > 2
+    for milestone in milestones:
+        alone = await gql(demo_db, ONE_BY_ONE, {"n": 2, "id": milestone["id"]})
+        assert alone["node"] == milestone
+    # One statement for each of the three argument sets, whatever the number of milestones.
+    assert sum("milestone_updates" in text and "row_number" in text for text in statements.texts) == 3
+
+
+async def test_updates_that_cannot_be_fetched_ahead_fail_in_their_own_field(demo_db):
+    pairing = await demo_pairing_with_updates(demo_db)
+    query = """query($p: ID!) { pairing(id: $p) { milestones(first: 2) { edges { node { id
+      updates(first: 101) { totalCount } } } } } }"""
+    result = await run_graphql(demo_db, query, {"p": pairing})
+    assert result.errors and {error.extensions["code"] for error in result.errors} == {"PAGE_TOO_LARGE"}
+    assert all(error.path[-1] == "updates" for error in result.errors)
