@@ -149,3 +149,18 @@ async def test_updates_that_cannot_be_fetched_ahead_fail_in_their_own_field(demo
     result = await run_graphql(demo_db, query, {"p": pairing})
     assert result.errors and {error.extensions["code"] for error in result.errors} == {"PAGE_TOO_LARGE"}
     assert all(error.path[-1] == "updates" for error in result.errors)
+
+
+async def test_a_pairing_page_is_the_same_statement_wherever_it_starts(sixty_pairings):
+    """The cursor and the page size are bound, not written into the SQL: the page's statement is
+    built and compiled once (resolvers/pagination.py ListStatement)."""
+    db, program = sixty_pairings
+    query = "query($first: Int, $after: String) { pairings(first: $first, after: $after) { pageInfo { endCursor } } }"
+    texts = set()
+    after = None
+    for first in (5, 7, 9):
+        with recording(db) as statements:
+            data = await gql(db, query, {"first": first, "after": after})
+        after = data["pairings"]["pageInfo"]["endCursor"]
+        texts.add(statements.texts[0])
+    assert len(texts) == 2  # the first page, and every page after a cursor

@@ -97,10 +97,15 @@ async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db)
     assert got[0]._fields[:3] == ("id", "id_1", "id_2")
 
 
-async def test_a_missing_parameter_is_an_error_and_no_rows(demo_db):
+async def test_a_failed_read_leaves_the_pool_whole(demo_db):
+    """A read that fails before the database answers (a missing parameter) drops or returns its
+    connection; none stays checked out, and the reads after it work."""
     prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
-    with pytest.raises(InvalidRequestError, match="ids"):
-        await demo_db.fetch(prepared, {})
+    for _ in range(3):
+        with pytest.raises(InvalidRequestError, match="ids"):
+            await demo_db.fetch(prepared, {})
+    assert [[row.id for row in await demo_db.fetch(prepared, {"ids": [pk]})] for pk in (1, 2)] == [[1], [2]]
+    assert demo_db.read_engine.pool.checkedout() == 0
 
 
 async def test_sql_that_changes_per_execution_is_refused(demo_db):

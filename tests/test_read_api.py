@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resolvers.ids import encode_id
+from resolvers.pagination import encode_cursor
 from tests.conftest import gql, run_graphql
 
 YE_COUNTY_AGENCY = "叶县心天地社会工作服务中心"
@@ -106,6 +107,16 @@ async def test_first_above_100_is_a_clear_error(demo_db):
     result = await run_graphql(demo_db, "{ pairings(first: 101) { totalCount } }")
     assert result.errors[0].extensions["code"] == "PAGE_TOO_LARGE"
     assert "at most 100" in result.errors[0].message
+
+
+@pytest.mark.parametrize("region_filter", [False, True], ids=["listed", "in-a-region"])
+async def test_a_cursor_that_does_not_fit_the_list_is_refused(demo_db, region_filter):
+    data = await gql(demo_db, '{ regions(level: PROVINCE, first: 1) { edges { node { id } } } }')
+    region = data["regions"]["edges"][0]["node"]["id"] if region_filter else None
+    query = "query($after: String, $region: ID) { pairings(after: $after, filter: {regionId: $region}) { totalCount } }"
+    for cursor in (encode_cursor(["not an id"]), encode_cursor([True]), "bm90LWEtY3Vyc29y"):
+        result = await run_graphql(demo_db, query, {"after": cursor, "region": region})
+        assert result.errors and result.errors[0].extensions["code"] == "BAD_CURSOR", cursor
 
 
 async def test_region_filter_includes_the_subtree(demo_db):
