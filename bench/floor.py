@@ -12,7 +12,21 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import BindParameter, Date, Integer, Numeric, Select, String, bindparam, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Integer,
+    Numeric,
+    Select,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from db.base import CENT
@@ -141,7 +155,8 @@ def _q1_node(row: Any) -> dict[str, Any]:
 
 async def q2_floor(db: Database, pairing_pk: int) -> bytes:
     tree, others = _q2_statements()
-    rows, children = await asyncio.gather(db.fetch(tree, {"pairing": pairing_pk}), db.fetch(others, {"pairing": pairing_pk}))
+    parameters = {"pairing": pairing_pk}
+    rows, children = await asyncio.gather(db.fetch(tree, parameters), db.fetch(others, parameters))
     if not rows:
         return orjson.dumps({"data": {"pairing": None}})
     pk, status, starts_on, ends_on = rows[0][:4]

@@ -54,7 +54,8 @@ class _Plan:
     async def run(self, driver: Any, parameters: dict[str, Any] | None, listeners: Sequence[Listener]) -> list[Any]:
         values = self.compiled.construct_params(parameters)
         arguments = [
-            values[name] if bind is None else bind(values[name]) for name, bind in zip(self.names, self.binds, strict=True)
+            values[name] if bind is None else bind(values[name])
+            for name, bind in zip(self.names, self.binds, strict=True)
         ]
         for listener in listeners:
             listener(self.sql, arguments)

@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, select
 
 from db.engine import Database
 from db.functions import one_of
-from db.prepared import PreparedRead
 from db.models import (
     Agency,
     AuditEvent,
@@ -33,6 +32,7 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
+from db.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader

@@ -10,7 +10,16 @@ from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
+from db.models import (
+    Agency,
+    AgencyStatus,
+    FocusArea,
+    Pairing,
+    PairingStatus,
+    PairingTotals,
+    Program,
+    Region,
+)
 from db.records import read_columns
 from resolvers import access
 from resolvers.access import Actor, visible_pairings

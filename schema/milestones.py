@@ -8,8 +8,8 @@ import strawberry
 
 from db import models
 from resolvers.access import reads_review_notes
-from resolvers.ids import encode_id
 from resolvers.batching import BatchLoader
+from resolvers.ids import encode_id
 from resolvers.pagination import ChildPageKey, Page
 from resolvers.progress import is_overdue
 from schema.context import Info

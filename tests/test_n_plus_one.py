@@ -8,7 +8,15 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
+from db.models import (
+    Agency,
+    Milestone,
+    MilestoneCategory,
+    MilestoneStatus,
+    Pairing,
+    PairingStatus,
+    Program,
+)
 from db.statements import recording
 from db.totals import recount_all
 from tests.conftest import gql, run_graphql
@@ -154,7 +162,7 @@ async def test_updates_that_cannot_be_fetched_ahead_fail_in_their_own_field(demo
 async def test_a_pairing_page_is_the_same_statement_wherever_it_starts(sixty_pairings):
     """The cursor and the page size are bound, not written into the SQL: the page's statement is
     built and compiled once (resolvers/pagination.py ListStatement)."""
-    db, program = sixty_pairings
+    db, _program = sixty_pairings
     query = "query($first: Int, $after: String) { pairings(first: $first, after: $after) { pageInfo { endCursor } } }"
     texts = set()
     after = None
