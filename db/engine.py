@@ -12,12 +12,7 @@ import asyncpg
 import orjson
 from sqlalchemy import Executable, PoolProxiedConnection, Row, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db.prepared import Listener, PreparedRead

@@ -10,16 +10,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import ColumnElement, Select, or_, select
 
-from db.models import (
-    Agency,
-    AgencyStatus,
-    FocusArea,
-    Pairing,
-    PairingStatus,
-    PairingTotals,
-    Program,
-    Region,
-)
+from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
 from db.records import read_columns
 from resolvers import access
 from resolvers.access import Actor, visible_pairings
@@ -79,16 +70,15 @@ async def list_pairings(
     scope: Scope, filter: PairingFilter, *, first: int | None, after: str | None
 ) -> Page[Pairing]:
     if filter.region_id is None:
-        # Today takes part only where the health filter reads it, so that the list stays cached.
-        listing = _listing(scope.actor, filter, scope.today if filter.health is not None else None)
-        return await listing.page(scope.db, first=first, after=after)
+        return await _listing(scope.actor, filter, scope.today).page(scope.db, first=first, after=after)
     return await paginate(scope.db, await pairings_query(scope, filter), PAIRING_ORDER, first=first, after=after)
 
 
 @functools.lru_cache(maxsize=128)
-def _listing(actor: Actor, filter: PairingFilter, today: dt.date | None) -> ListStatement:
-    """The list of pairings an actor sees through a filter: what dashboards poll all day."""
-    statement = select(*read_columns(Pairing)).where(*_conditions(actor, filter, today))  # type: ignore[arg-type]
+def _listing(actor: Actor, filter: PairingFilter, today: dt.date) -> ListStatement:
+    """The list of pairings an actor sees through a filter: what dashboards poll all day. Today is
+    part of the key because the health filter compares with it."""
+    statement = select(*read_columns(Pairing)).where(*_conditions(actor, filter, today))
     return ListStatement(statement, PAIRING_ORDER)
 
 

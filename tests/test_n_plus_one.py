@@ -8,15 +8,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from db.models import (
-    Agency,
-    Milestone,
-    MilestoneCategory,
-    MilestoneStatus,
-    Pairing,
-    PairingStatus,
-    Program,
-)
+from db.models import Agency, Milestone, MilestoneCategory, MilestoneStatus, Pairing, PairingStatus, Program
 from db.statements import recording
 from db.totals import recount_all
 from tests.conftest import gql, run_graphql
