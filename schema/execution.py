@@ -18,7 +18,6 @@ selection depend on variables.
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -28,7 +27,6 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
-    FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
@@ -46,6 +44,8 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.node_cache import NodeCache
 
 # Completes one value of a planned field, or raises _GiveUp. The info is that of the object the
 # fast path started at (nested objects have none of their own); only is_type_of receives it.
@@ -71,16 +71,13 @@ class ObjectPlan:
     resolved: tuple[str, ...]
 
 
-# A plan by object type and the ids of its field nodes, kept with the nodes so that their ids stay
-# unique while the entry lives. None: no fast path for that selection (deferred fields).
-Known = tuple[tuple[FieldNode, ...], ObjectPlan | None]
-
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 # Python types of the values that custom scalars (dates, decimals) serialize.
 _PLAIN = frozenset({dt.date, dt.datetime, Decimal})
 
 SHARED_PLANS = 4096
-_shared_plans: OrderedDict[tuple[Any, ...], Known] = OrderedDict()
+# Plans by object type and field nodes; None: no fast path for that selection (deferred fields).
+_shared_plans: NodeCache[ObjectPlan | None] = NodeCache(SHARED_PLANS)
 
 
 class _GiveUp(Exception):
@@ -91,7 +88,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # This request's own plans where the selection may depend on its variables.
-        self._plans: OrderedDict[tuple[Any, ...], Known] = _shared_plans if self._shareable() else OrderedDict()
+        self._plans = _shared_plans if self._shareable() else NodeCache[ObjectPlan | None](SHARED_PLANS)
 
     def _shareable(self) -> bool:
         fragments = self.fragments.values()
@@ -147,13 +144,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
         nodes = tuple(details.node for details in field_details_list)
-        key = (type_, *map(id, nodes))
-        known = self._plans.get(key)
-        if known is None:
-            known = self._plans[key] = (nodes, self._build_object_plan(type_, field_details_list))
-            if len(self._plans) > SHARED_PLANS:
-                self._plans.popitem(last=False)
-        return known[1]
+        return self._plans.get(nodes, lambda: self._build_object_plan(type_, field_details_list), type_)
 
     def _build_object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
         plan = self._build_plan(type_, field_details_list)

@@ -7,7 +7,6 @@ not given) for each object of its parent, so sizes multiply down the nesting.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from graphql.error import GraphQLSyntaxError
 
 from resolvers.errors import ErrorCode
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.node_cache import NodeCache
 
 # The arguments that size a field's answer; the cost check reads these alone.
 SIZE_ARGUMENTS = frozenset({"first", "ids"})
@@ -88,11 +88,7 @@ def check_limits(
     The answer depends on the document and on the few variables the check reads (page sizes, id
     lists), so it is kept per document and those values: dashboards send the same documents all day."""
     variables = variables or {}
-    known = _checked.get(id(document))
-    if known is None or known.document is not document:
-        known = _checked[id(document)] = _Checked(document, frozenset(_variables_read(document)))
-        if len(_checked) > KEPT_CHECKS:
-            _checked.popitem(last=False)
+    known = _checked.get((document,), lambda: _Checked(frozenset(_variables_read(document))))
     key = _values_key(schema, limits, [variables.get(name) for name in sorted(known.variables_read)])
     errors = known.verdicts.get(key) if key is not None else None
     if errors is None:
@@ -102,21 +98,18 @@ def check_limits(
     return errors
 
 
-KEPT_CHECKS = 1024
 KEPT_VERDICTS = 64
 
 
 @dataclass
 class _Checked:
-    """A document (kept so that its id stays unique), the variables its check reads, and the
-    errors found for each combination of their values."""
+    """The variables a document's check reads, and the errors found for each combination of their values."""
 
-    document: DocumentNode
     variables_read: frozenset[str]
     verdicts: dict[tuple[Any, ...], list[GraphQLError]] = field(default_factory=dict)
 
 
-_checked: OrderedDict[int, _Checked] = OrderedDict()
+_checked: NodeCache[_Checked] = NodeCache(1024)
 
 
 def _variables_read(document: DocumentNode) -> set[str]:
