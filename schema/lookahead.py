@@ -10,24 +10,23 @@ fields hold a `Lazy` and load on demand.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Generator, Iterable
+from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLResolveInfo,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
     get_argument_values,
     get_named_type,
 )
 from graphql.execution.values import VariableValues
-from strawberry.types.nodes import SelectedField, Selection
 
 from schema.context import Info
+from schema.node_cache import NodeCache
 
 T = TypeVar("T")
 
@@ -44,89 +43,76 @@ class Lazy(Generic[T]):
         return self._load().__await__()
 
 
-def selected_paths(selections: Iterable[Selection], depth: int = 2, prefix: str = "") -> frozenset[str]:
-    """Dotted names of the fields selected, `depth` levels deep, through fragments of any type
-    (a superset of what will resolve, which only costs a batch that goes unused)."""
-    paths: set[str] = set()
-    for selection in selections:
-        if not isinstance(selection, SelectedField):
-            paths |= selected_paths(selection.selections, depth, prefix)
-            continue
-        path = prefix + selection.name
-        paths.add(path)
-        if depth > 1:
-            paths |= selected_paths(selection.selections, depth - 1, path + ".")
-    return frozenset(paths)
-
-
 def node_paths(info: Info) -> frozenset[str]:
-    """What the query selects on the nodes of the connection the current field returns.
+    """Dotted names of the fields the query selects on the nodes of the connection the current field
+    returns, two levels deep, through fragments of any type: a superset of what will resolve, which
+    only costs a batch that goes unused.
 
     Worked out once per place in a document (the parser cache gives every request of a document
-    the same operation node) rather than from `info.selected_fields` on every request. At worst,
-    where one response path has two selections (fragments on two types), a page fetches too much or
-    too little ahead; what it did not fetch still loads on demand."""
-    operation = info.operation
-    key = (id(operation), *(part for part in info.path.as_list() if isinstance(part, str)))
-    known = _node_paths.get(key)
-    if known is None:
-        paths = selected_paths(_children(_children(_inside(info.selected_fields), "edges"), "node"))
-        known = _node_paths[key] = (operation, paths)
-        if len(_node_paths) > KEPT_NODE_PATHS:
-            _node_paths.popitem(last=False)
-    return known[1]
+    the same operation node). At worst, where one response path has two selections (fragments on
+    two types), a page fetches too much or too little ahead; what it did not fetch still loads on
+    demand."""
+    raw = info._raw_info
+    place = tuple(part for part in info.path.as_list() if isinstance(part, str))
+    return _node_paths.get((info.operation,), lambda: _paths(_node_selections(raw), raw.fragments), place)
 
 
 def node_arguments(info: Info, name: str) -> list[dict[str, Any]]:
     """The arguments, coerced as the field's resolver will get them, of each selection of the field
     `name` on the nodes of the connection the current field returns: what a page needs to fetch
-    that field ahead. Selections inside fragments with variables of their own are left out; they
-    load when resolved, as everything not fetched ahead does."""
-    raw = info._raw_info  # graphql-core's own: field nodes, fragments and coerced variables
+    that field ahead."""
+    raw = info._raw_info
     node_type = get_named_type(get_named_type(raw.return_type).fields["edges"].type).fields["node"].type
     field = get_named_type(node_type).fields[name]
-    edges = _field_nodes([node.selection_set for node in raw.field_nodes], "edges", raw.fragments)
-    nodes = _field_nodes([edge.selection_set for edge in edges], "node", raw.fragments)
-    selections = _field_nodes([node.selection_set for node in nodes], name, raw.fragments)
     # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.
     variables = VariableValues(sources={}, coerced=getattr(raw.variable_values, "coerced", raw.variable_values))
-    return [get_argument_values(field, node, variables) for node in selections]
+    return [get_argument_values(field, node, variables) for node in _named(_node_selections(raw), raw.fragments, name)]
 
 
-def _field_nodes(
-    selection_sets: Iterable[SelectionSetNode | None], name: str, fragments: dict[str, FragmentDefinitionNode]
+_node_paths: NodeCache[frozenset[str]] = NodeCache(4096)
+
+
+def _node_selections(raw: GraphQLResolveInfo) -> list[SelectionSetNode | None]:
+    """The selection sets of `edges { node { ... } }` below the current field (graphql-core's info:
+    its field nodes, fragments and coerced variables)."""
+    edges = _named([node.selection_set for node in raw.field_nodes], raw.fragments, "edges")
+    return [node.selection_set for node in _named([edge.selection_set for edge in edges], raw.fragments, "node")]
+
+
+def _paths(
+    selection_sets: list[SelectionSetNode | None],
+    fragments: dict[str, FragmentDefinitionNode],
+    depth: int = 2,
+    prefix: str = "",
+) -> frozenset[str]:
+    paths: set[str] = set()
+    for field in _fields(selection_sets, fragments):
+        path = prefix + field.name.value
+        paths.add(path)
+        if depth > 1:
+            paths |= _paths([field.selection_set], fragments, depth - 1, path + ".")
+    return frozenset(paths)
+
+
+def _named(
+    selection_sets: list[SelectionSetNode | None], fragments: dict[str, FragmentDefinitionNode], name: str
 ) -> list[FieldNode]:
-    """The fields called `name` in these selection sets, through inline fragments and spreads."""
-    found: list[FieldNode] = []
+    return [field for field in _fields(selection_sets, fragments) if field.name.value == name]
+
+
+def _fields(
+    selection_sets: Iterable[SelectionSetNode | None], fragments: dict[str, FragmentDefinitionNode]
+) -> Iterator[FieldNode]:
+    """The fields of these selection sets, through inline fragments and spreads. Fragments with
+    variables of their own are not followed: what they select loads when resolved, as everything
+    not fetched ahead does."""
     for selection_set in selection_sets:
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                if selection.name.value == name:
-                    found.append(selection)
+                yield selection
             elif isinstance(selection, InlineFragmentNode):
-                found.extend(_field_nodes([selection.selection_set], name, fragments))
+                yield from _fields([selection.selection_set], fragments)
             elif isinstance(selection, FragmentSpreadNode):
                 fragment = fragments.get(selection.name.value)
                 if fragment is not None and not fragment.variable_definitions:
-                    found.extend(_field_nodes([fragment.selection_set], name, fragments))
-    return found
-
-
-KEPT_NODE_PATHS = 4096
-# Kept with the operation node, so that its id stays unique while the entry lives.
-_node_paths: OrderedDict[tuple[Any, ...], tuple[OperationDefinitionNode, frozenset[str]]] = OrderedDict()
-
-
-def _inside(fields: Iterable[Selection]) -> list[Selection]:
-    return [selection for field in fields for selection in field.selections]
-
-
-def _children(selections: Iterable[Selection], name: str) -> list[Selection]:
-    """The selections inside every field called `name` among `selections`, through fragments."""
-    found: list[Selection] = []
-    for selection in selections:
-        if not isinstance(selection, SelectedField):
-            found.extend(_children(selection.selections, name))
-        elif selection.name == name:
-            found.extend(selection.selections)
-    return found
+                    yield from _fields([fragment.selection_set], fragments)
