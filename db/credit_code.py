@@ -1,5 +1,5 @@
 """Unified social credit codes (统一社会信用代码, GB 32100-2015): the check character that both the
-write validation and the demo data's code generator use."""
+write validation and the demo data's code generator use, and what is wrong with a code."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
-def is_valid_credit_code(code: str) -> bool:
-    return (
-        len(code) == 18
-        and all(char in CREDIT_CODE_CHARS for char in code)
-        and credit_code_check_char(code[:17]) == code[17]
-    )
+def credit_code_problem(code: str) -> str | None:
+    """What is wrong with a code, fit to show to whoever typed it; None for a valid code."""
+    if len(code) != 18:
+        return "a unified social credit code has 18 characters"
+    if any(char not in CREDIT_CODE_CHARS for char in code):
+        return f"a unified social credit code uses only the characters {CREDIT_CODE_CHARS}"
+    if credit_code_check_char(code[:17]) != code[17]:
+        return "the check character of the unified social credit code is wrong"
+    return None

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from db.credit_code import CREDIT_CODE_CHARS, credit_code_check_char
+from db.credit_code import credit_code_problem
 from db.models import Pairing
 from resolvers.errors import ErrorCode, UserError, UserErrors
 
@@ -23,16 +23,6 @@ MAX_URL_LENGTH = 2_000
 NAME_LENGTH = 200
 NOTE_LENGTH = 5_000
 REASON_LENGTH = 500
-
-
-def credit_code_problem(code: str) -> str | None:
-    if len(code) != 18:
-        return "a unified social credit code has 18 characters"
-    if any(char not in CREDIT_CODE_CHARS for char in code):
-        return f"a unified social credit code uses only the characters {CREDIT_CODE_CHARS}"
-    if credit_code_check_char(code[:17]) != code[17]:
-        return "the check character of the unified social credit code is wrong"
-    return None
 
 
 class Checks:

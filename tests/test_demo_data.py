@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from db.credit_code import is_valid_credit_code
+from db.credit_code import credit_code_problem
 from db.demo.henan import AS_OF, PROGRAM_NAME, YE_COUNTY, load_henan_demo
 from db.engine import Database
 from db.models import (
@@ -183,14 +183,14 @@ async def test_active_pairings_have_overdue_milestones(demo: tuple[Database, boo
 async def test_credit_codes_have_valid_check_digits(demo: tuple[Database, bool]) -> None:
     db, _ = demo
     # The worked example of GB 32100-2015 keeps the helper itself honest.
-    assert is_valid_credit_code("91350100M000100Y43")
-    assert not is_valid_credit_code("91350100M000100Y44")
+    assert credit_code_problem("91350100M000100Y43") is None
+    assert credit_code_problem("91350100M000100Y44") is not None
     async with db.reading() as session:
         agencies = (await session.scalars(select(Agency))).all()
         region_codes = {region.id: region.code for region in (await session.scalars(select(Region))).all()}
     codes = [agency.credit_code for agency in agencies if agency.credit_code is not None]
     assert len(codes) >= 29
-    assert all(is_valid_credit_code(code) for code in codes)
+    assert [code for code in codes if credit_code_problem(code) is not None] == []
     assert all(
         agency.credit_code[:2] == "52" and agency.credit_code[2:8] == region_codes[agency.region_id]
         for agency in agencies

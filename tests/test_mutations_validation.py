@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from db.credit_code import credit_code_check_char
+from db.credit_code import credit_code_check_char, credit_code_problem
 from resolvers.errors import UserErrors
-from resolvers.validation import Checks, credit_code_problem
+from resolvers.validation import Checks
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L"])
