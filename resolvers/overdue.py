@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, literal, select, tuple_
+from sqlalchemy import select
 
 from db.models import Milestone, Pairing
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.pagination import Ordering, Page, decode_cursor, paginate
+from resolvers.pagination import Ordering, Page, paginate
 from resolvers.pairings import PairingFilter, pairing_conditions
 from resolvers.progress import overdue
 from resolvers.scope import Scope
@@ -19,17 +19,12 @@ from resolvers.scope import Scope
 class DueOrdering(Ordering):
     """(due_on, id): the cursor holds the date as ISO text, compared as a date in SQL."""
 
-    def after(self, cursor: str | None) -> ColumnElement[bool] | None:
-        if cursor is None:
-            return None
-        due_text, last_id = decode_cursor(cursor, 2)
+    def key(self, cursor: str) -> tuple[Any, ...]:
+        due_text, last_id = super().key(cursor)
         try:
-            due_on = dt.date.fromisoformat(str(due_text))
+            return dt.date.fromisoformat(str(due_text)), last_id
         except ValueError:
-            due_on = None
-        if due_on is None or not isinstance(last_id, int):
-            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
-        return tuple_(Milestone.due_on, Milestone.id) > tuple_(literal(due_on, Date()), literal(last_id, Integer()))
+            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}") from None
 
 
 OVERDUE_ORDER = DueOrdering(

@@ -180,6 +180,10 @@ class ChildList:
     def parent_column(self) -> ColumnElement[int]:
         return self.model.__table__.c[self.parent_key]
 
+    @functools.cached_property
+    def ordering(self) -> Ordering:
+        return Ordering(columns=(self.model.__table__.c.id,), key_of=lambda child: (child.id,))
+
 
 async def load_child_pages(db: Database, children: ChildList, keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
     """Pages of children for many parents in one statement per distinct (first, after, filters):
@@ -192,7 +196,7 @@ async def load_child_pages(db: Database, children: ChildList, keys: Sequence[Chi
         size = page_size(first)
         parameters = {"parents": parent_ids, "limit": size + 1}
         if after is not None:
-            parameters["after"] = _id_after(after)
+            (parameters["after"],) = children.ordering.key(after)
         rows = await db.fetch(_child_page_statement(children, filters, after is not None), parameters)
         grouped: dict[int, list[Any]] = defaultdict(list)
         for child in rows:
@@ -204,19 +208,12 @@ async def load_child_pages(db: Database, children: ChildList, keys: Sequence[Chi
             items = items[:size]
             pages[ChildPageKey(parent_id, first, after, filters)] = Page(
                 items=items,
-                cursors=[encode_cursor((item.id,)) for item in items],
+                cursors=[encode_cursor(children.ordering.key_of(item)) for item in items],
                 has_next_page=has_next,
                 has_previous_page=after is not None,
                 count=_count_for(counter, parent_id),
             )
     return [pages[key] for key in keys]
-
-
-def _id_after(cursor: str) -> int:
-    (after,) = decode_cursor(cursor, 1)
-    if not isinstance(after, int):
-        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
-    return after
 
 
 @functools.lru_cache(maxsize=256)
