@@ -89,11 +89,25 @@ def problem(status: int, content: bytes) -> str | None:
     return None
 
 
+# The label under which `drive` records the step it alternates with each request.
+ALTERNATE = "alternate"
+
+
 async def drive(
-    url: str, make_request: Callable[[int, int], Request], *, concurrency: int, seconds: float, warmup: float
+    url: str,
+    make_request: Callable[[int, int], Request],
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
+    alternate_with: Callable[[], Awaitable[Any]] | None = None,
 ) -> Run:
     """`make_request(worker, n)` gives the n-th request of a worker, each worker on a connection of
-    its own. Requests during the warm-up are made but not measured."""
+    its own. Requests during the warm-up are made but not measured.
+
+    With `alternate_with`, each request is followed by that step, timed too (label ALTERNATE): the
+    server and the floor then see the same machine, which on a shared 2-core machine changes speed
+    from minute to minute, so that their ratio holds still."""
     run = Run(seconds=seconds)
     connections = [await Connection.open(url) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -107,9 +121,13 @@ async def drive(
             n += 1
             status, content = await connection.post("/graphql", orjson.dumps(body), headers)
             done = time.perf_counter()
+            if alternate_with is not None:
+                await alternate_with()
             # Counted when it started inside the window, so that a slow request is never left out.
             if now >= measure_from:
                 run.record(label, done - now, problem(status, content))
+                if alternate_with is not None:
+                    run.record(ALTERNATE, time.perf_counter() - done, None)
 
     try:
         await asyncio.gather(*(worker(number) for number in range(concurrency)))
@@ -117,35 +135,3 @@ async def drive(
         for connection in connections:
             await connection.close()
     return run
-
-
-async def paired(
-    url: str,
-    make_request: Callable[[int, int], Request],
-    floor: Callable[[], Awaitable[Any]],
-    *,
-    seconds: float,
-    warmup: float,
-) -> tuple[Run, list[float]]:
-    """The server and the floor timed in alternation, one request at a time: a request, then the
-    floor's answer to the same kind of question. Both then see the same machine, which on a shared
-    2-core machine changes speed from minute to minute, so their ratio holds still."""
-    run, floor_latencies = Run(seconds=seconds), []
-    connection = await Connection.open(url)
-    measure_from = time.perf_counter() + warmup
-    stop_at = measure_from + seconds
-    n = 0
-    try:
-        while (now := time.perf_counter()) < stop_at:
-            body, headers, label = make_request(0, n)
-            n += 1
-            status, content = await connection.post("/graphql", orjson.dumps(body), headers)
-            served = time.perf_counter()
-            await floor()
-            floored = time.perf_counter()
-            if now >= measure_from:
-                run.record(label, served - now, problem(status, content))
-                floor_latencies.append(floored - served)
-    finally:
-        await connection.close()
-    return run, sorted(floor_latencies)

@@ -30,7 +30,7 @@ import orjson
 from sqlalchemy import select
 
 from bench import floor
-from bench.load import Request, drive, paired, percentile
+from bench.load import ALTERNATE, Request, drive
 from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.server import MemorySampler, Server
 from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
@@ -64,7 +64,7 @@ class Row:
     concurrency: int | None = None
     stats: dict[str, float] = field(default_factory=dict)
     floor_ms: float | None = None
-    # The server's p50 timed in alternation with the floor (bench.load.paired): the ratio's numerator.
+    # The server's p50 timed in alternation with the floor (bench.load.drive): the ratio's numerator.
     paired_ms: float | None = None
     statements: int | None = None
     note: str = ""
@@ -285,16 +285,17 @@ def floor_of(name: str, args: argparse.Namespace, fixture: Fixture):
 
 
 async def against_floor(args: argparse.Namespace, url: str, make_request, fetch_floor) -> tuple[float, float]:
-    """(server p50, floor p50) in ms, timed in alternation (bench.load.paired), for the same
+    """(server p50, floor p50) in ms, timed in alternation (bench.load.drive), for the same
     seconds as a cell; the floor on pooled connections of an in-process engine, as the server."""
     db = Database.from_url(args.database_url)
     try:
-        run, floor_latencies = await paired(
-            url, make_request, lambda: fetch_floor(db), seconds=args.seconds, warmup=args.warmup
+        run = await drive(
+            url, make_request, concurrency=1, seconds=args.seconds, warmup=args.warmup,
+            alternate_with=lambda: fetch_floor(db),
         )
     finally:
         await db.dispose()
-    return run.stats("all")["p50_ms"], percentile(floor_latencies, 0.5) * 1000
+    return run.stats("all")["p50_ms"], run.stats(ALTERNATE)["p50_ms"]
 
 
 def http_operations(args, fixture: Fixture, info: dict[str, Any], url: str, rows: dict[str, Row]):
