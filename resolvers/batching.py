@@ -9,8 +9,8 @@ together in one call of `fetch`, and each key is fetched at most once per loader
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable, Sequence
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -30,16 +30,33 @@ class BatchLoader(Generic[K, V]):
         """The value of a key fetched already, without waiting: `default` if it was not."""
         return self._values.get(key, default)
 
-    async def load(self, key: K) -> V:
-        return (await self.load_many((key,)))[0]
+    # Keys are queued when asked for, not when the answer is awaited: a caller can ask for several
+    # lists at once, then wait for each.
 
-    async def load_many(self, keys: Iterable[K]) -> list[V]:
+    def load(self, key: K) -> Coroutine[Any, Any, V]:
+        """The value of this key, to be awaited."""
+        batches = () if key in self._values else (self._pending.get(key) or self._queue(key),)
+        return self._value_of(key, batches)
+
+    def load_many(self, keys: Iterable[K]) -> Coroutine[Any, Any, list[V]]:
+        """The values of these keys, in their order, to be awaited."""
         keys = list(keys)
         batches = {self._pending.get(key) or self._queue(key) for key in keys if key not in self._values}
+        return self._values_of(keys, batches)
+
+    async def _value_of(self, key: K, batches: Iterable[asyncio.Future[None]]) -> V:
+        await self._wait(batches)
+        return self._values[key]
+
+    async def _values_of(self, keys: list[K], batches: Iterable[asyncio.Future[None]]) -> list[V]:
+        await self._wait(batches)
+        return [self._values[key] for key in keys]
+
+    @staticmethod
+    async def _wait(batches: Iterable[asyncio.Future[None]]) -> None:
         for batch in batches:
             # Shielded: a caller that is cancelled must not cancel the batch for the others.
             await asyncio.shield(batch)
-        return [self._values[key] for key in keys]
 
     def _queue(self, key: K) -> asyncio.Future[None]:
         if self._next is None:

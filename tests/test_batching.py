@@ -30,6 +30,16 @@ async def test_concurrent_callers_share_one_fetch_of_distinct_keys():
     assert recorder.calls == [[1, 2, 3]]
 
 
+async def test_keys_are_queued_when_asked_for_not_when_awaited():
+    """A caller can ask for several lists at once and then wait for each: one fetch serves them."""
+    recorder = Recorder()
+    loader = BatchLoader(recorder.fetch)
+    one, more = loader.load(1), loader.load_many([2, 3])
+    assert await one == 10
+    assert await more == [20, 30]
+    assert recorder.calls == [[1, 2, 3]]
+
+
 async def test_values_are_kept_and_only_new_keys_fetched():
     recorder = Recorder()
     loader = BatchLoader(recorder.fetch)
