@@ -3,6 +3,7 @@ name, on the database under test; and the statement recorder still sees it."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -97,15 +98,28 @@ async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db)
     assert got[0]._fields[:3] == ("id", "id_1", "id_2")
 
 
-async def test_a_failed_read_leaves_the_pool_whole(demo_db):
-    """A read that fails before the database answers (a missing parameter) drops or returns its
-    connection; none stays checked out, and the reads after it work."""
+async def test_a_failed_read_leaves_the_pool_whole(fresh_db):
+    """A read that fails before the database answers (a missing parameter) drops its connection;
+    none stays checked out but the one kept for the next read, and the reads after it work."""
     prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
     for _ in range(3):
         with pytest.raises(InvalidRequestError, match="ids"):
-            await demo_db.fetch(prepared, {})
-    assert [[row.id for row in await demo_db.fetch(prepared, {"ids": [pk]})] for pk in (1, 2)] == [[1], [2]]
-    assert demo_db.read_engine.pool.checkedout() == 0
+            await fresh_db.fetch(prepared, {})
+        assert fresh_db.read_engine.pool.checkedout() == fresh_db.reads_held == 0
+    assert [[row.id for row in await fresh_db.fetch(prepared, {"ids": [pk]})] for pk in (1, 2)] == [[1], [2]]
+    assert fresh_db.read_engine.pool.checkedout() == fresh_db.reads_held == 1
+
+
+async def test_reads_keep_a_few_connections_and_dispose_returns_them(fresh_db):
+    """Concurrent reads each take a connection; afterwards at most `idle_reads` stay checked out,
+    kept for the next reads, and disposing of the database returns them to the pool."""
+    prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
+    found = await asyncio.gather(*(fresh_db.fetch(prepared, {"ids": [pk]}) for pk in range(1, 13)))
+    assert [[row.id for row in rows] for rows in found] == [[pk] for pk in range(1, 13)]
+    pool = fresh_db.read_engine.pool
+    assert pool.checkedout() == fresh_db.reads_held == fresh_db.idle_reads
+    await fresh_db.dispose()
+    assert pool.checkedout() == fresh_db.reads_held == 0
 
 
 async def test_sql_that_changes_per_execution_is_refused(demo_db):
