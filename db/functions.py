@@ -48,6 +48,13 @@ class IdList(TypeDecorator[list[int]]):
         ids = list(value or ())
         return ids if dialect.name == "postgresql" else json.dumps(ids)
 
+    def bind_processor(self, dialect):
+        if dialect.name == "postgresql":
+            # The array's own processor would copy the list again, item by item, with nothing to
+            # convert in integers; the driver binds the list as it is.
+            return lambda value: list(value or ())
+        return super().bind_processor(dialect)
+
 
 class one_of(FunctionElement[bool]):
     """`column` is one of the ids bound to the parameter `name` at execution (see IdList)."""
