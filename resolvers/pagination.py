@@ -53,11 +53,15 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
 @dataclass
 class Page(Generic[T]):
     items: list[T]
-    cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
     # Counting is a statement of its own: run only when a client asks for totalCount.
     count: Callable[[], Awaitable[int]]
+    # An item's sort key: its cursor is encoded only when a client asks for it.
+    key_of: Callable[[T], tuple[Any, ...]]
+
+    def cursor(self, index: int) -> str:
+        return encode_cursor(self.key_of(self.items[index]))
 
 
 @dataclass(frozen=True)
@@ -145,11 +149,7 @@ def _page(
     has_next = len(items) > size
     items = items[:size]
     return Page(
-        items=items,
-        cursors=[encode_cursor(ordering.key_of(item)) for item in items],
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        count=count,
+        items=items, has_next_page=has_next, has_previous_page=after is not None, count=count, key_of=ordering.key_of
     )
 
 
@@ -208,10 +208,10 @@ async def load_child_pages(db: Database, children: ChildList, keys: Sequence[Chi
             items = items[:size]
             pages[ChildPageKey(parent_id, first, after, filters)] = Page(
                 items=items,
-                cursors=[encode_cursor(children.ordering.key_of(item)) for item in items],
                 has_next_page=has_next,
                 has_previous_page=after is not None,
                 count=_count_for(counter, parent_id),
+                key_of=children.ordering.key_of,
             )
     return [pages[key] for key in keys]
 

@@ -3,7 +3,8 @@
 Below a page's root resolver almost every field is a plain attribute (pages fetch nested objects
 ahead, see schema/lookahead.py), yet graphql-core spends ~8 µs on each: a resolve info, a path, the
 resolver call and the completion checks. Here, when graphql-core is about to complete an object, we
-build the plain fields of its result directly from attributes, and hand the fields with resolvers
+build the plain fields of its result directly from attributes, read the fields whose values were
+fetched ahead (their `read_ahead`, schema/lookahead.py), and hand the other fields with resolvers
 or arguments to graphql-core's own execute_fields, in their places. Whatever this path does not
 handle exactly as graphql-core would (abstract types, awaitables, nulls on non-null types, any
 error in a plain field) makes it give up on the whole object and hand it back to graphql-core
@@ -27,6 +28,7 @@ from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    FieldNode,
     GraphQLBoolean,
     GraphQLEnumType,
     GraphQLField,
@@ -45,27 +47,31 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.lookahead import NOT_FETCHED, READ_AHEAD, resolver_arguments
 from schema.node_cache import NodeCache
 
-# Completes one value of a planned field, or raises _GiveUp. The info is that of the object the
-# fast path started at (nested objects have none of their own); only is_type_of receives it.
-Complete = Callable[[Any, GraphQLResolveInfo], Any]
+# Completes one value of a planned field, or raises _GiveUp, for the request's execution context.
+Complete = Callable[[Any, "FastExecutionContext"], Any]
 # A planned response key: (key, attribute getter, completer), or (key, None, value) where the value
-# is the type's name (`__typename`) or _RESOLVED (a field graphql-core executes).
+# is the type's name (`__typename`), _RESOLVED (a field graphql-core executes) or _READ (a field
+# read ahead, filled in after the others).
 Entry = tuple[str, Callable[[Any], Any] | None, Any]
+# Reads a field ahead from its object and completes the value, or raises _GiveUp.
+Read = Complete
 
 
-class _Resolved:
-    """Marks a field that graphql-core resolves itself, in its place among the completed ones."""
+class _Marker:
+    """Marks a field that is not an attribute read, in its place among the completed ones."""
 
 
-_RESOLVED = _Resolved()
+_RESOLVED, _READ = _Marker(), _Marker()
 
 
 @dataclass(frozen=True)
 class ObjectPlan:
     """How to complete an object for one selection: `complete` builds the response dict with the
-    plain fields done and the fields in `resolved` left to graphql-core (marked _RESOLVED)."""
+    plain and read-ahead fields done and the fields in `resolved` left to graphql-core (marked
+    _RESOLVED)."""
 
     complete: Complete
     resolved: tuple[str, ...]
@@ -78,6 +84,8 @@ _PLAIN = frozenset({dt.date, dt.datetime, Decimal})
 SHARED_PLANS = 4096
 # Plans by object type and field nodes; None: no fast path for that selection (deferred fields).
 _shared_plans: NodeCache[ObjectPlan | None] = NodeCache(SHARED_PLANS)
+# Whether an operation's plans may be shared; its fragments are those of the same parsed document.
+_shareable_operations: NodeCache[bool] = NodeCache(SHARED_PLANS)
 
 
 class _GiveUp(Exception):
@@ -88,7 +96,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # This request's own plans where the selection may depend on its variables.
-        self._plans = _shared_plans if self._shareable() else NodeCache[ObjectPlan | None](SHARED_PLANS)
+        shareable = _shareable_operations.get((self.operation,), self._shareable)
+        self._plans = _shared_plans if shareable else NodeCache[ObjectPlan | None](SHARED_PLANS)
+        # The info of the object being completed, for is_type_of; and the arguments of the fields
+        # read ahead, converted once per request and field node.
+        self.object_info: GraphQLResolveInfo | None = None
+        self._arguments: dict[int, dict[str, Any]] = {}
 
     def _shareable(self) -> bool:
         fragments = self.fragments.values()
@@ -112,7 +125,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # Any failure, a _GiveUp or an error, means graphql-core redoes this object its own way.
             with suppress(Exception):
                 plan = self._object_plan(return_type, field_details_list)
-                data = None if plan is None else plan.complete(result, info)
+                self.object_info = info
+                data = None if plan is None else plan.complete(result, self)
             if plan is not None and data is not None:
                 if not plan.resolved:
                     return data
@@ -146,10 +160,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         nodes = tuple(details.node for details in field_details_list)
         return self._plans.get(nodes, lambda: self._build_object_plan(type_, field_details_list), type_)
 
+    def arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
+        """A field node's arguments as its resolver would get them in this request."""
+        arguments = self._arguments.get(id(node))
+        if arguments is None:
+            arguments = resolver_arguments(self.schema, field_def, node, self.variable_values)
+            self._arguments[id(node)] = arguments
+        return arguments
+
     def _build_object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
-        plan = self._build_plan(type_, field_details_list)
-        if plan is None:
+        built = self._build_plan(type_, field_details_list)
+        if built is None:
             return None
+        plan, reads = built
         # An instance of the type's own class is what strawberry's is_type_of accepts first, and
         # it cannot be awaitable, so that case skips both checks.
         is_type_of = type_.is_type_of
@@ -157,15 +180,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         origin = definition.origin if definition is not None else None
         is_awaitable = self.is_awaitable
 
-        def complete(source: Any, info: GraphQLResolveInfo) -> dict[str, Any]:
+        def complete(source: Any, run: FastExecutionContext) -> dict[str, Any]:
             if type(source) is origin:
                 pass
             elif is_type_of is None:
                 if is_awaitable(source):
                     raise _GiveUp
-            elif is_type_of(source, info) is not True:
+            elif is_type_of(source, run.object_info) is not True:
                 raise _GiveUp
-            return {key: value if get is None else value(get(source), info) for key, get, value in plan}
+            data = {key: value if get is None else value(get(source), run) for key, get, value in plan}
+            for key, read in reads:
+                data[key] = read(source, run)
+            return data
 
         resolved = tuple(key for key, get, value in plan if value is _RESOLVED)
         return ObjectPlan(complete, resolved)
@@ -178,10 +204,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(type_, GraphQLList):
             item = self._completer(type_.of_type, field_details_list)
 
-            def list_(value: Any, info: GraphQLResolveInfo) -> Any:
+            def list_(value: Any, run: FastExecutionContext) -> Any:
                 # Only real sequences: a consumed iterator could not be handed back to graphql-core.
                 if type(value) is list or type(value) is tuple:
-                    return [item(each, info) for each in value]
+                    return [item(each, run) for each in value]
                 return _missing(value, nullable)
 
             return list_
@@ -193,46 +219,79 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 raise _GiveUp
             complete_object = plan.complete
 
-            def object_(value: Any, info: GraphQLResolveInfo) -> Any:
+            def object_(value: Any, run: FastExecutionContext) -> Any:
                 if value is None or value is Undefined:
                     return _missing(value, nullable)
-                return complete_object(value, info)
+                return complete_object(value, run)
 
             return object_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             return _leaf_completer(type_, self.is_awaitable, nullable)
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
-    def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Entry] | None:
-        """The response keys of an object selected by `field_details_list`, in graphql-core's order;
-        a field that needs more than an attribute read is left to graphql-core (_RESOLVED)."""
+    def _build_plan(
+        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> tuple[list[Entry], list[tuple[str, Read]]] | None:
+        """The response keys of an object selected by `field_details_list`, in graphql-core's order,
+        and how to read the fields read ahead (_READ); a field that needs more than an attribute read
+        or a read ahead is left to graphql-core (_RESOLVED)."""
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(type_, field_details_list)
         if new_defer_usages:
             return None
         plan: list[Entry] = []
+        reads: list[tuple[str, Read]] = []
         for key, sub_details in grouped_field_set.items():
-            node = sub_details[0].node
-            name = node.name.value
+            name = sub_details[0].node.name.value
             if name == "__typename":
                 plan.append((key, None, type_.name))
                 continue
             field_def = type_.fields.get(name)
             complete = self._plain_field(field_def, sub_details) if field_def is not None else None
-            if complete is None:
-                plan.append((key, None, _RESOLVED))
-            else:
+            read = self._read_field(field_def, sub_details) if field_def is not None and complete is None else None
+            if complete is not None:
                 # _get_basic_result reads the attribute with the field's default resolver, and so do we.
                 plan.append((key, _getter(field_def.extensions["strawberry-definition"]), complete))
-        return plan
+            elif read is not None:
+                plan.append((key, None, _READ))
+                reads.append((key, read))
+            else:
+                plan.append((key, None, _RESOLVED))
+        return plan, reads
 
     def _plain_field(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
         """The completer of a field that is an attribute read, or None."""
         node = field_details_list[0].node
         if field_def.args or node.arguments:
             return None
-        resolve = field_def.resolve
-        if getattr(resolve, "__name__", None) != "_get_basic_result":
+        if getattr(field_def.resolve, "__name__", None) != "_get_basic_result":
             return None
+        return self._field_completer(field_def, field_details_list)
+
+    def _read_field(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Read | None:
+        """How to read and complete a field through its `read_ahead`, or None."""
+        definition = field_def.extensions.get("strawberry-definition")
+        read = definition.metadata.get(READ_AHEAD) if definition is not None else None
+        # Permission classes and other field extensions run around the resolver: only it may answer.
+        if read is None or definition.extensions or field_details_list[0].fragment_variable_values:
+            return None
+        complete = self._field_completer(field_def, field_details_list)
+        if complete is None:
+            return None
+        node = field_details_list[0].node
+        with_arguments = bool(field_def.args or node.arguments)
+
+        def read_and_complete(source: Any, run: FastExecutionContext) -> Any:
+            arguments = run.arguments(field_def, node) if with_arguments else {}
+            value = read(source, run.context_value, **arguments)
+            if value is NOT_FETCHED:
+                raise _GiveUp
+            return complete(value, run)
+
+        return read_and_complete
+
+    def _field_completer(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
+        """The completer of a field's values, or None where graphql-core must run the field."""
+        resolve = field_def.resolve
         if self.middleware_manager and self.middleware_manager.get_field_resolver(resolve) is not resolve:
             return None
         if any(d.name.value == "stream" for details in field_details_list for d in details.node.directives or ()):
@@ -284,7 +343,7 @@ def _leaf_completer(
     serializer scans the enum's values every time)."""
     coerce = type_.coerce_output_value
 
-    def general(value: Any, info: GraphQLResolveInfo) -> Any:
+    def general(value: Any, run: FastExecutionContext) -> Any:
         if value is None or value is Undefined or isinstance(value, Exception) or is_awaitable(value):
             return _missing(value, nullable)
         coerced = coerce(value)
@@ -293,17 +352,17 @@ def _leaf_completer(
         return coerced
 
     if type_ is GraphQLString or type_ is GraphQLID:
-        return lambda value, info: value if type(value) is str else general(value, info)
+        return lambda value, run: value if type(value) is str else general(value, run)
     if type_ is GraphQLInt:
-        return lambda value, info: (
-            value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, info)
+        return lambda value, run: (
+            value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, run)
         )
     if type_ is GraphQLFloat:
-        return lambda value, info: value if type(value) is float and isfinite(value) else general(value, info)
+        return lambda value, run: value if type(value) is float and isfinite(value) else general(value, run)
     if type_ is GraphQLBoolean:
-        return lambda value, info: value if type(value) is bool else general(value, info)
+        return lambda value, run: value if type(value) is bool else general(value, run)
     if isinstance(type_, GraphQLEnumType):
         names = {value.value: name for name, value in type_.values.items()}
-        return lambda value, info: names.get(value) or general(value, info)
+        return lambda value, run: names.get(value) or general(value, run)
     # Values of these types are neither awaitables nor errors: straight to the serializer.
-    return lambda value, info: coerce(value) if type(value) in _PLAIN else general(value, info)
+    return lambda value, run: coerce(value) if type(value) in _PLAIN else general(value, run)

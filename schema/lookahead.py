@@ -1,29 +1,39 @@
-"""Fetching ahead for pages: what a query selects below a connection's nodes, and `Lazy`, a field
-value that is loaded only if the query selects the field.
+"""Fetching ahead: what a query selects below the current field, `Lazy`, a field value that is
+loaded only if the query selects the field, and `read_ahead`, how a field with a resolver is read
+when its value was fetched ahead.
 
 A field with a resolver costs GraphQL execution an info object, a coroutine and a DataLoader
 future per row; on a dashboard page of 50 pairings that was most of the request. A page therefore
 fetches what its rows need ahead (a page of pairings: in one statement, resolvers/pairing_details.py)
 and hands the values over as plain fields; where a type is built outside such a page, the same
-fields hold a `Lazy` and load on demand.
+fields hold a `Lazy` and load on demand. A field with arguments cannot be a plain attribute: its
+`read_ahead` reads the loader's cache instead (a milestone's updates), and the fast execution path
+(schema/execution.py) completes it with its object as if it were one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLField,
+    GraphQLNamedType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     InlineFragmentNode,
+    Node,
     SelectionSetNode,
+    VariableNode,
     get_argument_values,
     get_named_type,
 )
 from graphql.execution.values import VariableValues
+from strawberry.types.arguments import convert_arguments
 
 from schema.context import Info
 from schema.node_cache import NodeCache
@@ -43,6 +53,22 @@ class Lazy(Generic[T]):
         return self._load().__await__()
 
 
+class NotFetched:
+    """What a `read_ahead` function returns when the value was not fetched ahead."""
+
+
+NOT_FETCHED = NotFetched()
+READ_AHEAD = "qianshou.read_ahead"
+
+
+def read_ahead(read: Callable[..., Any]) -> dict[str, Any]:
+    """A field's metadata: `read(source, context, **arguments)` returns what the field's resolver would
+    return when that is at hand without waiting (fetched ahead), and NOT_FETCHED otherwise. It is
+    called instead of the resolver only where nothing else would run around it: no permission
+    classes, field extensions or middleware."""
+    return {READ_AHEAD: read}
+
+
 def node_paths(info: Info) -> frozenset[str]:
     """Dotted names of the fields the query selects on the nodes of the connection the current field
     returns, two levels deep, through fragments of any type: a superset of what will resolve, which
@@ -52,31 +78,105 @@ def node_paths(info: Info) -> frozenset[str]:
     the same operation node). At worst, where one response path has two selections (fragments on
     two types), a page fetches too much or too little ahead; what it did not fetch still loads on
     demand."""
-    raw = info._raw_info
     place = tuple(part for part in info.path.as_list() if isinstance(part, str))
-    return _node_paths.get((info.operation,), lambda: _paths(_node_selections(raw), raw.fragments), place)
+
+    def walk() -> frozenset[str]:
+        return _paths(Selected.here(info).connection_nodes().selection_sets, info._raw_info.fragments)
+
+    return _node_paths.get((info.operation,), walk, place)
 
 
-def node_arguments(info: Info, name: str) -> list[dict[str, Any]]:
-    """The arguments, coerced as the field's resolver will get them, of each selection of the field
-    `name` on the nodes of the connection the current field returns: what a page needs to fetch
-    that field ahead."""
-    raw = info._raw_info
-    node_type = get_named_type(get_named_type(raw.return_type).fields["edges"].type).fields["node"].type
-    field = get_named_type(node_type).fields[name]
-    # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.
-    variables = VariableValues(sources={}, coerced=getattr(raw.variable_values, "coerced", raw.variable_values))
-    return [get_argument_values(field, node, variables) for node in _named(_node_selections(raw), raw.fragments, name)]
+@dataclass(frozen=True)
+class Selected:
+    """Every selection of one field, at or below the current one: the field's definition, the type
+    of object it returns and its field nodes, with the request's fragments and variables to read
+    them by (graphql-core's info)."""
+
+    raw: GraphQLResolveInfo
+    field: GraphQLField
+    returns: GraphQLNamedType
+    field_nodes: list[FieldNode]
+
+    @classmethod
+    def here(cls, info: Info, returns: str | None = None) -> Selected:
+        """The current field's selections; `returns` names the object type of its value where the
+        field returns an interface (`node`)."""
+        raw = info._raw_info
+        returned = raw.schema.get_type(returns) if returns else get_named_type(raw.return_type)
+        return cls(raw, raw.parent_type.fields[raw.field_name], returned, list(raw.field_nodes))
+
+    def sub(self, name: str) -> Selected:
+        """The selections of the field `name` on the object this field returns."""
+        field = self.returns.fields[name]
+        by_name = _by_name.get(tuple(self.field_nodes), lambda: _group(self.selection_sets, self.raw.fragments))
+        return Selected(self.raw, field, get_named_type(field.type), by_name.get(name, []))
+
+    def connection_nodes(self) -> Selected:
+        """The selections of the nodes of the connection this field returns."""
+        return self.sub("edges").sub("node")
+
+    @property
+    def selection_sets(self) -> list[SelectionSetNode | None]:
+        return [node.selection_set for node in self.field_nodes]
+
+    def arguments(self) -> list[dict[str, Any]]:
+        """The arguments of each selection, as the field's resolver will get them."""
+        # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.
+        raw = self.raw
+        variables = VariableValues(sources={}, coerced=getattr(raw.variable_values, "coerced", raw.variable_values))
+        return [resolver_arguments(raw.schema, self.field, node, variables) for node in self.field_nodes]
+
+
+def resolver_arguments(
+    schema: GraphQLSchema, field: GraphQLField, node: FieldNode, variables: VariableValues
+) -> dict[str, Any]:
+    """A field node's arguments as strawberry hands them to the field's resolver: coerced by
+    graphql-core, then converted to Python (enums, input types) by strawberry. Arguments written
+    out in the document are converted once and shared by its requests: not to be changed."""
+
+    def convert() -> dict[str, Any]:
+        strawberry_schema = schema._strawberry_schema  # type: ignore[attr-defined]
+        return convert_arguments(
+            get_argument_values(field, node, variables),
+            field.extensions["strawberry-definition"].arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+        )
+
+    def written_out() -> dict[str, Any] | None:
+        return None if any(map(_has_variables, node.arguments or ())) else convert()
+
+    literal = _literal_arguments.get((node, field), written_out)
+    return convert() if literal is None else literal
+
+
+_literal_arguments: NodeCache[dict[str, Any] | None] = NodeCache(4096)
+
+
+def _has_variables(node: Node) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    return any(
+        _has_variables(child)
+        for key in node.keys
+        for value in [getattr(node, key)]
+        for child in (value if isinstance(value, tuple | list) else [value])
+        if isinstance(child, Node) and key != "loc"
+    )
 
 
 _node_paths: NodeCache[frozenset[str]] = NodeCache(4096)
+# The fields below some field nodes, by name (the nodes' fragments are those of their document).
+_by_name: NodeCache[dict[str, list[FieldNode]]] = NodeCache(4096)
 
 
-def _node_selections(raw: GraphQLResolveInfo) -> list[SelectionSetNode | None]:
-    """The selection sets of `edges { node { ... } }` below the current field (graphql-core's info:
-    its field nodes, fragments and coerced variables)."""
-    edges = _named([node.selection_set for node in raw.field_nodes], raw.fragments, "edges")
-    return [node.selection_set for node in _named([edge.selection_set for edge in edges], raw.fragments, "node")]
+def _group(
+    selection_sets: list[SelectionSetNode | None], fragments: dict[str, FragmentDefinitionNode]
+) -> dict[str, list[FieldNode]]:
+    grouped: dict[str, list[FieldNode]] = {}
+    for field in _fields(selection_sets, fragments):
+        grouped.setdefault(field.name.value, []).append(field)
+    return grouped
 
 
 def _paths(
@@ -92,12 +192,6 @@ def _paths(
         if depth > 1:
             paths |= _paths([field.selection_set], fragments, depth - 1, path + ".")
     return frozenset(paths)
-
-
-def _named(
-    selection_sets: list[SelectionSetNode | None], fragments: dict[str, FragmentDefinitionNode], name: str
-) -> list[FieldNode]:
-    return [field for field in _fields(selection_sets, fragments) if field.name.value == name]
 
 
 def _fields(

@@ -2,22 +2,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from db import models
 from resolvers.access import reads_review_notes
-from resolvers.batching import BatchLoader
 from resolvers.ids import encode_id
-from resolvers.pagination import ChildPageKey, Page
 from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
+from schema.loaded import LoadedField, page_key
 from schema.relay import Connection, Node
 
 if TYPE_CHECKING:
     from schema.pairings import Pairing
+
+
+# A milestone's updates, which a page of milestones fetches ahead (schema/pairings.py).
+UPDATES = LoadedField(
+    lambda loaders: loaders.updates_of_milestone,
+    page_key,
+    lambda page: Connection.of(page, MilestoneUpdate.from_model),
+)
 
 
 @strawberry.type(description="能力建设里程碑: a capacity milestone of a pairing.")
@@ -61,21 +68,11 @@ class Milestone(Node):
 
         return await load_pairing(info.context.loaders, self.pairing_pk)
 
-    @strawberry.field
-    def updates(
+    @strawberry.field(metadata=UPDATES.metadata)
+    async def updates(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[MilestoneUpdate]:
-        # Not async: where the milestones' page fetched these updates ahead (fetch_updates_ahead in
-        # schema/pairings.py), the connection completes with its milestone, without a task or an await.
-        loader, key = info.context.loaders.updates_of_milestone, ChildPageKey(self.pk, first, after)
-        page = loader.loaded(key)
-        if page is None:
-            return updates_page(loader, key)  # type: ignore[return-value]
-        return Connection.of(page, MilestoneUpdate.from_model)
-
-
-async def updates_page(loader: BatchLoader[ChildPageKey, Page[Any]], key: ChildPageKey) -> Connection[MilestoneUpdate]:
-    return Connection.of(await loader.load(key), MilestoneUpdate.from_model)
+        return await UPDATES.resolve(info.context.loaders, self.pk, first=first, after=after)
 
 
 @strawberry.type(description="进展报告: a progress update submitted by the mentor agency and reviewed by staff.")

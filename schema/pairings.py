@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Coroutine, Sequence
 from contextlib import suppress
+from typing import Any
 
 import strawberry
 
@@ -18,8 +19,9 @@ from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
-from schema.lookahead import Lazy, node_arguments
-from schema.milestones import Milestone
+from schema.loaded import LoadedField, page_key
+from schema.lookahead import Lazy, Selected
+from schema.milestones import UPDATES, Milestone
 from schema.programs import Program, load_program
 from schema.regions import Region
 from schema.relay import Connection, Node
@@ -53,6 +55,50 @@ class PairingProgress:
             health=progress.health,
         )
 
+
+def _milestones_key(
+    pk: int, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
+) -> ChildPageKey:
+    return ChildPageKey(pk, first, after, (status,))
+
+
+def _own_key(pk: int) -> int:
+    return pk
+
+
+# The lists of a pairing, by their fields' names.
+MILESTONES_OF = LoadedField(
+    lambda loaders: loaders.milestones_of_pairing,
+    _milestones_key,
+    lambda page: Connection.of(page, Milestone.from_model),
+)
+TRAINING_OF = LoadedField(
+    lambda loaders: loaders.training_of_pairing, page_key, lambda page: Connection.of(page, TrainingSession.from_model)
+)
+ACTIVITIES_OF = LoadedField(
+    lambda loaders: loaders.activities_of_pairing,
+    page_key,
+    lambda page: Connection.of(page, ServiceActivity.from_model),
+)
+RESOURCES_OF = LoadedField(
+    lambda loaders: loaders.resources_of_pairing, page_key, lambda page: Connection.of(page, ResourceLink.from_model)
+)
+STATIONS_OF = LoadedField(
+    lambda loaders: loaders.stations_of_pairing, _own_key, lambda rows: [ServiceStation.from_model(row) for row in rows]
+)
+INCUBATIONS_OF = LoadedField(
+    lambda loaders: loaders.incubations_of_pairing,
+    _own_key,
+    lambda rows: [IncubatedOrganization.from_model(row) for row in rows],
+)
+LISTS = {
+    "milestones": MILESTONES_OF,
+    "trainingSessions": TRAINING_OF,
+    "serviceActivities": ACTIVITIES_OF,
+    "resourceLinks": RESOURCES_OF,
+    "serviceStations": STATIONS_OF,
+    "incubatedOrganizations": INCUBATIONS_OF,
+}
 
 NO_DETAILS = PairingDetails()
 # Looked up, not called: a page converts a hundred of them.
@@ -108,57 +154,68 @@ class Pairing(Node):
             else Lazy(lambda: resource_totals_of(loaders, pk)),
         )
 
-    @strawberry.field
+    @strawberry.field(metadata=MILESTONES_OF.metadata)
     async def milestones(
         self, info: Info, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
         loaders = info.context.loaders
-        page = await loaders.milestones_of_pairing.load(ChildPageKey(self.pk, first, after, (status,)))
-        await fetch_updates_ahead(info, loaders, [row.id for row in page.items])
-        return Connection.of(page, Milestone.from_model)
+        page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
+        # The page's updates in one batch: each milestone's `updates` then reads them ahead.
+        with suppress(ApiError):  # a page that cannot be fetched fails in its own field
+            updates = Selected.here(info).connection_nodes().sub("updates")
+            await UPDATES.fetch(loaders, [row.id for row in page.items], updates)
+        return MILESTONES_OF.value(page)
 
-    @strawberry.field
+    @strawberry.field(metadata=TRAINING_OF.metadata)
     async def training_sessions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[TrainingSession]:
-        page = await info.context.loaders.training_of_pairing.load(ChildPageKey(self.pk, first, after))
-        return Connection.of(page, TrainingSession.from_model)
+        return await TRAINING_OF.resolve(info.context.loaders, self.pk, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(metadata=ACTIVITIES_OF.metadata)
     async def service_activities(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ServiceActivity]:
-        page = await info.context.loaders.activities_of_pairing.load(ChildPageKey(self.pk, first, after))
-        return Connection.of(page, ServiceActivity.from_model)
+        return await ACTIVITIES_OF.resolve(info.context.loaders, self.pk, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(metadata=RESOURCES_OF.metadata)
     async def resource_links(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ResourceLink]:
-        page = await info.context.loaders.resources_of_pairing.load(ChildPageKey(self.pk, first, after))
-        return Connection.of(page, ResourceLink.from_model)
+        return await RESOURCES_OF.resolve(info.context.loaders, self.pk, first=first, after=after)
 
-    @strawberry.field
+    @strawberry.field(metadata=STATIONS_OF.metadata)
     async def service_stations(self, info: Info) -> list[ServiceStation]:
-        return [ServiceStation.from_model(s) for s in await info.context.loaders.stations_of_pairing.load(self.pk)]
+        return await STATIONS_OF.resolve(info.context.loaders, self.pk)
 
-    @strawberry.field
+    @strawberry.field(metadata=INCUBATIONS_OF.metadata)
     async def incubated_organizations(self, info: Info) -> list[IncubatedOrganization]:
-        rows = await info.context.loaders.incubations_of_pairing.load(self.pk)
-        return [IncubatedOrganization.from_model(row) for row in rows]
+        return await INCUBATIONS_OF.resolve(info.context.loaders, self.pk)
 
 
-async def fetch_updates_ahead(info: Info, loaders: Loaders, milestone_ids: list[int]) -> None:
-    """The pages of updates that the query selects on these milestones, fetched in one batch now,
-    so that each milestone's `updates` completes at once (schema/milestones.py)."""
-    keys = [
-        ChildPageKey(pk, arguments.get("first"), arguments.get("after"))
-        for arguments in node_arguments(info, "updates")
-        for pk in milestone_ids
-    ]
-    # A page that cannot be fetched (`first` too large, a bad cursor) fails in its own field.
-    with suppress(ApiError):
-        await loaders.updates_of_milestone.load_many(keys)
+def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
+    """The lists that the query selects on the pairing `pk`, asked for now, in the same batch as the
+    pairing itself, so that its fields read them ahead; the coroutine returned waits for them and
+    fetches the updates of the milestones. Nothing fails here: what could not be fetched loads,
+    and fails, again in its own field."""
+    loaders = info.context.loaders
+    selected = Selected.here(info, "Pairing")
+    fetches = {
+        name: field.fetch(loaders, [pk], sub)
+        for name, field in LISTS.items()
+        if (sub := selected.sub(name)).field_nodes
+    }
+    return _fetched_ahead(loaders, fetches, selected.sub("milestones").connection_nodes().sub("updates"))
+
+
+async def _fetched_ahead(
+    loaders: Loaders, fetches: dict[str, Coroutine[Any, Any, list[Any]]], updates: Selected
+) -> None:
+    for name, fetch in fetches.items():
+        with suppress(Exception):
+            pages = await fetch
+            if name == "milestones":
+                await UPDATES.fetch(loaders, [row.id for page in pages for row in page.items], updates)
 
 
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:

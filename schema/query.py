@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import strawberry
@@ -21,7 +21,7 @@ from schema.enums import PairingHealth, PairingStatus, RegionLevel
 from schema.incubations import IncubatedOrganization
 from schema.lookahead import node_paths
 from schema.milestones import Milestone, MilestoneUpdate
-from schema.pairings import Pairing, pairings_of
+from schema.pairings import Pairing, fetch_pairing_ahead, pairings_of
 from schema.programs import Program
 from schema.regions import Region
 from schema.relay import Connection, Node
@@ -54,6 +54,10 @@ NODE_TYPES: dict[str, tuple[str, Callable[[Any, Loaders], Node]]] = {
 }
 
 
+# What the query selects below an object of these types, fetched while the object is read.
+FETCH_AHEAD: dict[str, Callable[[Info, int], Coroutine[Any, Any, None]]] = {"Pairing": fetch_pairing_ahead}
+
+
 async def resolve_node(info: Info, global_id: str) -> Node | None:
     """Any object by its global ID; an unknown ID is null, a malformed one an error, and one the
     caller may not read is null with a FORBIDDEN error."""
@@ -62,7 +66,15 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         return None
     loader_name, convert = NODE_TYPES[type_name]
     loaders = info.context.loaders
-    row = await loaders.readable_or_forbidden(getattr(loaders, loader_name), pk)
+    fetch_ahead = FETCH_AHEAD.get(type_name)
+    # Asked for before the object's own read, in the same batches; never shown when the caller
+    # may not read the object.
+    fetching = None if fetch_ahead is None else fetch_ahead(info, pk)
+    try:
+        row = await loaders.readable_or_forbidden(getattr(loaders, loader_name), pk)
+    finally:
+        if fetching is not None:
+            await fetching
     return None if row is None else convert(row, loaders)
 
 

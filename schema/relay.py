@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from resolvers.pagination import Page
+from schema.lookahead import read_ahead
 
 T = TypeVar("T")
 
@@ -25,16 +26,36 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _cursor(root: Edge[Any]) -> str:
+    return root.page.cursor(root.index)
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    # Encoded when asked for: most clients read the end cursor of a page alone.
+    cursor: str = strawberry.field(resolver=_cursor, metadata=read_ahead(lambda edge, context: _cursor(edge)))
     node: T
+    page: strawberry.Private[Page[Any]]
+    index: strawberry.Private[int]
+
+
+def _page_info(root: Connection[Any]) -> PageInfo:
+    page = root.page
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.cursor(0) if page.items else None,
+        end_cursor=page.cursor(-1) if page.items else None,
+    )
 
 
 @strawberry.type(description="A page of a list, ordered stably; `first` is at most 100.")
 class Connection(Generic[T]):
     edges: list[Edge[T]]
-    page_info: PageInfo
+    # Made when asked for, as the edges' cursors are.
+    page_info: PageInfo = strawberry.field(
+        resolver=_page_info, metadata=read_ahead(lambda root, context: _page_info(root))
+    )
     page: strawberry.Private[Page[Any]]
 
     @strawberry.field(description="How many objects the whole list holds (that the caller may see).")
@@ -48,13 +69,6 @@ class Connection(Generic[T]):
     @classmethod
     def of_nodes(cls, page: Page[Any], nodes: list[T]) -> Connection[T]:
         """The connection of a page whose rows were already turned into nodes, in the same order."""
-        return cls(
-            edges=[Edge(cursor=cursor, node=node) for cursor, node in zip(page.cursors, nodes, strict=True)],
-            page_info=PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
-            ),
-            page=page,
-        )
+        if len(nodes) != len(page.items):
+            raise ValueError(f"{len(nodes)} nodes for a page of {len(page.items)}")
+        return cls(edges=[Edge(node=node, page=page, index=index) for index, node in enumerate(nodes)], page=page)

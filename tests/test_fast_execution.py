@@ -117,6 +117,34 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
              serviceStations { id name establishedOn } } }""",
         {"id": "{pairing}"},
     ),
+    (
+        "pairing-lists-read-ahead-with-arguments",
+        """query($id: ID!, $n: Int!, $status: MilestoneStatus, $after: String) { pairing(id: $id) {
+             open: milestones(first: $n, status: $status) { pageInfo { hasNextPage hasPreviousPage startCursor
+               endCursor } edges { cursor node { id status isOverdue updates(first: 1) { edges { cursor node {
+               id status } } pageInfo { endCursor } } more: updates(first: 3, after: $after) { edges { node { id } } }
+               } } }
+             all: milestones(first: 12) { totalCount edges { node { id updates { totalCount } } } }
+             trainingSessions(first: 3) { edges { cursor node { id topic } } }
+             again: trainingSessions(first: 3, after: $after) { edges { node { id } } }
+             serviceStations { id name } incubatedOrganizations { id stage } } }""",
+        {"id": "{pairing}", "n": 4, "status": "ACHIEVED", "after": "WzFd"},
+    ),
+    (
+        "pairing-list-too-large",
+        """query($id: ID!) { pairing(id: $id) { id serviceStations { id }
+             resourceLinks(first: 101) { edges { node { id } } } } }""",
+        {"id": "{pairing}"},
+    ),
+    (
+        "node-pairing-lists-through-fragments",
+        """fragment Lists on Pairing { milestones(first: 2) { edges { node { id updates(first: 2) { edges {
+               node { id note } } } } } } serviceStations { name } }
+             query($id: ID!, $agency: ID!) {
+               pairing: node(id: $id) { id ... on Pairing { status ...Lists } }
+               agency: node(id: $agency) { id ... on Agency { name } } }""",
+        {"id": "{pairing}", "agency": "{agency}"},
+    ),
     ("viewer-and-introspection", "{ viewer { __typename name role agency { id } } __type(name: \"Pairing\") { name kind } }", {}),
 ]
 
@@ -206,6 +234,22 @@ async def test_dashboard_takes_the_fast_path(demo_db, counted) -> None:
     # Only the root `pairings` field has a resolver; everything under it is plain attributes.
     assert executed["fast"] == 1
     assert executed["plain"] > 20 * 30
+
+
+async def test_a_pairing_detail_takes_the_fast_path(demo_db, counted) -> None:
+    """`pairing(id)` fetches the lists its query selects, and the updates of its milestones, while
+    the pairing is read; their fields are then read ahead, with no resolver of their own."""
+    known = await ids(demo_db)
+    executed, answers = {}, {}
+    for name, each in counted.items():
+        CountingFields.executed = 0
+        result = await each.execute(Q2_DETAIL, variable_values={"id": known["{pairing}"]}, context_value=make_scope(demo_db))
+        assert result.errors is None
+        executed[name], answers[name] = CountingFields.executed, result.data
+    assert answers["fast"] == answers["plain"]
+    assert answers["fast"]["pairing"]["milestones"]["edges"]
+    assert executed["fast"] == 1
+    assert executed["plain"] > 12 * 5
 
 
 async def test_a_repeated_document_reuses_its_plan(demo_db, monkeypatch) -> None:

@@ -1,0 +1,54 @@
+"""Fields whose values a request's loaders hold: one description serves the field's resolver, its
+read ahead (schema/execution.py completes it without a resolver call when the value is at hand) and
+the fetch ahead of a parent that knows what the query will ask for (a pairing's lists)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from resolvers.batching import BatchLoader
+from resolvers.loaders import Loaders
+from resolvers.pagination import ChildPageKey
+from resolvers.scope import Scope
+from schema.lookahead import NOT_FETCHED, NotFetched, Selected, read_ahead
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadedField(Generic[K, V, T]):
+    """`loader` picks the request's loader, `key` makes its key from the object's pk and the field's
+    arguments, and `value` turns what the loader holds into the field's value."""
+
+    loader: Callable[[Loaders], BatchLoader[K, V]]
+    key: Callable[..., K]
+    value: Callable[[V], T]
+
+    async def load(self, loaders: Loaders, pk: int, **arguments: Any) -> V:
+        return await self.loader(loaders).load(self.key(pk, **arguments))
+
+    async def resolve(self, loaders: Loaders, pk: int, **arguments: Any) -> T:
+        return self.value(await self.load(loaders, pk, **arguments))
+
+    def read(self, source: Any, context: Scope, **arguments: Any) -> T | NotFetched:
+        found = self.loader(context.loaders).loaded(self.key(source.pk, **arguments), NOT_FETCHED)
+        return NOT_FETCHED if found is NOT_FETCHED else self.value(found)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return read_ahead(self.read)
+
+    def fetch(self, loaders: Loaders, pks: Sequence[int], selected: Selected) -> Coroutine[Any, Any, list[V]]:
+        """What every selection of the field needs, for each of these objects, in one batch: asked
+        for now, to be awaited (BatchLoader.load_many)."""
+        keys = [self.key(pk, **arguments) for arguments in selected.arguments() for pk in pks]
+        return self.loader(loaders).load_many(keys)
+
+
+def page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:
+    """The key of a page of an object's children, for a connection with no filters."""
+    return ChildPageKey(pk, first, after)
