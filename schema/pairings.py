@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -20,7 +20,7 @@ from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
 from schema.loaded import LoadedField, page_key
-from schema.lookahead import Lazy, Selected
+from schema.lookahead import Lazy, Selected, node_paths
 from schema.milestones import UPDATES, Milestone
 from schema.programs import Program, load_program
 from schema.regions import Region
@@ -193,28 +193,31 @@ class Pairing(Node):
         return await INCUBATIONS_OF.resolve(info.context.loaders, self.pk)
 
 
-def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
-    """The lists that the query selects on the pairing `pk`, asked for now, in the same batch as the
-    pairing itself, so that its fields read them ahead; the coroutine returned waits for them and
-    fetches the updates of the milestones. Nothing fails here: what could not be fetched loads,
-    and fails, again in its own field."""
-    loaders = info.context.loaders
-    selected = Selected.here(info, "Pairing")
+def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> Coroutine[Any, Any, None]:
+    """The lists that the query selects on these pairings (`selected`: where it selects them),
+    asked for now, in the same batches as whatever else is asked for in this turn of the event loop,
+    so that the pairings' fields read them ahead; the coroutine returned waits for them and fetches
+    the updates of the milestones. Nothing fails here: what could not be fetched loads, and fails,
+    again in its own field."""
     fetches = {
-        name: field.fetch(loaders, [pk], sub)
-        for name, field in LISTS.items()
-        if (sub := selected.sub(name)).field_nodes
+        name: field.fetch(loaders, pks, sub) for name, field in LISTS.items() if (sub := selected.sub(name)).field_nodes
     }
-    return _fetched_ahead(loaders, fetches, selected.sub("milestones").connection_nodes().sub("updates"))
+    return _fetched_ahead(loaders, fetches, selected)
+
+
+def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
+    """fetch_lists_ahead for the pairing that `pairing(id)` or `node(id)` reads."""
+    return fetch_lists_ahead(info.context.loaders, [pk], Selected.here(info, "Pairing"))
 
 
 async def _fetched_ahead(
-    loaders: Loaders, fetches: dict[str, Coroutine[Any, Any, list[Any]]], updates: Selected
+    loaders: Loaders, fetches: dict[str, Coroutine[Any, Any, list[Any]]], selected: Selected
 ) -> None:
     for name, fetch in fetches.items():
         with suppress(Exception):
             pages = await fetch
             if name == "milestones":
+                updates = selected.sub("milestones").connection_nodes().sub("updates")
                 await UPDATES.fetch(loaders, [row.id for page in pages for row in page.items], updates)
 
 
@@ -238,16 +241,22 @@ async def resource_totals_of(loaders: Loaders, pk: int) -> ResourceTotals:
     return ResourceTotals.from_totals((await loaders.pairing_details(TOTALS).load(pk)).totals)
 
 
-async def pairings_of(loaders: Loaders, rows: Sequence[models.Pairing], paths: Collection[str]) -> list[Pairing]:
-    """The pairings of a page, with what the query selects on them fetched in one statement."""
+async def pairings_of(info: Info, rows: Sequence[models.Pairing]) -> list[Pairing]:
+    """The pairings of the page that the current field returns, with what the query selects on them
+    fetched ahead: their agencies, progress and totals in one statement, their lists in a batch each."""
+    loaders, paths, pks = info.context.loaders, node_paths(info), [row.id for row in rows]
     parts = DetailParts(
-        agencies=bool({"mentor", "supported"} & set(paths)),
+        agencies=bool({"mentor", "supported"} & paths),
         progress="progress" in paths,
-        totals=bool({"serviceTotals", "resourceTotals"} & set(paths)),
+        totals=bool({"serviceTotals", "resourceTotals"} & paths),
     )
-    if not parts:
-        return [Pairing.from_model(row, loaders) for row in rows]
-    details = await loaders.pairing_details(parts).load_many([row.id for row in rows])
+    fetching = fetch_lists_ahead(loaders, pks, Selected.here(info).connection_nodes())
+    try:
+        if not parts:
+            return [Pairing.from_model(row, loaders) for row in rows]
+        details = await loaders.pairing_details(parts).load_many(pks)
+    finally:
+        await fetching
     agencies = FetchedAgencies(loaders)
     return [Pairing.from_model(row, loaders, found, agencies) for row, found in zip(rows, details, strict=True)]
 

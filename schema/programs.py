@@ -11,7 +11,6 @@ from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey
 from resolvers.stats import program_stats
 from schema.context import Info
-from schema.lookahead import node_paths
 from schema.regions import Region, load_region
 from schema.relay import Connection, Node
 from schema.stats import ProgramStats
@@ -57,7 +56,7 @@ class Program(Node):
 
         loaders = info.context.loaders
         page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after, (info.context.actor,)))
-        return Connection.of_nodes(page, await pairings_of(loaders, page.items, node_paths(info)))
+        return Connection.of_nodes(page, await pairings_of(info, page.items))
 
     @strawberry.field(description="Totals over this program's pairings that the caller may see.")
     async def stats(self, info: Info) -> ProgramStats:

@@ -141,7 +141,7 @@ class Query:
     ) -> Connection[Pairing]:
         conditions = pairings.PairingFilter(**vars(filter)) if filter else pairings.PairingFilter()
         page = await pairings.list_pairings(info.context, conditions, first=first, after=after)
-        return Connection.of_nodes(page, await pairings_of(info.context.loaders, page.items, node_paths(info)))
+        return Connection.of_nodes(page, await pairings_of(info, page.items))
 
     @strawberry.field
     async def programs(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Program]:

@@ -252,6 +252,26 @@ async def test_a_pairing_detail_takes_the_fast_path(demo_db, counted) -> None:
     assert executed["plain"] > 12 * 5
 
 
+PAGE_WITH_LISTS = """{ pairings(first: 6) { edges { node { id
+  milestones(first: 3) { edges { node { title updates(first: 2) { edges { node { status } } } } } }
+  trainingSessions(first: 2) { edges { node { topic } } } serviceStations { name } incubatedOrganizations { stage }
+} } } }"""
+
+
+async def test_a_page_of_pairings_reads_their_lists_ahead(demo_db, counted) -> None:
+    """A page of pairings fetches the lists its query selects on them, one batch per list."""
+    executed, answers = {}, {}
+    for name, each in counted.items():
+        CountingFields.executed = 0
+        result = await each.execute(PAGE_WITH_LISTS, context_value=make_scope(demo_db))
+        assert result.errors is None
+        executed[name], answers[name] = CountingFields.executed, result.data
+    assert answers["fast"] == answers["plain"]
+    assert any(edge["node"]["milestones"]["edges"] for edge in answers["fast"]["pairings"]["edges"])
+    assert executed["fast"] == 1
+    assert executed["plain"] > 6 * 5
+
+
 async def test_a_repeated_document_reuses_its_plan(demo_db, monkeypatch) -> None:
     await schema.execute(Q1_DASHBOARD, variable_values={"first": 5}, context_value=make_scope(demo_db))
     built = []
