@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from resolvers.batching import BatchLoader
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey
+from resolvers.pagination import ChildPageKey, Page
 from resolvers.scope import Scope
 from schema.lookahead import NOT_FETCHED, NotFetched, Selected, read_ahead
+from schema.relay import Connection
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -52,3 +54,19 @@ class LoadedField(Generic[K, V, T]):
 def page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:
     """The key of a page of an object's children, for a connection with no filters."""
     return ChildPageKey(pk, first, after)
+
+
+def own_key(pk: int) -> int:
+    return pk
+
+
+def connection_field(
+    loader: str, convert: Callable[[Any], T], key: Callable[..., ChildPageKey] = page_key
+) -> LoadedField[ChildPageKey, Page[Any], Connection[T]]:
+    """A connection held by the loader named `loader`, its rows turned into nodes by `convert`."""
+    return LoadedField(attrgetter(loader), key, lambda page: Connection.of(page, convert))
+
+
+def list_field(loader: str, convert: Callable[[Any], T]) -> LoadedField[int, list[Any], list[T]]:
+    """A whole list of an object's children held by the loader named `loader`."""
+    return LoadedField(attrgetter(loader), own_key, lambda rows: [convert(row) for row in rows])

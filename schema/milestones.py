@@ -12,7 +12,7 @@ from resolvers.ids import encode_id
 from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
-from schema.loaded import LoadedField, page_key
+from schema.loaded import connection_field
 from schema.relay import Connection, Node
 
 if TYPE_CHECKING:
@@ -20,11 +20,7 @@ if TYPE_CHECKING:
 
 
 # A milestone's updates, which a page of milestones fetches ahead (schema/pairings.py).
-UPDATES = LoadedField(
-    lambda loaders: loaders.updates_of_milestone,
-    page_key,
-    lambda page: Connection.of(page, MilestoneUpdate.from_model),
-)
+UPDATES = connection_field("updates_of_milestone", lambda row: MilestoneUpdate.from_model(row))
 
 
 @strawberry.type(description="能力建设里程碑: a capacity milestone of a pairing.")

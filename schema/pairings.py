@@ -19,7 +19,7 @@ from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
-from schema.loaded import LoadedField, page_key
+from schema.loaded import connection_field, list_field
 from schema.lookahead import Lazy, Selected, node_paths
 from schema.milestones import UPDATES, Milestone
 from schema.programs import Program, load_program
@@ -62,35 +62,13 @@ def _milestones_key(
     return ChildPageKey(pk, first, after, (status,))
 
 
-def _own_key(pk: int) -> int:
-    return pk
-
-
-# The lists of a pairing, by their fields' names.
-MILESTONES_OF = LoadedField(
-    lambda loaders: loaders.milestones_of_pairing,
-    _milestones_key,
-    lambda page: Connection.of(page, Milestone.from_model),
-)
-TRAINING_OF = LoadedField(
-    lambda loaders: loaders.training_of_pairing, page_key, lambda page: Connection.of(page, TrainingSession.from_model)
-)
-ACTIVITIES_OF = LoadedField(
-    lambda loaders: loaders.activities_of_pairing,
-    page_key,
-    lambda page: Connection.of(page, ServiceActivity.from_model),
-)
-RESOURCES_OF = LoadedField(
-    lambda loaders: loaders.resources_of_pairing, page_key, lambda page: Connection.of(page, ResourceLink.from_model)
-)
-STATIONS_OF = LoadedField(
-    lambda loaders: loaders.stations_of_pairing, _own_key, lambda rows: [ServiceStation.from_model(row) for row in rows]
-)
-INCUBATIONS_OF = LoadedField(
-    lambda loaders: loaders.incubations_of_pairing,
-    _own_key,
-    lambda rows: [IncubatedOrganization.from_model(row) for row in rows],
-)
+# The lists of a pairing; LISTS holds them by their fields' names.
+MILESTONES_OF = connection_field("milestones_of_pairing", Milestone.from_model, _milestones_key)
+TRAINING_OF = connection_field("training_of_pairing", TrainingSession.from_model)
+ACTIVITIES_OF = connection_field("activities_of_pairing", ServiceActivity.from_model)
+RESOURCES_OF = connection_field("resources_of_pairing", ResourceLink.from_model)
+STATIONS_OF = list_field("stations_of_pairing", ServiceStation.from_model)
+INCUBATIONS_OF = list_field("incubations_of_pairing", IncubatedOrganization.from_model)
 LISTS = {
     "milestones": MILESTONES_OF,
     "trainingSessions": TRAINING_OF,
