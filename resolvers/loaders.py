@@ -73,75 +73,98 @@ RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
 PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", lambda filters: [visible_pairings(filters[0])])
 
 
+def _by_id(model: type) -> functools.cached_property[BatchLoader[int, Any]]:
+    """Rows by ID that the actor may read; a hidden row comes back as None."""
+
+    def make(self: Loaders) -> BatchLoader[int, Any]:
+        raw = self.unfiltered(model)
+
+        async def load(ids: Sequence[int]) -> list[Any]:
+            return await self._readable(model, await raw.load_many(ids))
+
+        loader = BatchLoader(load)
+        self._raw_of[id(loader)] = raw
+        return loader
+
+    return functools.cached_property(make)
+
+
+def _children(model: Any, parent_key: str) -> functools.cached_property[BatchLoader[int, list[Any]]]:
+    def make(self: Loaders) -> BatchLoader[int, list[Any]]:
+        db = self.db
+
+        async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
+            rows = await db.fetch(live_children(model, parent_key), {"ids": parent_ids})
+            grouped: dict[int, list[Any]] = defaultdict(list)
+            for row in rows:
+                grouped[getattr(row, parent_key)].append(row)
+            return [grouped.get(pk, []) for pk in parent_ids]
+
+        return BatchLoader(load)
+
+    return functools.cached_property(make)
+
+
+def _child_pages(children: ChildList) -> functools.cached_property[BatchLoader[ChildPageKey, Page[Any]]]:
+    def make(self: Loaders) -> BatchLoader[ChildPageKey, Page[Any]]:
+        db = self.db
+
+        async def load(keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
+            return await load_child_pages(db, children, keys)
+
+        return BatchLoader(load)
+
+    return functools.cached_property(make)
+
+
 class Loaders:
+    """A request's loaders, each made when first used: most requests use a few of them."""
+
     def __init__(self, db: Database, actor: Actor, today: dt.date) -> None:
         self.db = db
         self.actor = actor
         self.today = today
+        self._unfiltered: dict[type, BatchLoader[int, Any]] = {}
+        # Each by-id loader's unfiltered loader, by the by-id loader's id.
+        self._raw_of: dict[int, BatchLoader[int, Any]] = {}
+        self._pairing_of_milestone: dict[int, int] = {}
+        self._details: dict[DetailParts, BatchLoader[int, PairingDetails]] = {}
 
-        def unfiltered(model: type[M]) -> BatchLoader[int, Any]:
+    region = _by_id(Region)
+    agency = _by_id(Agency)
+    program = _by_id(Program)
+    pairing = _by_id(Pairing)
+    milestone = _by_id(Milestone)
+    milestone_update = _by_id(MilestoneUpdate)
+    training_session = _by_id(TrainingSession)
+    service_activity = _by_id(ServiceActivity)
+    service_station = _by_id(ServiceStation)
+    incubated_organization = _by_id(IncubatedOrganization)
+    resource_link = _by_id(ResourceLink)
+    audit_event = _by_id(AuditEvent)
+
+    stations_of_pairing = _children(ServiceStation, "pairing_id")
+    incubations_of_pairing = _children(IncubatedOrganization, "pairing_id")
+
+    milestones_of_pairing = _child_pages(MILESTONES)
+    updates_of_milestone = _child_pages(UPDATES)
+    training_of_pairing = _child_pages(TRAINING)
+    activities_of_pairing = _child_pages(ACTIVITIES)
+    resources_of_pairing = _child_pages(RESOURCES)
+    pairings_of_program = _child_pages(PROGRAM_PAIRINGS)
+
+    def unfiltered(self, model: type) -> BatchLoader[int, Any]:
+        """Rows as stored, whoever asks: only for the access check and to tell hidden from missing."""
+        loader = self._unfiltered.get(model)
+        if loader is None:
+            db = self.db
+
             async def load(ids: Sequence[int]) -> list[Any]:
                 found = {row.id: row for row in await db.fetch(rows_by_id(model), {"ids": ids})}
                 return [found.get(pk) for pk in ids]
 
-            return BatchLoader(load)
-
-        # Rows as stored, whoever asks: only for the access check and to tell hidden from missing.
-        self._unfiltered: dict[type, BatchLoader[int, Any]] = {}
-        self._unfiltered_of: dict[int, BatchLoader[int, Any]] = {}
-        self._pairing_of_milestone: dict[int, int] = {}
-
-        def by_id(model: type[M]) -> BatchLoader[int, Any]:
-            """Rows by ID that the actor may read; a hidden row comes back as None."""
-            raw = self._unfiltered[model] = unfiltered(model)
-
-            async def load(ids: Sequence[int]) -> list[Any]:
-                return await self._readable(model, await raw.load_many(ids))
-
-            loader = BatchLoader(load)
-            self._unfiltered_of[id(loader)] = raw
-            return loader
-
-        def children(model: Any, parent_column: ColumnElement[int]) -> BatchLoader[int, list[Any]]:
-            async def load(parent_ids: Sequence[int]) -> list[list[Any]]:
-                rows = await db.fetch(live_children(model, parent_column.key), {"ids": parent_ids})
-                grouped: dict[int, list[Any]] = defaultdict(list)
-                for row in rows:
-                    grouped[getattr(row, parent_column.key)].append(row)
-                return [grouped.get(pk, []) for pk in parent_ids]
-
-            return BatchLoader(load)
-
-        def child_pages(children: ChildList) -> BatchLoader[ChildPageKey, Page[Any]]:
-            async def load(keys: Sequence[ChildPageKey]) -> list[Page[Any]]:
-                return await load_child_pages(db, children, keys)
-
-            return BatchLoader(load)
-
-        self.region = by_id(Region)
-        self.agency = by_id(Agency)
-        self.program = by_id(Program)
-        self.pairing = by_id(Pairing)
-        self.milestone = by_id(Milestone)
-        self.milestone_update = by_id(MilestoneUpdate)
-        self.training_session = by_id(TrainingSession)
-        self.service_activity = by_id(ServiceActivity)
-        self.service_station = by_id(ServiceStation)
-        self.incubated_organization = by_id(IncubatedOrganization)
-        self.resource_link = by_id(ResourceLink)
-        self.audit_event = by_id(AuditEvent)
-
-        self.stations_of_pairing = children(ServiceStation, ServiceStation.pairing_id)
-        self.incubations_of_pairing = children(IncubatedOrganization, IncubatedOrganization.pairing_id)
-
-        self.milestones_of_pairing = child_pages(MILESTONES)
-        self.updates_of_milestone = child_pages(UPDATES)
-        self.training_of_pairing = child_pages(TRAINING)
-        self.activities_of_pairing = child_pages(ACTIVITIES)
-        self.resources_of_pairing = child_pages(RESOURCES)
-        self.pairings_of_program = child_pages(PROGRAM_PAIRINGS)
-
-        self._details: dict[DetailParts, BatchLoader[int, PairingDetails]] = {}
+            loader = self._unfiltered[model] = BatchLoader(load)
+        return loader
 
     def pairing_details(self, parts: DetailParts) -> BatchLoader[int, PairingDetails]:
         """Details (agencies, progress, totals) of pairings that the caller already may read: one
@@ -169,10 +192,10 @@ class Loaders:
         through its milestone, one more batch), never one query per row."""
         if model is MilestoneUpdate:
             updates = [row for row in rows if row is not None]
-            milestones = await self._unfiltered[Milestone].load_many([update.milestone_id for update in updates])
+            milestones = await self.unfiltered(Milestone).load_many([update.milestone_id for update in updates])
             self._pairing_of_milestone.update({m.id: m.pairing_id for m in milestones if m is not None})
         wanted = {pk for row in rows if row is not None and (pk := self._pairing_id(model, row)) is not None}
-        found = await self._unfiltered[Pairing].load_many(sorted(wanted))
+        found = await self.unfiltered(Pairing).load_many(sorted(wanted))
         return {pairing.id: pairing for pairing in found if pairing is not None}
 
     def _pairing_id(self, model: type, row: Any) -> int | None:
@@ -184,6 +207,6 @@ class Loaders:
         """The row when the actor may read it, None when there is none; an existing row the actor
         may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
         row = await loader.load(pk)
-        if row is None and await self._unfiltered_of[id(loader)].load(pk) is not None:
+        if row is None and await self._raw_of[id(loader)].load(pk) is not None:
             raise ApiError(ErrorCode.FORBIDDEN, f"{self.actor.role.value} may not read this object")
         return row
