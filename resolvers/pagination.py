@@ -9,7 +9,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
 from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, tuple_
@@ -153,9 +153,9 @@ def _page(
     )
 
 
-@dataclass(frozen=True)
-class ChildPageKey:
-    """Which page of which parent's children: the loader key of a nested connection."""
+class ChildPageKey(NamedTuple):
+    """Which page of which parent's children: the loader key of a nested connection (a named
+    tuple: a request makes and hashes hundreds of them)."""
 
     parent_id: int
     first: int | None
