@@ -208,6 +208,15 @@ async def test_nested_lists_of_a_readable_pairing_are_whole(world: World, role: 
     assert expected["pairing"]["serviceTotals"] == {"homeVisits": 312}
 
 
+@pytest.mark.parametrize("role", sorted(set(Role) - SEES_ALL, key=lambda role: role.value))
+async def test_lists_fetched_ahead_of_a_hidden_pairing_are_not_shown(world: World, role: Role) -> None:
+    """pairing(id) asks for the lists it selects while it reads the pairing itself: for a pairing the
+    caller may not read, the answer is still null with FORBIDDEN, and nothing of its lists."""
+    result = await run_graphql(world.db, CHILDREN, {"id": OTHER_PAIRING}, world.actors[role])
+    assert result.data == {"pairing": None}
+    assert forbidden_paths(result) == [["pairing"]]
+
+
 # Pairings each role reads in the demo data, and their home visits summed.
 VISIBLE = {
     Role.ADMIN: (20, 4098),
