@@ -51,17 +51,18 @@ class LoadedField(Generic[K, V, T]):
         return self.loader(loaders).load_many(keys)
 
 
-def page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:
+def _page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:
     """The key of a page of an object's children, for a connection with no filters."""
     return ChildPageKey(pk, first, after)
 
 
-def own_key(pk: int) -> int:
+def _own_key(pk: int) -> int:
+    """The key of all of an object's children."""
     return pk
 
 
 def connection_field(
-    loader: str, convert: Callable[[Any], T], key: Callable[..., ChildPageKey] = page_key
+    loader: str, convert: Callable[[Any], T], key: Callable[..., ChildPageKey] = _page_key
 ) -> LoadedField[ChildPageKey, Page[Any], Connection[T]]:
     """A connection held by the loader named `loader`, its rows turned into nodes by `convert`."""
     return LoadedField(attrgetter(loader), key, lambda page: Connection.of(page, convert))
@@ -69,4 +70,4 @@ def connection_field(
 
 def list_field(loader: str, convert: Callable[[Any], T]) -> LoadedField[int, list[Any], list[T]]:
     """A whole list of an object's children held by the loader named `loader`."""
-    return LoadedField(attrgetter(loader), own_key, lambda rows: [convert(row) for row in rows])
+    return LoadedField(attrgetter(loader), _own_key, lambda rows: [convert(row) for row in rows])
