@@ -174,14 +174,17 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         plan, reads = built
         # An instance of the type's own class is what strawberry's is_type_of accepts first, and
-        # it cannot be awaitable, so that case skips both checks.
+        # it cannot be awaitable, so that case skips both checks. strawberry makes a class for each
+        # use of a generic type (Connection[T]), with no is_type_of: its values are of the generic class.
         is_type_of = type_.is_type_of
         definition = type_.extensions.get("strawberry-definition")  # graphql-core's own types have none
         origin = definition.origin if definition is not None else None
+        concrete_of = definition.concrete_of if definition is not None and is_type_of is None else None
+        generic = concrete_of.origin if concrete_of is not None else None
         is_awaitable = self.is_awaitable
 
         def complete(source: Any, run: FastExecutionContext) -> dict[str, Any]:
-            if type(source) is origin:
+            if type(source) is origin or type(source) is generic:
                 pass
             elif is_type_of is None:
                 if is_awaitable(source):
