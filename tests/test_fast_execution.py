@@ -145,6 +145,20 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
                agency: node(id: $agency) { id ... on Agency { name } } }""",
         {"id": "{pairing}", "agency": "{agency}"},
     ),
+    (
+        "pairing-lists-under-directives",
+        """query($id: ID!, $on: Boolean!) { pairing(id: $id) { id
+             milestones(first: 3) @include(if: $on) { edges { node { id updates(first: 1) @skip(if: $on) {
+               edges { node { id } } } } } }
+             serviceStations @skip(if: $on) { id } trainingSessions(first: 2) { edges { node { id } } } } }""",
+        {"id": "{pairing}", "on": True},
+    ),
+    (
+        "nodes-of-several-pairings-with-lists",
+        """query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Pairing { milestones(first: 2) { edges { node {
+               id updates(first: 2) { edges { node { id } } } } } } incubatedOrganizations { id } } } }""",
+        {"ids": ["{pairing}", encode_id("Pairing", 2), encode_id("Pairing", 3), "{agency}"]},
+    ),
     ("viewer-and-introspection", "{ viewer { __typename name role agency { id } } __type(name: \"Pairing\") { name kind } }", {}),
 ]
 

@@ -164,3 +164,26 @@ async def test_a_pairing_page_is_the_same_statement_wherever_it_starts(sixty_pai
         after = data["pairings"]["pageInfo"]["endCursor"]
         texts.add(statements.texts[0])
     assert len(texts) == 2  # the first page, and every page after a cursor
+
+
+async def test_pairings_by_id_fetch_their_lists_in_one_batch_each(sixty_pairings):
+    """`nodes(ids:)` reads each pairing and fetches its lists ahead: the lists of all the pairings
+    go in one batch per list, however many pairings there are."""
+    db, program_pk = sixty_pairings
+    from resolvers.ids import encode_id
+
+    page = await gql(db, "query($p: ID) { pairings(first: 30, filter: {programId: $p}) { edges { node { id } } } }",
+                     {"p": encode_id("Program", program_pk)})
+    ids = [edge["node"]["id"] for edge in page["pairings"]["edges"]]
+    query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Pairing { id
+      milestones(first: 2) { edges { node { title updates(first: 1) { edges { node { id } } } } } }
+      trainingSessions(first: 2) { edges { node { id } } } serviceStations { id } } } }"""
+    counts = {}
+    for size in (1, 30):
+        with recording(db) as counter:
+            data = await gql(db, query, {"ids": ids[:size]})
+        assert [node["id"] for node in data["nodes"]] == ids[:size]
+        assert all(len(node["milestones"]["edges"]) == 2 for node in data["nodes"])
+        counts[size] = counter.count
+    # The pairings, then their milestones, training sessions and stations, then the milestones' updates.
+    assert counts == {1: 5, 30: 5}, counts
