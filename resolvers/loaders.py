@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
@@ -39,8 +39,6 @@ from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import ChildList, ChildPageKey, Page, load_child_pages
 from resolvers.pairing_details import DetailParts, PairingDetails, fetch_pairing_details
-
-M = TypeVar("M")
 
 
 @functools.cache
