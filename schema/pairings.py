@@ -11,7 +11,7 @@ from db import models
 from resolvers.errors import ApiError
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey
+from resolvers.pagination import ChildPageKey, Page
 from resolvers.pairing_details import DetailParts, PairingDetails
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity
@@ -138,10 +138,8 @@ class Pairing(Node):
     ) -> Connection[Milestone]:
         loaders = info.context.loaders
         page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
-        # The page's updates in one batch: each milestone's `updates` then reads them ahead.
         with suppress(ApiError):  # a page that cannot be fetched fails in its own field
-            updates = Selected.here(info).connection_nodes().sub("updates")
-            await UPDATES.fetch(loaders, [row.id for row in page.items], updates)
+            await _updates_of(loaders, [page], Selected.here(info))
         return MILESTONES_OF.value(page)
 
     @strawberry.field(metadata=TRAINING_OF.metadata)
@@ -195,8 +193,14 @@ async def _fetched_ahead(
         with suppress(Exception):
             pages = await fetch
             if name == "milestones":
-                updates = selected.sub("milestones").connection_nodes().sub("updates")
-                await UPDATES.fetch(loaders, [row.id for page in pages for row in page.items], updates)
+                await _updates_of(loaders, pages, selected.sub("milestones"))
+
+
+def _updates_of(loaders: Loaders, pages: list[Page[Any]], milestones: Selected) -> Coroutine[Any, Any, list[Any]]:
+    """The updates that the query selects on the milestones of these pages (`milestones`: where it
+    selects the milestones), in one batch: each milestone's `updates` then reads them ahead."""
+    updates = milestones.connection_nodes().sub("updates")
+    return UPDATES.fetch(loaders, [row.id for page in pages for row in page.items], updates)
 
 
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
