@@ -36,8 +36,8 @@ from server.graphql_http import (
 )
 from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
-from server.settings import Settings, load_settings
 from server.reports import ReportRoutes
+from server.settings import Settings, load_settings
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -110,7 +110,7 @@ class Service:
         ):
             message = "only queries may be sent with GET; send mutations with POST"
             return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        payload = await execute(schema, graphql_request, self.scope(actor, request_id), production=production)
+        payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
         return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
 
     @staticmethod

@@ -30,9 +30,9 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
-from strawberry.types.execution import PreExecutionError
 
 from resolvers.scope import Scope
+from schema.schema import execute_checked
 from server.limits import Limits, check_limits, parse_limited
 
 log = logging.getLogger("qianshou.graphql")
@@ -222,12 +222,14 @@ def check_document(schema, request: GraphQLRequest, limits: Limits, *, productio
     if validation_errors:
         return Checked(None, [_formatted(error, "GRAPHQL_VALIDATION_FAILED") for error in validation_errors])
     operation = _operation(document, request.operation_name)
-    if operation is not None:
-        coerced = get_variable_values(
-            schema._schema, operation.variable_definitions or (), request.variables or {}, hide_suggestions=production
-        )
-        if isinstance(coerced, list):
-            return Checked(None, [_formatted(error, "BAD_USER_INPUT") for error in coerced])
+    if operation is None:
+        message = f"`operationName` {request.operation_name!r} names no operation in the document"
+        return Checked(None, error_payload(message, "OPERATION_RESOLUTION_FAILURE")["errors"])
+    coerced = get_variable_values(
+        schema._schema, operation.variable_definitions or (), request.variables or {}, hide_suggestions=production
+    )
+    if isinstance(coerced, list):
+        return Checked(None, [_formatted(error, "BAD_USER_INPUT") for error in coerced])
     return Checked(document, [])
 
 
@@ -293,19 +295,13 @@ def graphiql_page() -> HTMLResponse:
     return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
-async def execute(schema, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:
-    result = await schema.execute(
-        request.query,
-        variable_values=request.variables,
-        context_value=scope,
-        operation_name=request.operation_name,
-    )
+async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:
+    """The payload of a document that check_document let through."""
+    result = await execute_checked(document, scope, request.variables, request.operation_name)
     payload: dict[str, Any] = {}
     if result.errors:
         payload["errors"] = [format_error(error, scope.request_id, production=production) for error in result.errors]
-    if not isinstance(result, PreExecutionError):
-        # A request that failed before execution (variables that do not fit) has no `data` at all.
-        payload["data"] = result.data
+    payload["data"] = result.data
     return payload
 
 

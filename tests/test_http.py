@@ -76,17 +76,18 @@ async def test_media_type_follows_accept(world) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "variables", "modern_status", "code"),
+    ("query", "variables", "operation_name", "modern_status", "code"),
     [
-        ("{ viewer { role ", None, 400, "GRAPHQL_PARSE_FAILED"),
-        ("{ viewer { nosuchfield } }", None, 400, "GRAPHQL_VALIDATION_FAILED"),
-        ("query($id: ID!) { node(id: $id) { id } }", {}, 400, "BAD_USER_INPUT"),
-        ('{ node(id: "bad") { id } }', None, 200, "BAD_ID"),
+        ("{ viewer { role ", None, None, 400, "GRAPHQL_PARSE_FAILED"),
+        ("{ viewer { nosuchfield } }", None, None, 400, "GRAPHQL_VALIDATION_FAILED"),
+        ("query($id: ID!) { node(id: $id) { id } }", {}, None, 400, "BAD_USER_INPUT"),
+        ("query Mine { viewer { role } }", None, "Theirs", 400, "OPERATION_RESOLUTION_FAILURE"),
+        ('{ node(id: "bad") { id } }', None, None, 200, "BAD_ID"),
     ],
 )
-async def test_status_codes_for_failed_documents(world, query, variables, modern_status, code) -> None:
+async def test_status_codes_for_failed_documents(world, query, variables, operation_name, modern_status, code) -> None:
     db, _ = world
-    body = {"query": query, "variables": variables}
+    body = {"query": query, "variables": variables, "operationName": operation_name}
     async with client_for(db) as client:
         modern = await client.post("/graphql", json=body, headers={"Accept": GRAPHQL_RESPONSE})
         legacy = await client.post("/graphql", json=body, headers={"Accept": "application/json"})
