@@ -23,8 +23,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
+from keyword import iskeyword
 from math import isfinite
-from operator import attrgetter
 from typing import Any
 
 from graphql import (
@@ -47,24 +47,21 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.codegen import INLINE, TABLE, Field, object_completer
 from schema.lookahead import NOT_FETCHED, READ_AHEAD, resolver_arguments
 from schema.node_cache import NodeCache
 
 # Completes one value of a planned field, or raises _GiveUp, for the request's execution context.
 Complete = Callable[[Any, "FastExecutionContext"], Any]
-# A planned response key: (key, attribute getter, completer), or (key, None, value) where the value
-# is the type's name (`__typename`), _RESOLVED (a field graphql-core executes) or _READ (a field
-# read ahead, filled in after the others).
-Entry = tuple[str, Callable[[Any], Any] | None, Any]
 # Reads a field ahead from its object and completes the value, or raises _GiveUp.
 Read = Complete
 
 
-class _Marker:
-    """Marks a field that is not an attribute read, in its place among the completed ones."""
+class _Resolved:
+    """Marks a field that graphql-core executes, in its place among the completed ones."""
 
 
-_RESOLVED, _READ = _Marker(), _Marker()
+_RESOLVED = _Resolved()
 
 
 @dataclass(frozen=True)
@@ -169,10 +166,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return arguments
 
     def _build_object_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> ObjectPlan | None:
-        built = self._build_plan(type_, field_details_list)
-        if built is None:
+        fields = self._build_plan(type_, field_details_list)
+        if fields is None:
             return None
-        plan, reads = built
         # An instance of the type's own class is what strawberry's is_type_of accepts first, and
         # it cannot be awaitable, so that case skips both checks. strawberry makes a class for each
         # use of a generic type (Connection[T]), with no is_type_of: its values are of the generic class.
@@ -183,21 +179,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         generic = concrete_of.origin if concrete_of is not None else None
         is_awaitable = self.is_awaitable
 
-        def complete(source: Any, run: FastExecutionContext) -> dict[str, Any]:
-            if type(source) is origin or type(source) is generic:
-                pass
-            elif is_type_of is None:
+        def check(source: Any, run: FastExecutionContext) -> None:
+            if is_type_of is None:
                 if is_awaitable(source):
                     raise _GiveUp
             elif is_type_of(source, run.object_info) is not True:
                 raise _GiveUp
-            data = {key: value if get is None else value(get(source), run) for key, get, value in plan}
-            for key, read in reads:
-                data[key] = read(source, run)
-            return data
 
-        resolved = tuple(key for key, get, value in plan if value is _RESOLVED)
-        return ObjectPlan(complete, resolved)
+        resolved = tuple(field.key for field in fields if field.constant is _RESOLVED)
+        return ObjectPlan(object_completer(fields, check, (origin, generic)), resolved)
 
     def _completer(self, type_: Any, field_details_list: FieldDetailsList, *, nullable: bool = True) -> Complete:
         """graphql-core's complete_value for one field type, for what it can do without an error or
@@ -232,34 +222,29 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return _leaf_completer(type_, self.is_awaitable, nullable)
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
-    def _build_plan(
-        self, type_: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> tuple[list[Entry], list[tuple[str, Read]]] | None:
+    def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Field] | None:
         """The response keys of an object selected by `field_details_list`, in graphql-core's order,
-        and how to read the fields read ahead (_READ); a field that needs more than an attribute read
-        or a read ahead is left to graphql-core (_RESOLVED)."""
+        each read as an attribute, read ahead or left to graphql-core (the constant _RESOLVED)."""
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(type_, field_details_list)
         if new_defer_usages:
             return None
-        plan: list[Entry] = []
-        reads: list[tuple[str, Read]] = []
+        fields: list[Field] = []
         for key, sub_details in grouped_field_set.items():
             name = sub_details[0].node.name.value
             if name == "__typename":
-                plan.append((key, None, type_.name))
+                fields.append(Field(key, constant=type_.name))
                 continue
             field_def = type_.fields.get(name)
             complete = self._plain_field(field_def, sub_details) if field_def is not None else None
             read = self._read_field(field_def, sub_details) if field_def is not None and complete is None else None
             if complete is not None:
                 # _get_basic_result reads the attribute with the field's default resolver, and so do we.
-                plan.append((key, _getter(field_def.extensions["strawberry-definition"]), complete))
+                fields.append(_attribute_field(key, field_def.extensions["strawberry-definition"], complete))
             elif read is not None:
-                plan.append((key, None, _READ))
-                reads.append((key, read))
+                fields.append(Field(key, read=read))
             else:
-                plan.append((key, None, _RESOLVED))
-        return plan, reads
+                fields.append(Field(key, constant=_RESOLVED))
+        return fields
 
     def _plain_field(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
         """The completer of a field that is an attribute read, or None."""
@@ -323,11 +308,11 @@ def _has_directives(selection_set: SelectionSetNode | None) -> bool:
     )
 
 
-def _getter(strawberry_field: Any) -> Callable[[Any], Any]:
+def _attribute_field(key: str, strawberry_field: Any, complete: Complete) -> Field:
     default_resolver, python_name = strawberry_field.default_resolver, strawberry_field.python_name
-    if default_resolver is getattr:
-        return attrgetter(python_name)
-    return lambda source: default_resolver(source, python_name)
+    if default_resolver is getattr and python_name.isidentifier() and not iskeyword(python_name):
+        return Field(key, attribute=python_name, complete=complete)
+    return Field(key, getter=lambda source: default_resolver(source, python_name), complete=complete)
 
 
 def _missing(value: Any, nullable: bool) -> None:
@@ -355,17 +340,35 @@ def _leaf_completer(
         return coerced
 
     if type_ is GraphQLString or type_ is GraphQLID:
-        return lambda value, run: value if type(value) is str else general(value, run)
+        return _inline(
+            lambda value, run: value if type(value) is str else general(value, run),
+            "(_v if type(_v := {value}) is str else {complete}(_v, run))",
+        )
     if type_ is GraphQLInt:
-        return lambda value, run: (
-            value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, run)
+        return _inline(
+            lambda value, run: value if type(value) is int and _INT_MIN <= value <= _INT_MAX else general(value, run),
+            f"(_v if type(_v := {{value}}) is int and {_INT_MIN} <= _v <= {_INT_MAX} else {{complete}}(_v, run))",
         )
     if type_ is GraphQLFloat:
         return lambda value, run: value if type(value) is float and isfinite(value) else general(value, run)
     if type_ is GraphQLBoolean:
-        return lambda value, run: value if type(value) is bool else general(value, run)
+        return _inline(
+            lambda value, run: value if type(value) is bool else general(value, run),
+            "(_v if type(_v := {value}) is bool else {complete}(_v, run))",
+        )
     if isinstance(type_, GraphQLEnumType):
         names = {value.value: name for name, value in type_.values.items()}
-        return lambda value, run: names.get(value) or general(value, run)
+        enum = _inline(
+            lambda value, run: names.get(value) or general(value, run),
+            "({table}.get(_v := {value}) or {complete}(_v, run))",
+        )
+        setattr(enum, TABLE, names)
+        return enum
     # Values of these types are neither awaitables nor errors: straight to the serializer.
     return lambda value, run: coerce(value) if type(value) in _PLAIN else general(value, run)
+
+
+def _inline(complete: Complete, expression: str) -> Complete:
+    """`complete`, with its common case as an expression for generated code (schema/codegen.py)."""
+    setattr(complete, INLINE, expression)
+    return complete

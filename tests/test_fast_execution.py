@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -305,10 +306,18 @@ async def test_a_repeated_document_reuses_its_plan(demo_db, monkeypatch) -> None
 # non-null fields and list items, values a scalar refuses, awaitables, iterators, attributes that raise.
 
 
+@strawberry.enum
+class Shade(Enum):
+    LIGHT = "light"
+    DARK = "dark"
+
+
 @strawberry.type
 class Leaf:
     name: str
     count: int | None
+    shade: Shade | None = None
+    lit: bool = True
 
 
 @strawberry.type
@@ -346,12 +355,14 @@ async def leaf_later() -> Leaf:
 
 
 def boxes() -> list[Box | None]:
-    fine = Leaf(name="fine", count=1)
+    fine = Leaf(name="fine", count=1, shade=Shade.DARK)
     return [
         Box(label="plain", leaf=fine, leaves=[fine, fine], maybe_leaves=(fine, None)),
         Box(label="null name", leaf=Leaf(name=None, count=2), leaves=[], maybe_leaves=None),
         Box(label="null item", leaf=None, leaves=[fine, None], maybe_leaves=[]),
         Box(label="bad int", leaf=Leaf(name="x", count="many"), leaves=[], maybe_leaves=[Leaf(name=None, count=1)]),
+        Box(label="bad enum", leaf=Leaf(name="y", count=2, shade="purple"), leaves=[], maybe_leaves=None),
+        Box(label="big int", leaf=Leaf(name="z", count=2**40, lit=1), leaves=[], maybe_leaves=None),
         Box(label="awaitable", leaf=Lazy(leaf_later), leaves=[fine], maybe_leaves=None),
         Box(label="iterator", leaf=fine, leaves=iter([fine]), maybe_leaves=iter([None, fine])),
         Box(label="raising", leaf=Raising(), leaves=[Raising()], maybe_leaves=None),
@@ -366,7 +377,7 @@ class MiniQuery:
         return boxes()
 
 
-MINI = """{ boxes { __typename label leaf { name count } leaves { name } maybeLeaves { __typename name count } } }"""
+MINI = """{ boxes { __typename label leaf { name count shade lit } leaves { name } maybeLeaves { __typename name count } } }"""
 
 
 async def mini_both(document: str) -> tuple[Any, Any, Any]:
@@ -382,8 +393,9 @@ async def test_what_the_fast_path_cannot_complete_is_graphql_cores() -> None:
     fast, plain, result = await mini_both(MINI)
     assert fast == plain
     labels = [box and box["label"] for box in result.data["boxes"]]
-    assert labels == ["plain", "null name", None, "bad int", "awaitable", "iterator", None, None]
-    assert len(fast[1]) == 6
+    assert labels == ["plain", "null name", None, "bad int", "bad enum", "big int", "awaitable", "iterator", None, None]
+    assert result.data["boxes"][0]["leaf"]["shade"] == "DARK"
+    assert len(fast[1]) == 8
 
 
 @pytest.mark.parametrize(
