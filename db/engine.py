@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
@@ -15,9 +15,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from db.combined import Rounds, combinable, combination
 from db.prepared import Listener, PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+T = TypeVar("T")
 
 
 class DatabaseUrlError(ValueError):
@@ -76,8 +79,10 @@ class Database:
     read_listeners: list[Listener] = field(default_factory=list)
     idle_reads: int = 4
     _idle: list[PoolProxiedConnection] = field(default_factory=list, init=False)
+    _rounds: Rounds = field(init=False)
 
     def __post_init__(self) -> None:
+        self._rounds = Rounds(self._read_alone, self._read_together)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
@@ -144,7 +149,24 @@ class Database:
         """A prepared read on a connection of the read pool as the driver's own, with no SQLAlchemy
         Connection around it (40 µs a statement on PostgreSQL). Outside a transaction either way:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
-        transactions.
+        transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go
+        together as one statement (db/combined.py)."""
+        if self.is_sqlite or not combinable(statement):
+            return await self._read_alone(statement, parameters)
+        return await self._rounds.read(statement, parameters)
+
+    async def _read_alone(self, statement: PreparedRead, parameters: dict[str, Any] | None) -> list[Any]:
+        dialect, listeners = self.read_engine.dialect, self.read_listeners
+        return await self._on_driver(lambda driver: statement.run(driver, dialect, parameters, listeners))
+
+    async def _read_together(
+        self, statements: tuple[PreparedRead, ...], parameter_sets: list[dict[str, Any] | None]
+    ) -> list[list[Any]]:
+        dialect, listeners, combined = self.read_engine.dialect, self.read_listeners, combination(statements)
+        return await self._on_driver(lambda driver: combined.run(driver, dialect, parameter_sets, listeners))
+
+    async def _on_driver(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`work` done on the driver's own connection of a pooled connection.
 
         Up to `idle_reads` connections stay checked out between reads, kept here: a checkout from
         SQLAlchemy's pool and its return cost two greenlet switches, as much again as the statement.
@@ -152,10 +174,9 @@ class Database:
         pooled = self._idle.pop() if self._idle else await self.read_engine.raw_connection()
         healthy = False
         try:
-            driver = pooled.driver_connection
-            rows = await statement.run(driver, self.read_engine.dialect, parameters, self.read_listeners)
+            result = await work(pooled.driver_connection)
             healthy = True
-            return rows
+            return result
         except self._sql_errors:
             healthy = True
             raise

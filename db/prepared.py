@@ -10,6 +10,7 @@ rows are named tuples with the names SQLAlchemy's rows would have, so callers se
 
 from __future__ import annotations
 
+import itertools
 from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,22 +27,39 @@ Listener = Callable[[str, Sequence[Any]], None]
 class PreparedRead:
     """A SELECT built once, run many times with new parameter values (see the module's note)."""
 
+    # Reads are combined in this order (db/combined.py): one order, one SQL text per set of reads.
+    _serials = itertools.count()
+
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self._plans: dict[str, _Plan] = {}
+        self.serial = next(self._serials)
+        self._plans: dict[str, Plan] = {}
 
     async def run(
         self, driver: Any, dialect: Dialect, parameters: dict[str, Any] | None, listeners: Sequence[Listener] = ()
     ) -> list[Any]:
         """The rows, read on `driver`, a connection of asyncpg or aiosqlite (Database.fetch)."""
+        plan = await self.plan(driver, dialect)
+        arguments = plan.arguments(parameters)
+        for listener in listeners:
+            listener(plan.sql, arguments)
+        if plan.postgresql:
+            records = await driver.fetch(plan.sql, *arguments)
+        else:
+            records = await driver.execute_fetchall(plan.sql, arguments)
+        return plan.rows(records)
+
+    async def plan(self, driver: Any, dialect: Dialect) -> Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
-            plan = self._plans[dialect.name] = await _plan(self.statement, dialect, driver)
-        return await plan.run(driver, parameters, listeners)
+            plan = self._plans[dialect.name] = await make_plan(self.statement, dialect, driver)
+        return plan
 
 
 @dataclass(frozen=True)
-class _Plan:
+class Plan:
+    """A statement compiled for one dialect: its SQL, how to bind its parameters, how to make rows."""
+
     compiled: SQLCompiler
     sql: str
     names: tuple[str, ...]
@@ -51,18 +69,16 @@ class _Plan:
     make_row: Callable[[Sequence[Any]], Any]
     postgresql: bool
 
-    async def run(self, driver: Any, parameters: dict[str, Any] | None, listeners: Sequence[Listener]) -> list[Any]:
+    def arguments(self, parameters: dict[str, Any] | None) -> list[Any]:
+        """The driver's positional arguments for these parameter values."""
         values = self.compiled.construct_params(parameters)
-        arguments = [
+        return [
             values[name] if bind is None else bind(values[name])
             for name, bind in zip(self.names, self.binds, strict=True)
         ]
-        for listener in listeners:
-            listener(self.sql, arguments)
-        if self.postgresql:
-            records = await driver.fetch(self.sql, *arguments)
-        else:
-            records = await driver.execute_fetchall(self.sql, arguments)
+
+    def rows(self, records: Sequence[Sequence[Any]]) -> list[Any]:
+        """The driver's records as rows, each value through its column's result processor."""
         make_row, converters = self.make_row, self.converters
         if not converters:
             return [make_row(record) for record in records]
@@ -75,7 +91,7 @@ class _Plan:
         return rows
 
 
-async def _plan(statement: Select[Any], dialect: Dialect, driver: Any) -> _Plan:
+async def make_plan(statement: Select[Any], dialect: Dialect, driver: Any) -> Plan:
     compiled = statement.compile(dialect=dialect)
     if compiled.post_compile_params or compiled.positiontup is None:
         # An expanding IN or a literal rendered at execution: the SQL would change per execution.
@@ -88,7 +104,7 @@ async def _plan(statement: Select[Any], dialect: Dialect, driver: Any) -> _Plan:
         if postgresql
         else [None] * len(columns)
     )
-    return _Plan(
+    return Plan(
         compiled=compiled,
         sql=compiled.string,
         names=tuple(compiled.positiontup),

@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import Integer, bindparam, func, literal_column, select
 from sqlalchemy.exc import InvalidRequestError
 
 from db.functions import one_of
@@ -28,6 +28,8 @@ from db.models import (
 )
 from db.prepared import PreparedRead
 from db.statements import recording
+from resolvers.loaders import MILESTONES
+from resolvers.pagination import _child_page_statement
 from resolvers.progress import progress_of_pairings
 
 MODELS = [
@@ -112,8 +114,9 @@ async def test_a_failed_read_leaves_the_pool_whole(fresh_db):
 
 async def test_reads_keep_a_few_connections_and_dispose_returns_them(fresh_db):
     """Concurrent reads each take a connection; afterwards at most `idle_reads` stay checked out,
-    kept for the next reads, and disposing of the database returns them to the pool."""
-    prepared = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
+    kept for the next reads, and disposing of the database returns them to the pool. (DISTINCT
+    reads are never combined, so each of these runs alone.)"""
+    prepared = PreparedRead(select(Region.id).distinct().where(one_of(Region.id, "ids")))
     found = await asyncio.gather(*(fresh_db.fetch(prepared, {"ids": [pk]}) for pk in range(1, 13)))
     assert [[row.id for row in rows] for rows in found] == [[pk] for pk in range(1, 13)]
     pool = fresh_db.read_engine.pool
@@ -135,3 +138,63 @@ async def test_the_recorder_sees_prepared_reads(demo_db):
     assert statements.count == 1
     assert "region" in statements.texts[0].lower()
     assert [row.id for row in rows] == [1]
+
+
+async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
+    """Reads asked for in the same turn of the event loop go to PostgreSQL as one statement
+    (db/combined.py); each still returns exactly its own rows: values, Python types, names, order,
+    none at all. The recorder sees each read."""
+    async with fresh_db.read_engine.connect() as connection:
+        update_ids = (await connection.execute(select(MilestoneUpdate.id))).scalars().all()
+        pairing_ids = (await connection.execute(select(Pairing.id))).scalars().all()
+    mentor = Agency.__table__.alias("mentor")
+    reads = [
+        (select(*MilestoneUpdate.__table__.c).where(one_of(MilestoneUpdate.id, "ids")).order_by(MilestoneUpdate.id.desc()),
+         {"ids": update_ids}),
+        (select(Region.name, Region.code).order_by(Region.name, Region.code).limit(bindparam("limit", type_=Integer())),
+         {"limit": 7}),
+        (select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id), {"ids": [-1]}),
+        (select(Pairing.id, mentor.c.id, mentor.c.name, func.count().over().label("listed"))
+         .join(mentor, mentor.c.id == Pairing.mentor_id).where(one_of(Pairing.id, "ids")).order_by(mentor.c.name, Pairing.id),
+         {"ids": pairing_ids}),
+    ]
+    expected = []
+    async with fresh_db.read_engine.connect() as connection:
+        for statement, parameters in reads:
+            expected.append((await connection.execute(statement, parameters)).all())
+    page = _child_page_statement(MILESTONES, (None,), False)
+    async with fresh_db.read_engine.connect() as connection:
+        expected.append((await connection.execute(page.statement, {"parents": pairing_ids, "limit": 3})).all())
+    prepared = [(PreparedRead(statement), parameters) for statement, parameters in reads]
+    prepared.append((page, {"parents": pairing_ids, "limit": 3}))
+    with recording(fresh_db) as statements:
+        got = await asyncio.gather(*(fresh_db.fetch(read, parameters) for read, parameters in prepared))
+    assert statements.count == len(prepared)
+    assert got[2] == expected[2] == []
+    for want, rows in zip(expected[:2] + expected[3:], got[:2] + got[3:], strict=True):
+        assert_same_rows(want, rows)
+    if not fresh_db.is_sqlite:
+        assert fresh_db.read_engine.pool.checkedout() == 1, "one statement on one connection"
+
+
+async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
+    """A read that cannot run fails alone; the reads it was asked for with still answer."""
+    good = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
+    missing_parameter = PreparedRead(select(Region.name).where(one_of(Region.id, "ids")).order_by(Region.id))
+    results = await asyncio.gather(
+        fresh_db.fetch(good, {"ids": [1, 2]}), fresh_db.fetch(missing_parameter, {}), return_exceptions=True
+    )
+    assert [row.id for row in results[0]] == [1, 2]
+    assert isinstance(results[1], InvalidRequestError)
+
+
+async def test_a_cancelled_reader_leaves_the_others_of_its_turn_their_rows(fresh_db):
+    read = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
+    first = asyncio.ensure_future(fresh_db.fetch(read, {"ids": [1]}))
+    second = asyncio.ensure_future(fresh_db.fetch(read, {"ids": [2]}))
+    await asyncio.sleep(0)  # both have asked for their rows
+    first.cancel()
+    assert [row.id for row in await second] == [2]
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert [row.id for row in await fresh_db.fetch(read, {"ids": [3]})] == [3]

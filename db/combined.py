@@ -1,0 +1,188 @@
+"""Prepared reads asked for in the same turn of the event loop, sent to PostgreSQL as one statement.
+
+A request for a pairing's detail asks for the pairing, its milestones, training sessions, stations
+and incubated organizations at once (loaders queue their keys, schema/pairings.py fetches ahead).
+Each read as a statement of its own costs the driver a round trip, about 100 µs of CPU on a small
+machine, and PostgreSQL a bind, an execute and a sync; on two cores the five then mostly wait for
+one another rather than run side by side.
+
+Combined, each read becomes one column of a single row: the array of its rows as records,
+
+    ARRAY(SELECT ROW(r.*) FROM (<the read, with its ordinal>) AS r ORDER BY r.ordinal)
+
+where the ordinal is row_number() over the read's own ORDER BY, so that each read keeps its order
+exactly. The driver decodes the records with the codecs it uses for plain rows, and each read's
+rows pass through its own result processors: every caller gets the rows it would have got alone.
+A combination that fails is run again read by read, so that each read fails, or not, on its own.
+Reads of different requests that meet in one turn go together too: each is a statement of its own
+outside any transaction, so nothing ties them but the round trip they share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Dialect, Select, func
+
+from db.prepared import Listener, Plan, PreparedRead, make_plan
+
+log = logging.getLogger(__name__)
+
+ORDINAL = "ordinal"
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+
+def combinable(read: PreparedRead) -> bool:
+    """Whether a read keeps its meaning with an ordinal column added: not under DISTINCT, which
+    the ordinal would defeat."""
+    statement = read.statement
+    return isinstance(statement, Select) and not statement._distinct
+
+
+@dataclass(frozen=True)
+class _Part:
+    plan: Plan  # the read as it is, for its rows and for listeners
+    ordered: Plan  # the read with its ordinal last, whose SQL goes into the combination
+
+
+class CombinedRead:
+    """Several prepared reads run as one PostgreSQL statement (see the module's note)."""
+
+    def __init__(self, reads: tuple[PreparedRead, ...]) -> None:
+        self.reads = reads
+        self._sql: str | None = None
+        self._parts: tuple[_Part, ...] = ()
+
+    async def run(
+        self,
+        driver: Any,
+        dialect: Dialect,
+        parameter_sets: Sequence[dict[str, Any] | None],
+        listeners: Sequence[Listener] = (),
+    ) -> list[list[Any]]:
+        """The rows of each read, in the order of `reads`, read on an asyncpg connection."""
+        if self._sql is None:
+            await self._prepare(driver, dialect)
+        arguments: list[Any] = []
+        for part, parameters in zip(self._parts, parameter_sets, strict=True):
+            arguments += part.ordered.arguments(parameters)
+            for listener in listeners:
+                listener(part.plan.sql, part.plan.arguments(parameters))
+        record = await driver.fetchrow(self._sql, *arguments)
+        return [
+            part.plan.rows([row[:-1] for row in rows]) for part, rows in zip(self._parts, record, strict=True)
+        ]
+
+    async def _prepare(self, driver: Any, dialect: Dialect) -> None:
+        parts, columns, offset = [], [], 0
+        for index, read in enumerate(self.reads):
+            part = _Part(await read.plan(driver, dialect), await _ordered_plan(read, driver, dialect))
+            sql, offset = _renumbered(part.ordered.sql, offset)
+            # A read with no order of its own has none here either.
+            ordering = f" ORDER BY r{index}.{ORDINAL}" if read.statement._order_by_clauses else ""
+            columns.append(f"ARRAY(SELECT ROW(r{index}.*) FROM ({sql}) AS r{index}{ordering})")
+            parts.append(part)
+        self._parts = tuple(parts)
+        self._sql = "SELECT " + ", ".join(columns)
+
+
+# Each read with its ordinal, planned once whatever it is combined with: a new combination then
+# costs no round trip of its own to plan. Combinations are made on PostgreSQL alone.
+_ordered_plans: WeakKeyDictionary[PreparedRead, Plan] = WeakKeyDictionary()
+
+
+async def _ordered_plan(read: PreparedRead, driver: Any, dialect: Dialect) -> Plan:
+    plan = _ordered_plans.get(read)
+    if plan is None:
+        statement = read.statement
+        ordinal = func.row_number().over(order_by=list(statement._order_by_clauses)).label(ORDINAL)
+        plan = _ordered_plans[read] = await make_plan(statement.add_columns(ordinal), dialect, driver)
+    return plan
+
+
+def _renumbered(sql: str, offset: int) -> tuple[str, int]:
+    """`sql` with its placeholders $1..$n moved to $(offset + 1)..$(offset + n), and offset + n."""
+    numbers = [int(number) for number in _PLACEHOLDER.findall(sql)]
+    if sql.count("$") != len(numbers) or sorted(set(numbers)) != list(range(1, len(set(numbers)) + 1)):
+        raise ValueError(f"cannot renumber the placeholders of {sql!r}")
+    return _PLACEHOLDER.sub(lambda match: f"${int(match[1]) + offset}", sql), offset + len(set(numbers))
+
+
+@functools.lru_cache(maxsize=256)
+def combination(reads: tuple[PreparedRead, ...]) -> CombinedRead:
+    """One combination per set of reads, in serial order: its SQL is prepared once per connection."""
+    return CombinedRead(reads)
+
+
+Alone = Callable[[PreparedRead, "dict[str, Any] | None"], Awaitable[list[Any]]]
+Together = Callable[[tuple[PreparedRead, ...], "list[dict[str, Any] | None]"], Awaitable[list[list[Any]]]]
+
+
+class Rounds:
+    """Reads asked for in one turn of the event loop, run together once the turn is over: alone
+    when a read is the only one, else as one combination (`together`), and alone again, each on
+    its own, if the combination fails."""
+
+    def __init__(self, alone: Alone, together: Together) -> None:
+        self._alone, self._together = alone, together
+        self._queued: list[tuple[PreparedRead, dict[str, Any] | None, asyncio.Future[list[Any]]]] = []
+        # Held until done: the event loop keeps only weak references to tasks.
+        self._running: set[asyncio.Task[None]] = set()
+
+    def read(self, read: PreparedRead, parameters: dict[str, Any] | None) -> asyncio.Future[list[Any]]:
+        loop = asyncio.get_running_loop()
+        if not self._queued:
+            # Runs after the callbacks already scheduled: the rest of this turn's reads join first.
+            loop.call_soon(self._flush)
+        future: asyncio.Future[list[Any]] = loop.create_future()
+        self._queued.append((read, parameters, future))
+        return future
+
+    def _flush(self) -> None:
+        queued, self._queued = self._queued, []
+        task = asyncio.ensure_future(self._run(queued))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, queued: list[tuple[PreparedRead, dict[str, Any] | None, asyncio.Future[list[Any]]]]) -> None:
+        futures = [future for _, _, future in queued]
+        try:
+            if len(queued) > 1:
+                queued.sort(key=lambda item: item[0].serial)
+                try:
+                    results = await self._together(tuple(read for read, _, _ in queued), [p for _, p, _ in queued])
+                except Exception:
+                    log.warning("a combined read failed; running its %d reads one by one", len(queued), exc_info=True)
+                else:
+                    for (_, _, future), rows in zip(queued, results, strict=True):
+                        _settle(future, rows)
+                    return
+            await asyncio.gather(*(self._read_alone(read, parameters, future) for read, parameters, future in queued))
+        finally:
+            for future in futures:
+                # Only when this task was cancelled: the callers must not wait for ever.
+                if not future.done():
+                    future.cancel()
+
+    async def _read_alone(
+        self, read: PreparedRead, parameters: dict[str, Any] | None, future: asyncio.Future[list[Any]]
+    ) -> None:
+        try:
+            rows = await self._alone(read, parameters)
+        except Exception as exc:
+            if not future.done():
+                future.set_exception(exc)
+        else:
+            _settle(future, rows)
+
+
+def _settle(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:
+    if not future.done():  # a caller that was cancelled no longer waits
+        future.set_result(rows)
