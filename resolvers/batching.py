@@ -30,6 +30,10 @@ class BatchLoader(Generic[K, V]):
         """The value of a key fetched already, without waiting: `default` if it was not."""
         return self._values.get(key, default)
 
+    def prime(self, key: K, value: V) -> None:
+        """Hold `value` for `key`, fetched by someone else, unless the key has one already."""
+        self._values.setdefault(key, value)
+
     # Keys are queued when asked for, not when the answer is awaited: a caller can ask for several
     # lists at once, then wait for each.
 

@@ -71,13 +71,28 @@ RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
 PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", lambda filters: [visible_pairings(filters[0])])
 
 
+_NOT_LOADED = object()
+
+
+async def _stored_rows(db: Database, model: Any, ids: Sequence[int]) -> list[Any]:
+    """The rows of these ids as stored, in their order; None where there is none."""
+    found = {row.id: row for row in await db.fetch(rows_by_id(model), {"ids": ids})}
+    return [found.get(pk) for pk in ids]
+
+
 def _by_id(model: type) -> functools.cached_property[BatchLoader[int, Any]]:
     """Rows by ID that the actor may read; a hidden row comes back as None."""
 
     def make(self: Loaders) -> BatchLoader[int, Any]:
-        raw = self.unfiltered(model)
+        raw, db = self.unfiltered(model), self.db
 
         async def load(ids: Sequence[int]) -> list[Any]:
+            # Read here rather than in a batch of `raw`, which would start a turn of the event loop
+            # later and miss the reads that this one goes with (db/combined.py); `raw` then holds
+            # the rows for the access checks.
+            if missing := [pk for pk in ids if raw.loaded(pk, _NOT_LOADED) is _NOT_LOADED]:
+                for pk, row in zip(missing, await _stored_rows(db, model, missing), strict=True):
+                    raw.prime(pk, row)
             return await self._readable(model, await raw.load_many(ids))
 
         loader = BatchLoader(load)
@@ -158,8 +173,7 @@ class Loaders:
             db = self.db
 
             async def load(ids: Sequence[int]) -> list[Any]:
-                found = {row.id: row for row in await db.fetch(rows_by_id(model), {"ids": ids})}
-                return [found.get(pk) for pk in ids]
+                return await _stored_rows(db, model, ids)
 
             loader = self._unfiltered[model] = BatchLoader(load)
         return loader
