@@ -37,7 +37,15 @@ from db.records import read_columns
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.pagination import ChildList, ChildPageKey, Page, load_child_pages
+from resolvers.pagination import (
+    ChildList,
+    ChildPageKey,
+    NestedPageKey,
+    Page,
+    child_pages,
+    load_child_pages,
+    load_nested_child_rows,
+)
 from resolvers.pairing_details import DetailParts, PairingDetails, fetch_pairing_details
 
 
@@ -118,6 +126,49 @@ def _children(model: Any, parent_key: str) -> functools.cached_property[BatchLoa
     return functools.cached_property(make)
 
 
+def _nested_pages(
+    outer: ChildList, inner: ChildList, outer_pages: str, inner_pages: str
+) -> functools.cached_property[BatchLoader[NestedPageKey, None]]:
+    """Pages of `inner` children of the objects on pages of `outer` (NestedPageKey), read with
+    those pages rather than after them, and handed to the loader `inner_pages` as its own. Each
+    key's page of `outer` is to be asked for of the loader `outer_pages` in the same turn; one that
+    is not is read after the nested read."""
+
+    def make(self: Loaders) -> BatchLoader[NestedPageKey, None]:
+        db = self.db
+
+        async def load(keys: Sequence[NestedPageKey]) -> list[None]:
+            found = await load_nested_child_rows(db, outer, inner, keys)
+            pages = await getattr(self, outer_pages).load_many([key.outer for key in keys])
+            _prime_nested_pages(db, getattr(self, inner_pages), inner, keys, pages, found)
+            return [None] * len(keys)
+
+        return BatchLoader(load)
+
+    return functools.cached_property(make)
+
+
+def _prime_nested_pages(
+    db: Database,
+    loader: BatchLoader[ChildPageKey, Page[Any]],
+    children: ChildList,
+    keys: Sequence[NestedPageKey],
+    pages: Sequence[Page[Any]],
+    found: Sequence[dict[int, list[Any]]],
+) -> None:
+    """The pages of children of each object on `pages` that the nested read saw too (`found`); one
+    it did not see, after a write between the two reads, is left to load its own. All pages of one
+    shape count their children in one statement, as load_child_pages's do."""
+    shapes: dict[tuple[Any, ...], tuple[dict[int, None], dict[int, list[Any]]]] = {}
+    for key, page, rows_of in zip(keys, pages, found, strict=True):
+        parents, rows = shapes.setdefault((key.first, key.after, key.filters), ({}, {}))
+        parents.update(dict.fromkeys(parent.id for parent in page.items if parent.id in rows_of))
+        rows.update(rows_of)
+    for (first, after, filters), (parents, rows) in shapes.items():
+        for page_key, children_page in child_pages(db, children, list(parents), rows, first, after, filters).items():
+            loader.prime(page_key, children_page)
+
+
 def _child_pages(children: ChildList) -> functools.cached_property[BatchLoader[ChildPageKey, Page[Any]]]:
     def make(self: Loaders) -> BatchLoader[ChildPageKey, Page[Any]]:
         db = self.db
@@ -165,6 +216,7 @@ class Loaders:
     activities_of_pairing = _child_pages(ACTIVITIES)
     resources_of_pairing = _child_pages(RESOURCES)
     pairings_of_program = _child_pages(PROGRAM_PAIRINGS)
+    updates_on_milestone_pages = _nested_pages(MILESTONES, UPDATES, "milestones_of_pairing", "updates_of_milestone")
 
     def unfiltered(self, model: type) -> BatchLoader[int, Any]:
         """Rows as stored, whoever asks: only for the access check and to tell hidden from missing."""

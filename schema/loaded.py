@@ -47,8 +47,11 @@ class LoadedField(Generic[K, V, T]):
     def fetch(self, loaders: Loaders, pks: Sequence[int], selected: Selected) -> Coroutine[Any, Any, list[V]]:
         """What every selection of the field needs, for each of these objects, in one batch: asked
         for now, to be awaited (BatchLoader.load_many)."""
-        keys = [self.key(pk, **arguments) for arguments in selected.arguments() for pk in pks]
-        return self.loader(loaders).load_many(keys)
+        return self.loader(loaders).load_many(self.keys(pks, selected))
+
+    def keys(self, pks: Sequence[int], selected: Selected) -> list[K]:
+        """The loader's keys for every selection of the field on each of these objects."""
+        return [self.key(pk, **arguments) for arguments in selected.arguments() for pk in pks]
 
 
 def _page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:

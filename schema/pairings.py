@@ -8,10 +8,9 @@ from typing import Any
 import strawberry
 
 from db import models
-from resolvers.errors import ApiError
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey, Page
+from resolvers.pagination import ChildPageKey, NestedPageKey
 from resolvers.pairing_details import DetailParts, PairingDetails
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity
@@ -137,9 +136,11 @@ class Pairing(Node):
         self, info: Info, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
         loaders = info.context.loaders
-        page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
-        with suppress(ApiError):  # a page that cannot be fetched fails in its own field
-            await _updates_of(loaders, [page], Selected.here(info))
+        updates = _updates_ahead(loaders, [self.pk], Selected.here(info))
+        try:
+            page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
+        finally:
+            await _fetched_ahead(updates)
         return MILESTONES_OF.value(page)
 
     @strawberry.field(metadata=TRAINING_OF.metadata)
@@ -172,13 +173,14 @@ class Pairing(Node):
 def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> Coroutine[Any, Any, None]:
     """The lists that the query selects on these pairings (`selected`: where it selects them),
     asked for now, in the same batches as whatever else is asked for in this turn of the event loop,
-    so that the pairings' fields read them ahead; the coroutine returned waits for them and fetches
-    the updates of the milestones. Nothing fails here: what could not be fetched loads, and fails,
-    again in its own field."""
+    so that the pairings' fields read them ahead; and with them the updates that it selects on their
+    milestones. The coroutine returned waits for them. Nothing fails here: what could not be
+    fetched loads, and fails, again in its own field."""
     fetches = {
         name: field.fetch(loaders, pks, sub) for name, field in LISTS.items() if (sub := selected.sub(name)).field_nodes
     }
-    return _fetched_ahead(loaders, fetches, selected)
+    updates = _updates_ahead(loaders, pks, selected.sub("milestones"))
+    return _fetched_ahead([*fetches.values(), *updates])
 
 
 def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
@@ -186,21 +188,27 @@ def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
     return fetch_lists_ahead(info.context.loaders, [pk], Selected.here(info, "Pairing"))
 
 
-async def _fetched_ahead(
-    loaders: Loaders, fetches: dict[str, Coroutine[Any, Any, list[Any]]], selected: Selected
-) -> None:
-    for name, fetch in fetches.items():
-        with suppress(Exception):
-            pages = await fetch
-            if name == "milestones":
-                await _updates_of(loaders, pages, selected.sub("milestones"))
-
-
-def _updates_of(loaders: Loaders, pages: list[Page[Any]], milestones: Selected) -> Coroutine[Any, Any, list[Any]]:
-    """The updates that the query selects on the milestones of these pages (`milestones`: where it
-    selects the milestones), in one batch: each milestone's `updates` then reads them ahead."""
+def _updates_ahead(loaders: Loaders, pks: list[int], milestones: Selected) -> list[Coroutine[Any, Any, Any]]:
+    """The updates that the query selects on the pages of milestones of these pairings (`milestones`:
+    where it selects them), asked for with the pages themselves rather than after them: each
+    milestone's `updates` then reads its page ahead."""
     updates = milestones.connection_nodes().sub("updates")
-    return UPDATES.fetch(loaders, [row.id for page in pages for row in page.items], updates)
+    if not milestones.field_nodes or not updates.field_nodes:
+        return []
+    pages = [UPDATES.key(0, **arguments) for arguments in updates.arguments()]
+    keys = [
+        NestedPageKey(outer, page.first, page.after, page.filters)
+        for outer in MILESTONES_OF.keys(pks, milestones)
+        for page in pages
+    ]
+    return [loaders.updates_on_milestone_pages.load_many(keys)]
+
+
+async def _fetched_ahead(fetches: list[Coroutine[Any, Any, Any]]) -> None:
+    # In order: the updates are primed once the pages of milestones, asked for first, are in.
+    for fetch in fetches:
+        with suppress(Exception):
+            await fetch
 
 
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
