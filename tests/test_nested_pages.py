@@ -14,8 +14,8 @@ from db.models import Milestone, MilestoneStatus, MilestoneUpdate
 from db.statements import recording
 from resolvers.access import ANONYMOUS
 from resolvers.batching import BatchLoader
-from resolvers.loaders import UPDATES, Loaders, _prime_nested_pages
 from resolvers.ids import encode_id
+from resolvers.loaders import UPDATES, Loaders, _prime_nested_pages
 from resolvers.pagination import ChildPageKey, NestedPageKey, Page, encode_cursor
 from tests.conftest import TODAY, gql
 
