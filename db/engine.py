@@ -73,6 +73,8 @@ class Database:
     url: str
     read_engine: AsyncEngine
     write_engine: AsyncEngine
+    # The engine of prepared reads (db/prepared.py), which run on its driver connections.
+    prepared_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     write_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     # Told of each PreparedRead's statement, which SQLAlchemy's events do not see (db.statements).
@@ -103,7 +105,20 @@ class Database:
             # Each read is one statement in a session of its own, so a transaction around it buys
             # nothing and costs a BEGIN and a ROLLBACK round trip; reads share the writers' pool.
             read_engine = write_engine.execution_options(isolation_level="AUTOCOMMIT")
-        return cls(url, read_engine, write_engine)
+            # Prepared reads are built once and run with new ids, limits and cursors; PostgreSQL
+            # planned each execution afresh (its custom plans won on estimates), which cost more
+            # than running it: half a millisecond for a pairing's detail. Their connections keep
+            # the generic plan, made once per connection; every other statement keeps the default.
+            prepared_engine = create_async_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=0,
+                pool_pre_ping=False,
+                connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+                **options,
+            ).execution_options(isolation_level="AUTOCOMMIT")
+            return cls(url, read_engine, write_engine, prepared_engine)
+        return cls(url, read_engine, write_engine, read_engine)
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,9 +127,10 @@ class Database:
     @property
     def engines(self) -> tuple[AsyncEngine, ...]:
         """The engines that own a pool: events and disposal on these cover every connection."""
-        if self.read_engine.pool is self.write_engine.pool:
-            return (self.write_engine,)
-        return (self.read_engine, self.write_engine)
+        engines: dict[int, AsyncEngine] = {}
+        for engine in (self.read_engine, self.write_engine, self.prepared_engine):
+            engines.setdefault(id(engine.pool), engine)
+        return tuple(engines.values())
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -156,13 +172,13 @@ class Database:
         return await self._rounds.read(statement, parameters)
 
     async def _read_alone(self, statement: PreparedRead, parameters: dict[str, Any] | None) -> list[Any]:
-        dialect, listeners = self.read_engine.dialect, self.read_listeners
+        dialect, listeners = self.prepared_engine.dialect, self.read_listeners
         return await self._on_driver(lambda driver: statement.run(driver, dialect, parameters, listeners))
 
     async def _read_together(
         self, statements: tuple[PreparedRead, ...], parameter_sets: list[dict[str, Any] | None]
     ) -> list[list[Any]]:
-        dialect, listeners, combined = self.read_engine.dialect, self.read_listeners, combination(statements)
+        dialect, listeners, combined = self.prepared_engine.dialect, self.read_listeners, combination(statements)
         return await self._on_driver(lambda driver: combined.run(driver, dialect, parameter_sets, listeners))
 
     async def _on_driver(self, work: Callable[[Any], Awaitable[T]]) -> T:
@@ -171,7 +187,7 @@ class Database:
         Up to `idle_reads` connections stay checked out between reads, kept here: a checkout from
         SQLAlchemy's pool and its return cost two greenlet switches, as much again as the statement.
         A connection that failed other than with an SQL error is dropped rather than kept or pooled."""
-        pooled = self._idle.pop() if self._idle else await self.read_engine.raw_connection()
+        pooled = self._idle.pop() if self._idle else await self.prepared_engine.raw_connection()
         healthy = False
         try:
             result = await work(pooled.driver_connection)

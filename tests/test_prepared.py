@@ -107,9 +107,9 @@ async def test_a_failed_read_leaves_the_pool_whole(fresh_db):
     for _ in range(3):
         with pytest.raises(InvalidRequestError, match="ids"):
             await fresh_db.fetch(prepared, {})
-        assert fresh_db.read_engine.pool.checkedout() == fresh_db.reads_held == 0
+        assert fresh_db.prepared_engine.pool.checkedout() == fresh_db.reads_held == 0
     assert [[row.id for row in await fresh_db.fetch(prepared, {"ids": [pk]})] for pk in (1, 2)] == [[1], [2]]
-    assert fresh_db.read_engine.pool.checkedout() == fresh_db.reads_held == 1
+    assert fresh_db.prepared_engine.pool.checkedout() == fresh_db.reads_held == 1
 
 
 async def test_reads_keep_a_few_connections_and_dispose_returns_them(fresh_db):
@@ -119,7 +119,7 @@ async def test_reads_keep_a_few_connections_and_dispose_returns_them(fresh_db):
     prepared = PreparedRead(select(Region.id).distinct().where(one_of(Region.id, "ids")))
     found = await asyncio.gather(*(fresh_db.fetch(prepared, {"ids": [pk]}) for pk in range(1, 13)))
     assert [[row.id for row in rows] for rows in found] == [[pk] for pk in range(1, 13)]
-    pool = fresh_db.read_engine.pool
+    pool = fresh_db.prepared_engine.pool
     assert pool.checkedout() == fresh_db.reads_held == fresh_db.idle_reads
     await fresh_db.dispose()
     assert pool.checkedout() == fresh_db.reads_held == 0
@@ -174,7 +174,7 @@ async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
     for want, rows in zip(expected[:2] + expected[3:], got[:2] + got[3:], strict=True):
         assert_same_rows(want, rows)
     if not fresh_db.is_sqlite:
-        assert fresh_db.read_engine.pool.checkedout() == 1, "one statement on one connection"
+        assert fresh_db.prepared_engine.pool.checkedout() == 1, "one statement on one connection"
 
 
 async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
