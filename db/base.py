@@ -45,6 +45,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
+    def result_processor(self, dialect, coltype):
+        if dialect.name == "postgresql":
+            # asyncpg reads a timestamptz as an aware datetime in UTC whatever the session's time
+            # zone: nothing to convert, and a page reads hundreds of them.
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
