@@ -30,7 +30,7 @@ async def list_agencies(scope: Scope, filter: AgencyFilter, *, first: int | None
         statement = statement.where(Agency.name.contains(filter.name_contains, autoescape=True))
     if filter.region_id is not None:
         region = await region_by_global_id(scope, filter.region_id)
-        statement = statement.join(Region, Region.id == Agency.region_id).where(in_subtree(Region.path, region))
+        statement = statement.join(Region, Region.id == Agency.region_id).where(in_subtree(Region.path, region.path))
     return await paginate(scope.db, statement, AGENCY_ORDER, first=first, after=after)
 
 

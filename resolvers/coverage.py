@@ -72,7 +72,7 @@ def _covered(place: Any, level: RegionLevel) -> ColumnElement[bool]:
 
 def _places(root: Region, level: RegionLevel) -> Any:
     place = aliased(Region, name=level.value.lower())
-    return place, [place.level == level, in_subtree(place.path, root)]
+    return place, [place.level == level, in_subtree(place.path, root.path)]
 
 
 async def coverage_of(scope: Scope, region_id: str) -> CoverageFigures:

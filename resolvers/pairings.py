@@ -37,17 +37,19 @@ class PairingFilter:
 
 async def pairing_conditions(scope: Scope, filter: PairingFilter) -> list[ColumnElement[bool]]:
     """The WHERE clause of a pairing list: the actor's scope and the filter, all in SQL."""
-    conditions = _conditions(scope.actor, filter, scope.today)
+    conditions = filter_conditions(scope.actor, filter, scope.today)
     if filter.region_id is not None:
-        region = await region_by_global_id(scope, filter.region_id)
-        supported_in_region = (
-            select(Agency.id).join(Region, Region.id == Agency.region_id).where(in_subtree(Region.path, region))
-        )
-        conditions.append(Pairing.supported_id.in_(supported_in_region))
+        conditions.append(supported_in_region((await region_by_global_id(scope, filter.region_id)).path))
     return conditions
 
 
-def _conditions(actor: Actor, filter: PairingFilter, today: dt.date) -> list[ColumnElement[bool]]:
+def supported_in_region(path: str) -> ColumnElement[bool]:
+    """The pairing's supported agency lies in the region at `path` or below it."""
+    in_region = select(Agency.id).join(Region, Region.id == Agency.region_id).where(in_subtree(Region.path, path))
+    return Pairing.supported_id.in_(in_region)
+
+
+def filter_conditions(actor: Actor, filter: PairingFilter, today: dt.date) -> list[ColumnElement[bool]]:
     """The conditions of a pairing list but its region's, which needs the region read first."""
     conditions = [visible_pairings(actor)]
     if filter.program_id is not None:
@@ -78,7 +80,7 @@ async def list_pairings(
 def _listing(actor: Actor, filter: PairingFilter, today: dt.date) -> ListStatement:
     """The list of pairings an actor sees through a filter: what dashboards poll all day. Today is
     part of the key because the health filter compares with it."""
-    statement = select(*read_columns(Pairing)).where(*_conditions(actor, filter, today))
+    statement = select(*read_columns(Pairing)).where(*filter_conditions(actor, filter, today))
     return ListStatement(statement, PAIRING_ORDER)
 
 

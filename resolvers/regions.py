@@ -22,9 +22,9 @@ async def region_by_global_id(scope: Scope, region_id: str) -> Region:
     return region
 
 
-def in_subtree(path_column: ColumnElement[str], region: Region) -> ColumnElement[bool]:
-    """`path_column` is a region path at or below `region`: an index range, not a LIKE scan."""
-    low, high = access.subtree(region.path)
+def in_subtree(path_column: ColumnElement[str], path: str) -> ColumnElement[bool]:
+    """`path_column` is a region path at or below the region at `path`: an index range, not a LIKE scan."""
+    low, high = access.subtree(path)
     return and_(path_column >= low, path_column < high)
 
 

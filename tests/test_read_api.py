@@ -211,3 +211,25 @@ async def test_agencies_filter_by_name_and_region(demo_db):
     assert all("社会工作" in edge["node"]["name"] for edge in data["agencies"]["edges"])
     none = await gql(demo_db, '{ agencies(filter: {nameContains: "%"}) { totalCount } }')
     assert none["agencies"]["totalCount"] == 0, "LIKE wildcards in the search text are taken literally"
+
+
+async def test_program_stats_of_a_region_add_up_its_pairings(demo_db):
+    """Stats by region count the pairings whose supported agency lies in the region or below it,
+    as the pairing list's region filter does; a second ask reads the same (its statement is kept)."""
+    regions = await gql(demo_db, "{ regions(level: PROVINCE, first: 100) { edges { node { id } } } }")
+    provinces = [edge["node"] for edge in regions["regions"]["edges"]]
+    assert provinces
+    counted = []
+    query = "query($r: ID) { programStats(regionId: $r) { pairings milestonesOverdue serviceTotals { homeVisits } } }"
+    listed = "query($r: ID) { pairings(first: 100, filter: {regionId: $r}) { totalCount edges { node { progress { milestonesOverdue } serviceTotals { homeVisits } } } } }"
+    for province in provinces:
+        stats = (await gql(demo_db, query, {"r": province["id"]}))["programStats"]
+        again = (await gql(demo_db, query, {"r": province["id"]}))["programStats"]
+        pairings = (await gql(demo_db, listed, {"r": province["id"]}))["pairings"]
+        nodes = [edge["node"] for edge in pairings["edges"]]
+        assert stats == again
+        assert stats["pairings"] == pairings["totalCount"] == len(nodes)
+        assert stats["serviceTotals"]["homeVisits"] == sum(node["serviceTotals"]["homeVisits"] for node in nodes)
+        assert stats["milestonesOverdue"] == sum(node["progress"]["milestonesOverdue"] for node in nodes)
+        counted.append(stats["pairings"])
+    assert any(counted), "some province has pairings"
