@@ -162,7 +162,7 @@ class Database:
             return (await connection.execute(statement, parameters)).all()
 
     async def _prepared(self, statement: PreparedRead, parameters: dict[str, Any] | None) -> list[Any]:
-        """A prepared read on a connection of the read pool as the driver's own, with no SQLAlchemy
+        """A prepared read on a connection of `prepared_engine` as the driver's own, with no SQLAlchemy
         Connection around it (40 µs a statement on PostgreSQL). Outside a transaction either way:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
         transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go

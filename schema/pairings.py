@@ -176,11 +176,10 @@ def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> C
     so that the pairings' fields read them ahead; and with them the updates that it selects on their
     milestones. The coroutine returned waits for them. Nothing fails here: what could not be
     fetched loads, and fails, again in its own field."""
-    fetches = {
-        name: field.fetch(loaders, pks, sub) for name, field in LISTS.items() if (sub := selected.sub(name)).field_nodes
-    }
-    updates = _updates_ahead(loaders, pks, selected.sub("milestones"))
-    return _fetched_ahead([*fetches.values(), *updates])
+    fetches = [
+        field.fetch(loaders, pks, sub) for name, field in LISTS.items() if (sub := selected.sub(name)).field_nodes
+    ]
+    return _fetched_ahead(fetches + _updates_ahead(loaders, pks, selected.sub("milestones")))
 
 
 def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
