@@ -6,16 +6,19 @@ Each read as a statement of its own costs the driver a round trip, about 100 µs
 machine, and PostgreSQL a bind, an execute and a sync; on two cores the five then mostly wait for
 one another rather than run side by side.
 
-Combined, each read becomes one column of a single row: the array of its rows as records,
+Combined, each read becomes a few columns of a single row: for each of its columns the array of
+that column's values, and the array of its ordinals,
 
-    ARRAY(SELECT ROW(r.*) FROM (<the read, with its ordinal>) AS r ORDER BY r.ordinal)
+    (SELECT array_agg(r.c0), ..., array_agg(r.ordinal) FROM (<the read + its ordinal>) AS r(c0, ..., ordinal))
 
-where the ordinal is row_number() over the read's own ORDER BY, so that each read keeps its order
-exactly. The driver decodes the records with the codecs it uses for plain rows, and each read's
-rows pass through its own result processors: every caller gets the rows it would have got alone.
-A combination that fails is run again read by read, so that each read fails, or not, on its own.
-Reads of different requests that meet in one turn go together too: each is a statement of its own
-outside any transaction, so nothing ties them but the round trip they share.
+where the ordinal is row_number() over the read's own ORDER BY. Every aggregate of one query level
+takes the rows in the same sequence, so the arrays line up row for row; the ordinals say whether
+that sequence is the read's order, and the rows are put back in it when it is not. Typed arrays
+cost the driver one codec per column, where arrays of records cost it a codec lookup for every
+value. Each read's rows pass through its own result processors: every caller gets the rows it
+would have got alone. A combination that fails is run again read by read, so that each read fails,
+or not, on its own. Reads of different requests that meet in one turn go together too: each is a
+statement of its own outside any transaction, so nothing ties them but the round trip they share.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Dialect, Select, func
+from sqlalchemy import ARRAY, Dialect, Select, func
 
 from db.prepared import Listener, Plan, PreparedRead, make_plan
 
@@ -40,16 +43,31 @@ _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
 def combinable(read: PreparedRead) -> bool:
-    """Whether a read keeps its meaning with an ordinal column added: not under DISTINCT, which
-    the ordinal would defeat."""
+    """Whether a read keeps its meaning with an ordinal column added, not under DISTINCT, which the
+    ordinal would defeat; and whether its values fit in arrays: an array column would not."""
     statement = read.statement
-    return isinstance(statement, Select) and not statement._distinct
+    return (
+        isinstance(statement, Select)
+        and not statement._distinct
+        and not any(isinstance(column.type, ARRAY) for column in statement.selected_columns)
+    )
 
 
 @dataclass(frozen=True)
 class _Part:
     plan: Plan  # the read as it is, for its rows and for listeners
     ordered: Plan  # the read with its ordinal last, whose SQL goes into the combination
+    columns: slice  # where its arrays are in the combination's row, its ordinals last
+    keeps_order: bool  # whether the read has an ORDER BY to put its rows back in
+
+    def rows(self, record: Sequence[Any]) -> list[Any]:
+        *columns, ordinals = record[self.columns]
+        if ordinals is None:  # array_agg over no rows
+            return []
+        if self.keeps_order and ordinals != sorted(ordinals):
+            order = sorted(range(len(ordinals)), key=ordinals.__getitem__)
+            columns = [[column[index] for index in order] for column in columns]
+        return self.plan.rows_of_columns(columns)
 
 
 class CombinedRead:
@@ -76,21 +94,22 @@ class CombinedRead:
             for listener in listeners:
                 listener(part.plan.sql, part.plan.arguments(parameters))
         record = await driver.fetchrow(self._sql, *arguments)
-        return [
-            part.plan.rows([row[:-1] for row in rows]) for part, rows in zip(self._parts, record, strict=True)
-        ]
+        return [part.rows(record) for part in self._parts]
 
     async def _prepare(self, driver: Any, dialect: Dialect) -> None:
-        parts, columns, offset = [], [], 0
+        parts, selects, offset, width = [], [], 0, 0
         for index, read in enumerate(self.reads):
-            part = _Part(await read.plan(driver, dialect), await _ordered_plan(read, driver, dialect))
-            sql, offset = _renumbered(part.ordered.sql, offset)
-            # A read with no order of its own has none here either.
-            ordering = f" ORDER BY r{index}.{ORDINAL}" if read.statement._order_by_clauses else ""
-            columns.append(f"ARRAY(SELECT ROW(r{index}.*) FROM ({sql}) AS r{index}{ordering})")
-            parts.append(part)
+            plan, ordered = await read.plan(driver, dialect), await _ordered_plan(read, driver, dialect)
+            sql, offset = _renumbered(ordered.sql, offset)
+            # Named by position: a read may select two columns of the same name (two tables' ids).
+            names = [f"c{column}" for column in range(len(read.statement.selected_columns))] + [ORDINAL]
+            aggregates = ", ".join(f"array_agg(r{index}.{name})" for name in names)
+            selects.append(f"(SELECT {aggregates} FROM ({sql}) AS r{index}({', '.join(names)})) AS q{index}")
+            keeps_order = bool(read.statement._order_by_clauses)
+            parts.append(_Part(plan, ordered, slice(width, width + len(names)), keeps_order))
+            width += len(names)
         self._parts = tuple(parts)
-        self._sql = "SELECT " + ", ".join(columns)
+        self._sql = "SELECT * FROM " + ", ".join(selects)
 
 
 # Each read with its ordinal, planned once whatever it is combined with: a new combination then

@@ -10,9 +10,10 @@ rows are named tuples with the names SQLAlchemy's rows would have, so callers se
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,7 @@ class Plan:
         """The driver's records as rows, each value through its column's result processor."""
         make_row, converters = self.make_row, self.converters
         if not converters:
-            return [make_row(record) for record in records]
+            return list(map(make_row, records))
         rows = []
         for record in records:
             row = list(record)
@@ -89,6 +90,13 @@ class Plan:
                 row[index] = convert(row[index])
             rows.append(make_row(row))
         return rows
+
+    def rows_of_columns(self, columns: Sequence[Sequence[Any]]) -> list[Any]:
+        """The rows whose values are given column by column, in the order of the statement's columns."""
+        values: list[Iterable[Any]] = list(columns)
+        for index, convert in self.converters:
+            values[index] = map(convert, values[index])
+        return list(map(self.make_row, zip(*values, strict=True)))
 
 
 async def make_plan(statement: Select[Any], dialect: Dialect, driver: Any) -> Plan:
@@ -116,6 +124,7 @@ async def make_plan(statement: Select[Any], dialect: Dialect, driver: Any) -> Pl
             for index, (column, type_code) in enumerate(zip(columns, type_codes, strict=True))
             if (convert := column.type.dialect_impl(dialect).result_processor(dialect, type_code)) is not None
         ),
-        make_row=namedtuple("row", statement.selected_columns.keys(), rename=True)._make,  # type: ignore[misc]
+        # namedtuple's own _make, a Python function, would check a length the driver already keeps.
+        make_row=functools.partial(tuple.__new__, namedtuple("row", statement.selected_columns.keys(), rename=True)),
         postgresql=postgresql,
     )

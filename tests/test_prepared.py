@@ -8,8 +8,10 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import Integer, bindparam, func, literal_column, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import InvalidRequestError
 
+from db.combined import _Part
 from db.functions import one_of
 from db.models import (
     Agency,
@@ -77,6 +79,13 @@ async def test_every_column_type_reads_the_same(demo_with_audit, model):
     statement = select(*model.__table__.c).where(one_of(key, "ids")).order_by(key)
     expected, got = await both_ways(demo_with_audit, statement, {"ids": ids})
     assert_same_rows(expected, got)
+    # And the same again when the read goes with another (db/combined.py: its values in arrays).
+    other = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
+    combined, regions = await asyncio.gather(
+        demo_with_audit.fetch(PreparedRead(statement), {"ids": ids}), demo_with_audit.fetch(other, {"ids": [1]})
+    )
+    assert_same_rows(expected, combined)
+    assert [row.id for row in regions] == [1]
 
 
 async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db):
@@ -175,6 +184,19 @@ async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
         assert_same_rows(want, rows)
     if not fresh_db.is_sqlite:
         assert fresh_db.prepared_engine.pool.checkedout() == 1, "one statement on one connection"
+
+
+async def test_combined_rows_are_put_back_in_the_order_of_their_ordinals(demo_db):
+    """Every aggregate of a combination takes the rows in one sequence; where that is not the read's
+    own order, the ordinals put them back in it (here forced: PostgreSQL keeps the order in practice)."""
+    read = PreparedRead(select(Region.id, Region.name).order_by(Region.name))
+    plan = await read.plan(None, sqlite.dialect())
+    part = _Part(plan, plan, columns=slice(1, 4), keeps_order=True)
+    record = ("another read's", [3, 1, 2], ["c", "a", "b"], [3, 1, 2])
+    assert [tuple(row) for row in part.rows(record)] == [(1, "a"), (2, "b"), (3, "c")]
+    assert part.rows(("another read's", None, None, None)) == []
+    unordered = _Part(plan, plan, columns=slice(1, 4), keeps_order=False)
+    assert [row.id for row in unordered.rows(record)] == [3, 1, 2]
 
 
 async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
