@@ -156,17 +156,21 @@ class Rounds:
         self._running: set[asyncio.Task[None]] = set()
 
     def read(self, read: PreparedRead, parameters: dict[str, Any] | None) -> asyncio.Future[list[Any]]:
-        loop = asyncio.get_running_loop()
-        if not self._queued:
+        if self._queued:
+            # The loop of the turn's first read: on Python 3.11 get_running_loop() costs a system
+            # call (it checks the process id), once per turn is enough.
+            loop = self._queued[0][2].get_loop()
+        else:
+            loop = asyncio.get_running_loop()
             # Runs after the callbacks already scheduled: the rest of this turn's reads join first.
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush, loop)
         future: asyncio.Future[list[Any]] = loop.create_future()
         self._queued.append((read, parameters, future))
         return future
 
-    def _flush(self) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         queued, self._queued = self._queued, []
-        task = asyncio.ensure_future(self._run(queued))
+        task = loop.create_task(self._run(queued))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 

@@ -25,6 +25,7 @@ class BatchLoader(Generic[K, V]):
         self._pending: dict[K, asyncio.Future[None]] = {}
         self._queued: dict[K, None] = {}
         self._next: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def loaded(self, key: K, default: V | None = None) -> V | None:
         """The value of a key fetched already, without waiting: `default` if it was not."""
@@ -64,19 +65,21 @@ class BatchLoader(Generic[K, V]):
 
     def _queue(self, key: K) -> asyncio.Future[None]:
         if self._next is None:
-            loop = asyncio.get_running_loop()
+            # Looked up once per loader: on Python 3.11 get_running_loop() checks the process id
+            # with a system call, and a request's loaders queue a dozen batches between them.
+            loop = self._loop = self._loop or asyncio.get_running_loop()
             self._next = loop.create_future()
             # Runs after every callback already scheduled, so after the other resolvers of this
             # turn of the loop have queued their keys too.
-            loop.call_soon(self._dispatch)
+            loop.call_soon(self._dispatch, loop)
         self._queued[key] = None
         self._pending[key] = self._next
         return self._next
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
         keys, batch = list(self._queued), self._next
         self._queued, self._next = {}, None
-        asyncio.ensure_future(self._run(keys, batch))
+        loop.create_task(self._run(keys, batch))
 
     async def _run(self, keys: list[K], batch: asyncio.Future[None]) -> None:
         try:
