@@ -42,6 +42,7 @@ ORDINAL = "ordinal"
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every read; reads are built once and run many times
 def combinable(read: PreparedRead) -> bool:
     """Whether a read keeps its meaning with an ordinal column added, not under DISTINCT, which the
     ordinal would defeat; and whether its values fit in arrays: an array column would not."""
