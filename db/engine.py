@@ -19,8 +19,11 @@ from db.combined import Rounds, combinable, combination
 from db.prepared import Listener, PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Prepared reads and their combinations come in a fixed, small set of shapes: keep them all.
+MAX_PREPARED_SQL = 256 * 1024
 
 T = TypeVar("T")
+
 
 
 class DatabaseUrlError(ValueError):
@@ -114,7 +117,13 @@ class Database:
                 pool_size=pool_size,
                 max_overflow=0,
                 pool_pre_ping=False,
-                connect_args={"server_settings": {"plan_cache_mode": "force_generic_plan"}},
+                connect_args={
+                    "server_settings": {"plan_cache_mode": "force_generic_plan"},
+                    # asyncpg keeps statements prepared only up to 15 KB of SQL by default; a
+                    # combination of reads (db/combined.py) can be longer, and would be parsed
+                    # and planned again on every execution.
+                    "max_cacheable_statement_size": MAX_PREPARED_SQL,
+                },
                 **options,
             ).execution_options(isolation_level="AUTOCOMMIT")
             return cls(url, read_engine, write_engine, prepared_engine)
@@ -166,7 +175,7 @@ class Database:
         Connection around it (40 µs a statement on PostgreSQL). Outside a transaction either way:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
         transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go
-        together as one statement (db/combined.py)."""
+        together, in as few statements as db/combined.py makes of them."""
         if self.is_sqlite or not combinable(statement):
             return await self._read_alone(statement, parameters)
         return await self._rounds.read(statement, parameters)

@@ -11,7 +11,7 @@ from sqlalchemy import Integer, bindparam, func, literal_column, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import InvalidRequestError
 
-from db.combined import _Part
+from db.combined import MAX_COMBINED, _Part, statements
 from db.functions import one_of
 from db.models import (
     Agency,
@@ -197,6 +197,19 @@ async def test_combined_rows_are_put_back_in_the_order_of_their_ordinals(demo_db
     assert part.rows(("another read's", None, None, None)) == []
     unordered = _Part(plan, plan, columns=slice(1, 4), keeps_order=False)
     assert [row.id for row in unordered.rows(record)] == [3, 1, 2]
+
+
+def test_a_turn_goes_in_statements_of_distinct_reads_of_a_bounded_number():
+    """The same read asked for twice in a turn (two requests) goes in two statements, each the one
+    its request makes alone; no statement holds more than MAX_COMBINED reads."""
+    regions, names = PreparedRead(select(Region.id)), PreparedRead(select(Region.name))
+    queued = [(names, {"n": 1}, None), (regions, {"n": 2}, None), (names, {"n": 3}, None), (regions, {"n": 4}, None)]
+    assert [[(read, parameters["n"]) for read, parameters, _ in reads] for reads in statements(queued)] == [
+        [(regions, 2), (names, 1)],
+        [(regions, 4), (names, 3)],
+    ]
+    many = [(PreparedRead(select(Region.id)), None, None) for _ in range(MAX_COMBINED + 1)]
+    assert [len(reads) for reads in statements(many)] == [MAX_COMBINED, 1]
 
 
 async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
