@@ -212,6 +212,23 @@ def test_a_turn_goes_in_statements_of_distinct_reads_of_a_bounded_number():
     assert [len(reads) for reads in statements(many)] == [MAX_COMBINED, 1]
 
 
+@pytest.mark.postgres_only
+async def test_a_long_combination_stays_prepared(fresh_db):
+    """asyncpg keeps only statements under 15 KB of SQL prepared by default; a longer combination
+    would be parsed and planned again on every execution."""
+    wide = PreparedRead(
+        select(*(Region.name.label(f"name_{index}") for index in range(400))).where(one_of(Region.id, "ids"))
+    )
+    narrow = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")))
+    for _ in range(2):
+        await asyncio.gather(fresh_db.fetch(wide, {"ids": [1]}), fresh_db.fetch(narrow, {"ids": [1]}))
+    # The connection the combination ran on is the last one kept idle, and the next to be used.
+    prepared = await fresh_db._on_driver(lambda driver: driver.fetch("SELECT statement FROM pg_prepared_statements"))
+    combined = [row["statement"] for row in prepared if "name_399" in row["statement"] and "array_agg" in row["statement"]]
+    assert len(combined) == 1
+    assert len(combined[0]) > 15 * 1024
+
+
 async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
     """A read that cannot run fails alone; the reads it was asked for with still answer."""
     good = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
