@@ -198,6 +198,11 @@ class Rounds:
         self._queued.append((read, parameters, future))
         return future
 
+    async def settled(self) -> None:
+        """Returns once the reads already running are done, including those whose callers went away."""
+        if self._running:
+            await asyncio.wait(set(self._running))
+
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         queued, self._queued = self._queued, []
         task = loop.create_task(self._run(queued))

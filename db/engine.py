@@ -226,6 +226,8 @@ class Database:
             await connection.exec_driver_sql("SELECT 1")
 
     async def dispose(self) -> None:
+        # A read still running would keep its connection after the pools are gone.
+        await self._rounds.settled()
         idle, self._idle = self._idle, []
         for pooled in idle:
             await greenlet_spawn(_give_back, pooled, True)

@@ -213,6 +213,19 @@ def test_a_turn_goes_in_statements_of_distinct_reads_of_a_bounded_number():
 
 
 @pytest.mark.postgres_only
+async def test_dispose_waits_for_the_reads_of_callers_that_went_away(fresh_db):
+    """A read whose caller was cancelled still runs, and would hand its connection back after the
+    pools were gone."""
+    slow = PreparedRead(select(Region.id, func.pg_sleep(0.2).label("slept")).where(one_of(Region.id, "ids")))
+    caller = asyncio.ensure_future(fresh_db.fetch(slow, {"ids": [1]}))
+    await asyncio.sleep(0.05)  # its read is running
+    caller.cancel()
+    await fresh_db.dispose()
+    await asyncio.sleep(0.3)  # the read would be done by now
+    assert fresh_db.reads_held == 0, "a connection kept after dispose is never given back"
+
+
+@pytest.mark.postgres_only
 async def test_a_long_combination_stays_prepared(fresh_db):
     """asyncpg keeps only statements under 15 KB of SQL prepared by default; a longer combination
     would be parsed and planned again on every execution."""
