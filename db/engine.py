@@ -25,7 +25,6 @@ MAX_PREPARED_SQL = 256 * 1024
 T = TypeVar("T")
 
 
-
 class DatabaseUrlError(ValueError):
     """The database URL cannot be used; the message is fit to show as one line."""
 

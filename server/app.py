@@ -31,7 +31,6 @@ from server.graphql_http import (
     graphiql_page,
     json_response,
     negotiate,
-    operation_of,
     read_request,
 )
 from server.limits import Limits
@@ -104,10 +103,7 @@ class Service:
         checked = check_document(schema, graphql_request, self.limits, production=production)
         if checked.document is None:
             return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        if request.method == "GET" and operation_of(checked.document, graphql_request.operation_name) in (
-            OperationType.MUTATION,
-            OperationType.SUBSCRIPTION,
-        ):
+        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
             message = "only queries may be sent with GET; send mutations with POST"
             return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
         payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)

@@ -207,6 +207,8 @@ class Checked:
 
     document: DocumentNode | None
     errors: list[dict[str, Any]]
+    # What the document's chosen operation is (query, mutation, subscription), once it passed.
+    operation: OperationType | None = None
 
 
 def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool) -> Checked:
@@ -230,7 +232,7 @@ def check_document(schema, request: GraphQLRequest, limits: Limits, *, productio
     )
     if isinstance(coerced, list):
         return Checked(None, [_formatted(error, "BAD_USER_INPUT") for error in coerced])
-    return Checked(document, [])
+    return Checked(document, [], operation.operation)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -258,11 +260,6 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
         if operation_name is None or (definition.name and definition.name.value == operation_name):
             return definition
     return None
-
-
-def operation_of(document: DocumentNode, operation_name: str | None) -> OperationType | None:
-    operation = _operation(document, operation_name)
-    return None if operation is None else operation.operation
 
 
 def format_error(error: GraphQLError, request_id: str, *, production: bool) -> dict[str, Any]:
