@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from keyword import iskeyword
 from math import isfinite
-from typing import Any
+from typing import Any, ClassVar
 
 from graphql import (
     FieldNode,
@@ -79,8 +79,6 @@ _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 _PLAIN = frozenset({dt.date, dt.datetime, Decimal})
 
 SHARED_PLANS = 4096
-# Plans by object type and field nodes; None: no fast path for that selection (deferred fields).
-_shared_plans: NodeCache[ObjectPlan | None] = NodeCache(SHARED_PLANS)
 # Whether an operation's plans may be shared; its fragments are those of the same parsed document.
 _shareable_operations: NodeCache[bool] = NodeCache(SHARED_PLANS)
 
@@ -90,11 +88,17 @@ class _GiveUp(Exception):
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    # Plans by object type and field nodes; None: no fast path for that selection (deferred fields).
+    shared_plans: ClassVar[NodeCache[ObjectPlan | None]] = NodeCache(SHARED_PLANS)
+    # Scalars whose values of one exact Python type the result holds as they are, by scalar name:
+    # whoever writes the response serializes them (see JsonExecutionContext).
+    kept_values: ClassVar[dict[str, type]] = {}
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # This request's own plans where the selection may depend on its variables.
         shareable = _shareable_operations.get((self.operation,), self._shareable)
-        self._plans = _shared_plans if shareable else NodeCache[ObjectPlan | None](SHARED_PLANS)
+        self._plans = self.shared_plans if shareable else NodeCache[ObjectPlan | None](SHARED_PLANS)
         # The info of the object being completed, for is_type_of; and the arguments of the fields
         # read ahead, converted once per request and field node.
         self.object_info: GraphQLResolveInfo | None = None
@@ -219,7 +223,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
             return object_
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf_completer(type_, self.is_awaitable, nullable)
+            return _leaf_completer(type_, self.is_awaitable, nullable, self.kept_values.get(type_.name))
         raise _GiveUp  # interfaces and unions resolve their type through graphql-core
 
     def _build_plan(self, type_: GraphQLObjectType, field_details_list: FieldDetailsList) -> list[Field] | None:
@@ -290,6 +294,16 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
 
 
+class JsonExecutionContext(FastExecutionContext):
+    """For a result that orjson writes out (the HTTP endpoint's): dates and times stay Python values.
+    orjson writes a date or a datetime in C exactly as the Date and DateTime scalars serialize it,
+    `isoformat()` (offset and microseconds alike), where the serializer's Python call cost about a
+    tenth of completing a pairing's detail, whose every milestone, update and session has dates."""
+
+    shared_plans: ClassVar[NodeCache[ObjectPlan | None]] = NodeCache(SHARED_PLANS)
+    kept_values: ClassVar[dict[str, type]] = {"Date": dt.date, "DateTime": dt.datetime}
+
+
 def _merge(data: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
     """`data` with the resolved fields in their places; a field graphql-core left out is dropped."""
     data.update(resolved)
@@ -324,11 +338,15 @@ def _missing(value: Any, nullable: bool) -> None:
 
 
 def _leaf_completer(
-    type_: GraphQLScalarType | GraphQLEnumType, is_awaitable: Callable[[Any], bool], nullable: bool
+    type_: GraphQLScalarType | GraphQLEnumType,
+    is_awaitable: Callable[[Any], bool],
+    nullable: bool,
+    kept: type | None = None,
 ) -> Complete:
     """The serializer's answer; values that graphql-core's built-in scalars return unchanged skip
-    the serializer, and enum names are looked up in a table built once (strawberry's enum
-    serializer scans the enum's values every time)."""
+    the serializer, as do values of the type `kept` (FastExecutionContext.kept_values), and enum
+    names are looked up in a table built once (strawberry's enum serializer scans the enum's values
+    every time)."""
     coerce = type_.coerce_output_value
 
     def general(value: Any, run: FastExecutionContext) -> Any:
@@ -358,17 +376,24 @@ def _leaf_completer(
         )
     if isinstance(type_, GraphQLEnumType):
         names = {value.value: name for name, value in type_.values.items()}
-        enum = _inline(
+        return _inline(
             lambda value, run: names.get(value) or general(value, run),
             "({table}.get(_v := {value}) or {complete}(_v, run))",
+            names,
         )
-        setattr(enum, TABLE, names)
-        return enum
+    if kept is not None:
+        return _inline(
+            lambda value, run: value if type(value) is kept else general(value, run),
+            "(_v if type(_v := {value}) is {table} else {complete}(_v, run))",
+            kept,
+        )
     # Values of these types are neither awaitables nor errors: straight to the serializer.
     return lambda value, run: coerce(value) if type(value) in _PLAIN else general(value, run)
 
 
-def _inline(complete: Complete, expression: str) -> Complete:
+def _inline(complete: Complete, expression: str, table: Any = None) -> Complete:
     """`complete`, with its common case as an expression for generated code (schema/codegen.py)."""
     setattr(complete, INLINE, expression)
+    if table is not None:
+        setattr(complete, TABLE, table)
     return complete

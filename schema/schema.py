@@ -9,7 +9,7 @@ from graphql import DocumentNode, ExecutionResult, execute
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import ParserCache
 
-from schema.execution import FastExecutionContext
+from schema.execution import FastExecutionContext, JsonExecutionContext
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
@@ -31,14 +31,15 @@ async def execute_checked(
 ) -> ExecutionResult:
     """A document that has already been parsed and validated (the server's check_document), run
     by graphql-core directly. strawberry's Schema.execute would look up both again through its
-    extensions and build its own execution context and extension runner: about 100 µs a request."""
+    extensions and build its own execution context and extension runner: about 100 µs a request.
+    The result's data is for orjson to write: it may hold dates and times (JsonExecutionContext)."""
     result = execute(
         schema._schema,
         document,
         context_value=context,
         variable_values=variables,
         operation_name=operation_name,
-        executor_class=FastExecutionContext,
+        executor_class=JsonExecutionContext,
         is_awaitable=optimized_is_awaitable,
     )
     return await result if optimized_is_awaitable(result) else result

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
+import orjson
 import pytest
 import strawberry
+from graphql import parse
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from bench.queries import Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
@@ -17,7 +20,7 @@ from resolvers.access import ANONYMOUS, Actor, Role
 from resolvers.ids import encode_id
 from schema.execution import FastExecutionContext
 from schema.lookahead import Lazy
-from schema.schema import schema
+from schema.schema import execute_checked, schema
 from tests.conftest import make_scope
 
 ADMIN = Actor(name="admin", role=Role.ADMIN)
@@ -197,6 +200,27 @@ async def test_fast_path_answers_as_graphql_core_does(demo_db, name, document, v
     fast, plain = await both(demo_db, document, {k: substitute(v, known) for k, v in variables.items()})
     assert fast == plain
     assert fast[0] != "null" or fast[1], "every document answers something"
+
+
+@pytest.mark.parametrize(("name", "document", "variables"), CORPUS, ids=[name for name, _, _ in CORPUS])
+async def test_the_http_path_writes_what_graphql_core_answers(demo_db, name, document, variables) -> None:
+    """The endpoint's execution leaves dates and times for orjson to write: the JSON is the same."""
+    known = await ids(demo_db)
+    variables = {key: substitute(value, known) for key, value in variables.items()}
+    fast = await execute_checked(parse(document), make_scope(demo_db), variables, None)
+    plain = await plain_schema.execute(document, variable_values=variables, context_value=make_scope(demo_db))
+    assert orjson.loads(orjson.dumps(fast.data)) == json.loads(json.dumps(plain.data))
+    assert [error.formatted for error in fast.errors or ()] == [error.formatted for error in plain.errors or ()]
+
+
+async def test_the_http_path_keeps_dates_and_times_for_orjson(demo_db) -> None:
+    known = await ids(demo_db)
+    result = await execute_checked(parse(Q2_DETAIL), make_scope(demo_db), {"id": known["{pairing}"]}, None)
+    pairing = result.data["pairing"]
+    update = next(edge["node"] for m in pairing["milestones"]["edges"] for edge in m["node"]["updates"]["edges"])
+    assert type(pairing["startsOn"]) is dt.date
+    assert type(update["submittedAt"]) is dt.datetime
+    assert orjson.dumps(update["submittedAt"]).decode() == f'"{update["submittedAt"].isoformat()}"'
 
 
 async def test_admin_reads_the_same_on_both_paths(demo_db) -> None:
