@@ -117,7 +117,10 @@ class Database:
                 max_overflow=0,
                 pool_pre_ping=False,
                 connect_args={
-                    "server_settings": {"plan_cache_mode": "force_generic_plan"},
+                    # random_page_cost: the generic plans are made without the ids they run with.
+                    # With the default cost of a random read (4, for spinning disks) a small table
+                    # (a pairing's incubated organizations) was read whole rather than by index.
+                    "server_settings": {"plan_cache_mode": "force_generic_plan", "random_page_cost": "1.1"},
                     # asyncpg keeps statements prepared only up to 15 KB of SQL by default; a
                     # combination of reads (db/combined.py) can be longer, and would be parsed
                     # and planned again on every execution.
