@@ -13,7 +13,7 @@ from resolvers.batching import BatchLoader
 from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey, Page
 from resolvers.scope import Scope
-from schema.lookahead import NOT_FETCHED, NotFetched, Selected, read_ahead
+from schema.lookahead import NOT_FETCHED, NotFetched, read_ahead
 from schema.relay import Connection
 
 K = TypeVar("K", bound=Hashable)
@@ -44,14 +44,16 @@ class LoadedField(Generic[K, V, T]):
     def metadata(self) -> dict[str, Any]:
         return read_ahead(self.read)
 
-    def fetch(self, loaders: Loaders, pks: Sequence[int], selected: Selected) -> Coroutine[Any, Any, list[V]]:
-        """What every selection of the field needs, for each of these objects, in one batch: asked
-        for now, to be awaited (BatchLoader.load_many)."""
-        return self.loader(loaders).load_many(self.keys(pks, selected))
+    def fetch(
+        self, loaders: Loaders, pks: Sequence[int], arguments: Sequence[dict[str, Any]]
+    ) -> Coroutine[Any, Any, list[V]]:
+        """What selections of the field with these arguments (Selected.arguments) need, for each of
+        these objects, in one batch: asked for now, to be awaited (BatchLoader.load_many)."""
+        return self.loader(loaders).load_many(self.keys(pks, arguments))
 
-    def keys(self, pks: Sequence[int], selected: Selected) -> list[K]:
-        """The loader's keys for every selection of the field on each of these objects."""
-        return [self.key(pk, **arguments) for arguments in selected.arguments() for pk in pks]
+    def keys(self, pks: Sequence[int], arguments: Sequence[dict[str, Any]]) -> list[K]:
+        """The loader's keys for selections of the field with these arguments on each of these objects."""
+        return [self.key(pk, **each) for each in arguments for pk in pks]
 
 
 def _page_key(pk: int, first: int | None = None, after: str | None = None) -> ChildPageKey:

@@ -119,6 +119,10 @@ class Selected:
     def selection_sets(self) -> list[SelectionSetNode | None]:
         return [node.selection_set for node in self.field_nodes]
 
+    def has_variables(self) -> bool:
+        """Whether an argument of a selection is a variable: its arguments then differ between requests."""
+        return any(_has_variables(argument) for node in self.field_nodes for argument in node.arguments or ())
+
     def arguments(self) -> list[dict[str, Any]]:
         """The arguments of each selection, as the field's resolver will get them."""
         # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Coroutine, Sequence
 from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 
 import strawberry
@@ -18,9 +19,10 @@ from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
-from schema.loaded import connection_field, list_field
+from schema.loaded import LoadedField, connection_field, list_field
 from schema.lookahead import Lazy, Selected, node_paths
 from schema.milestones import UPDATES, Milestone
+from schema.node_cache import NodeCache
 from schema.programs import Program, load_program
 from schema.regions import Region
 from schema.relay import Connection, Node
@@ -135,8 +137,8 @@ class Pairing(Node):
     async def milestones(
         self, info: Info, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
-        loaders = info.context.loaders
-        updates = _updates_ahead(loaders, [self.pk], Selected.here(info))
+        loaders, here = info.context.loaders, Selected.here(info)
+        updates = _updates_ahead(loaders, [self.pk], ListsAhead.of_updates(here))
         try:
             page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
         finally:
@@ -170,16 +172,59 @@ class Pairing(Node):
         return await INCUBATIONS_OF.resolve(info.context.loaders, self.pk)
 
 
+@dataclass(frozen=True)
+class ListsAhead:
+    """What fetch_lists_ahead asks for on each pairing of a selection: the arguments of every
+    selection of each list it selects, and the pages of updates it selects on their milestones.
+    Worked out once per selection (the parser cache gives a document's requests the same nodes),
+    and again for each request where an argument is a variable."""
+
+    lists: tuple[tuple[LoadedField[Any, Any, Any], tuple[dict[str, Any], ...]], ...]
+    milestones: tuple[dict[str, Any], ...]
+    # Keyed with a parent of 0: only their first, after and filters count.
+    update_pages: tuple[ChildPageKey, ...]
+    variable: bool
+
+    @classmethod
+    def of(cls, selected: Selected) -> ListsAhead:
+        subs = {name: sub for name in LISTS if (sub := selected.sub(name)).field_nodes}
+        updates = cls.of_updates(subs["milestones"]) if "milestones" in subs else NOTHING_AHEAD
+        return replace(
+            updates,
+            lists=tuple((LISTS[name], tuple(sub.arguments())) for name, sub in subs.items()),
+            variable=updates.variable or any(sub.has_variables() for sub in subs.values()),
+        )
+
+    @classmethod
+    def of_updates(cls, milestones: Selected) -> ListsAhead:
+        """The pages of updates alone that the query selects on the nodes of pages of `milestones`."""
+        updates = milestones.connection_nodes().sub("updates")
+        if not updates.field_nodes:
+            return NOTHING_AHEAD
+        return cls(
+            lists=(),
+            milestones=tuple(milestones.arguments()),
+            update_pages=tuple(UPDATES.key(0, **arguments) for arguments in updates.arguments()),
+            variable=milestones.has_variables() or updates.has_variables(),
+        )
+
+
+NOTHING_AHEAD = ListsAhead(lists=(), milestones=(), update_pages=(), variable=False)
+_lists_ahead: NodeCache[ListsAhead] = NodeCache(4096)
+
+
 def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> Coroutine[Any, Any, None]:
     """The lists that the query selects on these pairings (`selected`: where it selects them),
     asked for now, in the same batches as whatever else is asked for in this turn of the event loop,
     so that the pairings' fields read them ahead; and with them the updates that it selects on their
-    milestones. The coroutine returned waits for them. Nothing fails here: what could not be
-    fetched loads, and fails, again in its own field."""
-    fetches = [
-        field.fetch(loaders, pks, sub) for name, field in LISTS.items() if (sub := selected.sub(name)).field_nodes
-    ]
-    return _fetched_ahead(fetches + _updates_ahead(loaders, pks, selected.sub("milestones")))
+    milestones, with the pages of milestones rather than after them: each milestone's `updates` then
+    reads its page ahead. The coroutine returned waits for them. Nothing fails here: what could not
+    be fetched loads, and fails, again in its own field."""
+    ahead = _lists_ahead.get(tuple(selected.field_nodes), lambda: ListsAhead.of(selected))
+    if ahead.variable:
+        ahead = ListsAhead.of(selected)
+    fetches = [field.fetch(loaders, pks, arguments) for field, arguments in ahead.lists]
+    return _fetched_ahead(fetches + _updates_ahead(loaders, pks, ahead))
 
 
 def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
@@ -187,18 +232,14 @@ def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
     return fetch_lists_ahead(info.context.loaders, [pk], Selected.here(info, "Pairing"))
 
 
-def _updates_ahead(loaders: Loaders, pks: list[int], milestones: Selected) -> list[Coroutine[Any, Any, Any]]:
-    """The updates that the query selects on the pages of milestones of these pairings (`milestones`:
-    where it selects them), asked for with the pages themselves rather than after them: each
-    milestone's `updates` then reads its page ahead."""
-    updates = milestones.connection_nodes().sub("updates")
-    if not milestones.field_nodes or not updates.field_nodes:
+def _updates_ahead(loaders: Loaders, pks: list[int], ahead: ListsAhead) -> list[Coroutine[Any, Any, Any]]:
+    """The pages of updates of `ahead` on the pages of milestones of these pairings, in one batch."""
+    if not ahead.update_pages:
         return []
-    pages = [UPDATES.key(0, **arguments) for arguments in updates.arguments()]
     keys = [
         NestedPageKey(outer, page.first, page.after, page.filters)
-        for outer in MILESTONES_OF.keys(pks, milestones)
-        for page in pages
+        for outer in MILESTONES_OF.keys(pks, ahead.milestones)
+        for page in ahead.update_pages
     ]
     return [loaders.updates_on_milestone_pages.load_many(keys)]
 

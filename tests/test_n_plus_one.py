@@ -187,3 +187,23 @@ async def test_pairings_by_id_fetch_their_lists_in_one_batch_each(sixty_pairings
         counts[size] = counter.count
     # The pairings, then their milestones, training sessions and stations, then the milestones' updates.
     assert counts == {1: 5, 30: 5}, counts
+
+
+async def test_what_a_pairing_fetches_ahead_follows_each_requests_variables(demo_db):
+    """What a document fetches ahead is worked out once, except where its arguments are variables:
+    each request then fetches ahead by its own. A page fetched ahead by other arguments would load
+    again in its field, one more statement."""
+    pairing = await demo_pairing_with_updates(demo_db)
+    query = """query($p: ID!, $n: Int!, $u: Int!) { pairing(id: $p) { id
+      milestones(first: $n) { edges { node { id updates(first: $u) { edges { node { id } } } } } }
+      trainingSessions(first: $n) { edges { node { id } } } } }"""
+    counts = set()
+    for n, u in ((1, 1), (3, 2), (2, 1), (3, 2)):
+        with recording(demo_db) as counter:
+            data = await gql(demo_db, query, {"p": pairing, "n": n, "u": u})
+        milestones = data["pairing"]["milestones"]["edges"]
+        assert len(milestones) == n and len(data["pairing"]["trainingSessions"]["edges"]) <= n
+        assert all(len(m["node"]["updates"]["edges"]) <= u for m in milestones)
+        counts.add(counter.count)
+    # The pairing, its milestones, their updates and its training sessions.
+    assert counts == {4}, counts
