@@ -294,7 +294,12 @@ def graphiql_page() -> HTMLResponse:
 
 async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:
     """The payload of a document that check_document let through."""
-    result = await execute_checked(document, scope, request.variables, request.operation_name)
+    try:
+        result = await execute_checked(document, scope, request.variables, request.operation_name)
+    finally:
+        # graphql-core's execution context refers to itself, and so keeps the scope until the
+        # cycle collector runs: what the request loaded goes now.
+        scope.loaders.release()
     payload: dict[str, Any] = {}
     if result.errors:
         payload["errors"] = [format_error(error, scope.request_id, production=production) for error in result.errors]

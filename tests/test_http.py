@@ -3,6 +3,7 @@ production mode (ASGI app built with env="production", and one real server)."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -323,3 +324,26 @@ def test_rate_limiter_refills_over_the_minute() -> None:
     now[0] = 1.0
     assert limiter.hit("a") is None and limiter.hit("a") is not None
     assert RateLimiter(per_minute=0).hit("a") is None  # 0 turns the limit off
+
+
+async def test_what_a_request_loaded_is_freed_when_it_is_answered(world) -> None:
+    """Not when the cycle collector next runs: graphql-core's execution context refers to itself,
+    and it holds the request's scope (server/graphql_http.py `execute`)."""
+    db, _ = world
+    query = """query($id: ID!) { pairing(id: $id) { id milestones(first: 5) { edges { node { id
+      updates(first: 2) { edges { node { id } } } } } } trainingSessions(first: 3) { edges { node { id } } } } }"""
+    async with client_for(db) as client:
+        await client.post("/graphql", json={"query": query, "variables": {"id": PAIRING}})
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            response = await client.post("/graphql", json={"query": query, "variables": {"id": PAIRING}})
+            gc.collect()
+            left = sorted({type(thing).__name__ for thing in gc.garbage} & {"BatchLoader", "Page", "row"})
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+    assert response.json()["data"]["pairing"]["milestones"]["edges"]
+    assert left == []
