@@ -7,8 +7,8 @@ import asyncio
 import datetime as dt
 
 import pytest
-from sqlalchemy import Integer, bindparam, func, literal_column, select
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Enum, Integer, bindparam, func, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
 from db.combined import MAX_COMBINED, _Part, statements
@@ -28,7 +28,7 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
-from db.prepared import PreparedRead
+from db.prepared import PreparedRead, _result_processor
 from db.statements import recording
 from resolvers.loaders import MILESTONES
 from resolvers.pagination import _child_page_statement
@@ -86,6 +86,20 @@ async def test_every_column_type_reads_the_same(demo_with_audit, model):
     )
     assert_same_rows(expected, combined)
     assert [row.id for row in regions] == [1]
+
+
+@pytest.mark.parametrize("dialect", [postgresql.asyncpg.dialect(), sqlite.aiosqlite.dialect()], ids=lambda d: d.name)
+def test_enum_columns_convert_as_sqlalchemy_converts_them(dialect):
+    columns = [column for model in MODELS for column in model.__table__.c if isinstance(column.type, Enum)]
+    assert len(columns) >= 8
+    for column in columns:
+        impl = column.type.dialect_impl(dialect)
+        theirs, ours = impl.result_processor(dialect, None), _result_processor(impl, dialect, None)
+        assert ours is not theirs
+        for value in [*impl.enums, None]:
+            assert ours(value) is theirs(value)
+        with pytest.raises(LookupError):
+            ours("NOT_A_VALUE")
 
 
 async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db):
