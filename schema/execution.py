@@ -26,6 +26,7 @@ from decimal import Decimal
 from keyword import iskeyword
 from math import isfinite
 from typing import Any, ClassVar
+from weakref import WeakMethod
 
 from graphql import (
     FieldNode,
@@ -39,6 +40,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLResolveInfoHelpers,
     GraphQLScalarType,
     GraphQLString,
     SelectionSetNode,
@@ -103,6 +105,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # read ahead, converted once per request and field node.
         self.object_info: GraphQLResolveInfo | None = None
         self._arguments: dict[int, dict[str, Any]] = {}
+        # graphql-core's helpers are this context's own bound methods: the context was a reference
+        # cycle, and held the request's scope and all it loaded until the cycle collector came.
+        self.async_helpers = GraphQLResolveInfoHelpers(
+            gather=_weakly(self.gather_async_work), track=_weakly(self.track_async_work)
+        )
 
     def _shareable(self) -> bool:
         fragments = self.fragments.values()
@@ -302,6 +309,12 @@ class JsonExecutionContext(FastExecutionContext):
 
     shared_plans: ClassVar[NodeCache[ObjectPlan | None]] = NodeCache(SHARED_PLANS)
     kept_values: ClassVar[dict[str, type]] = {"Date": dt.date, "DateTime": dt.datetime}
+
+
+def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
+    """`method`, without holding its object: only called while the execution runs, which holds it."""
+    reference = WeakMethod(method)
+    return lambda *args, **kwargs: reference()(*args, **kwargs)
 
 
 def _merge(data: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:
