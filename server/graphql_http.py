@@ -297,8 +297,7 @@ async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope,
     try:
         result = await execute_checked(document, scope, request.variables, request.operation_name)
     finally:
-        # graphql-core's execution context refers to itself, and so keeps the scope until the
-        # cycle collector runs: what the request loaded goes now.
+        # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()
     payload: dict[str, Any] = {}
     if result.errors:
