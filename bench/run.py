@@ -68,6 +68,8 @@ class Row:
     paired_ms: float | None = None
     statements: int | None = None
     note: str = ""
+    # The busiest workers' shares of the server's CPU (worker_split); None at concurrency 1.
+    worker_split: str | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -252,11 +254,16 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 results.append(Row(name, note=label))
                 continue
             for concurrency in args.concurrency:
+                cpu_before = server.cpu_by_process()
                 run = asyncio.run(
                     drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup)
                 )
+                cpu_used = server.cpu_by_process()
                 template = rows.get(name, Row(name))
                 row = Row(name, concurrency, run.stats(label), statements=template.statements, note=template.note)
+                if concurrency > 1 and args.workers > 1:
+                    used = [cpu_used[pid] - cpu_before.get(pid, 0) for pid in cpu_used]
+                    row.worker_split = worker_split(used, args.workers)
                 fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
                 if fetch_floor is not None:
                     paired_with_floor = against_floor(args, server.url, make_request, fetch_floor)
@@ -272,6 +279,15 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
         server.stop()
     info["memory"] = sampler.summary()
     return results
+
+
+def worker_split(cpu_used: list[int], workers: int) -> str:
+    """The share of the CPU that each of the busiest `workers` processes used, largest first ("71:29").
+    Each keep-alive connection stays with the worker that accepted it, and the kernel does not
+    spread a few connections evenly: a cell whose connections all went to one worker measures one."""
+    busiest = sorted(cpu_used, reverse=True)[:workers]
+    total = sum(busiest) or 1
+    return ":".join(f"{100 * used / total:.0f}" for used in busiest)
 
 
 def floor_of(name: str, args: argparse.Namespace, fixture: Fixture):
@@ -361,13 +377,13 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
     if info.get("load_seconds") is not None:
         print(f"national data loaded in {info['load_seconds']:.1f} s")
     header = f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} " \
-             f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7}  note"
+             f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7} {'workers':>7}  note"
     print(header)
     print("-" * len(header))
     for row in results:
         if not row.stats:
-            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7}  "
-                  f"{row.note}")
+            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7} "
+                  f"{'-':>7}  {row.note}")
             continue
         s = row.stats
         paired_ms = f"{row.paired_ms:.2f}" if row.paired_ms is not None else ""
@@ -375,9 +391,12 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
         statements = "" if row.statements is None else str(row.statements)
         print(f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-              f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7}  {row.note}")
+              f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7} {row.worker_split or '':>7}  "
+              f"{row.note}")
     if any(row.ratio is not None for row in results):
         print("alt p50 and floor ms: the server's p50 and the floor's, timed in alternation; x floor: their ratio")
+    if any(row.worker_split for row in results):
+        print("workers: each worker's share of the server's CPU in the cell; its connections stay with one worker")
     by_size = info.get("q1_statements_by_page_size", {})
     print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
     memory = info.get("memory")
@@ -398,7 +417,7 @@ def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespac
         "rows": [
             {"operation": row.name, "concurrency": row.concurrency, **row.stats, "floor_ms": row.floor_ms,
              "paired_ms": row.paired_ms,
-             "ratio": row.ratio, "statements": row.statements, "note": row.note}
+             "ratio": row.ratio, "statements": row.statements, "worker_split": row.worker_split, "note": row.note}
             for row in results
         ],
     }

@@ -59,6 +59,10 @@ class Server:
     def _workers_up(self) -> bool:
         return self.workers == 1 or len(process_tree(self.pid)) > self.workers
 
+    def cpu_by_process(self) -> dict[int, int]:
+        """CPU ticks used so far by each process under the supervisor (the workers, and a helper)."""
+        return {pid: cpu_ticks(pid) for pid in process_tree(self.pid) if pid != self.pid}
+
     @property
     def pid(self) -> int:
         assert self.process is not None
@@ -94,6 +98,15 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo.extend(children.get(current, []))
     return tree
+
+
+def cpu_ticks(pid: int) -> int:
+    """The user and system CPU time a process has used, in clock ticks; 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
 
 
 def rss_kib(pid: int) -> int:

@@ -35,3 +35,12 @@ async def test_benchmark_smoke_run(databases):
     assert re.search(r"Q1 SQL statements by page size: first 10: (\d+), first 50: \1, first 100: \1", finished.stdout)
     assert "server RSS" in finished.stdout
     assert "differs" not in finished.stdout, finished.stdout
+
+
+def test_worker_split_shows_the_busiest_workers_shares() -> None:
+    from bench.run import worker_split
+
+    # The supervisor's helper process takes a tick or two; the two busiest are the workers.
+    assert worker_split([1, 300, 100], 2) == "75:25"
+    assert worker_split([641, 1, 0], 2) == "100:0"
+    assert worker_split([0, 0], 2) == "0:0"
