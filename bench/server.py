@@ -57,7 +57,9 @@ class Server:
         raise RuntimeError("server did not become ready in 60 s")
 
     def _workers_up(self) -> bool:
-        return self.workers == 1 or len(process_tree(self.pid)) > self.workers
+        # Each worker listens on a socket of its own once its start-up is over (server/workers.py);
+        # connections made before the last one listens would all stay with the others.
+        return self.workers == 1 or listening_sockets(self.port) >= self.workers
 
     def cpu_by_process(self) -> dict[int, int]:
         """CPU ticks used so far by each process under the supervisor (the workers, and a helper)."""
@@ -98,6 +100,20 @@ def process_tree(pid: int) -> list[int]:
         tree.append(current)
         todo.extend(children.get(current, []))
     return tree
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on this TCP port, from /proc/net/tcp and tcp6."""
+    count = 0
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, _remote, state = line.split()[1:4]
+            count += state == "0A" and int(local.rsplit(":", 1)[1], 16) == port
+    return count
 
 
 def cpu_ticks(pid: int) -> int:

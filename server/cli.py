@@ -133,6 +133,8 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
+    from server.workers import ListenError, reuse_port_available, serve_workers
+
     settings = settings_or_exit(host=host, port=port, workers=workers)
     if with_demo:
         if settings.production:
@@ -144,6 +146,14 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
+    if settings.workers > 1 and reuse_port_available():
+        try:
+            status = serve_workers(settings.host, settings.port, settings.workers, log_level="info")
+        except ListenError as exc:
+            raise fail(str(exc)) from None
+        if status:
+            raise fail("a worker exited; the server stopped")
+        return
     uvicorn.run(
         "server.app:create_app",
         factory=True,

@@ -1,0 +1,106 @@
+"""`qianshou serve --workers N` (server/workers.py): every worker listens on the port itself, so
+that connections spread over the workers; a port in use and a worker that dies stop the server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.server import cpu_ticks, listening_sockets, process_tree
+from server.workers import reuse_port_available
+from tests.conftest import ROOT, LiveServer
+
+pytestmark = pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT")
+
+
+def wait_for(condition, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def workers_of(server: LiveServer) -> list[int]:
+    """The Uvicorn processes under the supervisor (not multiprocessing's resource tracker)."""
+    return [pid for pid in process_tree(server.process.pid)[1:] if b"spawn_main" in command_line(pid)]
+
+
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_connections_spread_over_the_workers(demo_db) -> None:
+    server = LiveServer(demo_db.url, workers=2).start()
+    try:
+        assert wait_for(lambda: listening_sockets(server.port) == 2), "each worker listens on a socket of its own"
+        workers = workers_of(server)
+        assert len(workers) == 2
+        before = {pid: cpu_ticks(pid) for pid in workers}
+        query = {"query": "{ pairings(first: 20) { edges { node { id mentor { name } progress { health } } } } }"}
+        clients = [httpx.Client(base_url=server.url) for _ in range(16)]
+        try:
+            for _ in range(15):
+                for client in clients:
+                    response = client.post("/graphql", json=query)
+                    assert response.status_code == 200 and len(response.json()["data"]["pairings"]["edges"]) == 20
+        finally:
+            for client in clients:
+                client.close()
+        busy = [cpu_ticks(pid) - before[pid] for pid in workers]
+        # Sixteen connections hashed over two sockets: both workers serve some (all on one: 1 in 32,768).
+        assert min(busy) > 0, busy
+    finally:
+        output = server.stop()
+    assert server_exit(server) == 0, output
+
+
+def server_exit(server: LiveServer) -> int | None:
+    return None if server.process is None else server.process.returncode
+
+
+def test_a_port_in_use_is_refused(databases_url_sqlite) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        finished = serve(databases_url_sqlite, port, timeout=60)
+    assert finished.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
+
+
+def test_a_worker_that_dies_stops_the_server(demo_db) -> None:
+    server = LiveServer(demo_db.url, workers=2).start()
+    process = server.process
+    try:
+        assert wait_for(lambda: len(workers_of(server)) == 2)
+        os.kill(workers_of(server)[0], signal.SIGKILL)
+        process.wait(timeout=60)
+    finally:
+        output = server.stop()
+    assert process.returncode == 1
+    assert "a worker exited" in output
+    assert listening_sockets(server.port) == 0
+
+
+def serve(database_url: str, port: int, *, timeout: float) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2"]
+    environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url}
+    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture
+def databases_url_sqlite(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'workers.sqlite3'}"
