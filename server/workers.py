@@ -46,8 +46,9 @@ def serve_workers(host: str, port: int, workers: int, log_level: str) -> int:
         signal.signal(signum, lambda *_: stop.set())
     for process in processes:
         process.start()
-    while not stop.wait(0.2) and all(process.exitcode is None for process in processes):
-        pass
+    while all(process.exitcode is None for process in processes):
+        if stop.wait(0.2):
+            break
     failed = not stop.is_set()
     for process in processes:
         if process.exitcode is None:
