@@ -188,11 +188,11 @@ class ListsAhead:
     @classmethod
     def of(cls, selected: Selected) -> ListsAhead:
         subs = {name: sub for name in LISTS if (sub := selected.sub(name)).field_nodes}
-        updates = cls.of_updates(subs["milestones"]) if "milestones" in subs else NOTHING_AHEAD
+        ahead = cls.of_updates(subs["milestones"]) if "milestones" in subs else NOTHING_AHEAD
         return replace(
-            updates,
+            ahead,
             lists=tuple((LISTS[name], tuple(sub.arguments())) for name, sub in subs.items()),
-            variable=updates.variable or any(sub.has_variables() for sub in subs.values()),
+            variable=ahead.variable or any(sub.has_variables() for sub in subs.values()),
         )
 
     @classmethod
