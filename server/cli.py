@@ -133,7 +133,7 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
-    from server.workers import ListenError, reuse_port_available, serve_workers
+    from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
     if with_demo:
@@ -155,7 +155,7 @@ def serve(
             raise fail("a worker exited; the server stopped")
         return
     uvicorn.run(
-        "server.app:create_app",
+        APP,
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -22,6 +22,7 @@ from typing import Any
 
 import uvicorn
 
+# The application factory Uvicorn imports, with workers of ours or its own.
 APP = "server.app:create_app"
 # How long workers have to finish the requests they are serving once told to stop.
 GRACE_SECONDS = 30
