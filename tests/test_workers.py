@@ -64,11 +64,7 @@ def test_connections_spread_over_the_workers(demo_db) -> None:
         assert min(busy) > 0, busy
     finally:
         output = server.stop()
-    assert server_exit(server) == 0, output
-
-
-def server_exit(server: LiveServer) -> int | None:
-    return None if server.process is None else server.process.returncode
+    assert server.process.returncode == 0, output
 
 
 def test_a_port_in_use_is_refused(databases_url_sqlite) -> None:
