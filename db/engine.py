@@ -82,11 +82,13 @@ class Database:
     # Told of each PreparedRead's statement, which SQLAlchemy's events do not see (db.statements).
     read_listeners: list[Listener] = field(default_factory=list)
     idle_reads: int = 4
+    # Statements a turn's reads are spread over when no other reads are running (db/combined.py).
+    idle_spread: int = 2
     _idle: list[PoolProxiedConnection] = field(default_factory=list, init=False)
     _rounds: Rounds = field(init=False)
 
     def __post_init__(self) -> None:
-        self._rounds = Rounds(self._read_alone, self._read_together)
+        self._rounds = Rounds(self._read_alone, self._read_together, lambda: self.idle_spread)
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 

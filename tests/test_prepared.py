@@ -11,7 +11,7 @@ from sqlalchemy import Enum, Integer, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
-from db.combined import MAX_COMBINED, _Part, statements
+from db.combined import MAX_COMBINED, Rounds, _Part, statements
 from db.functions import one_of
 from db.models import (
     Agency,
@@ -30,9 +30,11 @@ from db.models import (
 )
 from db.prepared import PreparedRead, _result_processor
 from db.statements import recording
+from resolvers.ids import encode_id
 from resolvers.loaders import MILESTONES
 from resolvers.pagination import _child_page_statement
 from resolvers.progress import progress_of_pairings
+from tests.conftest import gql
 
 MODELS = [
     Agency, AuditEvent, IncubatedOrganization, Milestone, MilestoneUpdate, Pairing, PairingTotals, Program, Region,
@@ -72,7 +74,8 @@ async def demo_with_audit(databases):
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
-async def test_every_column_type_reads_the_same(demo_with_audit, model):
+async def test_every_column_type_reads_the_same(demo_with_audit, model, monkeypatch):
+    monkeypatch.setattr(demo_with_audit, "idle_spread", 1)  # the second read goes with the first
     (key,) = model.__table__.primary_key.columns
     async with demo_with_audit.read_engine.connect() as connection:
         ids = (await connection.execute(select(key))).scalars().all()
@@ -167,6 +170,7 @@ async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
     """Reads asked for in the same turn of the event loop go to PostgreSQL as one statement
     (db/combined.py); each still returns exactly its own rows: values, Python types, names, order,
     none at all. The recorder sees each read."""
+    fresh_db.idle_spread = 1
     async with fresh_db.read_engine.connect() as connection:
         update_ids = (await connection.execute(select(MilestoneUpdate.id))).scalars().all()
         pairing_ids = (await connection.execute(select(Pairing.id))).scalars().all()
@@ -226,6 +230,64 @@ def test_a_turn_goes_in_statements_of_distinct_reads_of_a_bounded_number():
     assert [len(reads) for reads in statements(many)] == [MAX_COMBINED, 1]
 
 
+def test_reads_that_would_make_one_statement_are_dealt_over_the_spread():
+    reads = [PreparedRead(select(Region.id)) for _ in range(5)]
+    queued = [(read, None, None) for read in reads]
+    assert [[read for read, _, _ in group] for group in statements(queued, spread=2)] == [reads[0::2], reads[1::2]]
+    assert [len(group) for group in statements(queued[:1], spread=2)] == [1]
+    # Two requests' reads already make two statements: spreading them more would only cost.
+    twice = [*queued[:2], *queued[:2]]
+    assert [len(group) for group in statements(twice, spread=2)] == [2, 2]
+
+
+async def test_a_turn_spreads_its_reads_only_when_no_other_reads_are_running():
+    """Rounds, with stand-ins for the statements that record what each one would run."""
+    reads = [PreparedRead(select(Region.id)) for _ in range(4)]
+    ran: list[int] = []
+    slow_done = asyncio.Event()
+
+    async def alone(read, parameters):
+        ran.append(1)
+        if read is reads[0]:
+            await slow_done.wait()
+        return [read]
+
+    async def together(group, parameter_sets):
+        ran.append(len(group))
+        return [[read] for read in group]
+
+    rounds = Rounds(alone, together, idle_spread=lambda: 2)
+    # Idle: four reads of one turn go as two statements of two.
+    assert await asyncio.gather(*(rounds.read(read, None) for read in reads)) == [[read] for read in reads]
+    assert ran == [2, 2]
+    # Busy: while a read of another turn runs, a turn's four reads go as one statement.
+    ran.clear()
+    running = rounds.read(reads[0], None)
+    while not ran:  # its turn ends, then its read starts
+        await asyncio.sleep(0)
+    assert await asyncio.gather(*(rounds.read(read, None) for read in reads[1:])) == [[read] for read in reads[1:]]
+    assert ran == [1, 3]
+    slow_done.set()
+    assert await running == [reads[0]]
+
+
+async def test_spread_reads_answer_as_one_statement_does(demo_db, monkeypatch):
+    """A pairing's detail with its lists, read in two statements and in one: the same answer."""
+    query = """query($id: ID!) { pairing(id: $id) { id status
+      milestones(first: 12) { edges { node { title updates(first: 10) { edges { node { status note } } } } } }
+      trainingSessions(first: 20) { edges { node { topic hours } } }
+      serviceStations { name } incubatedOrganizations { stage }
+    } }"""
+    async with demo_db.read_engine.connect() as connection:
+        pairing_ids = (await connection.execute(select(Pairing.id))).scalars().all()
+    answers = {}
+    for spread in (2, 1):
+        monkeypatch.setattr(demo_db, "idle_spread", spread)
+        answers[spread] = [await gql(demo_db, query, {"id": encode_id("Pairing", pk)}) for pk in pairing_ids]
+    assert answers[2] == answers[1]
+    assert any(answer["pairing"]["milestones"]["edges"] for answer in answers[2])
+
+
 @pytest.mark.postgres_only
 async def test_dispose_waits_for_the_reads_of_callers_that_went_away(fresh_db):
     """A read whose caller was cancelled still runs, and would hand its connection back after the
@@ -243,6 +305,7 @@ async def test_dispose_waits_for_the_reads_of_callers_that_went_away(fresh_db):
 async def test_a_long_combination_stays_prepared(fresh_db):
     """asyncpg keeps only statements under 15 KB of SQL prepared by default; a longer combination
     would be parsed and planned again on every execution."""
+    fresh_db.idle_spread = 1
     wide = PreparedRead(
         select(*(Region.name.label(f"name_{index}") for index in range(400))).where(one_of(Region.id, "ids"))
     )
@@ -258,6 +321,7 @@ async def test_a_long_combination_stays_prepared(fresh_db):
 
 async def test_a_failed_combination_fails_only_its_failing_read(fresh_db):
     """A read that cannot run fails alone; the reads it was asked for with still answer."""
+    fresh_db.idle_spread = 1
     good = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
     missing_parameter = PreparedRead(select(Region.name).where(one_of(Region.id, "ids")).order_by(Region.id))
     results = await asyncio.gather(
