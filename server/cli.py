@@ -146,9 +146,10 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
+    config = {"log_level": "info", "access_log": settings.access_log}
     if settings.workers > 1 and reuse_port_available():
         try:
-            status = serve_workers(settings.host, settings.port, settings.workers, log_level="info")
+            status = serve_workers(settings.host, settings.port, settings.workers, **config)
         except ListenError as exc:
             raise fail(str(exc)) from None
         if status:
@@ -160,7 +161,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
-        log_level="info",
+        **config,
     )
 
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    # Uvicorn's line per request on standard output; a proxy in front usually keeps its own.
+    access_log: bool = True
     # Fixes "today" (a China date) for demos and tests; unset means the real date.
     today: dt.date | None = None
     # Pool size per worker process for PostgreSQL.

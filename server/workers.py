@@ -37,11 +37,12 @@ def reuse_port_available() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def serve_workers(host: str, port: int, workers: int, log_level: str) -> int:
-    """Runs `workers` Uvicorn processes until a stop signal or until one exits; the exit status."""
+def serve_workers(host: str, port: int, workers: int, **config: Any) -> int:
+    """Runs `workers` Uvicorn processes, each with these options of uvicorn.Config, until a stop
+    signal or until one exits; the exit status."""
     family, address = _free_address(host, port)
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_work, args=(family, address, log_level)) for _ in range(workers)]
+    processes = [context.Process(target=_work, args=(family, address, config)) for _ in range(workers)]
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -74,9 +75,9 @@ def _free_address(host: str, port: int) -> tuple[socket.AddressFamily, Any]:
         raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def _work(family: socket.AddressFamily, address: Any, log_level: str) -> None:
+def _work(family: socket.AddressFamily, address: Any, config: dict[str, Any]) -> None:
     listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind(address)
-    uvicorn.Server(uvicorn.Config(APP, factory=True, log_level=log_level)).run(sockets=[listener])
+    uvicorn.Server(uvicorn.Config(APP, factory=True, **config)).run(sockets=[listener])

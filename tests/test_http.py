@@ -305,7 +305,8 @@ def test_production_over_a_real_server(world) -> None:
             headers=bearer(tokens["supported"]),
         )
     finally:
-        server.stop()
+        output = server.stop()
+    assert output.count('"POST /graphql HTTP/1.1"') == 3, "the access log is on unless QIANSHOU_ACCESS_LOG is false"
     assert anonymous.status_code == 401
     assert ok.status_code == 200 and ok.headers["content-type"] == GRAPHQL_RESPONSE
     assert ok.json() == {"data": {"pairing": {"serviceTotals": {"homeVisits": 312}}}}

@@ -43,7 +43,7 @@ def command_line(pid: int) -> bytes:
 
 
 def test_connections_spread_over_the_workers(demo_db) -> None:
-    server = LiveServer(demo_db.url, workers=2).start()
+    server = LiveServer(demo_db.url, workers=2, env={"QIANSHOU_ACCESS_LOG": "false"}).start()
     try:
         assert wait_for(lambda: listening_sockets(server.port) == 2), "each worker listens on a socket of its own"
         workers = workers_of(server)
@@ -65,6 +65,7 @@ def test_connections_spread_over_the_workers(demo_db) -> None:
     finally:
         output = server.stop()
     assert server.process.returncode == 0, output
+    assert "POST /graphql" not in output, "the workers take the server's options: here, no access log"
 
 
 def test_a_port_in_use_is_refused(databases_url_sqlite) -> None:
