@@ -1,5 +1,7 @@
 """Global IDs and cursors: opaque, round-tripping, and refusing anything else with a code."""
 
+import base64
+
 import pytest
 
 from resolvers.errors import ApiError, ErrorCode
@@ -12,6 +14,20 @@ def test_id_round_trip_and_opacity():
     assert "Pairing" not in global_id and "42" not in global_id
     assert decode_id(global_id) == ("Pairing", 42)
     assert decode_typed_id(global_id, "Pairing") == 42
+
+
+def test_ids_are_unpadded_urlsafe_base64():
+    ids = {
+        (type_name, pk): encode_id(type_name, pk)
+        # The last two encode to "+" and "/" in plain base64.
+        for type_name in ("Pairing", "Milestone", "MilestoneUpdate", "TrainingSession", "??>", "???")
+        for pk in (*range(1, 3000), 2**31 - 1, 10**12)
+    }
+    assert all(
+        global_id == base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+        for (type_name, pk), global_id in ids.items()
+    )
+    assert any("-" in global_id for global_id in ids.values()) and any("_" in global_id for global_id in ids.values())
 
 
 @pytest.mark.parametrize("bad", ["", "???", "UGFpcmluZzp4", encode_id("Pairing", 0), "UGFpcmluZzowMQ", "bm9jb2xvbg"])
