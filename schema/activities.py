@@ -7,7 +7,7 @@ import strawberry
 from db import models
 from resolvers.ids import encode_id
 from schema.enums import ServiceKind
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="服务记录: `count` is in the kind's unit (人次, 节次 or 次).")
@@ -24,15 +24,15 @@ class ServiceActivity(Node):
 
     @classmethod
     def from_model(cls, activity: models.ServiceActivity) -> ServiceActivity:
-        return cls(
-            id=strawberry.ID(encode_id("ServiceActivity", activity.id)),
-            pk=activity.id,
-            voided_at=activity.voided_at,
-            void_reason=activity.void_reason,
-            kind=activity.kind,
-            occurred_on=activity.occurred_on,
-            count=activity.count,
-            beneficiaries=activity.beneficiaries,
-            note=activity.note,
-            station_id=None if activity.station_id is None else strawberry.ID(encode_id("ServiceStation", activity.station_id)),
-        )
+        return instance(cls, {
+            "id": encode_id("ServiceActivity", activity.id),
+            "pk": activity.id,
+            "voided_at": activity.voided_at,
+            "void_reason": activity.void_reason,
+            "kind": activity.kind,
+            "occurred_on": activity.occurred_on,
+            "count": activity.count,
+            "beneficiaries": activity.beneficiaries,
+            "note": activity.note,
+            "station_id": None if activity.station_id is None else encode_id("ServiceStation", activity.station_id),
+        })

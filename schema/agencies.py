@@ -10,7 +10,7 @@ from resolvers.loaders import Loaders
 from schema.enums import AgencyStatus
 from schema.lookahead import Lazy
 from schema.regions import Region
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="社会工作服务机构: a social work service agency.")
@@ -25,15 +25,15 @@ class Agency(Node):
     @classmethod
     def from_model(cls, agency: models.Agency, loaders: Loaders, region: Region | None = None) -> Agency:
         """`region` when the caller fetched it ahead; otherwise it loads if the query selects it."""
-        return cls(
-            id=strawberry.ID(encode_id("Agency", agency.id)),
-            pk=agency.id,
-            name=agency.name,
-            credit_code=agency.credit_code,
-            status=agency.status,
-            version=agency.version,
-            region=region or Lazy(lambda: region_of(loaders, agency.region_id)),
-        )
+        return instance(cls, {
+            "id": encode_id("Agency", agency.id),
+            "pk": agency.id,
+            "name": agency.name,
+            "credit_code": agency.credit_code,
+            "status": agency.status,
+            "version": agency.version,
+            "region": region or Lazy(lambda: region_of(loaders, agency.region_id)),
+        })
 
 
 async def region_of(loaders: Loaders, pk: int) -> Region:

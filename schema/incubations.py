@@ -9,7 +9,7 @@ from resolvers.ids import encode_id
 from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import IncubationStage
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="孵化机构: a new agency a pairing incubated.")
@@ -26,18 +26,18 @@ class IncubatedOrganization(Node):
 
     @classmethod
     def from_model(cls, incubation: models.IncubatedOrganization) -> IncubatedOrganization:
-        return cls(
-            id=strawberry.ID(encode_id("IncubatedOrganization", incubation.id)),
-            pk=incubation.id,
-            voided_at=incubation.voided_at,
-            void_reason=incubation.void_reason,
-            stage=incubation.stage,
-            started_on=incubation.started_on,
-            registered_on=incubation.registered_on,
-            independent_on=incubation.independent_on,
-            version=incubation.version,
-            agency_pk=incubation.agency_id,
-        )
+        return instance(cls, {
+            "id": encode_id("IncubatedOrganization", incubation.id),
+            "pk": incubation.id,
+            "voided_at": incubation.voided_at,
+            "void_reason": incubation.void_reason,
+            "stage": incubation.stage,
+            "started_on": incubation.started_on,
+            "registered_on": incubation.registered_on,
+            "independent_on": incubation.independent_on,
+            "version": incubation.version,
+            "agency_pk": incubation.agency_id,
+        })
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency:

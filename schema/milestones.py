@@ -13,7 +13,7 @@ from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
 from schema.loaded import connection_field
-from schema.relay import Connection, Node
+from schema.relay import Connection, Node, instance
 
 if TYPE_CHECKING:
     from schema.pairings import Pairing
@@ -39,20 +39,20 @@ class Milestone(Node):
 
     @classmethod
     def from_model(cls, milestone: models.Milestone) -> Milestone:
-        return cls(
-            id=strawberry.ID(encode_id("Milestone", milestone.id)),
-            pk=milestone.id,
-            title=milestone.title,
-            category=milestone.category,
-            term_year=milestone.term_year,
-            due_on=milestone.due_on,
-            target_value=milestone.target_value,
-            unit=milestone.unit,
-            status=milestone.status,
-            achieved_on=milestone.achieved_on,
-            version=milestone.version,
-            pairing_pk=milestone.pairing_id,
-        )
+        return instance(cls, {
+            "id": encode_id("Milestone", milestone.id),
+            "pk": milestone.id,
+            "title": milestone.title,
+            "category": milestone.category,
+            "term_year": milestone.term_year,
+            "due_on": milestone.due_on,
+            "target_value": milestone.target_value,
+            "unit": milestone.unit,
+            "status": milestone.status,
+            "achieved_on": milestone.achieved_on,
+            "version": milestone.version,
+            "pairing_pk": milestone.pairing_id,
+        })
 
     @strawberry.field(description="Past due (China date) and neither ACHIEVED nor WAIVED.")
     def is_overdue(self, info: Info) -> bool:
@@ -88,21 +88,21 @@ class MilestoneUpdate(Node):
 
     @classmethod
     def from_model(cls, update: models.MilestoneUpdate) -> MilestoneUpdate:
-        return cls(
-            id=strawberry.ID(encode_id("MilestoneUpdate", update.id)),
-            pk=update.id,
-            note=update.note,
-            progress_value=update.progress_value,
-            progress_percent=update.progress_percent,
-            evidence_urls=list(update.evidence_urls),
-            status=update.status,
-            submitted_by=update.submitted_by,
-            submitted_at=update.submitted_at,
-            reviewed_by=update.reviewed_by,
-            reviewed_at=update.reviewed_at,
-            review_note_text=update.review_note,
-            milestone_pk=update.milestone_id,
-        )
+        return instance(cls, {
+            "id": encode_id("MilestoneUpdate", update.id),
+            "pk": update.id,
+            "note": update.note,
+            "progress_value": update.progress_value,
+            "progress_percent": update.progress_percent,
+            "evidence_urls": list(update.evidence_urls),
+            "status": update.status,
+            "submitted_by": update.submitted_by,
+            "submitted_at": update.submitted_at,
+            "reviewed_by": update.reviewed_by,
+            "reviewed_at": update.reviewed_at,
+            "review_note_text": update.review_note,
+            "milestone_pk": update.milestone_id,
+        })
 
     @strawberry.field(description="The reviewer's note; null for VIEWER tokens, which do not read review notes.")
     def review_note(self, info: Info) -> str | None:

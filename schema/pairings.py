@@ -25,7 +25,7 @@ from schema.milestones import UPDATES, Milestone
 from schema.node_cache import NodeCache
 from schema.programs import Program, load_program
 from schema.regions import Region
-from schema.relay import Connection, Node
+from schema.relay import Connection, Node, instance
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation
 from schema.stats import ResourceTotals, ServiceTotals
@@ -112,26 +112,28 @@ class Pairing(Node):
         agencies = agencies or FetchedAgencies(loaders)
         pk = pairing.id
         progress, totals = details.progress, details.totals
-        return cls(
-            id=strawberry.ID(encode_id("Pairing", pk)),
-            pk=pk,
-            status=pairing.status,
-            starts_on=pairing.starts_on,
-            ends_on=pairing.ends_on,
-            version=pairing.version,
-            focus_areas=[FOCUS_AREAS[area] for area in pairing.focus_areas],
-            status_reason=pairing.status_reason,
-            program=Lazy(lambda: load_program(loaders, pairing.program_id)),
-            mentor=agencies.get(details.mentor, details.mentor_region)
+        return instance(cls, {
+            "id": encode_id("Pairing", pk),
+            "pk": pk,
+            "status": pairing.status,
+            "starts_on": pairing.starts_on,
+            "ends_on": pairing.ends_on,
+            "version": pairing.version,
+            "focus_areas": [FOCUS_AREAS[area] for area in pairing.focus_areas],
+            "status_reason": pairing.status_reason,
+            "program": Lazy(lambda: load_program(loaders, pairing.program_id)),
+            "mentor": agencies.get(details.mentor, details.mentor_region)
             or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
-            supported=agencies.get(details.supported, details.supported_region)
+            "supported": agencies.get(details.supported, details.supported_region)
             or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
-            progress=PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
-            service_totals=ServiceTotals.from_totals(totals) if totals else Lazy(lambda: service_totals_of(loaders, pk)),
-            resource_totals=ResourceTotals.from_totals(totals)
+            "progress": PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
+            "service_totals": ServiceTotals.from_totals(totals)
+            if totals
+            else Lazy(lambda: service_totals_of(loaders, pk)),
+            "resource_totals": ResourceTotals.from_totals(totals)
             if totals
             else Lazy(lambda: resource_totals_of(loaders, pk)),
-        )
+        })
 
     @strawberry.field(metadata=MILESTONES_OF.metadata)
     async def milestones(

@@ -6,7 +6,7 @@ from db import models
 from resolvers.ids import encode_id
 from schema.context import Info
 from schema.enums import RegionLevel
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="行政区划: a region with its GB/T 2260 code.")
@@ -19,14 +19,14 @@ class Region(Node):
 
     @classmethod
     def from_model(cls, region: models.Region) -> Region:
-        return cls(
-            id=strawberry.ID(encode_id("Region", region.id)),
-            pk=region.id,
-            code=region.code,
-            name=region.name,
-            level=region.level,
-            parent_pk=region.parent_id,
-        )
+        return instance(cls, {
+            "id": encode_id("Region", region.id),
+            "pk": region.id,
+            "code": region.code,
+            "name": region.name,
+            "level": region.level,
+            "parent_pk": region.parent_id,
+        })
 
     @strawberry.field
     async def parent(self, info: Info) -> Region | None:

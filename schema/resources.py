@@ -9,7 +9,7 @@ from db import models
 from resolvers.ids import encode_id
 from resolvers.totals import money
 from schema.enums import ResourceKind
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="链接资源: one disbursement of a charity project linked in.")
@@ -27,16 +27,16 @@ class ResourceLink(Node):
 
     @classmethod
     def from_model(cls, link: models.ResourceLink) -> ResourceLink:
-        return cls(
-            id=strawberry.ID(encode_id("ResourceLink", link.id)),
-            pk=link.id,
-            voided_at=link.voided_at,
-            void_reason=link.void_reason,
-            project_name=link.project_name,
-            donor=link.donor,
-            kind=link.kind,
-            amount_yuan=money(link.amount_yuan),
-            disbursement_batch=link.disbursement_batch,
-            people_funded=link.people_funded,
-            occurred_on=link.occurred_on,
-        )
+        return instance(cls, {
+            "id": encode_id("ResourceLink", link.id),
+            "pk": link.id,
+            "voided_at": link.voided_at,
+            "void_reason": link.void_reason,
+            "project_name": link.project_name,
+            "donor": link.donor,
+            "kind": link.kind,
+            "amount_yuan": money(link.amount_yuan),
+            "disbursement_batch": link.disbursement_batch,
+            "people_funded": link.people_funded,
+            "occurred_on": link.occurred_on,
+        })

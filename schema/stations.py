@@ -9,7 +9,7 @@ from resolvers.ids import encode_id
 from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.regions import Region, load_region
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="社工服务站: a social work station in a township or village.")
@@ -24,16 +24,16 @@ class ServiceStation(Node):
 
     @classmethod
     def from_model(cls, station: models.ServiceStation) -> ServiceStation:
-        return cls(
-            id=strawberry.ID(encode_id("ServiceStation", station.id)),
-            pk=station.id,
-            voided_at=station.voided_at,
-            void_reason=station.void_reason,
-            name=station.name,
-            established_on=station.established_on,
-            region_pk=station.region_id,
-            agency_pk=station.agency_id,
-        )
+        return instance(cls, {
+            "id": encode_id("ServiceStation", station.id),
+            "pk": station.id,
+            "voided_at": station.voided_at,
+            "void_reason": station.void_reason,
+            "name": station.name,
+            "established_on": station.established_on,
+            "region_pk": station.region_id,
+            "agency_pk": station.agency_id,
+        })
 
     @strawberry.field
     async def region(self, info: Info) -> Region:

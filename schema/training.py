@@ -8,7 +8,7 @@ import strawberry
 from db import models
 from resolvers.ids import encode_id
 from schema.enums import TrainingMode
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="社工人才培养: one training session (期).")
@@ -25,15 +25,15 @@ class TrainingSession(Node):
 
     @classmethod
     def from_model(cls, session: models.TrainingSession) -> TrainingSession:
-        return cls(
-            id=strawberry.ID(encode_id("TrainingSession", session.id)),
-            pk=session.id,
-            voided_at=session.voided_at,
-            void_reason=session.void_reason,
-            topic=session.topic,
-            starts_on=session.starts_on,
-            ends_on=session.ends_on,
-            hours=session.hours,
-            mode=session.mode,
-            participants=session.participants,
-        )
+        return instance(cls, {
+            "id": encode_id("TrainingSession", session.id),
+            "pk": session.id,
+            "voided_at": session.voided_at,
+            "void_reason": session.void_reason,
+            "topic": session.topic,
+            "starts_on": session.starts_on,
+            "ends_on": session.ends_on,
+            "hours": session.hours,
+            "mode": session.mode,
+            "participants": session.participants,
+        })
