@@ -218,20 +218,22 @@ class Rounds:
     def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         queued, self._queued = self._queued, []
         spread = 1 if self._running else self._idle_spread()
-        task = loop.create_task(self._run(queued, spread))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        # A task for each statement, which runs them side by side.
+        for reads in statements(queued, spread):
+            task = loop.create_task(self._run_statement(reads))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
-    async def _run(self, queued: list[_Queued], spread: int) -> None:
+    async def _run_statement(self, queued: list[_Queued]) -> None:
         try:
-            await _side_by_side([self._run_statement(reads) for reads in statements(queued, spread)])
+            await self._read(queued)
         finally:
             for _, _, future in queued:
                 # Only when this task was cancelled: the callers must not wait for ever.
                 if not future.done():
                     future.cancel()
 
-    async def _run_statement(self, queued: list[_Queued]) -> None:
+    async def _read(self, queued: list[_Queued]) -> None:
         if len(queued) > 1:
             try:
                 results = await self._together(tuple(read for read, _, _ in queued), [p for _, p, _ in queued])
