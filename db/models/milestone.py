@@ -45,6 +45,8 @@ class Milestone(IdMixin, TimestampMixin, Base):
         CheckConstraint("term_year BETWEEN 1 AND 3", name="term_year"),
         CheckConstraint("target_value IS NULL OR target_value >= 0", name="target_not_negative"),
         Index("ix_milestones_pairing_id_due_on", "pairing_id", "due_on"),
+        # A pairing's milestones in id order, as its pages list them: a range of the index.
+        Index("ix_milestones_pairing_id_id", "pairing_id", "id"),
         Index("ix_milestones_status_due_on", "status", "due_on"),
     )
 

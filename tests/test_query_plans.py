@@ -1,0 +1,47 @@
+"""On PostgreSQL, a page of a parent's children is a range of an index in the page's own order: the
+database numbers the rows as the index hands them over and stops at the page's end, with no sort of
+all the parent's children first. Checked on the plans PostgreSQL makes with sorting disabled, which
+still hold a sort where no index gives the order (the demo data is too small for the planner to
+prefer an index otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db.engine import Database
+from resolvers.loaders import ACTIVITIES, MILESTONES, RESOURCES, TRAINING, UPDATES
+from resolvers.pagination import ChildList, _child_page_statement
+
+PAGES = [
+    pytest.param(MILESTONES, (None,), id="milestones of a pairing"),
+    pytest.param(UPDATES, (), id="updates of a milestone"),
+    pytest.param(TRAINING, (), id="training sessions of a pairing"),
+    pytest.param(ACTIVITIES, (), id="service activities of a pairing"),
+    pytest.param(RESOURCES, (), id="resource links of a pairing"),
+]
+
+
+async def plan_without_sorting(db: Database, sql: str, arguments: list[Any]) -> str:
+    async with db.read_engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        async with driver.transaction():
+            await driver.execute("SET LOCAL enable_sort = off")
+            await driver.execute("SET LOCAL enable_seqscan = off")
+            rows = await driver.fetch(f"EXPLAIN {sql}", *arguments)
+    return "\n".join(row[0] for row in rows)
+
+
+@pytest.mark.parametrize(("children", "filters"), PAGES)
+async def test_a_page_of_children_is_read_in_index_order(demo_db: Database, children: ChildList, filters) -> None:
+    if demo_db.is_sqlite:
+        pytest.skip("PostgreSQL plans")
+    read = _child_page_statement(children, filters, False)
+    async with demo_db.prepared_engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        plan = await read.plan(driver, demo_db.prepared_engine.dialect)
+    text = await plan_without_sorting(demo_db, plan.sql, plan.arguments({"parents": [1], "limit": 13}))
+    window = text[text.index("WindowAgg") :]
+    assert "Sort" not in window, f"the children are sorted before they are numbered:\n{text}"
+    assert f"Index Scan using ix_{children.model.__tablename__}_{children.parent_key}_id" in window, text
