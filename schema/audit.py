@@ -7,7 +7,7 @@ from strawberry.scalars import JSON
 
 from db import models
 from resolvers.ids import encode_id
-from schema.relay import Node
+from schema.relay import Node, instance
 
 
 @strawberry.type(description="Who did what to which object, when: one per object a mutation changed. Append-only.")
@@ -23,14 +23,14 @@ class AuditEvent(Node):
 
     @classmethod
     def from_model(cls, event: models.AuditEvent) -> AuditEvent:
-        return cls(
-            id=strawberry.ID(encode_id("AuditEvent", event.id)),
-            pk=event.id,
-            occurred_at=event.occurred_at,
-            actor_name=event.actor_name,
-            action=event.action,
-            object_type=event.object_type,
-            object_id=strawberry.ID(encode_id(event.object_type, event.object_id)),
-            changes=event.changes,
-            request_id=event.request_id,
-        )
+        return instance(cls, {
+            "id": encode_id("AuditEvent", event.id),
+            "pk": event.id,
+            "occurred_at": event.occurred_at,
+            "actor_name": event.actor_name,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": encode_id(event.object_type, event.object_id),
+            "changes": event.changes,
+            "request_id": event.request_id,
+        })

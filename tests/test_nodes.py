@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -11,12 +12,15 @@ from sqlalchemy import select
 from db import models
 from db.engine import Database
 from db.records import read_columns
+from resolvers.ids import encode_id
 from resolvers.pagination import Page
 from schema.activities import ServiceActivity
 from schema.agencies import Agency
+from schema.audit import AuditEvent
 from schema.incubations import IncubatedOrganization
 from schema.milestones import Milestone, MilestoneUpdate
 from schema.pairings import Pairing
+from schema.programs import Program
 from schema.regions import Region
 from schema.relay import Connection, Edge
 from schema.resources import ResourceLink
@@ -33,6 +37,7 @@ CONVERSIONS: list[tuple[Any, Callable[..., Any], bool]] = [
     (models.ServiceStation, ServiceStation.from_model, False),
     (models.IncubatedOrganization, IncubatedOrganization.from_model, False),
     (models.Region, Region.from_model, False),
+    (models.Program, Program.from_model, False),
     (models.Agency, Agency.from_model, True),
     (models.Pairing, Pairing.from_model, True),
 ]
@@ -54,6 +59,18 @@ async def test_from_model_makes_what_init_makes(demo_db: Database, model, from_m
         node = from_model(row, loaders) if with_loaders else from_model(row)
         same_as_init(node)
         assert node.pk == row.id
+
+
+def test_audit_event_from_model_makes_what_init_makes() -> None:
+    """The demo data has no audit events: one as a write would record it."""
+    event = models.AuditEvent(
+        id=7, occurred_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), actor_name="admin",
+        action="updateMilestone", object_type="Milestone", object_id=3,
+        changes={"before": {"title": "a"}, "after": {"title": "b"}}, request_id="r1",
+    )
+    node = AuditEvent.from_model(event)
+    same_as_init(node)
+    assert (node.pk, node.object_id) == (7, encode_id("Milestone", 3))
 
 
 def test_connection_edges_are_what_init_makes() -> None:
