@@ -139,9 +139,11 @@ class Database:
 
     @property
     def engines(self) -> tuple[AsyncEngine, ...]:
-        """The engines that own a pool: events and disposal on these cover every connection."""
+        """An engine for each pool, the pool's own engine first: events and disposal on these
+        cover every connection. (On PostgreSQL the read engine is the write engine with other
+        options, and listeners on such an engine hear only its own statements, not its parent's.)"""
         engines: dict[int, AsyncEngine] = {}
-        for engine in (self.read_engine, self.write_engine, self.prepared_engine):
+        for engine in (self.write_engine, self.read_engine, self.prepared_engine):
             engines.setdefault(id(engine.pool), engine)
         return tuple(engines.values())
 
