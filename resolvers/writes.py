@@ -122,15 +122,13 @@ class Tx:
         the whole write is refused. Audited."""
         before = snapshot(row)
         model = type(row)
-        result = await self.session.execute(
-            update(model)
-            .where(model.id == row.id, guard)
-            .values(**values)
-            .execution_options(synchronize_session=False)
+        # Read back as stored in the same statement: the row in the session takes the new values.
+        updated = await self.session.scalar(
+            update(model).where(model.id == row.id, guard).values(**values).returning(model),
+            execution_options={"synchronize_session": False, "populate_existing": True},
         )
-        if result.rowcount != 1:
+        if updated is None:
             raise UserErrors(refusal)
-        await self.session.refresh(row)
         await self.audit(row, before)
 
     async def versioned_update(
