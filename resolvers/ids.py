@@ -12,18 +12,27 @@ from resolvers.errors import ApiError, ErrorCode
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
+def to_base64url(raw: bytes) -> str:
+    """URL-safe base64 without padding: the text of global IDs and of cursors."""
+    return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE).decode().rstrip("=")
+
+
+def from_base64url(text: str) -> bytes:
+    """The bytes of to_base64url's text; ValueError (binascii.Error included) for other text."""
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
+
+
 @functools.lru_cache(maxsize=16384)  # a pure function that a page calls hundreds of times
 def encode_id(type_name: str, pk: int) -> str:
     # A pairing's detail names ~60 objects that another request seldom names again, so most of its
     # calls miss the cache: the encoding itself is what they pay.
-    return binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).translate(_URLSAFE).decode().rstrip("=")
+    return to_base64url(f"{type_name}:{pk}".encode())
 
 
 def decode_id(global_id: str) -> tuple[str, int]:
     """(type name, primary key); ApiError BAD_ID when the text is not one of our IDs."""
     try:
-        padded = global_id + "=" * (-len(global_id) % 4)
-        type_name, _, raw_pk = base64.urlsafe_b64decode(padded.encode("ascii")).decode().partition(":")
+        type_name, _, raw_pk = from_base64url(global_id).decode().partition(":")
         pk = int(raw_pk)
     except (ValueError, UnicodeError, binascii.Error):
         raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}") from None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import binascii
 import functools
 from collections import defaultdict
@@ -19,6 +18,7 @@ from db.functions import one_of
 from db.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
+from resolvers.ids import from_base64url, to_base64url
 
 T = TypeVar("T")
 
@@ -37,12 +37,12 @@ def page_size(first: int | None) -> int:
 
 
 def encode_cursor(key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps(list(key))).decode().rstrip("=")
+    return to_base64url(orjson.dumps(list(key)))
 
 
 def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
     try:
-        key = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        key = orjson.loads(from_base64url(cursor))
     except (ValueError, binascii.Error, orjson.JSONDecodeError):
         key = None
     if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, int | str) for v in key):
