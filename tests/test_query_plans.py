@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from db.engine import Database
+from db.prepared import PreparedRead
 from resolvers.loaders import ACTIVITIES, MILESTONES, RESOURCES, TRAINING, UPDATES
 from resolvers.pagination import ChildList, _child_page_statement, _nested_page_statement
 
@@ -24,13 +25,14 @@ PAGES = [
 ]
 
 
-async def plan_without_sorting(db: Database, sql: str, arguments: list[Any]) -> str:
+async def plan_without_sorting(db: Database, read: PreparedRead, parameters: dict[str, Any]) -> str:
     async with db.read_engine.connect() as connection:
         driver = (await connection.get_raw_connection()).driver_connection
+        plan = await read.plan(driver, db.read_engine.dialect)
         async with driver.transaction():
             await driver.execute("SET LOCAL enable_sort = off")
             await driver.execute("SET LOCAL enable_seqscan = off")
-            rows = await driver.fetch(f"EXPLAIN {sql}", *arguments)
+            rows = await driver.fetch(f"EXPLAIN {plan.sql}", *plan.arguments(parameters))
     return "\n".join(row[0] for row in rows)
 
 
@@ -39,10 +41,7 @@ async def test_a_page_of_children_is_read_in_index_order(demo_db: Database, chil
     if demo_db.is_sqlite:
         pytest.skip("PostgreSQL plans")
     read = _child_page_statement(children, filters, False)
-    async with demo_db.prepared_engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        plan = await read.plan(driver, demo_db.prepared_engine.dialect)
-    text = await plan_without_sorting(demo_db, plan.sql, plan.arguments({"parents": [1], "limit": 13}))
+    text = await plan_without_sorting(demo_db, read, {"parents": [1], "limit": 13})
     window = text[text.index("WindowAgg") :]
     assert "Sort" not in window, f"the children are sorted before they are numbered:\n{text}"
     assert f"Index Scan using ix_{children.model.__tablename__}_{children.parent_key}_id" in window, text
@@ -54,10 +53,7 @@ async def test_the_updates_on_a_page_of_milestones_are_an_index_range_per_milest
     if demo_db.is_sqlite:
         pytest.skip("PostgreSQL plans")
     read = _nested_page_statement(MILESTONES, (None,), False, UPDATES, (), False, True)
-    async with demo_db.prepared_engine.connect() as connection:
-        driver = (await connection.get_raw_connection()).driver_connection
-        plan = await read.plan(driver, demo_db.prepared_engine.dialect)
-    text = await plan_without_sorting(demo_db, plan.sql, plan.arguments({"outer_parents": [1], "outer_limit": 12, "limit": 11}))
+    text = await plan_without_sorting(demo_db, read, {"outer_parents": [1], "outer_limit": 12, "limit": 11})
     assert "Limit" in text, f"no page is a LIMIT:\n{text}"
     per_milestone = text[text.index("Limit") :]
     assert "Index Scan using ix_milestone_updates_milestone_id_id" in per_milestone, text
