@@ -30,6 +30,8 @@ class UserError:
     message: str
     code: ErrorCode
     field: Sequence[str] | None = None
+    # The same message in Chinese, for callers that ask for zh-CN; None until translated.
+    message_zh: str | None = None
 
 
 class UserErrors(Exception):
@@ -47,7 +49,8 @@ class ApiError(Exception):
     without this layer knowing anything of GraphQL.
     """
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
+    def __init__(self, code: ErrorCode, message: str, *, message_zh: str | None = None) -> None:
         super().__init__(message)
         self.code = code
+        self.message_zh = message_zh
         self.extensions = {"code": code.value}

@@ -29,8 +29,10 @@ class Checks:
     def __init__(self) -> None:
         self.errors: list[UserError] = []
 
-    def fail(self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID) -> None:
-        self.errors.append(UserError(message=message, code=code, field=[field]))
+    def fail(
+        self, field: str, message: str, code: ErrorCode = ErrorCode.INVALID, *, message_zh: str | None = None
+    ) -> None:
+        self.errors.append(UserError(message=message, code=code, field=[field], message_zh=message_zh))
 
     def done(self) -> None:
         if self.errors:
