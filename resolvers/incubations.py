@@ -4,7 +4,8 @@ INCUBATING -> REGISTERED -> INDEPENDENT, each stage dated."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,6 +27,8 @@ class RecordIncubation:
     registered_on: dt.date | None = None
     independent_on: dt.date | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrgan
             started_on=request.started_on,
             registered_on=request.registered_on,
             independent_on=request.independent_on,
-        )
+        ),
+        request.evidence,
     )
 
 

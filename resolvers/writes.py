@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +23,7 @@ from db.models import Milestone, MilestoneUpdate, Pairing
 from resolvers import access
 from resolvers.audit import Snapshot, snapshot, write_audit_event
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
+from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import claim, settle
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
@@ -102,16 +103,18 @@ class Tx:
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
 
-    async def add(self, row: M) -> M:
-        """Insert and audit a new row, read back as stored so the first answer and every replay agree."""
+    async def add(self, row: M, evidence: Sequence[StoredEvidence] = ()) -> M:
+        """Insert and audit a new row, read back as stored so the first answer and every replay agree;
+        with the evidence files (stored before the transaction) attached, and named in the audit."""
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
-        await self.audit(row, None)
+        files = await attach(self.session, self.scope.actor.name, row, list(evidence)) if evidence else None
+        await self.audit(row, None, {"evidence": files} if files else None)
         return row
 
-    async def audit(self, row: Any, before: Snapshot | None) -> None:
-        await write_audit_event(self.session, self.scope, self.action, row, before)
+    async def audit(self, row: Any, before: Snapshot | None, extra: Snapshot | None = None) -> None:
+        await write_audit_event(self.session, self.scope, self.action, row, before, extra)
         self.audited += 1
 
     async def guarded_update(
@@ -168,6 +171,8 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
         async def run(scope: Scope, request: Q) -> Outcome[R]:
             key = getattr(request, "idempotency_key", None) if replay is not None else None
             try:
+                # Files are checked and stored before the transaction, not while it holds locks.
+                request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
                     if key is not None:

@@ -42,11 +42,16 @@ class MultipartRefused(Exception):
 
 @dataclass(frozen=True)
 class MultipartLimits:
-    # The whole request, files and fields together (files are also checked one by one later).
-    max_request_bytes: int
-    # The `operations` and `map` fields.
+    # The files of one request together (each is also checked against its own limit later).
+    max_upload_bytes: int
+    # The `operations` and `map` fields, each.
     max_field_bytes: int
     max_files: int
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The files, the two fields, and a few hundred bytes of headers for each part."""
+        return self.max_upload_bytes + 2 * self.max_field_bytes + 1024 * (self.max_files + 2)
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ async def _counted(request: Request, limits: MultipartLimits) -> AsyncGenerator[
 
 
 def _too_large(limits: MultipartLimits) -> MultipartRefused:
-    megabytes = limits.max_request_bytes / 1024 / 1024
+    megabytes = limits.max_upload_bytes / 1024 / 1024
     return MultipartRefused(
         f"the request is larger than the limit of {megabytes:g} MB for all files of one request",
         f"请求超过单次上传总大小上限 {megabytes:g} MB",
