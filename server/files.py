@@ -38,6 +38,7 @@ def upload_limits(settings: Settings) -> MultipartLimits:
         max_upload_bytes=settings.max_upload_bytes,
         max_field_bytes=settings.max_body_bytes,
         max_files=settings.max_upload_files,
+        max_file_bytes=settings.max_file_bytes,
     )
 
 

@@ -11,8 +11,9 @@ Cross-site request forgery: a browser sends a multipart form to any site without
 (or Apollo's `Apollo-Require-Preflight`), which no form can set and which makes a browser send a
 CORS preflight that other origins fail.
 
-The request's whole size is counted while it streams in and the request refused as soon as it
-passes the limit; the parts are parsed by python-multipart through Starlette's parser.
+Sizes are enforced while the request streams in: each file is refused as soon as it passes the
+per-file limit, and the request as soon as its whole passes the limit for all files; nothing is
+read to the end first. The parts are parsed by python-multipart through Starlette's parser.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class MultipartLimits:
     # The `operations` and `map` fields, each.
     max_field_bytes: int
     max_files: int
+    max_file_bytes: int
 
     @property
     def max_request_bytes(self) -> int:
@@ -86,7 +88,8 @@ async def read_multipart(request: Request, limits: MultipartLimits) -> Multipart
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limits.max_request_bytes:
         raise _too_large(limits)
-    parser = MultiPartParser(
+    parser = _FileLimitedParser(
+        limits.max_file_bytes,
         request.headers,
         _counted(request, limits),
         max_files=limits.max_files,
@@ -106,6 +109,33 @@ async def read_multipart(request: Request, limits: MultipartLimits) -> Multipart
         for file in files:
             await file.close()
         raise
+
+
+class _FileLimitedParser(MultiPartParser):
+    """Starlette's parser, refusing a file part once it has passed the per-file limit. (It reads
+    the current part from the parser's own state: pyproject caps Starlette's major version.)"""
+
+    def __init__(self, max_file_bytes: int, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_file_bytes = max_file_bytes
+        self._part_bytes = 0
+
+    def on_part_begin(self) -> None:
+        super().on_part_begin()
+        self._part_bytes = 0
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        self._part_bytes += end - start
+        upload = self._current_part.file
+        if upload is not None and self._part_bytes > self.max_file_bytes:
+            megabytes = self.max_file_bytes / 1024 / 1024
+            raise MultipartRefused(
+                f"the file {upload.filename!r} is larger than the limit of {megabytes:g} MB",
+                f"文件“{upload.filename}”超过单个文件大小上限 {megabytes:g} MB",
+                413,
+                "LIMIT_EXCEEDED",
+            )
+        super().on_part_data(data, start, end)
 
 
 async def _counted(request: Request, limits: MultipartLimits) -> AsyncGenerator[bytes, None]:

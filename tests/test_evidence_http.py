@@ -278,24 +278,26 @@ async def test_a_write_on_a_hidden_milestone_attaches_nothing(world: World) -> N
     assert await evidence_rows(world.db) == before
 
 
-def _streamed_upload(url: str, token: str, megabytes: int) -> tuple[int, bytes]:
-    """A multipart request whose file is `megabytes` long, sent in chunked encoding and made as it
-    is sent (the test never holds it); stops sending as soon as the server answers."""
+def _streamed_upload(url: str, token: str, megabytes: list[int]) -> tuple[int, bytes]:
+    """A multipart request with files of these sizes, sent in chunked encoding and made as it is
+    sent (the test never holds it); stops sending as soon as the server answers."""
     host, port = url.removeprefix("http://").split(":")
     boundary = "qianshou-test-boundary"
     operations = orjson.dumps({"query": SUBMIT, "variables": {"input": {
-        "milestoneId": "x", "note": "x", "evidence": [{"file": None}]}}}).decode()
+        "milestoneId": "x", "note": "x", "evidence": [{"file": None} for _ in megabytes]}}}).decode()
+    mapping = orjson.dumps({str(n): [f"variables.input.evidence.{n}.file"] for n in range(len(megabytes))}).decode()
 
     def parts() -> Iterator[bytes]:
         yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n"
-               f"--{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n"
-               '{"0": ["variables.input.evidence.0.file"]}\r\n'
-               f"--{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"big.pdf\"\r\n"
-               "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n").encode()
+               f"--{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{mapping}\r\n").encode()
         chunk = b"0" * (1024 * 1024)
-        for _ in range(megabytes):
-            yield chunk
-        yield f"\r\n--{boundary}--\r\n".encode()
+        for n, size in enumerate(megabytes):
+            yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"; filename=\"big.pdf\"\r\n"
+                   "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n").encode()
+            for _ in range(size):
+                yield chunk
+            yield b"\r\n"
+        yield f"--{boundary}--\r\n".encode()
 
     with socket.create_connection((host, int(port)), timeout=30) as sock:
         sock.sendall((f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
@@ -328,11 +330,15 @@ def _streamed_upload(url: str, token: str, megabytes: int) -> tuple[int, bytes]:
     return int(head.split()[1]), body
 
 
-async def test_a_60_mb_upload_is_refused_while_streaming_and_leaves_nothing(world: World) -> None:
+@pytest.mark.parametrize(("megabytes", "message"), [
+    ([19, 19, 19, 3], b"the limit of 50 MB for all files of one request"),
+    ([60], b"the file 'big.pdf' is larger than the limit of 20 MB"),
+])
+async def test_an_upload_over_a_limit_is_refused_while_streaming_and_leaves_nothing(world: World, megabytes, message) -> None:
     before_rows, before_blobs = await evidence_rows(world.db), world.blobs()
-    status, body = _streamed_upload(world.server.url, world.tokens["mentor"], 60)
+    status, body = _streamed_upload(world.server.url, world.tokens["mentor"], megabytes)
     assert status == 413
-    assert b"LIMIT_EXCEEDED" in body and b"50 MB" in body
+    assert b"LIMIT_EXCEEDED" in body and message in body
     assert await evidence_rows(world.db) == before_rows and world.blobs() == before_blobs
 
 
