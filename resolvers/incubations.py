@@ -39,6 +39,8 @@ class ChangeIncubationStage:
     stage: IncubationStage
     on: dt.date | None = None
     version: int | None = None
+    # E.g. the registration certificate (登记证书) on reaching REGISTERED.
+    evidence: list[Any] = field(default_factory=list)
 
 
 def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.date,
@@ -113,7 +115,8 @@ async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> Inc
     checks.dates_in_order("on", incubation.registered_on or incubation.started_on, on)
     checks.done()
     values = {"stage": request.stage, "registered_on": registered_on, "independent_on": independent_on}
-    await tx.versioned_update(incubation, values, request.version)
+    files = await tx.attach(incubation, request.evidence)
+    await tx.versioned_update(incubation, values, request.version, audit_extra=files)
     return incubation
 
 

@@ -109,16 +109,22 @@ class Tx:
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
-        files = await attach(self.session, self.scope.actor.name, row, list(evidence)) if evidence else None
-        await self.audit(row, None, {"evidence": files} if files else None)
+        await self.audit(row, None, await self.attach(row, evidence))
         return row
+
+    async def attach(self, row: Any, evidence: Sequence[StoredEvidence]) -> Snapshot | None:
+        """Attach evidence files (stored before the transaction) to a row; what its audit event adds."""
+        if not evidence:
+            return None
+        return {"evidence": await attach(self.session, self.scope.actor.name, row, list(evidence))}
 
     async def audit(self, row: Any, before: Snapshot | None, extra: Snapshot | None = None) -> None:
         await write_audit_event(self.session, self.scope, self.action, row, before, extra)
         self.audited += 1
 
     async def guarded_update(
-        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError
+        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError,
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
         UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
@@ -132,10 +138,11 @@ class Tx:
         )
         if updated is None:
             raise UserErrors(refusal)
-        await self.audit(row, before)
+        await self.audit(row, before, audit_extra)
 
     async def versioned_update(
-        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version"
+        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version",
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
         still the one the client saw (or, if the client gave none, the one just read)."""
@@ -149,7 +156,9 @@ class Tx:
         if version != row.version:
             raise UserErrors(stale)
         model = type(row)
-        await self.guarded_update(row, {**values, "version": model.version + 1}, model.version == version, stale)
+        await self.guarded_update(
+            row, {**values, "version": model.version + 1}, model.version == version, stale, audit_extra
+        )
 
     async def void(self, row: Any, reason: str) -> None:
         model = type(row)

@@ -95,6 +95,7 @@ class ChangeIncubationStageInput:
     stage: IncubationStage
     on: dt.date | None = strawberry.field(default=None, description="The day the stage was reached; default today.")
     version: int | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type

@@ -25,7 +25,7 @@ from resolvers.scope import Scope
 from resolvers.training import RecordTrainingSession, record_training_session
 from schema.schema import schema
 from tests.conftest import TODAY
-from tests.test_access_matrix import OWN_PAIRING, make_actors
+from tests.test_access_matrix import OWN_PAIRING, make_actors, objects_of
 
 PDF = b"%PDF-1.7\n" + b"evidence " * 100
 
@@ -168,3 +168,19 @@ def _image(fmt: str) -> bytes:
 ])
 def test_types_are_told_by_content(data: bytes, expected) -> None:
     assert file_types.sniff(io.BytesIO(data)) is expected
+
+
+async def test_an_incubation_reaching_a_stage_takes_its_certificate_and_the_audit_names_it(world: World) -> None:
+    incubation = (await objects_of(world.db, OWN_PAIRING))["IncubatedOrganization"]
+    query = """mutation($input: ChangeIncubationStageInput!) { changeIncubationStage(input: $input) {
+        incubatedOrganization { stage evidence { name caption } } userErrors { field message } } }"""
+    data = await world.run(query, {"input": {"incubationId": incubation, "stage": "INDEPENDENT", "evidence": [
+        {"file": Upload("登记证书.pdf", io.BytesIO(PDF)), "caption": "民政局登记证书"}]}}, world.actors[Role.MENTOR_AGENCY])
+    payload = data["changeIncubationStage"]
+    assert payload["userErrors"] == []
+    assert payload["incubatedOrganization"] == {
+        "stage": "INDEPENDENT", "evidence": [{"name": "登记证书.pdf", "caption": "民政局登记证书"}]}
+    trail = await world.run("query($id: ID!) { auditEvents(objectId: $id) { edges { node { action changes } } } }",
+                            {"id": incubation})
+    (last,) = [edge["node"] for edge in trail["auditEvents"]["edges"] if edge["node"]["action"] == "changeIncubationStage"]
+    assert [file["name"] for file in last["changes"]["after"]["evidence"]] == ["登记证书.pdf"]
