@@ -38,7 +38,9 @@ class BlobStore(Protocol):
     def put(self, stream: BinaryIO) -> Stored: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
-    def delete(self, sha256: str) -> None: ...
+    def delete(self, sha256: str, *, stored_before: float | None = None) -> bool:
+        """Remove the blob; with `stored_before`, only if it was not stored (or stored again) since."""
+        ...
     def blobs(self) -> Iterator[tuple[str, float]]:
         """Every blob with the time it was stored (seconds since the epoch)."""
         ...
@@ -95,8 +97,16 @@ class DiskBlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def delete(self, sha256: str) -> None:
-        self.path(sha256).unlink(missing_ok=True)
+    def delete(self, sha256: str, *, stored_before: float | None = None) -> bool:
+        path = self.path(sha256)
+        try:
+            # A put of the same bytes touches the blob: then a write is about to reference it.
+            if stored_before is not None and path.stat().st_mtime >= stored_before:
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def blobs(self) -> Iterator[tuple[str, float]]:
         if not self.root.is_dir():

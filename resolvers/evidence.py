@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import io
 import time
 import unicodedata
@@ -36,7 +37,7 @@ from db.models import (
     TrainingSession,
 )
 from resolvers import file_types, images
-from resolvers.errors import ErrorCode, UserError, UserErrors
+from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_id
 
 # Unreferenced blobs younger than this may belong to a write still under way; gc leaves them.
@@ -213,7 +214,7 @@ async def readable_file(scope: Any, global_id: str) -> Any | None:
     read its owner: the two are answered alike."""
     try:
         kind, pk = decode_id(global_id)
-    except Exception:
+    except ApiError:
         return None
     if kind != "EvidenceFile":
         return None
@@ -249,9 +250,10 @@ async def collect_garbage(db: Any, blobs: BlobStore, *, older_than: dt.timedelta
             .where(or_(EvidenceFile.sha256.in_(batch), EvidenceFile.thumbnail_sha256.in_(batch)))
         )
         referenced.update(value for row in rows for value in row if value is not None)
-    orphans = [sha256 for sha256 in candidates if sha256 not in referenced]
-    for sha256 in orphans:
-        await asyncio.to_thread(blobs.delete, sha256)
+    removed = 0
+    for sha256 in candidates:
+        if sha256 not in referenced:
+            removed += await asyncio.to_thread(functools.partial(blobs.delete, sha256, stored_before=cutoff))
     if isinstance(blobs, DiskBlobStore):
         await asyncio.to_thread(blobs.clean_staging, older_than.total_seconds())
-    return Collected(removed=len(orphans), kept=len(candidates) - len(orphans))
+    return Collected(removed=removed, kept=len(candidates) - removed)

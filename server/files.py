@@ -11,6 +11,7 @@ never runs an upload as a page. Blobs never change, so they are cacheable by the
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -64,7 +65,7 @@ class FileRoutes:
             actor = await actor_of(request, service.db, production=service.settings.production)
         except Unauthenticated as exc:
             return json_response(error_payload(str(exc), "UNAUTHENTICATED"), 401, headers={"WWW-Authenticate": "Bearer"})
-        scope = service.scope(actor, request_id="")
+        scope = service.scope(actor, request_id=uuid.uuid4().hex)
         try:
             row = await readable_file(scope, request.path_params["file_id"])
         finally:

@@ -4,6 +4,8 @@ and the checks on names and contents."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -184,3 +186,15 @@ async def test_an_incubation_reaching_a_stage_takes_its_certificate_and_the_audi
                             {"id": incubation})
     (last,) = [edge["node"] for edge in trail["auditEvents"]["edges"] if edge["node"]["action"] == "changeIncubationStage"]
     assert [file["name"] for file in last["changes"]["after"]["evidence"]] == ["登记证书.pdf"]
+
+
+def test_the_store_keeps_one_blob_per_content_and_gc_spares_one_stored_again(tmp_path: Path) -> None:
+    store = DiskBlobStore(tmp_path)
+    first, second = store.put(io.BytesIO(PDF)), store.put(io.BytesIO(PDF))
+    assert first == second and [path.name for path in tmp_path.glob("??/??/*")] == [first.sha256]
+    assert list(store.staging.iterdir()) == []  # no temporary file left behind
+    a_day_ago = time.time() - 86400
+    os.utime(store.path(first.sha256), (a_day_ago - 60, a_day_ago - 60))
+    store.put(io.BytesIO(PDF))  # a write about to reference it, while gc decides
+    assert store.delete(first.sha256, stored_before=a_day_ago) is False and store.exists(first.sha256)
+    assert store.delete(first.sha256) is True and not store.exists(first.sha256)
