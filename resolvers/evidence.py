@@ -109,19 +109,21 @@ async def stored(scope: Any, request: Any) -> Any:
         _fail(index, "file",
               f"the file {name!r} is not an allowed type: send {file_types.ALLOWED_DESCRIPTION}",
               f"文件“{name}”的类型不允许：请上传{file_types.ALLOWED_DESCRIPTION_ZH}文件")
-        for (name, _, _), kind, index in zip(checked, kinds, range(len(checked)), strict=True)
+        for index, ((name, _, _), kind) in enumerate(zip(checked, kinds, strict=True))
         if kind is None
     ]
     if errors:
         raise UserErrors(*errors)
-    files = []
+    # Photos are read (stripped, thumbnailed) before anything is stored: one that cannot be read
+    # refuses the write with nothing stored.
+    prepared = []
     for index, ((name, binary, upload), kind) in enumerate(zip(checked, kinds, strict=True)):
         try:
-            files.append(await asyncio.to_thread(_prepare, store.blobs, name, binary, upload, kind))
+            prepared.append(await asyncio.to_thread(_prepared, name, binary, upload, kind))
         except images.NotAnImage:
             raise UserErrors(_fail(index, "file", f"the file {name!r} cannot be read as an image",
                                    f"文件“{name}”无法作为图片读取")) from None
-    return dataclasses.replace(request, evidence=files)
+    return dataclasses.replace(request, evidence=[await asyncio.to_thread(_put, store.blobs, p) for p in prepared])
 
 
 def _checked(limits: FileLimits, uploads: list[Any]) -> list[tuple[str, BinaryIO, EvidenceUpload]]:
@@ -173,20 +175,33 @@ def file_name(raw: str | None) -> str:
     return name
 
 
-def _prepare(blobs: BlobStore, name: str, binary: BinaryIO, upload: EvidenceUpload,
-             kind: file_types.FileType) -> StoredEvidence:
-    """Strip, thumbnail and store one file that passed the checks. Blocking: runs in a thread."""
-    thumbnail_sha256 = None
+@dataclass(frozen=True)
+class _Prepared:
+    evidence: StoredEvidence  # sha256 and size still to be filled in by _put
+    binary: BinaryIO
+    thumbnail: bytes | None
+
+
+def _prepared(name: str, binary: BinaryIO, upload: EvidenceUpload, kind: file_types.FileType) -> _Prepared:
+    """One file that passed the checks, its location stripped and thumbnail made when it is a
+    photo. Blocking: runs in a thread."""
+    thumbnail = None
     if kind.image:
         if upload.strip_location:
             binary = images.without_location(binary)
-        thumbnail_sha256 = blobs.put(io.BytesIO(images.thumbnail(binary))).sha256
-    binary.seek(0)
-    blob = blobs.put(binary)
+        thumbnail = images.thumbnail(binary)
     if "." not in name:
         name += kind.extension
     caption = (upload.caption.strip() or None) if upload.caption is not None else None
-    return StoredEvidence(name, blob.sha256, blob.size, kind.content_type, caption, thumbnail_sha256)
+    return _Prepared(StoredEvidence(name, "", 0, kind.content_type, caption, None), binary, thumbnail)
+
+
+def _put(blobs: BlobStore, prepared: _Prepared) -> StoredEvidence:
+    """Store a prepared file and its thumbnail. Blocking: runs in a thread."""
+    thumbnail_sha256 = None if prepared.thumbnail is None else blobs.put(io.BytesIO(prepared.thumbnail)).sha256
+    prepared.binary.seek(0)
+    blob = blobs.put(prepared.binary)
+    return dataclasses.replace(prepared.evidence, sha256=blob.sha256, size=blob.size, thumbnail_sha256=thumbnail_sha256)
 
 
 async def attach(session: AsyncSession, actor_name: str, owner: Any, files: list[StoredEvidence]) -> list[dict]:

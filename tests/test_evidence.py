@@ -198,3 +198,14 @@ def test_the_store_keeps_one_blob_per_content_and_gc_spares_one_stored_again(tmp
     store.put(io.BytesIO(PDF))  # a write about to reference it, while gc decides
     assert store.delete(first.sha256, stored_before=a_day_ago) is False and store.exists(first.sha256)
     assert store.delete(first.sha256) is True and not store.exists(first.sha256)
+
+
+async def test_a_photo_that_cannot_be_read_refuses_the_write_with_nothing_stored(world: World) -> None:
+    blobs = set(world.store.blobs.blobs())
+    broken = b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 10
+    data = await world.run(RECORD_TRAINING, {"input": training("坏图", [upload("好.pdf", PDF + b"fresh"),
+                                                                        upload("坏.jpg", broken)])},
+                           world.actors[Role.MENTOR_AGENCY])
+    (error,) = data["recordTrainingSession"]["userErrors"]
+    assert error["field"] == ["evidence", "1", "file"] and "坏.jpg" in error["message"]
+    assert set(world.store.blobs.blobs()) == blobs
