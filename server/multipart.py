@@ -168,9 +168,9 @@ def _with_files(form) -> dict[str, Any]:
     files = {key: value for key, value in form.multi_items() if isinstance(value, UploadFile)}
     if unmapped := files.keys() - mapping.keys():
         raise _malformed(f"files not named in `map`: {sorted(unmapped)}", f"`map` 中未列出的文件：{sorted(unmapped)}")
+    if missing := mapping.keys() - files.keys():
+        raise _malformed(f"`map` names files the request lacks: {sorted(missing)}", f"`map` 列出的文件不在请求中：{sorted(missing)}")
     for key, paths in mapping.items():
-        if key not in files:
-            raise _malformed(f"`map` names file {key!r}, which the request lacks", f"`map` 列出的文件 {key!r} 不在请求中")
         if not isinstance(paths, list) or not paths:
             raise _malformed(f"`map[{key!r}]` must be a list of paths", f"`map[{key!r}]` 须为路径列表")
         for path in paths:

@@ -363,3 +363,18 @@ async def test_gc_removes_an_old_orphan_and_keeps_referenced_blobs(world: World)
     assert "1 unreferenced removed" in result.stdout
     assert not orphan_path.exists() and young_path.exists() and referenced_path.exists()
     young_path.unlink()
+
+
+@pytest.mark.parametrize(("operations", "mapping", "message"), [
+    ("{not json", '{"0": ["variables.input.evidence.0.file"]}', "`operations` is not valid JSON"),
+    ('[{"query": "{ viewer { role } }"}]', "{}", "`operations` must be one JSON object"),
+    ('{"query": "{ viewer { role } }"}', '{"0": ["query"]}', "must start with `variables.`"),
+    ('{"query": "{ viewer { role } }", "variables": {}}', '{"0": ["variables.nothing.here"]}', "names no variable"),
+    ('{"query": "{ viewer { role } }"}', '{"0": ["variables.a"], "1": ["variables.b"]}', "names files the request lacks: ['1']"),
+])
+def test_a_malformed_multipart_request_is_400_with_what_is_wrong(world: World, operations, mapping, message) -> None:
+    with world.client("mentor") as client:
+        response = client.post("/graphql", data={"operations": operations, "map": mapping},
+                               files={"0": ("a.pdf", PDF, "application/pdf")}, headers=PREFLIGHT)
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]["message"]
