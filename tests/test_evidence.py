@@ -13,13 +13,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
 from db.blobs import DiskBlobStore
 from db.engine import Database
 from db.models import Role, TrainingMode
 from db.statements import recording
-from resolvers import file_types
+from resolvers import file_types, images
 from resolvers.access import SYSTEM, Actor
 from resolvers.evidence import EvidenceStore, EvidenceUpload, file_name
 from resolvers.ids import encode_id
@@ -209,3 +209,17 @@ async def test_a_photo_that_cannot_be_read_refuses_the_write_with_nothing_stored
     (error,) = data["recordTrainingSession"]["userErrors"]
     assert error["field"] == ["evidence", "1", "file"] and "坏.jpg" in error["message"]
     assert set(world.store.blobs.blobs()) == blobs
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_the_location_is_taken_out_of_each_kind_of_photo(fmt: str) -> None:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "QianshouCam"
+    exif[ExifTags.IFD.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (33.0, 45.0, 0.0)}
+    original = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(original, format=fmt, exif=exif.tobytes())
+    stripped = images.without_location(io.BytesIO(original.getvalue()))
+    with Image.open(stripped) as image:
+        assert image.format == fmt and image.size == (64, 48)
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}
+        assert image.getexif()[ExifTags.Base.Make] == "QianshouCam"
