@@ -6,7 +6,7 @@ A download is checked on every request with the same rules as the owning record
 that does not exist. The file is sent from the blob store with ranges (Starlette's FileResponse
 answers `Range` with 206), its original name (RFC 5987 `filename*` for Chinese names), the type
 decided from its content when it was uploaded, and `X-Content-Type-Options: nosniff`, so a browser
-never runs an upload as a page. Blobs never change, so they are cacheable by the caller alone.
+never runs an upload as a page.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ class FileRoutes:
             return json_response(error_payload(message, "NOT_FOUND", messageZh=message_zh), 404)
         headers = {
             "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
+            # Kept by the caller's browser alone, and asked for again each time: access is checked per request.
+            "Cache-Control": "private, no-cache",
             # A file shown inline in the browser may not run scripts, whatever it holds.
             "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
             "Content-Disposition": content_disposition(row.name, "inline" if thumbnail else "attachment"),
