@@ -1,0 +1,30 @@
+import { useEffect, useState } from 'react';
+import { subscribe } from '../client';
+import { graphql } from '../graphql';
+import { formatDateTime, useLocale } from '../i18n';
+
+const Events = graphql(`
+  subscription MilestoneEvents {
+    milestoneEvents { id kind occurredAt milestone { id title pairing { id } } update { id submittedBy reviewedBy } }
+  }
+`);
+
+interface Seen { id: string; text: string; at: string }
+
+/** Listens to milestoneEvents for the whole app: tells open pages to read again and says what happened. */
+export function LiveFeed({ onEvent }: { onEvent: () => void }) {
+  const { t, label } = useLocale();
+  const [seen, setSeen] = useState<Seen[]>([]);
+  useEffect(() => subscribe(Events, {}, (data) => {
+    const event = data.milestoneEvents;
+    const who = event.kind === 'SUBMITTED' ? event.update.submittedBy : event.update.reviewedBy ?? '';
+    const text = t('liveEvent', { who, milestone: event.milestone.title, kind: label('MilestoneEventKind', event.kind) });
+    setSeen((previous) => [{ id: event.id, text, at: event.occurredAt }, ...previous].slice(0, 3));
+    onEvent();
+  }), [onEvent, t, label]);
+  return (
+    <div className="live" aria-live="polite" aria-label={t('live')} data-testid="live-feed">
+      {seen.map((item) => <p key={item.id}><span className="dot-live" aria-hidden="true" /> {formatDateTime(item.at)} {item.text}</p>)}
+    </div>
+  );
+}
