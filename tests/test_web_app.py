@@ -46,9 +46,10 @@ async def world(databases) -> AsyncIterator[World]:
     db = await databases.new_database("web", demo=True)
     url = db.url
     server = LiveServer(url).start()
-    pairings = httpx.post(f"{server.url}/graphql", json={"query": "{ pairings(first: 100) { edges { node { id mentor { id name } supported { name } } } } }"}).json()
-    nodes = [edge["node"] for edge in pairings["data"]["pairings"]["edges"]]
-    ye = next(node for node in nodes if YE_COUNTY in node["supported"]["name"] or YE_COUNTY in node["mentor"]["name"])
+    query = "{ pairings(first: 100) { edges { node { id mentor { id } milestones(status: IN_PROGRESS, first: 1) { totalCount } } } } }"
+    nodes = [edge["node"] for edge in httpx.post(f"{server.url}/graphql", json={"query": query}).json()["data"]["pairings"]["edges"]]
+    # A pairing with a milestone still open, which its mentor agency can report on.
+    ye = next(node for node in nodes if node["milestones"]["totalCount"])
     other = next(node for node in nodes if node["mentor"]["id"] != ye["mentor"]["id"])
 
     tokens = {
@@ -188,7 +189,8 @@ async def test_a_submitted_update_arrives_live_and_staff_return_it(page_as, worl
     await card.get_by_label("退回意见（退回时必填）").fill("请补充督导记录")
     await card.get_by_role("button", name="退回").click()
     await staff.locator(".review-card").filter(has_text=note).wait_for(state="detached")
-    await watcher.get_by_text("请补充督导记录").wait_for()
+    # The watcher (a VIEWER) sees the update returned, live; review notes are not for viewers.
+    await watcher.locator(".updates li").filter(has_text=note).locator(".status-RETURNED").wait_for()
     await shot(mentor, "report")
 
 

@@ -150,6 +150,7 @@ const TEXT = {
   viewPairing: ['查看结对', 'Open pairing'],
   recent: ['最近记录', 'Recent records'],
   month: ['月份', 'Month'],
+  noOpenMilestones: ['该结对没有待完成的里程碑。', 'This pairing has no open milestone.'],
   table: ['查看数据表', 'Show as a table'],
 } as const satisfies Record<string, readonly [string, string]>;
 

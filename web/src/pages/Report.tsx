@@ -92,6 +92,9 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
   const pairing = context.data?.pairing;
   const places = useQuery(Places, { regionId: pairing?.supported.region.id ?? '' }, !pairing);
   if (!pairing) return context.loading ? <Loading /> : <ErrorNote errors={context.errors} />;
+  // The forms' choices (townships, agencies) must be there before a form is shown, or it would be
+  // drawn again, empty, under the hands of someone typing.
+  if (!places.data) return places.errors.length ? <ErrorNote errors={places.errors} /> : <Loading />;
   const refresh = context.refetch;
   const kinds = (enumName: string, values: string[]) => values.map((value) => ({ value, label: label(enumName, value) }));
   const specs: Record<FormName, { title: string; fields: FieldSpec[]; submit: (v: Record<string, string>) => Promise<Outcome> }> = {
@@ -178,6 +181,7 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
     },
   };
   const spec = specs[form];
+  const nothingOpen = form === 'update' && spec.fields[0].options?.length === 0;
   const voidWith = (document: typeof VoidTraining, field: string) => async (id: string, reason: string) => {
     const result = outcome(await request(document, { input: { id, reason } }), field);
     if (!result.userErrors.length && !result.errors?.length) refresh();
@@ -199,7 +203,7 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         ))}
       </nav>
       <div className="report-layout">
-        <RecordForm key={`${form}-${places.data ? 1 : 0}`} id={`form-${form}`} title={spec.title} fields={spec.fields} submit={spec.submit} onSaved={refresh} />
+        {nothingOpen ? <p className="panel">{t('noOpenMilestones')}</p> : <RecordForm key={form} id={`form-${form}`} title={spec.title} fields={spec.fields} submit={spec.submit} onSaved={refresh} />}
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('recent')}</h2>
           <ul className="plain records">
