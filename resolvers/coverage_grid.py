@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from db.models import Agency, Pairing, Region, RegionLevel
 from db.records import read_columns
-from resolvers.coverage import _covered, _places, percent
+from resolvers.coverage import CoveragePercents, _covered, _places
 from resolvers.pairings import PairingFilter, filter_conditions, supported_in_region
 from resolvers.progress import Health, progress_select
 from resolvers.regions import region_by_global_id
@@ -25,21 +25,13 @@ from resolvers.scope import Scope
 
 
 @dataclass
-class CoverageCell:
+class CoverageCell(CoveragePercents):
     region: Any  # a Region row
     counties: int = 0
     counties_covered: int = 0
     townships: int = 0
     townships_covered: int = 0
     health: Counter[Health] = field(default_factory=Counter)
-
-    @property
-    def county_percent(self) -> float:
-        return percent(self.counties_covered, self.counties)
-
-    @property
-    def township_percent(self) -> float:
-        return percent(self.townships_covered, self.townships)
 
 
 def _coverage_rows(root: Region, level: RegionLevel):

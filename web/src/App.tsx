@@ -51,6 +51,11 @@ export function App() {
     label: (enumName, value) => labels[`${enumName}.${value}`]?.[lang === 'zh' ? 0 : 1] ?? value,
   }), [lang, labels]);
   useEffect(() => { document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'; }, [lang]);
+  // After moving to another page, keyboard and screen-reader users start at its content, as after a load.
+  const [firstPath] = useState(location.path);
+  useEffect(() => {
+    if (location.path !== firstPath) document.getElementById('main')?.focus();
+  }, [location.path, firstPath]);
   const onEvent = useCallback(() => setLive((n) => n + 1), []);
   const signOut = async () => {
     await fetch('/auth/sign-out', { method: 'POST', credentials: 'same-origin', headers: { 'X-Requested-With': 'qianshou-web' } });

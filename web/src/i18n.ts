@@ -38,7 +38,7 @@ const TEXT = {
   activePairings: ['进行中结对', 'Active pairings'],
   byHealth: ['结对健康度', 'Pairings by health'],
   progressVsTime: ['完成率与时间进度', 'Progress against time elapsed'],
-  progressVsTimeNote: ['每个点是一个结对；对角线以下表示进度落后于时间。', 'Each dot is a pairing; below the diagonal, progress trails time.'],
+  progressVsTimeNote: ['每个点是一个结对（最多显示 100 个）；对角线以下表示进度落后于时间。', 'Each dot is a pairing (at most 100 shown); below the diagonal, progress trails time.'],
   services: ['服务与资源', 'Services and resources'],
   homeVisits: ['家庭探访（人次）', 'Home visits'],
   casework: ['个案（人次）', 'Casework cases'],
