@@ -3,11 +3,13 @@ review queue and the enum labels. Each is a plain read any dashboard may use too
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 import strawberry
 
 from resolvers.coverage_grid import CoverageCell, coverage_grid
+from resolvers.health_counts import health_counts
 from resolvers.labels import LABELS
 from resolvers.progress import Health
 from resolvers.review_queue import list_pending_updates
@@ -34,6 +36,11 @@ class HealthCount:
     health: PairingHealth
     pairings: int
 
+    @staticmethod
+    def all_of(counts: Counter[Health]) -> list[HealthCount]:
+        """Every health in the order of the enum, zeros included."""
+        return [HealthCount(health=PairingHealth(health.value), pairings=counts[health]) for health in Health]
+
 
 @strawberry.type(name="CoverageCell", description="One region of a coverage grid: its coverage and its pairings' health.")
 class GridCell:
@@ -58,7 +65,7 @@ class GridCell:
             townships=cell.townships,
             townships_covered=cell.townships_covered,
             township_coverage_percent=cell.township_percent,
-            pairings_by_health=[HealthCount(health=PairingHealth(h.value), pairings=cell.health[h]) for h in Health],
+            pairings_by_health=HealthCount.all_of(cell.health),
         )
 
 
@@ -88,6 +95,15 @@ class DashboardQuery:
     ) -> list[MonthTrend]:
         rows = await monthly_trends(info.context, program_id=program_id, region_id=region_id, months=months)
         return [MonthTrend(**vars(row)) for row in rows]
+
+    @strawberry.field(
+        description="Pairings of a program and/or region that the caller may see, by health: every health, zeros "
+        "included (the rules are in the README)."
+    )
+    async def pairing_health(
+        self, info: Info, program_id: strawberry.ID | None = None, region_id: strawberry.ID | None = None
+    ) -> list[HealthCount]:
+        return HealthCount.all_of(await health_counts(info.context, program_id=program_id, region_id=region_id))
 
     @strawberry.field(
         description="一区县一中心、一镇街一站点 for each region directly below `regionId` (cities of a province, "

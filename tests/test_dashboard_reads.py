@@ -68,3 +68,11 @@ async def test_the_review_queue_lists_only_pending_updates_oldest_first(demo_db)
     nodes = [edge["node"] for edge in data["pendingUpdates"]["edges"]]
     assert nodes and all(node["status"] == "PENDING_REVIEW" for node in nodes)
     assert data["pendingUpdates"]["totalCount"] == len(nodes)
+
+
+async def test_pairing_health_counts_match_the_list_filtered_by_each_health(demo_db):
+    data = await gql(demo_db, "{ pairingHealth { health pairings } pairings { totalCount } }")
+    assert sum(row["pairings"] for row in data["pairingHealth"]) == data["pairings"]["totalCount"]
+    for row in data["pairingHealth"]:
+        listed = await gql(demo_db, "query($h: PairingHealth) { pairings(filter: {health: $h}) { totalCount } }", {"h": row["health"]})
+        assert listed["pairings"]["totalCount"] == row["pairings"]

@@ -107,6 +107,8 @@ async def test_the_overview_shows_totals_health_trends_and_coverage(page_as, wor
     await overview.wait_for()
     stats = world.graphql("{ programStats { pairings serviceTotals { homeVisits } } }")["programStats"]
     assert f"{stats['serviceTotals']['homeVisits']:,}" in await overview.inner_text()
+    await page.get_by_test_id("trends").wait_for()
+    await page.get_by_test_id("coverage").wait_for()
     assert await page.locator(".grid-cells .cell").count() > 0
     assert await page.locator("svg.scatter circle").count() == stats["pairings"]
     await shot(page, "overview")

@@ -88,7 +88,10 @@ export function App() {
           </header>
           <LiveFeed onEvent={onEvent} />
           <main id="main" tabIndex={-1}>
-            {viewer ? <Page location={location} onSignedIn={() => setSession((n) => n + 1)} /> : <p role="status">{t('loading')}</p>}
+            {/* The overview and the list read the same for everyone: they start at once, with no wait for the viewer. */}
+            {viewer || location.path === '/' || location.path === '/pairings'
+              ? <Page location={location} onSignedIn={() => setSession((n) => n + 1)} />
+              : <p role="status">{t('loading')}</p>}
           </main>
         </LiveContext.Provider>
       </ViewerContext.Provider>

@@ -1,4 +1,4 @@
-import { CoverageGrid } from '../components/CoverageGrid';
+import { CoveragePanel } from '../components/CoveragePanel';
 import { ErrorNote } from '../components/ErrorNote';
 import { HealthChart } from '../components/HealthChart';
 import { Link } from '../components/Link';
@@ -6,42 +6,26 @@ import { Loading } from '../components/Loading';
 import { ProgressScatter } from '../components/ProgressScatter';
 import { ScopePicker } from '../components/ScopePicker';
 import { StatCard } from '../components/StatCard';
-import { TrendChart } from '../components/TrendChart';
+import { TrendsPanel } from '../components/TrendsPanel';
 import { graphql } from '../graphql';
 import { formatDate, formatNumber, formatYuan, useLocale } from '../i18n';
 import { withParams, type Location } from '../router';
 import { useQuery } from '../useQuery';
 
 const OverviewQuery = graphql(`
-  query Overview($programId: ID, $regionId: ID, $gridRegionId: ID!, $hasGrid: Boolean!) {
+  query Overview($programId: ID, $regionId: ID) {
     programStats(programId: $programId, regionId: $regionId) {
       pairings activePairings milestonesOverdue
       serviceTotals { homeVisits caseworkCases groupSessions themedActivities trainingSessions beneficiaries }
       resourceTotals { cashYuan inKindYuan disbursementBatches peopleFunded }
     }
-    onTrack: pairings(filter: { programId: $programId, regionId: $regionId, health: ON_TRACK }, first: 1) { totalCount }
-    atRisk: pairings(filter: { programId: $programId, regionId: $regionId, health: AT_RISK }, first: 1) { totalCount }
-    offTrack: pairings(filter: { programId: $programId, regionId: $regionId, health: OFF_TRACK }, first: 1) { totalCount }
-    notStarted: pairings(filter: { programId: $programId, regionId: $regionId, health: NOT_STARTED }, first: 1) { totalCount }
-    completed: pairings(filter: { programId: $programId, regionId: $regionId, health: COMPLETED }, first: 1) { totalCount }
+    pairingHealth(programId: $programId, regionId: $regionId) { health pairings }
     sample: pairings(filter: { programId: $programId, regionId: $regionId }, first: 100) {
       edges { node { id supported { name } progress { percentComplete timeElapsedPercent health } } }
-    }
-    monthlyTrends(programId: $programId, regionId: $regionId, months: 12) {
-      month activities beneficiaries cashYuan inKindYuan
     }
     overdueMilestones(programId: $programId, regionId: $regionId, first: 8) {
       totalCount
       edges { node { id title dueOn pairing { id supported { name } mentor { name } } } }
-    }
-    coverage(regionId: $gridRegionId) @include(if: $hasGrid) {
-      region { id name parent { id } }
-      counties countiesCovered countyCoveragePercent townships townshipsCovered townshipCoveragePercent
-    }
-    coverageGrid(regionId: $gridRegionId, programId: $programId) @include(if: $hasGrid) {
-      region { id name }
-      counties countiesCovered countyCoveragePercent townships townshipsCovered townshipCoveragePercent
-      pairingsByHealth { health pairings }
     }
   }
 `);
@@ -68,9 +52,8 @@ export function Overview({ location }: { location: Location }) {
   const defaults = useQuery(DefaultRegion, { programId: programId ?? 'none', hasProgram: Boolean(programId) }, Boolean(regionId));
   const gridRegionId = regionId ?? defaults.data?.program?.scopeRegion?.id
     ?? defaults.data?.programs.edges[0]?.node.scopeRegion?.id ?? defaults.data?.regions.edges[0]?.node.id ?? null;
-  const { data, errors, loading } = useQuery(OverviewQuery, {
-    programId, regionId, gridRegionId: gridRegionId ?? 'none', hasGrid: Boolean(gridRegionId),
-  }, !regionId && defaults.loading);
+  // The headline figures come first; trends and coverage, slower to compute, fill their panels after.
+  const { data, errors, loading } = useQuery(OverviewQuery, { programId, regionId });
   const listHref = (changes: Record<string, string>) => withParams({ path: '/pairings', params: location.params }, changes);
   return (
     <>
@@ -99,7 +82,7 @@ export function Overview({ location }: { location: Location }) {
           </section>
           <section className="panel">
             <HealthChart
-              counts={{ ON_TRACK: data.onTrack.totalCount, AT_RISK: data.atRisk.totalCount, OFF_TRACK: data.offTrack.totalCount, NOT_STARTED: data.notStarted.totalCount, COMPLETED: data.completed.totalCount }}
+              counts={Object.fromEntries(data.pairingHealth.map((row) => [row.health, row.pairings]))}
               hrefOf={(health) => listHref({ health })}
             />
           </section>
@@ -109,7 +92,7 @@ export function Overview({ location }: { location: Location }) {
             }))} />
           </section>
           <section className="panel wide">
-            <TrendChart months={data.monthlyTrends} />
+            <TrendsPanel programId={programId} regionId={regionId} />
           </section>
           <section className="panel wide" aria-labelledby="overdue-heading">
             <h2 id="overdue-heading">{t('overdue')} <span className="count">{formatNumber(data.overdueMilestones.totalCount)}</span></h2>
@@ -128,20 +111,7 @@ export function Overview({ location }: { location: Location }) {
               </table>
             )}
           </section>
-          {data.coverage && data.coverageGrid && (
-            <section className="panel wide" aria-labelledby="coverage-heading">
-              <h2 id="coverage-heading">{t('coverage')} · {data.coverage.region.name}</h2>
-              <dl className="stats">
-                <StatCard label={t('counties')} value={`${formatNumber(data.coverage.countiesCovered)} / ${formatNumber(data.coverage.counties)} (${data.coverage.countyCoveragePercent.toFixed(1)}%)`} />
-                <StatCard label={t('townships')} value={`${formatNumber(data.coverage.townshipsCovered)} / ${formatNumber(data.coverage.townships)} (${data.coverage.townshipCoveragePercent.toFixed(1)}%)`} />
-              </dl>
-              <p className="hint">{t('coverageNote')}</p>
-              {regionId && data.coverage.region.parent && (
-                <p><Link href={withParams(location, { region: data.coverage.region.parent.id })}>↑ {t('up')}</Link></p>
-              )}
-              <CoverageGrid cells={data.coverageGrid} hrefOf={(id) => withParams(location, { region: id })} />
-            </section>
-          )}
+          {gridRegionId && <CoveragePanel regionId={gridRegionId} programId={programId} location={location} drilled={Boolean(regionId)} />}
         </div>
       )}
     </>
