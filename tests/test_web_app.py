@@ -225,3 +225,19 @@ async def test_graphiql_loads_and_runs_a_query_with_no_internet(page_as, world):
     await page.keyboard.press("Control+Enter")
     await page.locator(".result-window").filter(has_text="totalCount").wait_for()
     await shot(page, "graphiql")
+
+
+async def test_the_keyboard_alone_reaches_the_content_and_every_control_has_a_label(page_as, world):
+    page = await page_as()
+    await page.goto(world.server.url + "/pairings")
+    await page.get_by_test_id("pairings-total").filter(has_text="共").wait_for()
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "跳到正文"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("location.hash") == "#main"
+    unlabelled = await page.evaluate(
+        """[...document.querySelectorAll('input, select, textarea, button')]
+             .filter((control) => !(control.labels?.length || control.getAttribute('aria-label') || control.textContent.trim()))
+             .map((control) => control.outerHTML)"""
+    )
+    assert unlabelled == []
