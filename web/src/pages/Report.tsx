@@ -21,11 +21,11 @@ const ReportContext = graphql(`
     pairing(id: $id) {
       id mentor { id name } supported { id name region { id name } }
       milestones(first: 100) { edges { node { id title termYear status } } }
-      serviceStations { id name voidedAt }
+      serviceStations { id name establishedOn voidedAt }
       trainingSessions(first: 100) { edges { node { id topic startsOn voidedAt } } }
       serviceActivities(first: 100) { edges { node { id kind occurredOn count voidedAt } } }
       resourceLinks(first: 100) { edges { node { id projectName amountYuan occurredOn voidedAt } } }
-      incubatedOrganizations { id agency { name } voidedAt }
+      incubatedOrganizations { id startedOn agency { name } voidedAt }
     }
   }
 `);
@@ -188,12 +188,12 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
     return result;
   };
   const records = [
-    ...pairing.trainingSessions.edges.map(({ node }) => ({ id: node.id, text: `${t('trainingSessions')} · ${node.topic} · ${node.startsOn}`, voided: node.voidedAt, void: voidWith(VoidTraining, 'voidTrainingSession') })),
-    ...pairing.serviceActivities.edges.map(({ node }) => ({ id: node.id, text: `${label('ServiceKind', node.kind)} · ${node.occurredOn} · ${node.count}`, voided: node.voidedAt, void: voidWith(VoidActivity as typeof VoidTraining, 'voidServiceActivity') })),
-    ...pairing.resourceLinks.edges.map(({ node }) => ({ id: node.id, text: `${node.projectName} · ${node.occurredOn} · ¥${node.amountYuan}`, voided: node.voidedAt, void: voidWith(VoidResource as typeof VoidTraining, 'voidResourceLink') })),
-    ...pairing.serviceStations.map((s) => ({ id: s.id, text: `${t('stations')} · ${s.name}`, voided: s.voidedAt, void: voidWith(VoidStation as typeof VoidTraining, 'voidServiceStation') })),
-    ...pairing.incubatedOrganizations.map((o) => ({ id: o.id, text: `${t('incubations')} · ${o.agency.name}`, voided: o.voidedAt, void: voidWith(VoidIncubation as typeof VoidTraining, 'voidIncubation') })),
-  ].filter((r) => !r.voided).slice(-30).reverse();
+    ...pairing.trainingSessions.edges.map(({ node }) => ({ id: node.id, date: node.startsOn, text: `${t('trainingSessions')} · ${node.topic} · ${node.startsOn}`, voided: node.voidedAt, void: voidWith(VoidTraining, 'voidTrainingSession') })),
+    ...pairing.serviceActivities.edges.map(({ node }) => ({ id: node.id, date: node.occurredOn, text: `${label('ServiceKind', node.kind)} · ${node.occurredOn} · ${node.count}`, voided: node.voidedAt, void: voidWith(VoidActivity as typeof VoidTraining, 'voidServiceActivity') })),
+    ...pairing.resourceLinks.edges.map(({ node }) => ({ id: node.id, date: node.occurredOn, text: `${node.projectName} · ${node.occurredOn} · ¥${node.amountYuan}`, voided: node.voidedAt, void: voidWith(VoidResource as typeof VoidTraining, 'voidResourceLink') })),
+    ...pairing.serviceStations.map((s) => ({ id: s.id, date: s.establishedOn, text: `${t('stations')} · ${s.name}`, voided: s.voidedAt, void: voidWith(VoidStation as typeof VoidTraining, 'voidServiceStation') })),
+    ...pairing.incubatedOrganizations.map((o) => ({ id: o.id, date: o.startedOn, text: `${t('incubations')} · ${o.agency.name}`, voided: o.voidedAt, void: voidWith(VoidIncubation as typeof VoidTraining, 'voidIncubation') })),
+  ].filter((r) => !r.voided).sort((a, b) => b.date.localeCompare(a.date)).slice(0, 30);
   return (
     <>
       <h2 className="subtitle"><Link href={`/pairings/${pairing.id}`}>{pairing.mentor.name} → {pairing.supported.name}</Link></h2>
