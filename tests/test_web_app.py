@@ -197,6 +197,9 @@ async def test_a_submitted_update_arrives_live_and_staff_return_it(page_as, worl
     # The watcher (a VIEWER) sees the update returned, live; review notes are not for viewers.
     await watcher.locator(".updates li").filter(has_text=note).locator(".status-RETURNED").wait_for()
     await shot(mentor, "report")
+    assert await watcher.get_by_role("heading", name="操作记录").count() == 0  # audit history is not for viewers
+    await staff.goto(f"{world.server.url}/pairings/{world.open_pairing}")
+    await staff.get_by_role("heading", name="操作记录").wait_for()
 
 
 async def test_a_mentor_agency_is_refused_another_agencys_pairing(page_as, world):

@@ -168,6 +168,7 @@ export function PairingPage({ id }: { id: string }) {
             <tbody>{data.auditEvents.edges.map(({ node: e }) => (
               <tr key={e.id}><td className="nowrap">{formatDateTime(e.occurredAt)}</td><td>{e.actorName}</td><td>{e.action}</td><td><code>{JSON.stringify(e.changes)}</code></td></tr>
             ))}</tbody></table>
+          {data.auditEvents.edges.length === 0 && <p>{t('noData')}</p>}
         </section>
       )}
     </>
