@@ -11,6 +11,8 @@ const Events = graphql(`
 
 interface Seen { id: string; text: string; at: string }
 
+const SHOWN_MS = 20_000;
+
 /** Listens to milestoneEvents for the whole app: tells open pages to read again and says what happened. */
 export function LiveFeed({ onEvent }: { onEvent: () => void }) {
   const { t, label } = useLocale();
@@ -20,6 +22,8 @@ export function LiveFeed({ onEvent }: { onEvent: () => void }) {
     const who = event.kind === 'SUBMITTED' ? event.update.submittedBy : event.update.reviewedBy ?? '';
     const text = t('liveEvent', { who, milestone: event.milestone.title, kind: label('MilestoneEventKind', event.kind) });
     setSeen((previous) => [{ id: event.id, text, at: event.occurredAt }, ...previous].slice(0, 3));
+    // A notice stays long enough to be read, then goes: the page itself already shows the change.
+    window.setTimeout(() => setSeen((previous) => previous.filter((item) => item.id !== event.id)), SHOWN_MS);
     onEvent();
   }), [onEvent, t, label]);
   return (
