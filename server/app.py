@@ -29,7 +29,6 @@ from server.graphql_http import (
     error_payload,
     execute,
     execution_status,
-    graphiql_page,
     json_response,
     negotiate,
     read_request,
@@ -38,6 +37,7 @@ from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
+from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )
