@@ -80,6 +80,11 @@ class ReviewMilestoneUpdateInput:
     mark_achieved: bool | None = strawberry.field(
         default=None, description="On APPROVE: mark the milestone ACHIEVED below 100 %."
     )
+    achieved_on: dt.date | None = strawberry.field(
+        default=None,
+        description="On an APPROVE that marks the milestone ACHIEVED: when the work was achieved, if before the "
+        "update's submission date (the default); not before the pairing's start.",
+    )
 
 
 @strawberry.type
