@@ -106,7 +106,11 @@ class MilestoneMutation:
         outcome = await milestones.update_milestone(info.context, request_of(milestones.UpdateMilestone, input))
         return payload_of(UpdateMilestonePayload, outcome, milestone=Milestone.from_model)
 
-    @strawberry.mutation(description="The mentor agency reports progress; the milestone becomes SUBMITTED.")
+    @strawberry.mutation(
+        description="The mentor agency reports progress; the milestone becomes SUBMITTED. UPDATE_PENDING while "
+        "another update of the milestone waits for review; NOT_ALLOWED_TRANSITION in a SUSPENDED, COMPLETED or "
+        "TERMINATED pairing."
+    )
     async def submit_milestone_update(
         self, info: Info, input: SubmitMilestoneUpdateInput
     ) -> SubmitMilestoneUpdatePayload:
@@ -114,7 +118,10 @@ class MilestoneMutation:
         outcome = await milestones.submit_milestone_update(info.context, request)
         return payload_of(SubmitMilestoneUpdatePayload, outcome, milestone_update=MilestoneUpdate.from_model)
 
-    @strawberry.mutation(description="Staff approve or return a pending update.")
+    @strawberry.mutation(
+        description="Staff approve or return the milestone's pending update; NOT_ALLOWED_TRANSITION in a "
+        "COMPLETED or TERMINATED pairing."
+    )
     async def review_milestone_update(
         self, info: Info, input: ReviewMilestoneUpdateInput
     ) -> ReviewMilestoneUpdatePayload:

@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from db.engine import Database
-from db.models import Milestone, MilestoneEventKind, MilestoneUpdate, Pairing, Role
+from db.models import Milestone, MilestoneEventKind, MilestoneUpdate, Pairing, Role, UpdateStatus
 from resolvers.events import record_milestone_event
 from resolvers.ids import decode_id, encode_id
 from resolvers.tokens import create_token
@@ -90,6 +91,12 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
         async with db.writing() as session:
             milestone = await session.scalar(
                 select(Milestone).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(1)
+            )
+            # One update is pending per milestone: the one before is taken as returned.
+            await session.execute(
+                sql_update(MilestoneUpdate)
+                .where(MilestoneUpdate.milestone_id == milestone.id, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW)
+                .values(status=UpdateStatus.RETURNED)
             )
             update = MilestoneUpdate(milestone_id=milestone.id, note=note, submitted_by="test")
             session.add(update)
