@@ -47,6 +47,18 @@ async def test_an_id_beyond_64_bits_names_nothing_on_every_read(api: Api, world:
     assert data["auditEvents"]["totalCount"] == 0
 
 
+async def test_a_region_beyond_64_bits_is_an_unknown_region_and_a_nested_cursor_is_bad(api: Api, world: World):
+    body = await api.post(
+        "query($region: ID!) { overdueMilestones(regionId: $region) { totalCount } }", {"region": huge_id("Region")}
+    )
+    assert error_codes(body) == ["NOT_FOUND"]  # as for any region that does not exist
+    body = await api.post(
+        "query($id: ID!, $after: String) { pairing(id: $id) { milestones(after: $after) { totalCount } } }",
+        {"id": world.pairing, "after": to_base64url(json.dumps([HUGE]).encode())},
+    )
+    assert error_codes(body) == ["BAD_CURSOR"]
+
+
 async def test_an_id_beyond_64_bits_is_not_found_on_writes(api: Api, world: World):
     payload = await api.mutate(
         "recordServiceActivity",

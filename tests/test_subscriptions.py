@@ -11,7 +11,6 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from sqlalchemy import update as sql_update
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -92,13 +91,10 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
             milestone = await session.scalar(
                 select(Milestone).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(1)
             )
-            # One update is pending per milestone: the one before is taken as returned.
-            await session.execute(
-                sql_update(MilestoneUpdate)
-                .where(MilestoneUpdate.milestone_id == milestone.id, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW)
-                .values(status=UpdateStatus.RETURNED)
+            # Stored as already returned: one update is pending per milestone, and these pile up.
+            update = MilestoneUpdate(
+                milestone_id=milestone.id, note=note, submitted_by="test", status=UpdateStatus.RETURNED
             )
-            update = MilestoneUpdate(milestone_id=milestone.id, note=note, submitted_by="test")
             session.add(update)
             await session.flush()
             event_id = (await record_milestone_event(session, MilestoneEventKind.SUBMITTED, milestone, update)).id
