@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,30 +38,34 @@ LATEST_DATE = dt.date(2199, 12, 31)
 # gets the usual INVALID user error on the field, and the rules hold for callers without GraphQL.
 
 
-def odd_values(value: Any, field: str | None = None) -> Iterator[UserError]:
+def odd_values(value: Any, field: str | None = None) -> list[UserError]:
     """INVALID for each value no input may hold, wherever it sits in a request (a dataclass, nested
     ones and lists included): text with a NUL character (PostgreSQL cannot store it), a decimal that
     is not a finite number (NaN, sNaN, Infinity), a date outside EARLIEST_DATE..LATEST_DATE."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for item in dataclasses.fields(value):
-            yield from odd_values(getattr(value, item.name), item.name)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from odd_values(item, field)
-    elif isinstance(value, str):
+    problems: list[UserError] = []
+    _collect(value, field, problems)
+    return problems
+
+
+def _collect(value: Any, field: str | None, problems: list[UserError]) -> None:
+    if value is None or isinstance(value, int):  # most fields; ints, booleans and None are never odd
+        return
+    if isinstance(value, str):
         if "\x00" in value:
-            yield _odd(field, "must not contain the NUL character (U+0000)", "不能包含空字符（U+0000）")
+            problems.append(_odd(field, "must not contain the NUL character (U+0000)", "不能包含空字符（U+0000）"))
     elif isinstance(value, Decimal):
         if not value.is_finite():
-            yield _odd(field, f"must be a finite number, got {value}", f"必须是有限数值，收到 {value}")
-    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        if not EARLIEST_DATE <= value <= LATEST_DATE:
-            low, high = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat()
-            yield _odd(
-                field,
-                f"must lie between {low} and {high}, got {value.isoformat()}",
-                f"日期须在 {low} 至 {high} 之间，收到 {value.isoformat()}",
-            )
+            problems.append(_odd(field, f"must be a finite number, got {value}", f"必须是有限数值，收到 {value}"))
+    elif isinstance(value, dt.date):
+        if not isinstance(value, dt.datetime) and not EARLIEST_DATE <= value <= LATEST_DATE:
+            low, high, got = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat(), value.isoformat()
+            problems.append(_odd(field, f"must lie between {low} and {high}, got {got}", f"日期须在 {low} 至 {high} 之间，收到 {got}"))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _collect(item, field, problems)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for name, item in vars(value).items():
+            _collect(item, name, problems)
 
 
 def _odd(field: str | None, message: str, message_zh: str) -> UserError:

@@ -182,7 +182,7 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
     def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
         @functools.wraps(write)
         async def run(scope: Scope, request: Q) -> Outcome[R]:
-            if odd := list(odd_values(request)):
+            if odd := odd_values(request):
                 return Outcome(errors=odd)
             key = getattr(request, "idempotency_key", None) if replay is not None else None
             try:
