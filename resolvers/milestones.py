@@ -264,7 +264,8 @@ def _achieved_on(tx: Tx, update: MilestoneUpdate, pairing: Pairing, given: dt.da
             "achieved_on",
             f"must lie between the pairing's start {pairing.starts_on.isoformat()} and the update's submission "
             f"{submitted_on.isoformat()}",
-            message_zh=f"达成日期须在结对开始日期 {pairing.starts_on.isoformat()} 与报告提交日期 {submitted_on.isoformat()} 之间",
+            message_zh=f"达成日期须在结对开始日期 {pairing.starts_on.isoformat()} 与报告提交日期 "
+            f"{submitted_on.isoformat()} 之间",
         )
     checks.done()
     return given

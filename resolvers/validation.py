@@ -59,7 +59,8 @@ def _collect(value: Any, field: str | None, problems: list[UserError]) -> None:
     elif isinstance(value, dt.date):
         if not isinstance(value, dt.datetime) and not EARLIEST_DATE <= value <= LATEST_DATE:
             low, high, got = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat(), value.isoformat()
-            problems.append(_odd(field, f"must lie between {low} and {high}, got {got}", f"日期须在 {low} 至 {high} 之间，收到 {got}"))
+            message, message_zh = f"must lie between {low} and {high}, got {got}", f"日期须在 {low} 至 {high} 之间，收到 {got}"
+            problems.append(_odd(field, message, message_zh))
     elif isinstance(value, list | tuple):
         for item in value:
             _collect(item, field, problems)
@@ -78,7 +79,8 @@ def require_plain_input(**arguments: Any) -> None:
     for name, value in arguments.items():
         for problem in odd_values(value, name):
             where = ".".join(problem.field or ())
-            raise ApiError(ErrorCode.INVALID, f"`{where}` {problem.message}", message_zh=f"{where}：{problem.message_zh}")
+            message, message_zh = f"`{where}` {problem.message}", f"{where}：{problem.message_zh}"
+            raise ApiError(ErrorCode.INVALID, message, message_zh=message_zh)
 
 
 class Checks:
