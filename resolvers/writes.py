@@ -27,7 +27,7 @@ from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import claim, settle
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
-from resolvers.validation import REASON_LENGTH, Checks
+from resolvers.validation import REASON_LENGTH, Checks, odd_values
 
 R = TypeVar("R")
 Q = TypeVar("Q")
@@ -54,8 +54,24 @@ CONFLICTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 
 
+UPDATE_PENDING = UserError(
+    "the milestone already has an update pending review; submit again once it is reviewed",
+    ErrorCode.UPDATE_PENDING,
+    ["milestone_id"],
+    message_zh="该里程碑已有一份待审核的进展报告，审核后才能再次提交",
+)
+# Unique constraints that guard a rule with a code of its own (the rule is checked first; these
+# answer the writer that lost a race).
+RULE_CONFLICTS: tuple[tuple[tuple[str, ...], UserError], ...] = (
+    (("uq_milestone_updates_one_pending", "milestone_updates.milestone_id"), UPDATE_PENDING),
+)
+
+
 def conflict_error(exc: IntegrityError) -> UserError:
     text = str(exc.orig)
+    for patterns, error in RULE_CONFLICTS:
+        if any(pattern in text for pattern in patterns):
+            return error
     for patterns, field_name, message in CONFLICTS:
         if any(pattern in text for pattern in patterns):
             return UserError(message, ErrorCode.CONFLICT, [field_name])
@@ -178,6 +194,8 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
     def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
         @functools.wraps(write)
         async def run(scope: Scope, request: Q) -> Outcome[R]:
+            if odd := odd_values(request):
+                return Outcome(errors=odd)
             key = getattr(request, "idempotency_key", None) if replay is not None else None
             try:
                 # Files are checked and stored before the transaction, not while it holds locks.

@@ -70,11 +70,13 @@ async def _upgrade(settings: Settings) -> None:
 
 async def _load_demo(settings: Settings) -> bool:
     from db.demo.henan import load_henan_demo
+    from resolvers.scope import china_today
 
     db = await connected(settings)
     try:
         await upgrade(db.write_engine)
-        return await load_henan_demo(db)
+        # Its dates are relative to the day it is loaded, so that its story holds on any day.
+        return await load_henan_demo(db, settings.today or china_today())
     finally:
         await db.dispose()
 

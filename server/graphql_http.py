@@ -187,6 +187,9 @@ def persisted_query(query: Any, extensions: Any) -> Any:
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
+        raise BadRequest("`extensions` must be a JSON object")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return url
 
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_today_is_unset(cls, value: object) -> object:
+        # `QIANSHOU_TODAY=` (set but empty, as env files and CI templates leave it) means unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def production(self) -> bool:
         return self.env == "production"
