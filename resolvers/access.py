@@ -48,6 +48,8 @@ class Actor:
     name: str
     role: Role
     token_id: int | None = None
+    # Set when a person signed in with an account (server/sessions.py); None for tokens.
+    account_id: int | None = None
     agency_id: int | None = None
     region_id: int | None = None
     region_path: str | None = None
@@ -182,6 +184,7 @@ WRITE_ROLES: dict[str, frozenset[Role]] = {
     "changeIncubationStage": frozenset({Role.MENTOR_AGENCY}),
     "recordResourceLink": frozenset({Role.MENTOR_AGENCY}),
     "manageTokens": frozenset(),
+    "manageAccounts": frozenset(),
 }
 
 # void<Kind> is held by whoever may record that kind of record.

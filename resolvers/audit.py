@@ -21,8 +21,9 @@ from resolvers.scope import Scope
 
 AUDIT_ORDER = Ordering(columns=(AuditEvent.id,), key_of=lambda event: (event.id,))
 
-# Bookkeeping columns say nothing a reader of the trail needs; `occurred_at` already dates the event.
-UNAUDITED = frozenset({"id", "created_at", "updated_at"})
+# Bookkeeping columns say nothing a reader of the trail needs (`occurred_at` already dates the event),
+# and a password hash is a secret.
+UNAUDITED = frozenset({"id", "created_at", "updated_at", "password_hash"})
 
 Snapshot = dict[str, Any]
 

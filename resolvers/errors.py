@@ -7,6 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
+# The languages of messages; a request's is on its scope (resolvers/scope.py).
+ENGLISH = "en"
+CHINESE = "zh"
+
+
+def localized(language: str, message: str, message_zh: str | None) -> str:
+    """The message in `language`: the Chinese one where there is one and it is asked for."""
+    return message_zh if language == CHINESE and message_zh else message
+
+
 class ErrorCode(enum.StrEnum):
     INVALID = "INVALID"
     NOT_FOUND = "NOT_FOUND"
