@@ -74,8 +74,16 @@ class AccountInfo:
 
 async def list_account_rows(db: Database) -> list[AccountInfo]:
     statement = (
-        select(Account.name, Account.role, Account.agency_id, Agency.name, Account.region_id, Region.name,
-               Account.last_sign_in_at, Account.disabled_at)
+        select(
+            Account.name,
+            Account.role,
+            Account.agency_id,
+            Agency.name,
+            Account.region_id,
+            Region.name,
+            Account.last_sign_in_at,
+            Account.disabled_at,
+        )
         .outerjoin(Agency, Agency.id == Account.agency_id)
         .outerjoin(Region, Region.id == Account.region_id)
         .order_by(Account.id)
@@ -172,7 +180,9 @@ async def disable_account(tx: Tx, request: AccountRequest) -> Account:
 @mutation("enableAccount")
 async def enable_account(tx: Tx, request: AccountRequest) -> Account:
     account = await _load(tx, request.id)
-    refusal = UserError("the account is not disabled", ErrorCode.NOT_ALLOWED_TRANSITION, ["id"], message_zh="该账号未停用")
+    refusal = UserError(
+        "the account is not disabled", ErrorCode.NOT_ALLOWED_TRANSITION, ["id"], message_zh="该账号未停用"
+    )
     await tx.guarded_update(account, {"disabled_at": None}, Account.disabled_at.is_not(None), refusal)
     return account
 

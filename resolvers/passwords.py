@@ -37,7 +37,10 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether `password` matches; with no hash (no such account) a dummy hash is verified
     instead, so that an unknown name takes as long to refuse as a wrong password."""
     try:
-        return await asyncio.to_thread(HASHER.verify, password_hash or _dummy_hash(), password) and password_hash is not None
+        return (
+            await asyncio.to_thread(HASHER.verify, password_hash or _dummy_hash(), password)
+            and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

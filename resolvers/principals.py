@@ -37,7 +37,9 @@ def scope_problem(
             f"{name} 角色没有所属机构；{agency} 仅用于机构角色",
         )
     if role is Role.REGIONAL_STAFF and region_id is None:
-        return ScopeProblem("region_id", f"a REGIONAL_STAFF {noun} needs {region}", f"REGIONAL_STAFF 角色必须指定管辖区域（{region}）")
+        return ScopeProblem(
+            "region_id", f"a REGIONAL_STAFF {noun} needs {region}", f"REGIONAL_STAFF 角色必须指定管辖区域（{region}）"
+        )
     if role is not Role.REGIONAL_STAFF and region_id is not None:
         return ScopeProblem(
             "region_id",
@@ -76,5 +78,7 @@ async def _agencies_below(session, region_path: str | None) -> list[int]:
     if region_path is None:
         return []
     low, high = subtree(region_path)
-    statement = select(Agency.id).join(Region, Region.id == Agency.region_id).where(Region.path >= low, Region.path < high)
+    statement = (
+        select(Agency.id).join(Region, Region.id == Agency.region_id).where(Region.path >= low, Region.path < high)
+    )
     return list((await session.scalars(statement)).all())

@@ -164,14 +164,18 @@ async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Act
             return None
         live, account, region_path = found
         expired = now >= live.expires_at or now - live.last_seen_at >= policy.idle or account.disabled_at is not None
-        actor = None if expired else await scoped_actor(
-            session,
-            name=account.name,
-            role=account.role,
-            account_id=account.id,
-            agency_id=account.agency_id,
-            region_id=account.region_id,
-            region_path=region_path,
+        actor = (
+            None
+            if expired
+            else await scoped_actor(
+                session,
+                name=account.name,
+                role=account.role,
+                account_id=account.id,
+                agency_id=account.agency_id,
+                region_id=account.region_id,
+                region_path=region_path,
+            )
         )
     if actor is None:
         await sign_out(db, secret)

@@ -61,7 +61,8 @@ async def _token_actor(db: Database, header: str) -> Actor:
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthenticated(
-            "the Authorization header must be `Bearer TOKEN`", message_zh="Authorization 请求头的格式必须是 `Bearer TOKEN`"
+            "the Authorization header must be `Bearer TOKEN`",
+            message_zh="Authorization 请求头的格式必须是 `Bearer TOKEN`",
         )
     try:
         return await authenticate(db, secret.strip())

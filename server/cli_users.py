@@ -74,7 +74,9 @@ PasswordStdin = Annotated[
 def user_create(
     name: Annotated[str, typer.Option(help="The name the person signs in with.")],
     role: Annotated[Role, typer.Option(help="What the account may see and do (README: Permissions).")],
-    agency: Annotated[str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="Region global ID; for REGIONAL_STAFF.")] = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
@@ -119,7 +121,9 @@ def user_disable(name: Annotated[str, typer.Argument(help="The account's name.")
     """Disable an account: it can no longer sign in, and its sessions end now."""
     from resolvers import accounts
 
-    _account_command(name, lambda scope, account_id: accounts.disable_account(scope, accounts.AccountRequest(account_id)))
+    _account_command(
+        name, lambda scope, account_id: accounts.disable_account(scope, accounts.AccountRequest(account_id))
+    )
     typer.echo(f"disabled account {name!r}")
 
 
@@ -128,7 +132,9 @@ def user_enable(name: Annotated[str, typer.Argument(help="The account's name.")]
     """Let a disabled account sign in again."""
     from resolvers import accounts
 
-    _account_command(name, lambda scope, account_id: accounts.enable_account(scope, accounts.AccountRequest(account_id)))
+    _account_command(
+        name, lambda scope, account_id: accounts.enable_account(scope, accounts.AccountRequest(account_id))
+    )
     typer.echo(f"enabled account {name!r}")
 
 

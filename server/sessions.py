@@ -45,7 +45,10 @@ class SessionRoutes:
         if (wait := self.service.rate_limiter.hit(f"ip:{client}")) is not None:
             seconds = retry_after(wait)
             return refuse(
-                429, "RATE_LIMITED", f"too many requests; retry in {seconds} s", f"请求过于频繁，请 {seconds} 秒后重试",
+                429,
+                "RATE_LIMITED",
+                f"too many requests; retry in {seconds} s",
+                f"请求过于频繁，请 {seconds} 秒后重试",
                 {"Retry-After": seconds},
             )
         try:
@@ -58,7 +61,8 @@ class SessionRoutes:
         if result.outcome is Outcome.LOCKED:
             seconds = retry_after(result.retry_after.total_seconds())
             return refuse(
-                429, "LOCKED",
+                429,
+                "LOCKED",
                 f"too many failed sign-ins for this name; try again in {seconds} s",
                 f"该账号登录失败次数过多，请 {seconds} 秒后再试",
                 {"Retry-After": seconds},
@@ -107,7 +111,9 @@ async def _credentials(request: Request) -> tuple[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise BadRequest(
-            "sign in with content-type application/json", 415, message_zh="登录请求的 content-type 必须是 application/json"
+            "sign in with content-type application/json",
+            415,
+            message_zh="登录请求的 content-type 必须是 application/json",
         )
     try:
         body = orjson.loads(await read_body(request, MAX_BODY_BYTES))
@@ -115,6 +121,7 @@ async def _credentials(request: Request) -> tuple[str, str]:
         body = None
     if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not isinstance(body.get("password"), str):
         raise BadRequest(
-            'send {"name": "...", "password": "..."} as JSON', message_zh='请以 JSON 发送 {"name": "...", "password": "..."}'
+            'send {"name": "...", "password": "..."} as JSON',
+            message_zh='请以 JSON 发送 {"name": "...", "password": "..."}',
         )
     return body["name"], body["password"]

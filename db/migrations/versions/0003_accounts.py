@@ -17,8 +17,16 @@ depends_on: str | Sequence[str] | None = None
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 ROLE = sa.Enum(
-    "ADMIN", "MINISTRY", "REGIONAL_STAFF", "MENTOR_AGENCY", "SUPPORTED_AGENCY", "VIEWER",
-    name="role", native_enum=False, create_constraint=True, length=24,
+    "ADMIN",
+    "MINISTRY",
+    "REGIONAL_STAFF",
+    "MENTOR_AGENCY",
+    "SUPPORTED_AGENCY",
+    "VIEWER",
+    name="role",
+    native_enum=False,
+    create_constraint=True,
+    length=24,
 )
 
 
