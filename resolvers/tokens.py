@@ -126,7 +126,7 @@ async def revoke_token(db: Database, name: str) -> None:
 async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
     """The Actor a presented secret stands for; ApiError UNAUTHENTICATED when it is malformed,
     unknown or revoked (one message for all three, so a guess learns nothing)."""
-    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked")
+    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked", message_zh="令牌无效或已被吊销")
     if not SECRET_PATTERN.fullmatch(secret):
         raise refused
     now = now or utcnow()

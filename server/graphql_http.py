@@ -229,7 +229,7 @@ def _loads(raw: str | bytes, what: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(
-            f"the {what} is not valid JSON: {exc}", message_zh=f"{'请求体' if what == 'body' else what} 不是有效的 JSON：{exc}"
+            f"the {what} is not valid JSON: {exc}", message_zh=f"{'请求体' if what == 'body' else what + ' '}不是有效的 JSON：{exc}"
         ) from None
 
 
