@@ -6,7 +6,6 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-
 # The languages of messages; a request's is on its scope (resolvers/scope.py).
 ENGLISH = "en"
 CHINESE = "zh"

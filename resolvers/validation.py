@@ -91,7 +91,8 @@ class Checks:
 
     def not_future(self, field: str, value: dt.date | None, today: dt.date) -> None:
         if value is not None and value > today:
-            self.fail(field, f"must not be after today ({today.isoformat()})", message_zh=f"不能晚于今天（{today.isoformat()}）")
+            day = today.isoformat()
+            self.fail(field, f"must not be after today ({day})", message_zh=f"不能晚于今天（{day}）")
 
     def urls(self, field: str, values: list[str] | None) -> list[str]:
         values = [value.strip() for value in values or []]

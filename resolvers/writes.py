@@ -92,7 +92,9 @@ class Tx:
             kind, pk = decode_id(global_id)
         except ApiError:
             raise UserErrors(
-                UserError(f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name], message_zh=f"ID 格式错误：{global_id!r}")
+                UserError(
+                    f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name], message_zh=f"ID 格式错误：{global_id!r}"
+                )
             ) from None
         row = await self.session.get(model, pk, with_for_update=lock) if kind == type_name else None
         # A row the caller may not read is answered as one that does not exist, so that a write

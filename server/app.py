@@ -36,9 +36,9 @@ from server.graphql_http import (
     negotiate,
     read_request,
 )
+from server.i18n import language_of, pick
 from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
-from server.i18n import language_of, pick
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings

@@ -228,9 +228,8 @@ def _loads(raw: str | bytes, what: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(
-            f"the {what} is not valid JSON: {exc}", message_zh=f"{'请求体' if what == 'body' else what + ' '}不是有效的 JSON：{exc}"
-        ) from None
+        what_zh = "请求体" if what == "body" else f"{what} "
+        raise BadRequest(f"the {what} is not valid JSON: {exc}", message_zh=f"{what_zh}不是有效的 JSON：{exc}") from None
 
 
 @dataclass(frozen=True)

@@ -94,22 +94,24 @@ class ReportRoutes:
 
     async def _arguments(self, request: Request) -> tuple[Actor, str | None]:
         service = self.service
-        actor = await actor_of(request, service.db, production=service.settings.production, sessions=service.session_policy)
+        production = service.settings.production
+        actor = await actor_of(request, service.db, production=production, sessions=service.session_policy)
         return actor, request.query_params.get("programId") or None
 
     async def _batches(self, request: Request) -> AsyncIterator[list[list[Any]]] | Response:
+        language = language_of(request.headers.get("accept-language"))
         try:
             actor, program_id = await self._arguments(request)
             return await pairing_report(self.service.db, actor, self.service.today(), program_id=program_id)
         except Unauthenticated as exc:
-            message = pick(language_of(request.headers.get("accept-language")), str(exc), exc.message_zh)
+            message = pick(language, str(exc), exc.message_zh)
             response = json_response(error_payload(message, "UNAUTHENTICATED"), status=401)
             if exc.expired_cookie:
                 clear_cookie(request, response)
             return response
         except ApiError as exc:
             status = 404 if exc.code is ErrorCode.NOT_FOUND else 400
-            message = pick(language_of(request.headers.get("accept-language")), str(exc), exc.message_zh)
+            message = pick(language, str(exc), exc.message_zh)
             return json_response(error_payload(message, exc.code.value), status=status)
 
     async def csv(self, request: Request) -> Response:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from dataclasses import dataclass
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
@@ -33,8 +33,8 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.tokens import authenticate
 from resolvers.sessions import SessionPolicy
+from resolvers.tokens import authenticate
 from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
 from server.graphql_http import (
     BadRequest,
@@ -95,8 +95,8 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     view: SubscriptionView
 
     async def run_operation(self, operation: Operation) -> None:
-        refusal = self.view.refusal(operation.query, operation.variables, operation.operation_name, self.context.language)
-        if errors := refusal:
+        language = self.context.language
+        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name, language):
             await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
             return
         await super().run_operation(operation)

@@ -234,7 +234,10 @@ async def test_refusals_of_requests_in_chinese(both: Both) -> None:
     )
     await both.request("POST", "/graphql", json={"query": "query A { viewer { role } } query B { viewer { role } }"})
     await both.request("POST", "/graphql", json={"query": "{ " + "viewer { role } " * 1100 + "}"})
-    deep = "{ pairings(first: 100) { edges { node { milestones(first: 100) { edges { node { updates(first: 100) { edges { node { id } } } } } } } } } }"
+    deep = (
+        "{ pairings(first: 100) { edges { node { milestones(first: 100) { edges { node {"
+        " updates(first: 100) { edges { node { id } } } } } } } } } }"
+    )
     await both.request("POST", "/graphql", json={"query": deep})
     await both.request(
         "POST", "/graphql", json={"query": "{ viewer { role } }"}, as_=None, headers={"Authorization": "Basic x"}
