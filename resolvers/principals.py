@@ -3,9 +3,10 @@ becomes once its scope's region is resolved."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from db.models import Agency, Region, Role
 from resolvers.access import Actor, subtree
@@ -72,6 +73,18 @@ async def scoped_actor(
         region_path=region_path,
         region_agency_ids=frozenset(region_agencies),
     )
+
+
+async def record_use(db, column, row_id: int, now: dt.datetime, resolution: dt.timedelta) -> None:
+    """Set a "last used" time (`column`, of a table with an `id`) to now, unless it was set less
+    than `resolution` ago; the condition keeps concurrent requests (and workers) from writing twice."""
+    model = column.class_
+    async with db.writing() as session:
+        await session.execute(
+            update(model)
+            .where(model.id == row_id, column.is_(None) | (column <= now - resolution))
+            .values({column.key: now})
+        )
 
 
 async def _agencies_below(session, region_path: str | None) -> list[int]:

@@ -23,7 +23,7 @@ from db.engine import Database
 from db.models import Account, AccountSession, Region, SignInAttempt
 from resolvers.access import Actor
 from resolvers.passwords import hash_password, needs_rehash, verify_password
-from resolvers.principals import scoped_actor
+from resolvers.principals import record_use, scoped_actor
 
 # last_seen_at is written at most this often per session, not on every request.
 SEEN_RESOLUTION = dt.timedelta(minutes=1)
@@ -180,17 +180,8 @@ async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Act
     if actor is None:
         await sign_out(db, secret)
     elif now - live.last_seen_at >= SEEN_RESOLUTION:
-        await _touch(db, live.id, now)
+        await record_use(db, AccountSession.last_seen_at, live.id, now, SEEN_RESOLUTION)
     return actor
-
-
-async def _touch(db: Database, session_id: int, now: dt.datetime) -> None:
-    async with db.writing() as session:
-        await session.execute(
-            update(AccountSession)
-            .where(AccountSession.id == session_id, AccountSession.last_seen_at <= now - SEEN_RESOLUTION)
-            .values(last_seen_at=now)
-        )
 
 
 async def sign_out(db: Database, secret: str) -> None:

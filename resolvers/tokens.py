@@ -12,7 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from db.base import utcnow
 from db.engine import Database
@@ -20,7 +20,7 @@ from db.models import Agency, ApiToken, Pairing, Region, Role
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_id
-from resolvers.principals import scope_problem, scoped_actor
+from resolvers.principals import record_use, scope_problem, scoped_actor
 
 PREFIX = "qs_"
 # 32 random bytes, URL-safe base64 without padding: 43 characters.
@@ -150,21 +150,8 @@ async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = N
             region_path=region_path,
         )
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        await _touch(db, token.id, now)
+        await record_use(db, ApiToken.last_used_at, token.id, now, LAST_USED_RESOLUTION)
     return actor
-
-
-async def _touch(db: Database, token_id: int, now: dt.datetime) -> None:
-    """Record use; the condition keeps concurrent requests (and workers) from writing twice."""
-    async with db.writing() as session:
-        await session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token_id,
-                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
-            )
-            .values(last_used_at=now)
-        )
 
 
 async def rotate_demo_tokens(db: Database, roles: dict[Role, tuple[str | None, str | None]]) -> dict[str, str]:

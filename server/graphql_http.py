@@ -33,6 +33,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
+from server.headers import preferred
 from server.i18n import CHINESE, ENGLISH, pick
 from server.limits import Limits, check_limits, parse_limited
 
@@ -71,34 +72,16 @@ def error_payload(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
+# What we answer in for each media type an Accept header may name.
+OFFERED_MEDIA_TYPES = {GRAPHQL_RESPONSE: GRAPHQL_RESPONSE, JSON: JSON, "application/*": JSON, "*/*": JSON}
+
+
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when we can serve none it accepts.
     No Accept header, or a wildcard, gets `application/json`, which every client understands."""
     if accept is None or not accept.strip():
         return JSON
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        offered = {
-            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
-            JSON: JSON,
-            "application/*": JSON,
-            "*/*": JSON,
-        }.get(media.lower())
-        if offered is None or quality <= 0:
-            continue
-        candidate = (quality, -position, offered)
-        if best is None or candidate > best:
-            best = candidate
-    return best[2] if best else None
+    return preferred(accept, OFFERED_MEDIA_TYPES.get)
 
 
 async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
