@@ -107,8 +107,8 @@ def test_a_cookie_write_without_the_csrf_header_is_refused(server: LiveServer) -
         assert "请求头" in chinese.json()["errors"][0]["message"]
 
 
-def test_a_bearer_token_needs_no_csrf_header_and_wins_over_a_cookie(server: LiveServer, accounts_db) -> None:
-    secret = asyncio.run(create_token(accounts_db, "signin-dashboard", role=Role.VIEWER))
+async def test_a_bearer_token_needs_no_csrf_header_and_wins_over_a_cookie(server: LiveServer, accounts_db) -> None:
+    secret = await create_token(accounts_db, "signin-dashboard", role=Role.VIEWER)
     with signed_in_client(server, "demo-admin") as client:
         response = client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
@@ -126,9 +126,9 @@ def test_wrong_password_and_unknown_name_get_the_same_answer(server: LiveServer)
     assert chinese.json()["errors"][0]["message"] == "账号或密码错误"
 
 
-def test_repeated_failures_lock_a_name_even_for_the_right_password(server: LiveServer, accounts_db) -> None:
+async def test_repeated_failures_lock_a_name_even_for_the_right_password(server: LiveServer, accounts_db) -> None:
     # A name of its own, so that other tests' failures do not count.
-    asyncio.run(_create_account(accounts_db, "lock-me"))
+    await _create_account(accounts_db, "lock-me")
     for _ in range(MAX_FAILURES):
         assert sign_in(server, "lock-me", "wrong-password").status_code == 401
     locked = sign_in(server, "lock-me")
@@ -149,13 +149,13 @@ async def _create_account(db: Database, name: str) -> str:
     return encode_id("Account", outcome.value.id)
 
 
-def test_a_disabled_account_is_refused_as_a_wrong_password_and_its_sessions_end(
+async def test_a_disabled_account_is_refused_as_a_wrong_password_and_its_sessions_end(
     server: LiveServer, accounts_db
 ) -> None:
-    account_id = asyncio.run(_create_account(accounts_db, "leaving-soon"))
+    account_id = await _create_account(accounts_db, "leaving-soon")
     with signed_in_client(server, "leaving-soon") as client:
         assert client.get("/graphql", params={"query": VIEWER}).json()["data"]["viewer"]["kind"] == "ACCOUNT"
-        outcome = asyncio.run(disable_account(Scope(db=accounts_db, actor=SYSTEM), AccountRequest(account_id)))
+        outcome = await disable_account(Scope(db=accounts_db, actor=SYSTEM), AccountRequest(account_id))
         assert not outcome.errors
         assert client.get("/graphql", params={"query": VIEWER}).status_code == 401
     refused = sign_in(server, "leaving-soon")
@@ -163,7 +163,7 @@ def test_a_disabled_account_is_refused_as_a_wrong_password_and_its_sessions_end(
     assert refused.json() == sign_in(server, "nobody-at-all", "not-the-password").json()
 
 
-def test_every_attempt_is_recorded_without_the_password(server: LiveServer, accounts_db) -> None:
+async def test_every_attempt_is_recorded_without_the_password(server: LiveServer, accounts_db) -> None:
     sign_in(server, "demo-supported-agency", "a-secret-guess-123")
     sign_in(server, "demo-supported-agency")
 
@@ -180,7 +180,7 @@ def test_every_attempt_is_recorded_without_the_password(server: LiveServer, acco
                 value for row in rows for value in vars(row).values()
             ]
 
-    outcomes, values = asyncio.run(attempts())
+    outcomes, values = await attempts()
     assert outcomes[-2:] == [("BAD_CREDENTIALS", False, "127.0.0.1"), ("OK", True, "127.0.0.1")]
     assert not any(isinstance(value, str) and "a-secret-guess-123" in value for value in values)
 
@@ -226,12 +226,12 @@ async def ws_viewer(server: LiveServer, cookie: str, origin: str) -> dict:
         return message["payload"]["data"]["viewer"]
 
 
-def test_the_websocket_uses_the_cookie_only_from_the_servers_own_origin(server: LiveServer) -> None:
+async def test_the_websocket_uses_the_cookie_only_from_the_servers_own_origin(server: LiveServer) -> None:
     cookie = sign_in(server, "demo-ministry").cookies["qianshou_session"]
-    same = asyncio.run(ws_viewer(server, cookie, server.url))
+    same = await ws_viewer(server, cookie, server.url)
     assert same["kind"] == "ACCOUNT" and same["name"] == "demo-ministry"
     # A page elsewhere opening a socket with the visitor's cookie acts as nobody.
-    foreign = asyncio.run(ws_viewer(server, cookie, "https://evil.example"))
+    foreign = await ws_viewer(server, cookie, "https://evil.example")
     assert foreign["kind"] == "ANONYMOUS"
 
 
@@ -240,8 +240,8 @@ async def _attempt_count(db: Database) -> int:
         return await session.scalar(select(func.count()).select_from(SignInAttempt))
 
 
-def test_malformed_sign_in_requests_are_400_or_415_and_not_recorded(server: LiveServer, accounts_db) -> None:
-    before = asyncio.run(_attempt_count(accounts_db))
+async def test_malformed_sign_in_requests_are_400_or_415_and_not_recorded(server: LiveServer, accounts_db) -> None:
+    before = await _attempt_count(accounts_db)
     url = f"{server.url}/auth/sign-in"
     form = httpx.post(url, data={"name": "demo-admin", "password": DEMO_PASSWORD})
     assert form.status_code == 415
@@ -249,4 +249,4 @@ def test_malformed_sign_in_requests_are_400_or_415_and_not_recorded(server: Live
         response = httpx.post(url, content=body, headers={"Content-Type": "application/json"})
         assert response.status_code == 400, body
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    assert asyncio.run(_attempt_count(accounts_db)) == before
+    assert await _attempt_count(accounts_db) == before
