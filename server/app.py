@@ -24,6 +24,7 @@ from resolvers.sessions import SessionPolicy
 from schema.schema import schema
 from server.auth import CsrfRefused, Unauthenticated, actor_of
 from server.cors import cors_middleware
+from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
@@ -31,7 +32,6 @@ from server.graphql_http import (
     error_payload,
     execute,
     execution_status,
-    graphiql_page,
     json_response,
     negotiate,
     read_request,
@@ -42,6 +42,7 @@ from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
+from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -67,12 +68,16 @@ class Service:
         )
         self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.files = evidence_files(settings)
+        self.uploads = upload_limits(settings)
 
     def today(self):
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, language=language)
+        return Scope(
+            db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files, language=language
+        )
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -121,22 +126,26 @@ class Service:
         if (wait := self.rate_limiter.hit(caller_key(actor, client))) is not None:
             return self._too_many(answer, wait, language)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
-        checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
-        if checked.document is None:
-            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            message = pick(
-                language,
-                "only queries may be sent with GET; send mutations with POST",
-                "GET 只能发送查询；变更请用 POST 发送",
-            )
-            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        scope = self.scope(actor, request_id, language)
-        payload = await execute(checked.document, graphql_request, scope, production=production)
-        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        try:
+            checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
+            if checked.document is None:
+                return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                message = pick(
+                    language,
+                    "only queries may be sent with GET; send mutations with POST",
+                    "GET 只能发送查询；变更请用 POST 发送",
+                )
+                return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            scope = self.scope(actor, request_id, language)
+            payload = await execute(checked.document, graphql_request, scope, production=production)
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        finally:
+            # The temporary files of a multipart request's uploads.
+            await graphql_request.close()
 
     @staticmethod
     def _too_many(answer, wait: float, language: str) -> Response:
@@ -192,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     reports = ReportRoutes(service)
     sessions = SessionRoutes(service)
+    files = FileRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
@@ -200,8 +210,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/auth/sign-in", sessions.sign_in, methods=["POST"]),
             Route("/auth/sign-out", sessions.sign_out, methods=["POST"]),
+            Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
+            Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
         middleware=cors_middleware(service.settings.allowed_origins),

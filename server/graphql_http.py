@@ -28,14 +28,14 @@ from graphql import (
     validate,
 )
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
 from server.headers import preferred
 from server.i18n import CHINESE, ENGLISH, pick
 from server.limits import Limits, check_limits, parse_limited
+from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 
 log = logging.getLogger("qianshou.graphql")
 
@@ -52,10 +52,18 @@ class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    # Files of a multipart request, placed in `variables`; closed once the request is answered.
+    files: tuple[Any, ...] = ()
+
+    async def close(self) -> None:
+        for file in self.files:
+            await file.close()
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST", *, message_zh: str) -> None:
+    def __init__(
+        self, message: str, status: int = 400, code: str = "BAD_REQUEST", *, message_zh: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -84,7 +92,11 @@ def negotiate(accept: str | None) -> str | None:
     return preferred(accept, OFFERED_MEDIA_TYPES.get)
 
 
-async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
+async def read_request(request: Request, max_bytes: int, uploads: MultipartLimits | None = None) -> GraphQLRequest:
+    """The request as sent: GET parameters, a JSON body, or, when `uploads` allows it, a GraphQL
+    multipart request (server/multipart.py) whose files are in the variables."""
+    if request.method == "POST" and uploads is not None and is_multipart(request):
+        return await _read_multipart(request, uploads)
     if request.method == "GET":
         body: dict[str, Any] = dict(request.query_params)
         if len(request.url.query) > max_bytes:
@@ -99,17 +111,33 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            # Also what keeps cross-site form posts from running anything.
+            # Also what keeps cross-site form posts from running anything (multipart needs a preflight).
+            accepted = "application/json or multipart/form-data" if uploads is not None else "application/json"
             raise BadRequest(
-                "POST requests must have content-type application/json",
+                f"POST requests must have content-type {accepted}",
                 status=415,
-                message_zh="POST 请求的 content-type 必须是 application/json",
+                message_zh=f"POST 请求的 content-type 必须是 {accepted}",
             )
         body = _loads(await read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object", message_zh="请求体必须是一个 JSON 对象")
     query = persisted_query(body.get("query"), body.get("extensions"))
     return graphql_request(query, body.get("variables"), body.get("operationName"))
+
+
+async def _read_multipart(request: Request, uploads: MultipartLimits) -> GraphQLRequest:
+    try:
+        multipart = await read_multipart(request, uploads)
+    except MultipartRefused as exc:
+        raise BadRequest(str(exc), exc.status, exc.code, message_zh=exc.message_zh) from None
+    try:
+        body = multipart.body
+        query = persisted_query(body.get("query"), body.get("extensions"))
+        parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
+    except BaseException:
+        await multipart.close()
+        raise
+    return GraphQLRequest(parsed.query, parsed.variables, parsed.operation_name, multipart.files)
 
 
 def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:
@@ -310,10 +338,6 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool, lang
         formatted["message"] = pick(language, INTERNAL_MESSAGE, INTERNAL_MESSAGE_ZH)
     formatted["extensions"] = {"code": "INTERNAL", "requestId": request_id}
     return formatted
-
-
-def graphiql_page() -> HTMLResponse:
-    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
 async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """accounts: people who sign in, their sessions and sign-in attempts
 
 Revision ID: 0003_accounts
-Revises: 0002
+Revises: 0004_evidence_files
 Create Date: 2026-12-06 05:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_accounts"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004_evidence_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
