@@ -154,7 +154,12 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
     _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
     if request.waive:
         if milestone.status is MilestoneStatus.ACHIEVED:
-            checks.fail("waive", "an ACHIEVED milestone cannot be waived", ErrorCode.NOT_ALLOWED_TRANSITION)
+            checks.fail(
+                "waive",
+                "an ACHIEVED milestone cannot be waived",
+                ErrorCode.NOT_ALLOWED_TRANSITION,
+                message_zh="已达成（ACHIEVED）的里程碑不能免除",
+            )
         values["status"] = MilestoneStatus.WAIVED
     checks.done()
     await tx.versioned_update(milestone, {k: v for k, v in values.items() if v is not None}, request.version)
@@ -179,6 +184,7 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
                 f"the milestone is {milestone.status.value} and takes no more updates",
                 ErrorCode.NOT_ALLOWED_TRANSITION,
                 ["milestone_id"],
+                message_zh=f"该里程碑已是 {milestone.status.value}，不再接受进展报告",
             )
         )
     if await _pending_update(tx, milestone) is not None:
@@ -214,9 +220,18 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
     if request.milestone_version != milestone.version:
         raise UserErrors(_stale(milestone, request.milestone_version))
     if update.status is not UpdateStatus.PENDING_REVIEW:
-        raise UserErrors(_not_reviewable(f"the update is {update.status.value}, not PENDING_REVIEW"))
+        raise UserErrors(
+            _not_reviewable(
+                f"the update is {update.status.value}, not PENDING_REVIEW",
+                f"该进展报告的状态是 {update.status.value}，不是待审核（PENDING_REVIEW）",
+            )
+        )
     if milestone.status in CLOSED_MILESTONE_STATUSES:
-        raise UserErrors(_not_reviewable(f"the milestone is already {milestone.status.value}"))
+        raise UserErrors(
+            _not_reviewable(
+                f"the milestone is already {milestone.status.value}", f"该里程碑已是 {milestone.status.value}"
+            )
+        )
     if returning:
         milestone_status, update_status, kind = MilestoneStatus.RETURNED, UpdateStatus.RETURNED, MilestoneEventKind.RETURNED
     else:
@@ -241,7 +256,7 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         update,
         {"status": update_status, "review_note": note, "reviewed_by": tx.scope.actor.name, "reviewed_at": utcnow()},
         MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW,
-        _not_reviewable("the update was reviewed meanwhile"),
+        _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
     await record_milestone_event(tx.session, kind, milestone, update)
     return Reviewed(update=update, milestone=milestone)
@@ -280,8 +295,9 @@ def _stale(milestone: Milestone, version: int) -> UserError:
         f"the milestone is at version {milestone.version}, you reviewed version {version}; reload it and try again",
         ErrorCode.STALE_VERSION,
         ["milestone_version"],
+        message_zh=f"该里程碑已是第 {milestone.version} 版，您审核的是第 {version} 版；请刷新后重试",
     )
 
 
-def _not_reviewable(message: str) -> UserError:
-    return UserError(message, ErrorCode.NOT_ALLOWED_TRANSITION, ["update_id"])
+def _not_reviewable(message: str, message_zh: str) -> UserError:
+    return UserError(message, ErrorCode.NOT_ALLOWED_TRANSITION, ["update_id"], message_zh=message_zh)

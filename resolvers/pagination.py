@@ -30,9 +30,13 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
-        raise ApiError(ErrorCode.INVALID, "`first` must not be negative")
+        raise ApiError(ErrorCode.INVALID, "`first` must not be negative", message_zh="`first` 不能为负数")
     if first > MAX_PAGE_SIZE:
-        raise ApiError(ErrorCode.PAGE_TOO_LARGE, f"`first` is at most {MAX_PAGE_SIZE}, got {first}")
+        raise ApiError(
+            ErrorCode.PAGE_TOO_LARGE,
+            f"`first` is at most {MAX_PAGE_SIZE}, got {first}",
+            message_zh=f"`first` 最大为 {MAX_PAGE_SIZE}，实际为 {first}",
+        )
     return first
 
 
@@ -46,7 +50,7 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
     except (ValueError, binascii.Error, orjson.JSONDecodeError):
         key = None
     if not isinstance(key, list) or len(key) != arity or not all(map(_cursor_value, key)):
-        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
     return tuple(key)
 
 
@@ -91,7 +95,7 @@ class Ordering:
         values = decode_cursor(cursor, len(self.columns))
         for column, value in zip(self.columns, values, strict=True):
             if isinstance(column.type, Integer) and type(value) is not int:
-                raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+                raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
         return values
 
 

@@ -53,11 +53,17 @@ ALLOWED = {
     "voidServiceStation": {A, MA},
     "voidIncubation": {A, MA},
     "voidResourceLink": {A, MA},
+    "createAccount": {A},
+    "disableAccount": {A},
+    "enableAccount": {A},
+    "resetAccountPassword": {A},
 }
+ACCOUNT_MUTATIONS = {"createAccount", "disableAccount", "enableAccount", "resetAccountPassword"}
 # Not tied to a pairing or agency: the same answer for both targets.
-UNSCOPED = {"createProgram", "createAgency"}
+UNSCOPED = {"createProgram", "createAgency"} | ACCOUNT_MUTATIONS
 
 Ids = dict[str, str]
+NO_ACCOUNT = encode_id("Account", 999_999)
 PROBES: dict[str, Callable[[Ids, Ids], dict[str, Any]]] = {
     "createProgram": lambda t, o: {"name": "", "startsOn": "2026-01-01"},
     "createAgency": lambda t, o: {"name": "", "regionId": t["Region"]},
@@ -119,6 +125,10 @@ PROBES: dict[str, Callable[[Ids, Ids], dict[str, Any]]] = {
     "voidServiceStation": lambda t, o: {"id": t["ServiceStation"], "reason": ""},
     "voidIncubation": lambda t, o: {"id": t["IncubatedOrganization"], "reason": ""},
     "voidResourceLink": lambda t, o: {"id": t["ResourceLink"], "reason": ""},
+    "createAccount": lambda t, o: {"name": "", "password": "x", "role": "VIEWER"},
+    "disableAccount": lambda t, o: {"id": NO_ACCOUNT},
+    "enableAccount": lambda t, o: {"id": NO_ACCOUNT},
+    "resetAccountPassword": lambda t, o: {"id": NO_ACCOUNT, "password": "a-good-password"},
 }
 
 
@@ -151,6 +161,8 @@ async def world(databases) -> AsyncIterator[WriteWorld]:
 
 
 def input_type(name: str) -> str:
+    if name in ("disableAccount", "enableAccount"):
+        return "AccountInput"
     return "VoidRecordInput" if name.startswith("void") else name[0].upper() + name[1:] + "Input"
 
 
