@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from graphql import OperationType
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -20,7 +21,9 @@ from resolvers.access import Actor
 from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
 from schema.schema import schema
+from server import outage
 from server.auth import Unauthenticated, actor_of
+from server.budget import Budget
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
@@ -34,7 +37,8 @@ from server.graphql_http import (
     read_request,
 )
 from server.limits import Limits
-from server.ratelimit import RateLimiter, retry_after
+from server.ratelimit import RateLimiter
+from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
 from server.websocket import SubscriptionView
@@ -51,9 +55,12 @@ class Service:
         self.settings = settings
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
-        self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
-        self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.budget = Budget(self.rate_limiter)
+        self.subscriptions = SubscriptionView(
+            schema, broker=self.broker, settings=settings, clock=self.today, budget=self.budget
+        )
+        self.limits = Limits.of(settings)
 
     def today(self):
         return self.settings.today or china_today()
@@ -85,17 +92,10 @@ class Service:
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
 
-        client = request.client.host if request.client else "unknown"
         try:
-            actor = await actor_of(request, self.db, production=production)
+            actor = await self.caller(request)
         except Unauthenticated as exc:
-            # Failed attempts count against the client's address, so guessing tokens is slow.
-            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
-                return self._too_many(answer, wait)
             return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
-        key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
-        if (wait := self.rate_limiter.hit(key)) is not None:
-            return self._too_many(answer, wait)
         try:
             graphql_request = await read_request(request, self.settings.max_body_bytes)
         except BadRequest as exc:
@@ -109,11 +109,17 @@ class Service:
         payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
         return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
 
-    @staticmethod
-    def _too_many(answer, wait: float) -> Response:
-        seconds = retry_after(wait)
-        message = f"too many requests: the limit is per minute; retry in {seconds} s"
-        return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
+    async def caller(self, request: Request) -> Actor:
+        """The request's actor, its request charged to the caller's budget (server/budget.py):
+        RateLimited when it is spent, Unauthenticated (charged to the address) when refused."""
+        client = request.client.host if request.client else "unknown"
+        try:
+            actor = await actor_of(request, self.db, production=self.settings.production)
+        except Unauthenticated:
+            self.budget.spend(None, client)
+            raise
+        self.budget.spend(actor, client)
+        return actor
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -122,6 +128,8 @@ class Service:
         try:
             await self.db.ping()
         except Exception as exc:  # any failure to answer means not ready
+            if outage.database_away(exc):
+                raise  # answered as every endpoint answers an outage (server/refusals.py)
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
@@ -159,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", service.readyz, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(Refusals)],
     )
     app.state.service = service
     return app

@@ -33,6 +33,7 @@ from strawberry.http.ides import get_graphql_ide_html
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
+from server import outage
 from server.limits import Limits, check_limits, parse_limited
 
 log = logging.getLogger("qianshou.graphql")
@@ -269,6 +270,10 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool) -> d
     extensions = formatted.get("extensions") or {}
     if "code" in extensions:
         return formatted
+    if outage.database_away(error.original_error):
+        log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
+        extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
+        return {"message": outage.MESSAGE, "path": formatted.get("path"), "extensions": extensions}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         # About the request itself (its document or variables), not a failure of ours.
         if production:
@@ -299,6 +304,9 @@ async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope,
     finally:
         # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()
+    if result.errors and any(outage.database_away(error.original_error) for error in result.errors):
+        # Data read around an outage is not to be trusted in part: the request fails as a whole.
+        raise outage.DatabaseUnavailable()
     payload: dict[str, Any] = {}
     if result.errors:
         payload["errors"] = [format_error(error, scope.request_id, production=production) for error in result.errors]

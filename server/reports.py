@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.reports import HEADERS, pairing_report
-from server.auth import Unauthenticated, actor_of
+from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
 
 BOM = "\ufeff"
@@ -90,7 +90,8 @@ class ReportRoutes:
         self.service = service
 
     async def _arguments(self, request: Request) -> tuple[Actor, str | None]:
-        actor = await actor_of(request, self.service.db, production=self.service.settings.production)
+        # Downloads spend from the caller's request budget as GraphQL requests do.
+        actor = await self.service.caller(request)
         return actor, request.query_params.get("programId") or None
 
     async def _batches(self, request: Request) -> AsyncIterator[list[list[Any]]] | Response:

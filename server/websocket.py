@@ -3,7 +3,9 @@
 Strawberry runs the protocol; this view builds the connection's scope and authenticates the token
 that the client sends in `connection_init` ({"authorization": "Bearer ..."} or {"token": "..."}),
 since browsers cannot set headers on a WebSocket handshake. Every operation sent over the socket
-passes the same checks as an HTTP request (limits, production rules) before it runs.
+passes the same checks as an HTTP request (limits, production rules) before it runs, and spends
+from the same caller's request budget (server/budget.py). A connection that cannot reach the
+database at connection_init is closed with 1013 (try again later).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.tokens import authenticate
+from server import outage
+from server.budget import Budget, RateLimited
 from server.graphql_http import (
     BadRequest,
     check_document,
@@ -44,6 +48,16 @@ log = logging.getLogger("qianshou.websocket")
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
 SLOW_SUBSCRIBER_CLOSE_CODE = 4429
 SLOW_SUBSCRIBER_REASON = "subscriber too slow"
+RATE_LIMITED_CLOSE_CODE = 4429
+TRY_AGAIN_LATER_CLOSE_CODE = 1013
+DATABASE_AWAY_REASON = "database unavailable; retry shortly; 数据库暂时无法访问"
+
+
+@dataclasses.dataclass
+class SocketScope(ConnectionScope):
+    """A connection's scope with what only the server knows of it: the address it came from."""
+
+    client: str = "unknown"
 
 
 def token_from_params(params: dict[str, Any]) -> str | None:
@@ -79,8 +93,30 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     `error` message before anything runs; results' errors are shown as `format_error` shows them."""
 
     view: SubscriptionView
+    context: SocketScope
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except RateLimited as exc:
+            reason = f"too many requests; retry in {exc.retry_after} s; 请求过于频繁"
+            await self.websocket.close(code=RATE_LIMITED_CLOSE_CODE, reason=reason)
+            return
+        except Exception as exc:
+            if not outage.database_away(exc):
+                raise
+            log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
+            await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
+            return
 
     async def run_operation(self, operation: Operation) -> None:
+        try:
+            self.view.budget.spend(self.context.actor, self.context.client)
+        except RateLimited as exc:
+            extensions = {"code": "RATE_LIMITED", "retryAfter": int(exc.retry_after), "messageZh": exc.message_zh}
+            payload = [{"message": str(exc), "extensions": extensions}]
+            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+            return
         if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name):
             await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
             return
@@ -108,6 +144,7 @@ class SubscriptionView(GraphQL):
         broker: Broker,
         settings: Settings,
         clock: Callable[[], Any],
+        budget: Budget,
     ) -> None:
         super().__init__(
             schema,
@@ -122,22 +159,27 @@ class SubscriptionView(GraphQL):
         self.settings = settings
         self.limits = Limits.of(settings)
         self.clock = clock
+        self.budget = budget
         self._closing: set[asyncio.Task[None]] = set()
 
-    async def get_context(self, request: Any, response: Any) -> ConnectionScope:
-        scope = ConnectionScope(db=self.broker.db, broker=self.broker, clock=self.clock, today=self.clock())
+    async def get_context(self, request: Any, response: Any) -> SocketScope:
+        scope = SocketScope(db=self.broker.db, broker=self.broker, clock=self.clock, today=self.clock())
         if isinstance(response, WebSocket):
             scope.on_overflow = self._closer(response)
+            scope.client = response.client.host if response.client else "unknown"
         return scope
 
-    async def on_ws_connect(self, context: ConnectionScope) -> None:
+    async def on_ws_connect(self, context: SocketScope) -> None:
+        """Authenticates connection_init, charged to the caller's budget as an HTTP request is."""
         try:
             context.actor = await self.actor_of(token_from_params(context.connection_params or {}))
         except ApiError as exc:
             if exc.code is not ErrorCode.UNAUTHENTICATED:
                 raise
+            self.budget.spend(None, context.client)
             log.info("WebSocket connection refused: %s", exc)
             raise ConnectionRejectionError() from None
+        self.budget.spend(context.actor, context.client)
         context.refresh()
 
     async def actor_of(self, token: str | None) -> Actor:
