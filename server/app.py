@@ -144,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The embedded default must work on a new machine with no set-up step.
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        service.subscriptions.open_sockets.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await service.subscriptions.open_sockets.stop()
         await service.broker.stop()
         await service.db.dispose()
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # Seconds a client has to send a whole request, headers and body, once it has begun; a slower
     # client (or a connection that sends nothing) is cut off: 408 before the headers are in.
     request_read_timeout: float = Field(default=10.0, gt=0)
+    # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
+    # connections are closed within this time, on every worker.
+    credential_recheck_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

@@ -4,8 +4,9 @@ Strawberry runs the protocol; this view builds the connection's scope and authen
 that the client sends in `connection_init` ({"authorization": "Bearer ..."} or {"token": "..."}),
 since browsers cannot set headers on a WebSocket handshake. Every operation sent over the socket
 passes the same checks as an HTTP request (limits, production rules) before it runs, and spends
-from the same caller's request budget (server/budget.py). A connection that cannot reach the
-database at connection_init is closed with 1013 (try again later).
+from the same caller's request budget (server/budget.py). A connection whose token is revoked is
+closed (server/revocation.py); one that cannot reach the database at connection_init is closed
+with 1013 (try again later).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from server.graphql_http import (
     graphql_request,
 )
 from server.limits import Limits
+from server.revocation import OpenSockets
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -51,6 +53,8 @@ SLOW_SUBSCRIBER_REASON = "subscriber too slow"
 RATE_LIMITED_CLOSE_CODE = 4429
 TRY_AGAIN_LATER_CLOSE_CODE = 1013
 DATABASE_AWAY_REASON = "database unavailable; retry shortly; 数据库暂时无法访问"
+REVOKED_CLOSE_CODE = 4403
+REVOKED_REASON = "token revoked; 令牌已被撤销"
 
 
 @dataclasses.dataclass
@@ -108,6 +112,15 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
             log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
             await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
             return
+        if self.connection_acknowledged and self.context.actor.token_id is not None:
+            self.view.open_sockets.add(self, self.context.actor.token_id, self._close_revoked)
+
+    async def _close_revoked(self) -> None:
+        await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+
+    async def shutdown(self) -> None:
+        self.view.open_sockets.discard(self)
+        await super().shutdown()
 
     async def run_operation(self, operation: Operation) -> None:
         try:
@@ -160,6 +173,7 @@ class SubscriptionView(GraphQL):
         self.limits = Limits.of(settings)
         self.clock = clock
         self.budget = budget
+        self.open_sockets = OpenSockets(broker.db, settings.credential_recheck_seconds)
         self._closing: set[asyncio.Task[None]] = set()
 
     async def get_context(self, request: Any, response: Any) -> SocketScope:
