@@ -273,7 +273,8 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool) -> d
     if outage.database_away(error.original_error):
         log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
         extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
-        return {"message": outage.MESSAGE, "path": formatted.get("path"), "extensions": extensions}
+        where = {key: value for key, value in formatted.items() if key in ("locations", "path")}
+        return {"message": outage.MESSAGE, **where, "extensions": extensions}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         # About the request itself (its document or variables), not a failure of ours.
         if production:
