@@ -116,9 +116,9 @@ class Service:
         try:
             actor = await actor_of(request, self.db, production=self.settings.production)
         except Unauthenticated:
-            self.budget.spend(None, client)
+            await self.budget.spend(None, client)
             raise
-        self.budget.spend(actor, client)
+        await self.budget.spend(actor, client)
         return actor
 
     async def healthz(self, request: Request) -> Response:

@@ -33,8 +33,9 @@ class Budget:
     def __init__(self, limiter: RateLimiter) -> None:
         self.limiter = limiter
 
-    def spend(self, actor: Actor | None, client: str) -> None:
+    async def spend(self, actor: Actor | None, client: str) -> None:
         """Take one request from the caller's budget, or raise RateLimited. `actor` None means the
-        credential was refused: the attempt is charged to the address it came from."""
+        credential was refused: the attempt is charged to the address it came from. A coroutine,
+        so that buckets kept in a shared store (Redis) can be asked without blocking."""
         if (wait := self.limiter.hit(caller_key(actor, client))) is not None:
             raise RateLimited(wait)

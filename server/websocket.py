@@ -124,7 +124,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
 
     async def run_operation(self, operation: Operation) -> None:
         try:
-            self.view.budget.spend(self.context.actor, self.context.client)
+            await self.view.budget.spend(self.context.actor, self.context.client)
         except RateLimited as exc:
             extensions = {"code": "RATE_LIMITED", "retryAfter": int(exc.retry_after), "messageZh": exc.message_zh}
             payload = [{"message": str(exc), "extensions": extensions}]
@@ -190,10 +190,10 @@ class SubscriptionView(GraphQL):
         except ApiError as exc:
             if exc.code is not ErrorCode.UNAUTHENTICATED:
                 raise
-            self.budget.spend(None, context.client)
+            await self.budget.spend(None, context.client)
             log.info("WebSocket connection refused: %s", exc)
             raise ConnectionRejectionError() from None
-        self.budget.spend(context.actor, context.client)
+        await self.budget.spend(context.actor, context.client)
         context.refresh()
 
     async def actor_of(self, token: str | None) -> Actor:
