@@ -33,6 +33,7 @@ from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.tokens import authenticate
 from server import outage
+from server.budget import CODE as RATE_LIMITED
 from server.budget import Budget, RateLimited
 from server.graphql_http import (
     BadRequest,
@@ -126,7 +127,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         try:
             await self.view.budget.spend(self.context.actor, self.context.client)
         except RateLimited as exc:
-            extensions = {"code": "RATE_LIMITED", "retryAfter": int(exc.retry_after), "messageZh": exc.message_zh}
+            extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after), "messageZh": exc.message_zh}
             payload = [{"message": str(exc), "extensions": extensions}]
             await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
             return
