@@ -24,6 +24,7 @@ from schema.schema import schema
 from server import outage
 from server.auth import Unauthenticated, actor_of
 from server.budget import Budget
+from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
@@ -61,12 +62,14 @@ class Service:
             schema, broker=self.broker, settings=settings, clock=self.today, budget=self.budget
         )
         self.limits = Limits.of(settings)
+        self.files = evidence_files(settings)
+        self.uploads = upload_limits(settings)
 
     def today(self):
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
+        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files)
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -97,17 +100,22 @@ class Service:
         except Unauthenticated as exc:
             return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(str(exc), exc.code), exc.status)
-        checked = check_document(schema, graphql_request, self.limits, production=production)
-        if checked.document is None:
-            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            message = "only queries may be sent with GET; send mutations with POST"
-            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
-        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        try:
+            checked = check_document(schema, graphql_request, self.limits, production=production)
+            if checked.document is None:
+                return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                message = "only queries may be sent with GET; send mutations with POST"
+                return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            scope = self.scope(actor, request_id)
+            payload = await execute(checked.document, graphql_request, scope, production=production)
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        finally:
+            # The temporary files of a multipart request's uploads.
+            await graphql_request.close()
 
     async def caller(self, request: Request) -> Actor:
         """The request's actor, its request charged to the caller's budget (server/budget.py):
@@ -159,12 +167,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await service.db.dispose()
 
     reports = ReportRoutes(service)
+    files = FileRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
+            Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
             *web_routes(),
