@@ -4,10 +4,12 @@ Uvicorn closes a keep-alive connection that stays idle between requests, but has
 long a request may take to arrive: a client that sends its headers a byte at a time, declares a
 body and never sends it, or connects and says nothing, holds a connection (and its memory) for
 ever, and a few hundred such clients exhaust a server. Uvicorn offers no setting for it, so this
-is its HTTP protocol (httptools, which uvicorn[standard] uses) with one clock added: it runs from
-the connection's start and from the first byte of each request until the request's last byte,
-and when it runs out the client gets 408 if its headers are not yet in, else the connection is
-closed (the application then sees the client gone). The time the application takes to answer
+is its HTTP protocol (httptools, which uvicorn[standard] uses) with one clock added, as nginx's
+client_header_timeout and client_body_timeout: the headers must arrive whole within the timeout
+of the connection's start or the request's first byte; after them, each piece of the body must
+follow the last within it (so a large upload on a slow but steady link is not cut). When it runs
+out the client gets 408 if its headers are not yet in, else the connection is closed (the
+application then sees the client gone). The time the application takes to answer
 is never counted. Only documented parser callbacks and fields of the protocol are used; the
 pyproject pins uvicorn to the minor series this was tried with.
 """
@@ -53,6 +55,10 @@ class TimelyHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._headers_in = True
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        self._start_clock()  # the body is making progress
+        super().on_body(body)
 
     def on_message_complete(self) -> None:
         self._stop_clock()

@@ -78,6 +78,20 @@ def test_a_body_that_stops_short_closes_the_connection(server) -> None:
     assert waited < TIMEOUT + SLACK
 
 
+def test_a_body_that_keeps_coming_slowly_is_read_to_the_end(server) -> None:
+    body = b'{"query": "{ viewer { role } }"}' + b" " * 8
+    with connect(server) as connection:
+        connection.sendall(
+            b"POST /graphql HTTP/1.1\r\nHost: test\r\ncontent-type: application/json\r\n"
+            b"connection: close\r\ncontent-length: %d\r\n\r\n" % len(body)
+        )
+        for start in range(0, len(body), 10):  # longer than the timeout in all, never idle as long
+            time.sleep(TIMEOUT / 2)
+            connection.sendall(body[start : start + 10])
+        received, _ = read_until_closed(connection)
+    assert received.startswith(b"HTTP/1.1 200") and b'"role":"VIEWER"' in received, received
+
+
 def test_a_connection_that_sends_nothing_is_closed(server) -> None:
     with connect(server) as connection:
         received, waited = read_until_closed(connection)
