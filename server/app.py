@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 from graphql import OperationType
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -22,7 +23,9 @@ from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
+from server import outage
 from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.budget import Budget
 from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
@@ -38,7 +41,8 @@ from server.graphql_http import (
 )
 from server.i18n import language_of, pick
 from server.limits import Limits
-from server.ratelimit import RateLimiter, retry_after
+from server.ratelimit import RateLimiter
+from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
@@ -63,11 +67,17 @@ class Service:
             max_failures=settings.sign_in_max_failures,
             window=dt.timedelta(minutes=settings.sign_in_lockout_minutes),
         )
+        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
-            schema, broker=self.broker, settings=settings, sessions=self.session_policy, clock=self.today
+            schema,
+            broker=self.broker,
+            settings=settings,
+            sessions=self.session_policy,
+            clock=self.today,
+            budget=self.budget,
         )
         self.limits = Limits.of(settings)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
 
@@ -109,13 +119,9 @@ class Service:
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
 
-        client = request.client.host if request.client else "unknown"
         try:
-            actor = await actor_of(request, self.db, production=production, sessions=self.session_policy)
+            actor = await self.caller(request)
         except Unauthenticated as exc:
-            # Failed attempts count against the client's address, so guessing tokens is slow.
-            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
-                return self._too_many(answer, wait, language)
             message = pick(language, str(exc), exc.message_zh)
             response = answer(error_payload(message, "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
             if exc.expired_cookie:
@@ -123,8 +129,6 @@ class Service:
             return response
         except CsrfRefused as exc:
             return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
-        if (wait := self.rate_limiter.hit(caller_key(actor, client))) is not None:
-            return self._too_many(answer, wait, language)
         try:
             graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
         except BadRequest as exc:
@@ -147,15 +151,19 @@ class Service:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()
 
-    @staticmethod
-    def _too_many(answer, wait: float, language: str) -> Response:
-        seconds = retry_after(wait)
-        message = pick(
-            language,
-            f"too many requests: the limit is per minute; retry in {seconds} s",
-            f"请求过于频繁（按每分钟限制）；请 {seconds} 秒后重试",
-        )
-        return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
+    async def caller(self, request: Request) -> Actor:
+        """The request's actor, its request charged to the caller's budget (server/budget.py):
+        RateLimited when it is spent, Unauthenticated (charged to the address) when refused."""
+        client = request.client.host if request.client else "unknown"
+        try:
+            actor = await actor_of(
+                request, self.db, production=self.settings.production, sessions=self.session_policy
+            )
+        except Unauthenticated:
+            await self.budget.spend(None, client)
+            raise
+        await self.budget.spend(actor, client)
+        return actor
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -164,6 +172,8 @@ class Service:
         try:
             await self.db.ping()
         except Exception as exc:  # any failure to answer means not ready
+            if outage.database_away(exc):
+                raise  # answered as every endpoint answers an outage (server/refusals.py)
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
@@ -187,6 +197,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The embedded default must work on a new machine with no set-up step.
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        service.subscriptions.open_sockets.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -196,6 +207,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await service.subscriptions.open_sockets.stop()
         await service.broker.stop()
         await service.db.dispose()
 
@@ -217,7 +229,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *web_routes(),
         ],
         lifespan=lifespan,
-        middleware=cors_middleware(service.settings.allowed_origins),
+        middleware=[*cors_middleware(service.settings.allowed_origins), Middleware(Refusals)],
     )
     app.state.service = service
     return app

@@ -137,6 +137,7 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
+    from server.timeouts import timely_http
     from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
@@ -152,6 +153,7 @@ def serve(
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
     config = {"log_level": "info", "access_log": settings.access_log}
+    config["http"] = timely_http(settings.request_read_timeout)  # slow clients are cut off
     if settings.workers > 1 and reuse_port_available():
         try:
             status = serve_workers(settings.host, settings.port, settings.workers, **config)

@@ -34,6 +34,7 @@ from resolvers.scope import Scope
 from schema.schema import execute_checked
 from server.headers import preferred
 from server.i18n import CHINESE, ENGLISH, pick
+from server import outage
 from server.limits import Limits, check_limits, parse_limited
 from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 
@@ -324,6 +325,11 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool, lang
             translated = getattr(error.original_error, "message_zh", None) or getattr(error, "message_zh", None)
             formatted["message"] = translated or formatted["message"]
         return formatted
+    if outage.database_away(error.original_error):
+        log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
+        extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
+        where = {key: value for key, value in formatted.items() if key in ("locations", "path")}
+        return {"message": pick(language, outage.MESSAGE, outage.MESSAGE_ZH), **where, "extensions": extensions}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         # About the request itself (its document or variables), not a failure of ours.
         if production:
@@ -350,6 +356,9 @@ async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope,
     finally:
         # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()
+    if result.errors and any(outage.database_away(error.original_error) for error in result.errors):
+        # Data read around an outage is not to be trusted in part: the request fails as a whole.
+        raise outage.DatabaseUnavailable()
     payload: dict[str, Any] = {}
     if result.errors:
         payload["errors"] = [

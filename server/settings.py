@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1_000)
     # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Seconds a client has to send a request's headers whole, and then each piece of its body after
+    # the last; a slower client (or a connection that sends nothing) is cut off: 408 before the
+    # headers are in.
+    request_read_timeout: float = Field(default=10.0, gt=0)
+    # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
+    # connections are closed within this time, on every worker.
+    credential_recheck_seconds: float = Field(default=5.0, gt=0)
 
     # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.
