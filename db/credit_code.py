@@ -13,6 +13,15 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
+# The problems `credit_code_problem` names, in Chinese, for whoever typed the code.
+CREDIT_CODE_PROBLEMS_ZH = {
+    "a unified social credit code has 18 characters": "统一社会信用代码应为 18 位",
+    f"a unified social credit code uses only the characters {CREDIT_CODE_CHARS}":
+        f"统一社会信用代码只能由 {CREDIT_CODE_CHARS} 组成",
+    "the check character of the unified social credit code is wrong": "统一社会信用代码的校验位不正确",
+}
+
+
 def credit_code_problem(code: str) -> str | None:
     """What is wrong with a code, fit to show to whoever typed it; None for a valid code."""
     if len(code) != 18:

@@ -6,6 +6,7 @@ from db.models.agency import Agency, AgencyStatus
 from db.models.audit import AuditEvent
 from db.models.event import MilestoneEvent, MilestoneEventKind
 from db.models.idempotency import IdempotencyRecord
+from db.models.imports import ImportJob, ImportJobStatus
 from db.models.incubation import IncubatedOrganization, IncubationStage
 from db.models.milestone import (
     CLOSED_MILESTONE_STATUSES,
@@ -33,6 +34,8 @@ __all__ = [
     "Base",
     "FocusArea",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobStatus",
     "IncubatedOrganization",
     "IncubationStage",
     "Milestone",
