@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from db.engine import Database
 from resolvers.access import ANONYMOUS, Actor
+from resolvers.imports.files import ImportLimits
 from resolvers.loaders import Loaders
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -25,6 +26,7 @@ class Scope:
     actor: Actor = ANONYMOUS
     today: dt.date = field(default_factory=china_today)
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    import_limits: ImportLimits = field(default_factory=ImportLimits)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

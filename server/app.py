@@ -18,6 +18,8 @@ from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.imports.files import ImportLimits
+from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
 from schema.schema import schema
 from server.auth import Unauthenticated, actor_of
@@ -33,6 +35,7 @@ from server.graphql_http import (
     negotiate,
     read_request,
 )
+from server.imports import TemplateRoutes
 from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
@@ -54,12 +57,17 @@ class Service:
         self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
         self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.import_limits = ImportLimits(
+            max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows,
+            background_bytes=settings.import_background_bytes,
+        )
 
     def today(self):
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
+        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, import_limits=self.import_limits)
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -145,6 +153,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
         await service.broker.stop()
         await service.db.dispose()
 
@@ -155,6 +164,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/imports/templates/{kind}.xlsx", TemplateRoutes(service).template, methods=["GET"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
         ],

@@ -327,3 +327,9 @@ def regions_import(
     except RegionImportError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+# `qianshou import …` lives in its own module; it imports nothing heavy until a command runs.
+from server.import_cli import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")

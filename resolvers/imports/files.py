@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (Excel 97-2003) and other OLE containers
@@ -36,6 +35,8 @@ class ImportLimits:
     # times their packed size (real workbooks pack about 5 to 20 times; a zip bomb thousands).
     max_unpacked_bytes: int = 400 * 1024 * 1024
     max_ratio: int = 100
+    # Over GraphQL, a file larger than this is imported as a background job (resolvers/imports/jobs.py).
+    background_bytes: int = 1024 * 1024
 
 
 class FileRefused(Exception):
@@ -101,6 +102,8 @@ def check_zip(path: Path, limits: ImportLimits) -> None:
 
 @contextlib.contextmanager
 def _workbook_table(path: Path, sheet: str, limits: ImportLimits) -> Iterator[Table]:
+    import openpyxl  # only imports of .xlsx pay for loading it
+
     check_zip(path, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
+from resolvers import access
 from resolvers.errors import ErrorCode
 from resolvers.imports.directory_kinds import AgencyImport, PairingImport
 from resolvers.imports.files import FileRefused, ImportLimits, open_table
@@ -68,7 +69,8 @@ async def run_import(
     handler = HANDLERS[kind](scope, report)
     progress = progress or ImportProgress()
     try:
-        await _read(handler, path, limits or ImportLimits(), progress)
+        _require_some_permission(handler)
+        await _read(handler, path, limits or scope.import_limits, progress)
     except FileRefused as exc:
         report.add(Problem(report.sheet, None, None, None, exc.message, exc.message_zh))
     if report.ok:
@@ -88,6 +90,14 @@ async def run_import(
                            "与已有数据冲突（可能有人同时导入了相同的记录），未写入任何数据；请重新导入", ErrorCode.CONFLICT))
     report.results = list(handler.results()) if report.ok else []
     return report
+
+
+def _require_some_permission(handler: Handler) -> None:
+    """A caller who may neither create nor change this kind of object is refused before reading."""
+    role = handler.scope.actor.role
+    if role not in access.roles_for(handler.create_permission) | access.roles_for(handler.update_permission):
+        raise FileRefused(f"{role.value} may not import {handler.spec.title}",
+                          f"当前账号（{role.value}）无权导入{handler.spec.title}")
 
 
 async def _read(handler: Handler, path: Path, limits: ImportLimits, progress: ImportProgress) -> None:
