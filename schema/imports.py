@@ -14,7 +14,7 @@ from resolvers.imports import jobs
 from resolvers.imports import kinds as import_kinds
 from resolvers.imports import report as import_report
 from resolvers.imports.files import FileRefused
-from resolvers.imports.runner import run_import
+from resolvers.imports.runner import refusal, run_import
 from resolvers.imports.uploads import save_upload, upload_name
 from schema.context import Info
 from schema.inputs import UserErrorCode
@@ -145,11 +145,14 @@ class ImportMutation:
     ) -> ImportRecordsPayload:
         scope = info.context
         limits = scope.import_limits
+        refused = refusal(scope.actor, kind)
         try:
-            path = await save_upload(file, limits)
+            path = await save_upload(file, limits) if refused is None else None
         except FileRefused as exc:
+            refused = import_report.Problem("", None, None, None, exc.message, exc.message_zh)
+        if path is None:
             report = import_report.ImportReport(kind=kind.value, dry_run=dry_run)
-            report.add(import_report.Problem("", None, None, None, exc.message, exc.message_zh))
+            report.add(refused)
             return ImportRecordsPayload(report=ImportReport.of(report), job=None)
         if background or (background is None and path.stat().st_size > limits.background_bytes):
             job = await jobs.start_job(scope, kind, path, upload_name(file), dry_run=dry_run)

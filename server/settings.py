@@ -43,9 +43,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=0)
     # Spreadsheet imports (README: Import from spreadsheets): the largest file, the most data rows,
     # and the size above which importRecords runs as a background job.
-    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1_000)
+    import_max_bytes: int = Field(default=20_000_000, ge=1_000)
     import_max_rows: int = Field(default=200_000, ge=1)
-    import_background_bytes: int = Field(default=1024 * 1024, ge=0)
+    import_background_bytes: int = Field(default=1_000_000, ge=0)
 
     @field_validator("database_url")
     @classmethod

@@ -184,7 +184,7 @@ async def test_an_agency_imports_only_into_its_own_pairings(fresh_db, tmp_path):
     assert await scalar(fresh_db, select(func.count()).select_from(ServiceActivity)) == before
     staff_only = await run_import(make_scope(fresh_db, mentor), ImportKind.AGENCIES,
                                   write_csv(tmp_path / "a.csv", headers(ImportKind.AGENCIES), agency_rows(1)))
-    assert [(p.row, p.code.value) for p in staff_only.problems] == [(None, "INVALID")]
+    assert [(p.row, p.code.value) for p in staff_only.problems] == [(None, "FORBIDDEN")]
     assert "无权导入" in staff_only.problems[0].message_zh
 
 

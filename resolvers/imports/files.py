@@ -29,14 +29,14 @@ READ_CHUNK = 1 << 16
 class ImportLimits:
     """What an import accepts; the server sets them from QIANSHOU_IMPORT_* settings."""
 
-    max_bytes: int = 20 * 1024 * 1024
+    max_bytes: int = 20_000_000
     max_rows: int = 200_000
     # An .xlsx is a zip: its parts may not unpack to more than this, nor at more than `max_ratio`
     # times their packed size (real workbooks pack about 5 to 20 times; a zip bomb thousands).
     max_unpacked_bytes: int = 400 * 1024 * 1024
     max_ratio: int = 100
     # Over GraphQL, a file larger than this is imported as a background job (resolvers/imports/jobs.py).
-    background_bytes: int = 1024 * 1024
+    background_bytes: int = 1_000_000
 
 
 class FileRefused(Exception):

@@ -68,8 +68,10 @@ async def run_import(
     report = ImportReport(kind=kind.value, dry_run=dry_run, sheet=spec.sheet)
     handler = HANDLERS[kind](scope, report)
     progress = progress or ImportProgress()
+    if (refused := refusal(scope.actor, kind)) is not None:
+        report.add(refused)
+        return report
     try:
-        _require_some_permission(handler)
         await _read(handler, path, limits or scope.import_limits, progress)
     except FileRefused as exc:
         report.add(Problem(report.sheet, None, None, None, exc.message, exc.message_zh))
@@ -92,12 +94,14 @@ async def run_import(
     return report
 
 
-def _require_some_permission(handler: Handler) -> None:
-    """A caller who may neither create nor change this kind of object is refused before reading."""
-    role = handler.scope.actor.role
-    if role not in access.roles_for(handler.create_permission) | access.roles_for(handler.update_permission):
-        raise FileRefused(f"{role.value} may not import {handler.spec.title}",
-                          f"当前账号（{role.value}）无权导入{handler.spec.title}")
+def refusal(actor: access.Actor, kind: ImportKind) -> Problem | None:
+    """Why the actor may not import this kind at all (it may neither create nor change such objects),
+    told before the file is read; None if it may import rows in its scope."""
+    handler = HANDLERS[kind]
+    if actor.role in access.roles_for(handler.create_permission) | access.roles_for(handler.update_permission):
+        return None
+    return Problem(handler.spec.sheet, None, None, None, f"{actor.role.value} may not import {handler.spec.title}",
+                   f"当前账号（{actor.role.value}）无权导入{handler.spec.title}", ErrorCode.FORBIDDEN)
 
 
 async def _read(handler: Handler, path: Path, limits: ImportLimits, progress: ImportProgress) -> None:
