@@ -190,7 +190,11 @@ def column_of(error: UserError) -> str | None:
 
 def changed(existing: Any, values: dict[str, Any]) -> dict[str, Any]:
     """The values that differ from the stored row's."""
-    return {key: value for key, value in values.items() if _stored(getattr(existing, key)) != _stored(value)}
+    return {
+        key: value
+        for key, value in values.items()
+        if (stored := getattr(existing, key)) != value and _stored(stored) != _stored(value)
+    }
 
 
 def _stored(value: Any) -> Any:

@@ -24,6 +24,7 @@ from resolvers.activities import RecordServiceActivity, check_activity
 from resolvers.errors import ErrorCode
 from resolvers.ids import encode_id
 from resolvers.imports.kinds import SPECS, ImportKind
+from resolvers.imports.lookups import Unresolved
 from resolvers.imports.plans import Handler, Planned, Row, changed
 from resolvers.imports.report import Problem
 from resolvers.milestones import CreateMilestone, check_new_milestone
@@ -44,6 +45,8 @@ class RecordImport(Handler):
         super().__init__(*args)
         self.alike: Counter[tuple[Any, ...]] = Counter()
         self.rows_by_key: dict[tuple[int, str], int] = {}
+        # A tally names the same few pairings on thousands of rows: each is resolved once.
+        self.pairings: dict[tuple[Any, Any, Any], Any] = {}
 
     def plan(self, row: Row) -> None:
         pairing = self._pairing(row)
@@ -51,6 +54,7 @@ class RecordImport(Handler):
             return
         checks = Checks()
         values = self.values(row, checks, pairing)
+        checks.text("external_id", row["external_id"], max_length=EXTERNAL_ID_LENGTH, required=False)
         if values is None or not self.checked(row, checks):
             return
         key = (pairing.id, self._external_id(row, pairing))
@@ -65,21 +69,37 @@ class RecordImport(Handler):
         raise NotImplementedError
 
     def _pairing(self, row: Row) -> Any:
-        supported = self.resolve(row, "supported", self.directory.agency)
-        program = self.resolve(row, "program", self.directory.program) if row["program"] else None
-        if supported is None or (row["program"] and program is None):
+        """The row's pairing; None, with the row's problem reported, if it names none the caller may read."""
+        reference = (row["supported"], row["program"], row["pairing_starts_on"])
+        if reference not in self.pairings:
+            self.pairings[reference] = self._resolve_pairing(*reference)
+        found = self.pairings[reference]
+        if isinstance(found, tuple):
+            column, message, message_zh = found
+            self.problem(row, column, message, message_zh, ErrorCode.NOT_FOUND)
             return None
-        pairing = self.resolve(row, "supported", lambda _: self.directory.pairing(supported, program, row["pairing_starts_on"]))
-        if pairing is not None and not access.can_read_pairing(self.scope.actor, pairing):
+        return found
+
+    def _resolve_pairing(self, supported_text: str, program_text: str | None, starts_on: Any) -> Any:
+        """The pairing, or (column, message, message_zh) saying why there is none."""
+        column = "supported"
+        try:
+            supported = self.directory.agency(supported_text)
+            column = "program"
+            program = self.directory.program(program_text) if program_text else None
+            column = "supported"
+            pairing = self.directory.pairing(supported, program, starts_on)
+        except Unresolved as exc:
+            return column, exc.message, exc.message_zh
+        if not access.can_read_pairing(self.scope.actor, pairing):
             # As Tx.load answers a pairing the caller may not read: as if it did not exist.
-            self.problem(row, "supported", "no such pairing in your scope", "当前账号范围内没有该结对", ErrorCode.NOT_FOUND)
-            return None
+            return "supported", "no such pairing in your scope", "当前账号范围内没有该结对"
         return pairing
 
     def _external_id(self, row: Row, pairing: Any) -> str:
         given = row["external_id"]
         if given:
-            return given[:EXTERNAL_ID_LENGTH]
+            return given
         parts = tuple(str(getattr(row[key], "value", row[key])) for key in self.spec.key_columns)
         self.alike[(pairing.id, *parts)] += 1
         key = "auto:" + ":".join((*parts, str(self.alike[(pairing.id, *parts)])))
