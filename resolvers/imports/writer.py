@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -79,12 +79,14 @@ def _add(totals: dict[int, dict[str, Any]], pairing_id: int | None, delta: dict[
 async def _insert(session: AsyncSession, handler: Handler, batch: list[Planned]) -> None:
     model = handler.model
     rows = [{**plan.values, "pairing_id": plan.pairing_id} if plan.pairing_id else dict(plan.values) for plan in batch]
-    statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+    # Core statements on the tables: the ORM's bulk machinery costs more than the rows' own work.
+    table = model.__table__
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = (await session.execute(statement, rows)).scalars().all()
     for plan, new_id in zip(batch, ids, strict=True):
         plan.new_id = new_id
     if model is Pairing:
-        await session.execute(insert(PairingTotals), [{"pairing_id": new_id} for new_id in ids])
+        await session.execute(insert(PairingTotals.__table__), [{"pairing_id": new_id} for new_id in ids])
     await _audit(session, handler, [(plan.new_id, None, _json(plan.values)) for plan in batch])
 
 
@@ -97,15 +99,22 @@ async def _update(session: AsyncSession, handler: Handler, batch: list[Planned])
         values = dict(plan.changes)
         if handler.versioned:
             values["version"] = plan.existing.version + 1
-        rows.append({"id": plan.existing.id, **values, "updated_at": now})
+        rows.append({"row_id": plan.existing.id, **values, "updated_at": now})
         before = {key: json_value(getattr(plan.existing, key)) for key in values}
         events.append((plan.existing.id, before, _json(values)))
     # Rows grouped by the columns they change: one executemany per group.
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(sorted(row))].append(row)
-    for group in groups.values():
-        await session.execute(update(model), group)
+    table = model.__table__
+    for columns, group in groups.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({column: bindparam(f"new_{column}") for column in columns if column != "row_id"})
+        )
+        await session.execute(statement, [{f"new_{key}" if key != "row_id" else key: value
+                                           for key, value in row.items()} for row in group])
     await _audit(session, handler, events)
 
 
@@ -117,7 +126,7 @@ async def _audit(session: AsyncSession, handler: Handler, events: list[tuple[int
     scope = handler.scope
     now = utcnow()
     await session.execute(
-        insert(AuditEvent),
+        insert(AuditEvent.__table__),
         [
             {
                 "occurred_at": now,
