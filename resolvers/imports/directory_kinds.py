@@ -10,7 +10,7 @@ from db.models import Agency, AgencyStatus, Pairing, PairingStatus
 from resolvers import access
 from resolvers.errors import ErrorCode
 from resolvers.imports.kinds import SPECS, ImportKind
-from resolvers.imports.plans import Handler, Planned, Row, changed
+from resolvers.imports.plans import Handler, Planned, Row
 from resolvers.pairings import PAIRING_TRANSITIONS, check_new_pairing, term_end
 from resolvers.validation import NAME_LENGTH, REASON_LENGTH, Checks
 
@@ -50,11 +50,6 @@ class AgencyImport(Handler):
             if row["status"] is not None:
                 values["status"] = row["status"]
         self.plans.append(Planned(row.number, code, values, existing=existing))
-
-    async def match(self) -> None:
-        for plan in self.plans:
-            if plan.existing is not None:
-                plan.changes = changed(plan.existing, plan.values)
 
 
 class PairingImport(Handler):
@@ -153,8 +148,3 @@ class PairingImport(Handler):
         self.problem(row, "status", f"the supported agency already has an ACTIVE pairing in this program ({where})",
                      f"受援机构在该计划中已有进行中的结对（{where_zh}）", ErrorCode.CONFLICT)
         return False
-
-    async def match(self) -> None:
-        for plan in self.plans:
-            if plan.existing is not None:
-                plan.changes = changed(plan.existing, plan.values)

@@ -133,7 +133,10 @@ class Handler:
         raise NotImplementedError
 
     async def match(self) -> None:
-        raise NotImplementedError
+        """What each plan changes in the object stored under its key (found by `plan` here)."""
+        for plan in self.plans:
+            if plan.existing is not None:
+                plan.changes = changed(plan.existing, plan.values)
 
     def totals_delta(self, values: dict[str, Any], sign: int) -> dict[str, Any] | None:
         """What an object with these values adds to its pairing's counters (records only)."""
