@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from resolvers.imports.kinds import HELP_SHEET
+
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (Excel 97-2003) and other OLE containers
@@ -122,8 +124,6 @@ def _workbook_table(path: Path, sheet: str, limits: ImportLimits) -> Iterator[Ta
 
 
 def _pick_sheet(workbook: Any, sheet: str) -> Any:
-    from resolvers.imports.templates import HELP_SHEET
-
     if sheet in workbook.sheetnames:
         return workbook[sheet]
     data_sheets = [name for name in workbook.sheetnames if name != HELP_SHEET]

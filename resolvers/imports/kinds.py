@@ -17,6 +17,10 @@ from db.models import (
 )
 
 
+# A template's second sheet, which explains the columns; the import never reads it.
+HELP_SHEET = "填写说明"
+
+
 class ImportKind(enum.StrEnum):
     AGENCIES = "AGENCIES"
     PAIRINGS = "PAIRINGS"

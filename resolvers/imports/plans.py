@@ -83,7 +83,7 @@ def _header_problem(report: ImportReport, header: str | None, message: str, mess
     return Problem(report.sheet, 1, header, header, message, message_zh)
 
 
-def read_row(spec: KindSpec, columns: dict[int, Column], number: int, cells: tuple[Any, ...],
+def read_row(columns: dict[int, Column], number: int, cells: tuple[Any, ...],
              report: ImportReport) -> Row | None:
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}
@@ -95,9 +95,6 @@ def read_row(spec: KindSpec, columns: dict[int, Column], number: int, cells: tup
             values[column.key] = read_cell(column, cell)
         except CellProblem as problem:
             report.add(Problem(report.sheet, number, column.header, show(cell), problem.message, problem.message_zh))
-            ok = False
-    for column in spec.columns:
-        if column.required and column.key not in raw:
             ok = False
     return Row(number, values, raw) if ok else None
 

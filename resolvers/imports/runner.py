@@ -114,7 +114,7 @@ async def _read(handler: Handler, path: Path, limits: ImportLimits, progress: Im
         await handler.prepare()
         for number, cells in table.rows:
             report.rows += 1
-            row = read_row(spec, columns, number, cells, report)
+            row = read_row(columns, number, cells, report)
             if row is not None:
                 handler.plan(row)
             if report.rows % PROGRESS_EVERY == 0:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from resolvers.imports.kinds import SPECS, Cell, ImportKind
+from resolvers.imports.kinds import HELP_SHEET, SPECS, Cell, ImportKind
 from resolvers.labels import labels_of
 
-HELP_SHEET = "填写说明"
 LAST_ROW = 1_048_575  # validations cover the whole column below the header (0-based last row)
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetml.sheet"
 
