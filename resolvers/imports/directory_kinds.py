@@ -21,6 +21,7 @@ class AgencyImport(Handler):
     create_permission = "createAgency"
     update_permission = "updateAgency"
     versioned = True
+    key_columns = ("credit_code",)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -58,6 +59,7 @@ class PairingImport(Handler):
     create_permission = "createPairing"
     update_permission = "changePairingStatus"
     versioned = True
+    key_columns = ("program_id", "supported_id", "starts_on")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)

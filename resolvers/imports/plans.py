@@ -115,6 +115,8 @@ class Handler:
     create_permission: ClassVar[str]
     update_permission: ClassVar[str]
     versioned: ClassVar[bool] = False
+    # The columns of a plan's `key`: the natural key its object is found by.
+    key_columns: ClassVar[tuple[str, ...]] = ("pairing_id", "external_id")
     needs_stations: ClassVar[bool] = False
 
     def __init__(self, scope: Scope, report: ImportReport) -> None:

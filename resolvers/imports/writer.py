@@ -80,11 +80,16 @@ async def _insert(session: AsyncSession, handler: Handler, batch: list[Planned])
     model = handler.model
     rows = [{**plan.values, "pairing_id": plan.pairing_id} if plan.pairing_id else dict(plan.values) for plan in batch]
     # Core statements on the tables: the ORM's bulk machinery costs more than the rows' own work.
+    # The new ids come back with the natural keys rather than in the rows' order, which SQLite could
+    # only promise by inserting one row per statement.
     table = model.__table__
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    ids = (await session.execute(statement, rows)).scalars().all()
-    for plan, new_id in zip(batch, ids, strict=True):
-        plan.new_id = new_id
+    keys = [table.c[name] for name in handler.key_columns]
+    statement = insert(table).returning(table.c.id, *keys)
+    by_key = {plan.key: plan for plan in batch}
+    returned = (await session.execute(statement, rows)).all()
+    for new_id, *key in returned:
+        by_key[key[0] if len(key) == 1 else tuple(key)].new_id = new_id
+    ids = [new_id for new_id, *_ in returned]
     if model is Pairing:
         await session.execute(insert(PairingTotals.__table__), [{"pairing_id": new_id} for new_id in ids])
     await _audit(session, handler, [(plan.new_id, None, _json(plan.values)) for plan in batch])
