@@ -27,21 +27,20 @@ if __package__ in (None, ""):  # `python bench/imports.py`
 
 import asyncpg
 import xlsxwriter
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
 from db.demo.henan import load_henan_demo
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Agency, Pairing, PairingTotals
-from db.totals import recount_select
+from db.models import Agency, AuditEvent, Pairing, PairingTotals, ServiceActivity, ServiceKind
+from db.totals import recount_all, recount_select
 from resolvers.access import SYSTEM
 from resolvers.imports.kinds import SPECS, ImportKind
 from resolvers.imports.report import RowOutcome
 from resolvers.imports.runner import run_import
 from resolvers.labels import labels_of
 from resolvers.scope import Scope
-from db.models import ServiceKind
 
 TODAY = dt.date(2026, 11, 30)
 HEADER = ["受援机构", "服务类型", "服务日期", "服务数量", "受益人数"]
@@ -131,18 +130,13 @@ async def bench(url: str, rows: int, formats: list[str]) -> None:
                       f"{report.count(RowOutcome.UNCHANGED):>9} {peak_mb():>11.0f} "
                       f"{'yes' if await totals_exact(db) else 'NO':>12}")
             # The next format's file makes the same records: start again from the demo alone.
-            await _forget_activities(db, report)
+            await _forget_activities(db)
     finally:
         await db.dispose()
 
 
-async def _forget_activities(db: Database, report) -> None:
+async def _forget_activities(db: Database) -> None:
     """Remove what the import made (bench only), so each format is timed creating the same rows."""
-    from sqlalchemy import delete
-
-    from db.models import AuditEvent, ServiceActivity
-    from db.totals import recount_all
-
     async with db.writing() as session:
         await session.execute(delete(AuditEvent).where(AuditEvent.action == "importRecords"))
         await session.execute(delete(ServiceActivity).where(ServiceActivity.external_id.is_not(None)))
