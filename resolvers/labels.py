@@ -1,96 +1,153 @@
-"""The Chinese label of every enum value people read: in reports, import templates and the web app.
-
-One table, so that a template's drop-down, the import that reads it back and a report all say the
-same words. `LABELS[EnumClass][value]` is the label; `value_of(EnumClass, text)` reads a label (or
-the value's own English name) back.
-"""
+"""Display labels of every enum value, in Chinese and English: the one table that the web app (via
+the `enumLabels` query), the reports and any dashboard share. Codes stay the API's; labels are for
+people. A test checks that every value of every enum in the schema has a label here."""
 
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
-
-from db.models import (
-    AgencyStatus,
-    FocusArea,
-    IncubationStage,
-    MilestoneCategory,
-    MilestoneStatus,
-    PairingStatus,
-    ResourceKind,
-    ServiceKind,
-    TrainingMode,
-)
+from typing import NamedTuple, TypeVar
 
 E = TypeVar("E", bound=enum.Enum)
 
-LABELS: dict[type[enum.Enum], dict[enum.Enum, str]] = {
-    AgencyStatus: {
-        AgencyStatus.PREPARING: "筹备中",
-        AgencyStatus.REGISTERED: "已登记",
-        AgencyStatus.DEREGISTERED: "已注销",
+
+class Label(NamedTuple):
+    zh: str
+    en: str
+
+
+LABELS: dict[str, dict[str, Label]] = {
+    "AgencyStatus": {
+        "PREPARING": Label("筹备中", "Preparing"),
+        "REGISTERED": Label("已登记", "Registered"),
+        "DEREGISTERED": Label("已注销", "Deregistered"),
     },
-    PairingStatus: {
-        PairingStatus.PLANNED: "计划中",
-        PairingStatus.ACTIVE: "进行中",
-        PairingStatus.SUSPENDED: "已暂停",
-        PairingStatus.COMPLETED: "已完成",
-        PairingStatus.TERMINATED: "已终止",
+    "PairingStatus": {
+        "PLANNED": Label("计划中", "Planned"),
+        "ACTIVE": Label("进行中", "Active"),
+        "SUSPENDED": Label("已暂停", "Suspended"),
+        "COMPLETED": Label("已完成", "Completed"),
+        "TERMINATED": Label("已终止", "Terminated"),
     },
-    FocusArea: {
-        FocusArea.LEFT_BEHIND_CHILDREN: "留守儿童",
-        FocusArea.CHILDREN_IN_DIFFICULTY: "困境儿童",
-        FocusArea.ELDERLY: "老年人",
-        FocusArea.RELOCATION_COMMUNITY: "易地搬迁社区",
-        FocusArea.GRASSROOTS_GOVERNANCE: "基层治理",
-        FocusArea.DISABILITY: "残疾人",
-        FocusArea.SOCIAL_ASSISTANCE: "社会救助",
+    "PairingHealth": {
+        "NOT_STARTED": Label("未开始", "Not started"),
+        "ON_TRACK": Label("正常", "On track"),
+        "AT_RISK": Label("有风险", "At risk"),
+        "OFF_TRACK": Label("严重滞后", "Off track"),
+        "COMPLETED": Label("已完成", "Completed"),
     },
-    MilestoneCategory: {
-        MilestoneCategory.GOVERNANCE: "机构治理",
-        MilestoneCategory.PROFESSIONAL_SERVICE: "专业服务",
-        MilestoneCategory.TALENT: "人才培养",
-        MilestoneCategory.RESOURCE_MOBILIZATION: "资源链接",
-        MilestoneCategory.INCUBATION: "孵化培育",
-        MilestoneCategory.PROJECT_MANAGEMENT: "项目管理",
+    "FocusArea": {
+        "LEFT_BEHIND_CHILDREN": Label("留守儿童", "Left-behind children"),
+        "CHILDREN_IN_DIFFICULTY": Label("困境儿童", "Children in difficulty"),
+        "ELDERLY": Label("老年人", "Elderly"),
+        "RELOCATION_COMMUNITY": Label("易地搬迁社区", "Relocation communities"),
+        "GRASSROOTS_GOVERNANCE": Label("基层治理", "Grassroots governance"),
+        "DISABILITY": Label("残疾人", "People with disabilities"),
+        "SOCIAL_ASSISTANCE": Label("社会救助", "Social assistance"),
     },
-    MilestoneStatus: {
-        MilestoneStatus.NOT_STARTED: "未开始",
-        MilestoneStatus.IN_PROGRESS: "进行中",
-        MilestoneStatus.SUBMITTED: "待审核",
-        MilestoneStatus.RETURNED: "已退回",
-        MilestoneStatus.ACHIEVED: "已达成",
-        MilestoneStatus.WAIVED: "已免除",
+    "MilestoneCategory": {
+        "GOVERNANCE": Label("机构治理", "Governance"),
+        "PROFESSIONAL_SERVICE": Label("专业服务", "Professional service"),
+        "TALENT": Label("人才培养", "Talent"),
+        "RESOURCE_MOBILIZATION": Label("资源链接", "Resource mobilization"),
+        "INCUBATION": Label("组织孵化", "Incubation"),
+        "PROJECT_MANAGEMENT": Label("项目管理", "Project management"),
     },
-    TrainingMode: {TrainingMode.ON_SITE: "现场", TrainingMode.REMOTE: "远程"},
-    ServiceKind: {
-        ServiceKind.HOME_VISIT: "家庭探访",
-        ServiceKind.CASEWORK: "个案",
-        ServiceKind.GROUP_SESSION: "小组活动",
-        ServiceKind.THEMED_ACTIVITY: "主题活动",
+    "MilestoneStatus": {
+        "NOT_STARTED": Label("未开始", "Not started"),
+        "IN_PROGRESS": Label("进行中", "In progress"),
+        "SUBMITTED": Label("待审核", "Submitted"),
+        "RETURNED": Label("已退回", "Returned"),
+        "ACHIEVED": Label("已达成", "Achieved"),
+        "WAIVED": Label("已豁免", "Waived"),
     },
-    ResourceKind: {ResourceKind.CASH: "资金", ResourceKind.IN_KIND: "物资"},
-    IncubationStage: {
-        IncubationStage.INCUBATING: "孵化中",
-        IncubationStage.REGISTERED: "已登记",
-        IncubationStage.INDEPENDENT: "已独立运营",
+    "UpdateStatus": {
+        "PENDING_REVIEW": Label("待审核", "Pending review"),
+        "APPROVED": Label("已通过", "Approved"),
+        "RETURNED": Label("已退回", "Returned"),
+    },
+    "MilestoneEventKind": {
+        "SUBMITTED": Label("提交进展", "Submitted"),
+        "APPROVED": Label("审核通过", "Approved"),
+        "RETURNED": Label("退回修改", "Returned"),
+    },
+    "ReviewDecision": {
+        "APPROVE": Label("通过", "Approve"),
+        "RETURN": Label("退回", "Return"),
+    },
+    "TrainingMode": {
+        "ON_SITE": Label("现场", "On site"),
+        "REMOTE": Label("远程", "Remote"),
+    },
+    "ServiceKind": {
+        "HOME_VISIT": Label("家庭探访", "Home visit"),
+        "CASEWORK": Label("个案", "Casework"),
+        "GROUP_SESSION": Label("小组活动", "Group session"),
+        "THEMED_ACTIVITY": Label("主题活动", "Themed activity"),
+    },
+    "IncubationStage": {
+        "INCUBATING": Label("孵化中", "Incubating"),
+        "REGISTERED": Label("已登记", "Registered"),
+        "INDEPENDENT": Label("独立运营", "Independent"),
+    },
+    "ResourceKind": {
+        "CASH": Label("资金", "Cash"),
+        "IN_KIND": Label("物资", "In kind"),
+    },
+    "RegionLevel": {
+        "PROVINCE": Label("省", "Province"),
+        "CITY": Label("市", "City"),
+        "COUNTY": Label("县区", "County"),
+        "TOWNSHIP": Label("镇街", "Township"),
+        "VILLAGE": Label("村社区", "Village"),
+    },
+    "Role": {
+        "ADMIN": Label("系统管理员", "Administrator"),
+        "MINISTRY": Label("民政部门", "Ministry staff"),
+        "REGIONAL_STAFF": Label("地方民政", "Regional staff"),
+        "MENTOR_AGENCY": Label("帮扶机构", "Mentor agency"),
+        "SUPPORTED_AGENCY": Label("受援机构", "Supported agency"),
+        "VIEWER": Label("只读访客", "Viewer"),
+    },
+    "ImportKind": {
+        "AGENCIES": Label("社工机构", "Agencies"),
+        "PAIRINGS": Label("结对", "Pairings"),
+        "MILESTONES": Label("能力建设里程碑", "Milestones"),
+        "TRAINING_SESSIONS": Label("人才培养", "Training sessions"),
+        "SERVICE_ACTIVITIES": Label("服务记录", "Service activities"),
+        "RESOURCE_LINKS": Label("链接资源", "Resource links"),
+        "SERVICE_STATIONS": Label("社工服务站", "Service stations"),
+    },
+    "ImportRowOutcome": {
+        "CREATED": Label("新建", "Created"),
+        "UPDATED": Label("更新", "Updated"),
+        "UNCHANGED": Label("未变", "Unchanged"),
+    },
+    "ImportJobStatus": {
+        "QUEUED": Label("排队中", "Queued"),
+        "RUNNING": Label("导入中", "Running"),
+        "SUCCEEDED": Label("已完成", "Succeeded"),
+        "FAILED": Label("失败", "Failed"),
     },
 }
 
 
-def label(value: enum.Enum) -> str:
-    return LABELS[type(value)][value]
+def zh(enum_name: str, value: str) -> str:
+    """The Chinese label of a value, e.g. zh("PairingHealth", "AT_RISK") == "有风险"."""
+    return LABELS[enum_name][value].zh
+
+
+# --- by enum class, for the spreadsheet import and its templates ------------------------------------
 
 
 def labels_of(enum_class: type[enum.Enum]) -> list[str]:
-    """The labels in the enum's own order, as a template's drop-down lists them."""
-    return [LABELS[enum_class][member] for member in enum_class]
+    """The Chinese labels in the enum's own order, as a template's drop-down lists them."""
+    return [zh(enum_class.__name__, member.value) for member in enum_class]
 
 
 def value_of(enum_class: type[E], text: str) -> E | None:
-    """The member whose label (or English name, any case) is `text`; None if there is none."""
+    """The member whose Chinese label (or code, any case) is `text`; None if there is none."""
     text = text.strip()
-    for member, member_label in LABELS[enum_class].items():
-        if text == member_label or text.upper() == member.name:
-            return member  # type: ignore[return-value]
+    for member in enum_class:
+        if text == zh(enum_class.__name__, member.value) or text.upper() == member.value:
+            return member
     return None

@@ -30,7 +30,6 @@ from server.graphql_http import (
     error_payload,
     execute,
     execution_status,
-    graphiql_page,
     json_response,
     negotiate,
     read_request,
@@ -40,6 +39,7 @@ from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
+from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -167,6 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/imports/templates/{kind}.xlsx", TemplateRoutes(service).template, methods=["GET"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )
