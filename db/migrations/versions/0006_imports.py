@@ -5,7 +5,7 @@ external ID, or one made of the row's date, kind and place among its like), uniq
 records written by the mutations have none. Large imports over GraphQL run as jobs.
 
 Revision ID: 0006_imports
-Revises: 0002
+Revises: 0004_evidence_files
 Create Date: 2026-12-06 05:40:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006_imports"
-down_revision: str | None = "0002"
+down_revision: str | None = "0004_evidence_files"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
