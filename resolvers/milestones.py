@@ -115,14 +115,20 @@ def _check_plan(checks: Checks, pairing: Pairing, term_year: int | None, due_on:
     checks.decimal("target_value", target_value)
 
 
+def check_new_milestone(checks: Checks, pairing: Pairing, request: CreateMilestone) -> tuple[str | None, str | None]:
+    """The rules of a milestone's plan, for the mutation and the spreadsheet import; title and unit stripped."""
+    title = checks.text("title", request.title, max_length=NAME_LENGTH)
+    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
+    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    return title, unit
+
+
 @mutation("createMilestone", replay=Milestone)
 async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     access.require(tx.scope.actor, "createMilestone", pairing=pairing)
     checks = Checks()
-    title = checks.text("title", request.title, max_length=NAME_LENGTH)
-    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
-    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    title, unit = check_new_milestone(checks, pairing, request)
     checks.done()
     return await tx.add(
         Milestone(

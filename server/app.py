@@ -20,6 +20,8 @@ from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.imports.files import ImportLimits
+from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
@@ -40,6 +42,7 @@ from server.graphql_http import (
     read_request,
 )
 from server.i18n import language_of, pick
+from server.imports import TemplateRoutes
 from server.limits import Limits
 from server.ratelimit import RateLimiter
 from server.refusals import Refusals
@@ -78,6 +81,11 @@ class Service:
             budget=self.budget,
         )
         self.limits = Limits.of(settings)
+        self.import_limits = ImportLimits(
+            max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows,
+            background_bytes=settings.import_background_bytes,
+        )
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
 
@@ -86,7 +94,13 @@ class Service:
 
     def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
         return Scope(
-            db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files, language=language
+            db=self.db,
+            actor=actor,
+            today=self.today(),
+            request_id=request_id,
+            files=self.files,
+            language=language,
+            import_limits=self.import_limits,
         )
 
     async def graphql(self, request: Request) -> Response:
@@ -208,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
         await service.subscriptions.open_sockets.stop()
+        await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
         await service.broker.stop()
         await service.db.dispose()
 
@@ -222,6 +237,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/auth/sign-in", sessions.sign_in, methods=["POST"]),
             Route("/auth/sign-out", sessions.sign_out, methods=["POST"]),
+            Route("/imports/templates/{kind}.xlsx", TemplateRoutes(service).template, methods=["GET"]),
             Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),

@@ -336,6 +336,12 @@ def regions_import(
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
 
 
+# `qianshou import …` lives in its own module; it imports nothing heavy until a command runs.
+from server.import_cli import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+
+
 files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)
 app.add_typer(files_app, name="files")
 

@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
     # connections are closed within this time, on every worker.
     credential_recheck_seconds: float = Field(default=5.0, gt=0)
+    # Spreadsheet imports (README: Import from spreadsheets): the largest file, the most data rows,
+    # and the size above which importRecords runs as a background job.
+    import_max_bytes: int = Field(default=20_000_000, ge=1_000)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_background_bytes: int = Field(default=1_000_000, ge=0)
 
     # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.

@@ -184,7 +184,8 @@ def hidden(role: Role, mutation: str, target: str) -> bool:
 def test_probes_cover_every_mutation_of_the_schema() -> None:
     from schema.schema import schema
 
-    assert set(schema._schema.mutation_type.fields) == set(PROBES) == set(ALLOWED)
+    # importRecords takes a file rather than an `input`; tests/test_import_access.py holds it to this matrix.
+    assert set(schema._schema.mutation_type.fields) - {"importRecords"} == set(PROBES) == set(ALLOWED)
 
 
 @pytest.mark.parametrize("target", ["own", "other"])

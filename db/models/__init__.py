@@ -8,6 +8,7 @@ from db.models.audit import AuditEvent
 from db.models.event import MilestoneEvent, MilestoneEventKind
 from db.models.evidence import EvidenceFile
 from db.models.idempotency import IdempotencyRecord
+from db.models.imports import ImportJob, ImportJobStatus
 from db.models.incubation import IncubatedOrganization, IncubationStage
 from db.models.milestone import (
     CLOSED_MILESTONE_STATUSES,
@@ -39,6 +40,8 @@ __all__ = [
     "EvidenceFile",
     "FocusArea",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobStatus",
     "IncubatedOrganization",
     "IncubationStage",
     "Milestone",
