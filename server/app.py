@@ -132,8 +132,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if service.db.is_sqlite:
-            # The embedded default must work on a new machine with no set-up step.
+        if service.db.is_sqlite and not service.settings.production:
+            # The embedded default must work on a new machine with no set-up step (production
+            # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
         await service.broker.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from db.engine import Database
-from db.migrate import upgrade
+from db.migrate import revision_problem, upgrade
 from db.models import Role
 from resolvers import tokens
 from resolvers.tokens import TokenError
@@ -100,6 +100,23 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+async def _revision_problem(settings: Settings) -> str | None:
+    db = await connected(settings)
+    try:
+        return await revision_problem(db.write_engine)
+    finally:
+        await db.dispose()
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 0 when QIANSHOU_DATABASE_URL is at the head revision, else 1 with the reason."""
+    settings = settings_or_exit()
+    if problem := asyncio.run(_revision_problem(settings)):
+        raise fail(problem)
+    typer.echo("database is at the head revision")
+
+
 @app.command()
 def demo(
     scale: Annotated[
@@ -141,6 +158,11 @@ def serve(
             raise fail("--demo makes tokens anyone reading this terminal can use; it is for development only")
         asyncio.run(_load_demo(settings))
         print_demo_tokens(asyncio.run(_with_db(settings, _rotate_demo_tokens)))
+    elif settings.production:
+        # Production migrates as a deployment step (`qianshou db upgrade`), never on start: servers
+        # started together would race, and a new server must not change what old ones still serve.
+        if problem := asyncio.run(_revision_problem(settings)):
+            raise fail(problem)
     else:
         asyncio.run(_upgrade(settings))
     # Workers are separate processes that read their settings from the environment.
