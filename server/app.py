@@ -24,6 +24,7 @@ from server.auth import Unauthenticated, actor_of
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
+    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -37,6 +38,7 @@ from server.limits import Limits
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
+from server.shared_state import RedisBuckets, RedisDocuments, SharedState
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -53,7 +55,14 @@ class Service:
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
         self.limits = Limits.of(settings)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        # Shared by every worker and server through Redis when there is one, else per process.
+        self.shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        if self.shared is None:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+            self.documents = PersistedQueries()
+        else:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
+            self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
 
     def today(self):
         return self.settings.today or china_today()
@@ -90,14 +99,14 @@ class Service:
             actor = await actor_of(request, self.db, production=production)
         except Unauthenticated as exc:
             # Failed attempts count against the client's address, so guessing tokens is slow.
-            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
+            if (wait := await self.rate_limiter.take(f"ip:{client}")) is not None:
                 return self._too_many(answer, wait)
             return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
         key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
-        if (wait := self.rate_limiter.hit(key)) is not None:
+        if (wait := await self.rate_limiter.take(key)) is not None:
             return self._too_many(answer, wait)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents)
         except BadRequest as exc:
             return answer(error_payload(str(exc), exc.code), exc.status)
         checked = check_document(schema, graphql_request, self.limits, production=production)
@@ -148,6 +157,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await service.broker.stop()
         await service.db.dispose()
+        if service.shared is not None:
+            await service.shared.close()
 
     reports = ReportRoutes(service)
     app = Starlette(

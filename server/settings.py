@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1_000)
     # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Redis shared by every worker and server for the rate limit and persisted queries
+    # (server/shared_state.py); unset keeps both in each process's memory.
+    redis_url: str | None = None
+    # Prepended to every Redis key, so that deployments (or test runs) can share one Redis.
+    redis_prefix: str = "qianshou:"
 
     @field_validator("database_url")
     @classmethod
@@ -50,6 +55,13 @@ class Settings(BaseSettings):
         except DatabaseUrlError as exc:
             raise ValueError(str(exc)) from None
         return url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, url: str | None) -> str | None:
+        if url is not None and url.split("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be redis://host:port/db, rediss:// (TLS) or unix:///path")
+        return url or None
 
     @property
     def production(self) -> bool:
