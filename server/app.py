@@ -35,6 +35,7 @@ from server.graphql_http import (
     read_request,
 )
 from server.limits import Limits
+from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
@@ -53,7 +54,10 @@ class Service:
         self.settings = settings
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
-        self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
+        self.observer = Observer(self.db)
+        self.subscriptions = SubscriptionView(
+            schema, broker=self.broker, settings=settings, clock=self.today, observer=self.observer
+        )
         self.limits = Limits.of(settings)
         # Shared by every worker and server through Redis when there is one, else per process.
         self.shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
@@ -72,7 +76,13 @@ class Service:
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
-        response = await self._graphql(request, request_id)
+        with self.observer.observing(request_id, "http") as record:
+            status = 500  # unless an answer comes back
+            try:
+                response = await self._graphql(request, request_id)
+                status = response.status_code
+            finally:
+                self.observer.finish(record, status)
         response.headers["X-Request-Id"] = request_id
         return response
 
@@ -90,6 +100,7 @@ class Service:
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
         def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+            note_payload(payload)
             if payload.get("errors"):
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
@@ -102,6 +113,7 @@ class Service:
             if (wait := await self.rate_limiter.take(f"ip:{client}")) is not None:
                 return self._too_many(answer, wait)
             return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
+        note_caller(actor)
         key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
         if (wait := await self.rate_limiter.take(key)) is not None:
             return self._too_many(answer, wait)
@@ -112,6 +124,7 @@ class Service:
         checked = check_document(schema, graphql_request, self.limits, production=production)
         if checked.document is None:
             return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+        note_operation(checked.document, graphql_request.operation_name, checked.operation)
         if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
             message = "only queries may be sent with GET; send mutations with POST"
             return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
@@ -159,6 +172,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await service.db.dispose()
         if service.shared is not None:
             await service.shared.close()
+        worker_stopped()
 
     reports = ReportRoutes(service)
     app = Starlette(
@@ -169,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -150,6 +150,7 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
+    from server.observability import log_config, metrics_directory
     from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
@@ -168,23 +169,24 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log}
-    if settings.workers > 1 and reuse_port_available():
-        try:
-            status = serve_workers(settings.host, settings.port, settings.workers, **config)
-        except ListenError as exc:
-            raise fail(str(exc)) from None
-        if status:
-            raise fail("a worker exited; the server stopped")
-        return
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        **config,
-    )
+    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    with metrics_directory():
+        if settings.workers > 1 and reuse_port_available():
+            try:
+                status = serve_workers(settings.host, settings.port, settings.workers, **config)
+            except ListenError as exc:
+                raise fail(str(exc)) from None
+            if status:
+                raise fail("a worker exited; the server stopped")
+            return
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            **config,
+        )
 
 
 async def _with_db(settings: Settings, work):

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Prepended to every Redis key, so that deployments (or test runs) can share one Redis.
     redis_prefix: str = "qianshou:"
+    # A JSON object per log line (one per request among them); unset means JSON in production only.
+    log_format: Literal["text", "json"] | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.production)
 
     @property
     def is_sqlite(self) -> bool:

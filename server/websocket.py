@@ -37,6 +37,13 @@ from server.graphql_http import (
     graphql_request,
 )
 from server.limits import Limits
+from server.metrics import (
+    Observer,
+    note_caller,
+    note_operation,
+    note_payload,
+    streaming,
+)
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -81,21 +88,37 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     view: SubscriptionView
 
     async def run_operation(self, operation: Operation) -> None:
-        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name):
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
-            return
-        await super().run_operation(operation)
+        """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
+        samples come when it ends, with the statements of every event it sent."""
+        with self.view.observer.observing(self.context.request_id, "websocket") as record:
+            status = 500
+            try:
+                note_caller(self.context.actor)
+                if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name):
+                    note_payload({"errors": errors})
+                    status = 400
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+                    return
+                await super().run_operation(operation)
+                status = 200
+            except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
+                status = 200
+                raise
+            finally:
+                self.view.observer.finish(record, status)
 
     async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
         await super()._send_result_stream(operation, self._formatted(result_source))
 
     async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
         production = self.view.settings.production
-        async for result in results:
-            if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
-                errors = [format_error(e, self.context.request_id, production=production) for e in result.errors]
-                result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
-            yield result
+        with streaming():
+            async for result in results:
+                if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
+                    errors = [format_error(e, self.context.request_id, production=production) for e in result.errors]
+                    note_payload({"errors": errors})
+                    result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
+                yield result
 
 
 class SubscriptionView(GraphQL):
@@ -108,6 +131,7 @@ class SubscriptionView(GraphQL):
         broker: Broker,
         settings: Settings,
         clock: Callable[[], Any],
+        observer: Observer,
     ) -> None:
         super().__init__(
             schema,
@@ -122,6 +146,7 @@ class SubscriptionView(GraphQL):
         self.settings = settings
         self.limits = Limits.of(settings)
         self.clock = clock
+        self.observer = observer
         self._closing: set[asyncio.Task[None]] = set()
 
     async def get_context(self, request: Any, response: Any) -> ConnectionScope:
@@ -154,7 +179,10 @@ class SubscriptionView(GraphQL):
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
             return error_payload(str(exc), exc.code)["errors"]
-        return check_document(self.schema, request, self.limits, production=self.settings.production).errors
+        checked = check_document(self.schema, request, self.limits, production=self.settings.production)
+        if checked.document is not None:
+            note_operation(checked.document, request.operation_name, checked.operation)
+        return checked.errors
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:
