@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -40,6 +41,7 @@ from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
 from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.tracing import Tracing
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -54,7 +56,8 @@ class Service:
         self.settings = settings
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
-        self.observer = Observer(self.db)
+        self.tracing = Tracing()
+        self.observer = Observer(self.db, self.tracing)
         self.subscriptions = SubscriptionView(
             schema, broker=self.broker, settings=settings, clock=self.today, observer=self.observer
         )
@@ -149,7 +152,8 @@ class Service:
         return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The Starlette application (inside OpenTelemetry's ASGI middleware when traces are on)."""
     service = Service(settings or load_settings())
 
     @contextlib.asynccontextmanager
@@ -173,6 +177,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if service.shared is not None:
             await service.shared.close()
         worker_stopped()
+        service.tracing.stop()
 
     reports = ReportRoutes(service)
     app = Starlette(
@@ -188,4 +193,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.service = service
-    return app
+    return service.tracing.start(app, service.db)

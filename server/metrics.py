@@ -33,6 +33,7 @@ from starlette.responses import Response
 from db import tally
 from db.engine import Database
 from resolvers.access import Actor
+from server.tracing import Tracing
 
 log = logging.getLogger("qianshou.request")
 
@@ -73,6 +74,7 @@ class Record:
     operation: str | None = None
     type: str = "unknown"
     outcome: str | None = None  # set by `note_payload` or the status
+    span: Any = None  # the operation's trace span when traces are on (server/tracing.py)
 
 
 _current: ContextVar[Record | None] = ContextVar("qianshou_request", default=None)
@@ -82,8 +84,9 @@ _names: set[str] = set()
 class Observer:
     """Counts the statements `db` runs into the operation that runs them."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, tracing: Tracing | None = None) -> None:
         self.db = db
+        self.tracing = tracing or Tracing()
         tally.watch(db)
 
     @contextmanager
@@ -91,8 +94,8 @@ class Observer:
         record = Record(request_id, transport)
         token = _current.set(record)
         try:
-            with tally.counting() as sql:
-                record.sql = sql
+            with tally.counting() as sql, self.tracing.operation() as span:
+                record.sql, record.span = sql, span
                 yield record
         finally:
             _current.reset(token)
@@ -121,6 +124,9 @@ class Observer:
             "statements": record.sql.statements,
             "sql_ms": round(record.sql.seconds * 1000, 2),
         }
+        if record.span is not None:
+            record.span.update_name(f"{record.type} {record.operation or 'anonymous'}")
+            record.span.set_attributes({f"qianshou.{key}": value for key, value in fields.items() if value is not None})
         log.info(
             "%s %s %s %s by %s: %s %s in %.1f ms, %d statements",
             record.request_id, record.transport, record.type, record.operation or "-", record.caller or "-",
