@@ -117,6 +117,32 @@ def db_check() -> None:
     typer.echo("database is at the head revision")
 
 
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup.")]) -> None:
+    """A consistent copy of the database while it serves: SQLite's backup API, or pg_dump."""
+    from db.backup import BackupError, backup
+
+    settings = settings_or_exit()
+    try:
+        backup(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {file}")
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A file `qianshou db backup` wrote.")]) -> None:
+    """Replace the database's contents with a backup's (stop the servers first)."""
+    from db.backup import BackupError, restore
+
+    settings = settings_or_exit()
+    try:
+        restore(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"restored {file}")
+
+
 @app.command()
 def demo(
     scale: Annotated[

@@ -3,6 +3,7 @@ imported when it is not."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -96,7 +97,7 @@ def test_without_an_endpoint_no_tracer_exporter_or_instrumentation_is_loaded(dem
         "ours = ('opentelemetry.sdk.trace', 'opentelemetry.exporter', 'opentelemetry.instrumentation')\n"
         "print(sorted(name for name in sys.modules if name.startswith(ours)))\n"
     )
-    env = {key: value for key, value in __import__("os").environ.items() if not key.startswith("OTEL_")}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
     result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
