@@ -57,7 +57,7 @@ class Service:
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.tracing = Tracing()
-        self.observer = Observer(self.db, self.tracing)
+        self.observer = Observer(self.db, self.tracing, log_requests=settings.access_log)
         self.subscriptions = SubscriptionView(
             schema, broker=self.broker, settings=settings, clock=self.today, observer=self.observer
         )

@@ -84,9 +84,11 @@ _names: set[str] = set()
 class Observer:
     """Counts the statements `db` runs into the operation that runs them."""
 
-    def __init__(self, db: Database, tracing: Tracing | None = None) -> None:
+    def __init__(self, db: Database, tracing: Tracing | None = None, *, log_requests: bool = True) -> None:
         self.db = db
         self.tracing = tracing or Tracing()
+        # QIANSHOU_ACCESS_LOG: the request line goes with Uvicorn's access line.
+        self.log_requests = log_requests
         tally.watch(db)
 
     @contextmanager
@@ -127,6 +129,8 @@ class Observer:
         if record.span is not None:
             record.span.update_name(f"{record.type} {record.operation or 'anonymous'}")
             record.span.set_attributes({f"qianshou.{key}": value for key, value in fields.items() if value is not None})
+        if not self.log_requests:
+            return
         log.info(
             "%s %s %s %s by %s: %s %s in %.1f ms, %d statements",
             record.request_id, record.transport, record.type, record.operation or "-", record.caller or "-",
