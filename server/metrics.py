@@ -103,7 +103,8 @@ class Observer:
             _current.reset(token)
 
     def finish(self, record: Record, status: int) -> None:
-        """The operation's log line and samples; `status` is the HTTP status (101 on a WebSocket)."""
+        """The operation's log line and samples. `status` is the HTTP status; a WebSocket operation's is
+        200, or 400 when it was refused before running."""
         seconds = time.perf_counter() - record.started
         outcome = record.outcome or _outcome_of(status)
         operation = _bounded(record.operation or "anonymous")
