@@ -34,6 +34,7 @@ from db.models import (
     TrainingSession,
 )
 from resolvers.errors import ApiError, ErrorCode
+from resolvers.pairing_state import require_open
 
 log = logging.getLogger("qianshou.access")
 
@@ -221,7 +222,22 @@ def require(
     `pairing` is the pairing the write touches (a Pairing row, or for a new pairing anything with
     mentor_id/supported_id); `agency_id` the agency it touches (updateAgency); `region_path` the
     region the write moves something into (an agency's new region). Regional staff act
-    only inside their region, agency roles only on their own pairings and their own agency."""
+    only inside their region, agency roles only on their own pairings and their own agency.
+    Then the pairing's status must allow the write (resolvers/pairing_state.py): a user error
+    NOT_ALLOWED_TRANSITION otherwise, told only to a caller allowed to write there at all."""
+    _require_permission(actor, permission, pairing=pairing, agency_id=agency_id, region_path=region_path)
+    if pairing is not None:
+        require_open(permission, pairing, admin_void=permission in VOIDS and actor.role is Role.ADMIN)
+
+
+def _require_permission(
+    actor: Actor,
+    permission: str,
+    *,
+    pairing: PairingParties | None,
+    agency_id: int | None,
+    region_path: str | None,
+) -> None:
     if actor.role not in roles_for(permission):
         raise _forbidden(actor, permission, "")
     if actor.role is Role.ADMIN or actor.role is Role.MINISTRY:

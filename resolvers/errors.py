@@ -14,6 +14,8 @@ class ErrorCode(enum.StrEnum):
     STALE_VERSION = "STALE_VERSION"
     NOT_ALLOWED_TRANSITION = "NOT_ALLOWED_TRANSITION"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # A milestone takes one update at a time: another is submitted once the pending one is reviewed.
+    UPDATE_PENDING = "UPDATE_PENDING"
     FORBIDDEN = "FORBIDDEN"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     BAD_ID = "BAD_ID"

@@ -11,6 +11,14 @@ from resolvers.errors import ApiError, ErrorCode
 # base64.urlsafe_b64encode is this, with two more Python calls around it.
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
 
+# Keys are signed 64-bit integers on both databases. A larger number in a well-formed ID names no
+# row, but binding it would fail in the driver (an overflow on SQLite, an out-of-range integer on
+# asyncpg): decoding turns it into NO_ROW, a key no row has (keys start at 1), so that every door
+# (node, nodes, pairing, filters, audit trails, writes, reports) answers "not found" as for any
+# other ID that names nothing, without each of them knowing about the range.
+MAX_KEY = 2**63 - 1
+NO_ROW = 0
+
 
 def to_base64url(raw: bytes) -> str:
     """URL-safe base64 without padding: the text of global IDs and of cursors."""
@@ -38,7 +46,7 @@ def decode_id(global_id: str) -> tuple[str, int]:
         raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}") from None
     if not type_name.isidentifier() or pk < 1 or raw_pk != str(pk):
         raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}")
-    return type_name, pk
+    return type_name, pk if pk <= MAX_KEY else NO_ROW
 
 
 def decode_typed_id(global_id: str, expected: str) -> int:

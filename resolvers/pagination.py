@@ -18,7 +18,7 @@ from db.functions import one_of
 from db.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.ids import from_base64url, to_base64url
+from resolvers.ids import MAX_KEY, from_base64url, to_base64url
 
 T = TypeVar("T")
 
@@ -45,9 +45,17 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
         key = orjson.loads(from_base64url(cursor))
     except (ValueError, binascii.Error, orjson.JSONDecodeError):
         key = None
-    if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, int | str) for v in key):
+    if not isinstance(key, list) or len(key) != arity or not all(map(_cursor_value, key)):
         raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
     return tuple(key)
+
+
+def _cursor_value(value: Any) -> bool:
+    """A value our cursors hold: a key in the 64-bit range, or text without NUL (which neither
+    database can bind). Anything else was not made by encode_cursor, and would reach the database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -MAX_KEY - 1 <= value <= MAX_KEY
+    return isinstance(value, str) and "\x00" not in value
 
 
 @dataclass

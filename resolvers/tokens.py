@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from db.base import utcnow
 from db.engine import Database
-from db.models import Agency, ApiToken, Pairing, Region, Role
+from db.models import Agency, ApiToken, Milestone, MilestoneUpdate, Pairing, PairingStatus, Region, Role, UpdateStatus
 from resolvers.access import Actor, subtree
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_id
@@ -209,7 +209,8 @@ def demo_name(role: Role) -> str:
 
 async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]:
     """(agency ID, region ID) for a demo token of each role: the agencies of the seed's Ye County
-    pairing (or the first pairing) and the city its supported agency lies in."""
+    pairing (or the first pairing); for regional staff, the city of the first ACTIVE pairing with
+    an update waiting for review (the Ye County pairing is finished), so that it has work to do."""
     statement = (
         select(Pairing.mentor_id, Pairing.supported_id, Region.id, Region.parent_id)
         .join(Agency, Agency.id == Pairing.supported_id)
@@ -224,8 +225,21 @@ async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]
         Role.MINISTRY: (None, None),
         Role.VIEWER: (None, None),
     }
+    to_review = (
+        select(Region.id, Region.parent_id)
+        .join(Agency, Agency.region_id == Region.id)
+        .join(Pairing, Pairing.supported_id == Agency.id)
+        .join(Milestone, Milestone.pairing_id == Pairing.id)
+        .join(MilestoneUpdate, MilestoneUpdate.milestone_id == Milestone.id)
+        .where(Pairing.status == PairingStatus.ACTIVE, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW)
+        .order_by(Pairing.id)
+        .limit(1)
+    )
+    async with db.reading() as session:
+        busy = (await session.execute(to_review)).first()
     if found is not None:
         mentor, supported, region, parent = found
+        region, parent = busy or (region, parent)
         scopes[Role.REGIONAL_STAFF] = (None, encode_id("Region", parent or region))
         scopes[Role.MENTOR_AGENCY] = (encode_id("Agency", mentor), None)
         scopes[Role.SUPPORTED_AGENCY] = (encode_id("Agency", supported), None)

@@ -22,6 +22,7 @@ from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
 from schema.schema import schema
 from server.auth import Unauthenticated, actor_of
+from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
@@ -30,7 +31,6 @@ from server.graphql_http import (
     error_payload,
     execute,
     execution_status,
-    graphiql_page,
     json_response,
     negotiate,
     read_request,
@@ -42,6 +42,7 @@ from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
 from server.shared_state import RedisBuckets, RedisDocuments, SharedState
 from server.tracing import Tracing
+from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -70,12 +71,14 @@ class Service:
         else:
             self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
             self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
+        self.files = evidence_files(settings)
+        self.uploads = upload_limits(settings)
 
     def today(self):
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
+        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files)
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -121,18 +124,23 @@ class Service:
         if (wait := await self.rate_limiter.take(key)) is not None:
             return self._too_many(answer, wait)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(str(exc), exc.code), exc.status)
-        checked = check_document(schema, graphql_request, self.limits, production=production)
-        if checked.document is None:
-            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        note_operation(checked.document, graphql_request.operation_name, checked.operation)
-        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            message = "only queries may be sent with GET; send mutations with POST"
-            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
-        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        try:
+            checked = check_document(schema, graphql_request, self.limits, production=production)
+            if checked.document is None:
+                return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            note_operation(checked.document, graphql_request.operation_name, checked.operation)
+            if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                message = "only queries may be sent with GET; send mutations with POST"
+                return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            scope = self.scope(actor, request_id)
+            payload = await execute(checked.document, graphql_request, scope, production=production)
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        finally:
+            # The temporary files of a multipart request's uploads.
+            await graphql_request.close()
 
     @staticmethod
     def _too_many(answer, wait: float) -> Response:
@@ -180,15 +188,19 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         service.tracing.stop()
 
     reports = ReportRoutes(service)
+    files = FileRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
+            Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )

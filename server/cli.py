@@ -70,11 +70,13 @@ async def _upgrade(settings: Settings) -> None:
 
 async def _load_demo(settings: Settings) -> bool:
     from db.demo.henan import load_henan_demo
+    from resolvers.scope import china_today
 
     db = await connected(settings)
     try:
         await upgrade(db.write_engine)
-        return await load_henan_demo(db)
+        # Its dates are relative to the day it is loaded, so that its story holds on any day.
+        return await load_henan_demo(db, settings.today or china_today())
     finally:
         await db.dispose()
 
@@ -377,3 +379,28 @@ def regions_import(
     except RegionImportError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("gc")
+def files_gc(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Leave unreferenced files younger than this: a write may be about to reference them.")
+    ] = 24.0,
+) -> None:
+    """Remove stored files that no evidence row references (left by failed writes)."""
+    import datetime as dt
+
+    from resolvers.evidence import collect_garbage
+    from server.files import evidence_files
+
+    settings = settings_or_exit()
+
+    async def collect(db: Database):
+        return await collect_garbage(db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours))
+
+    result = asyncio.run(_with_db(settings, collect))
+    typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
 
@@ -49,6 +51,13 @@ class Settings(BaseSettings):
     # A JSON object per log line (one per request among them); unset means JSON in production only.
     log_format: Literal["text", "json"] | None = None
 
+    # Evidence files (README "Evidence files"): where blobs live, and the limits on uploads.
+    # Unset: a `files` directory beside the SQLite file, or ./files with PostgreSQL.
+    files_dir: Path | None = None
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_upload_files: int = Field(default=20, ge=1)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -65,6 +74,12 @@ class Settings(BaseSettings):
             raise ValueError("must be redis://host:port/db, rediss:// (TLS) or unix:///path")
         return url or None
 
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_today_is_unset(cls, value: object) -> object:
+        # `QIANSHOU_TODAY=` (set but empty, as env files and CI templates leave it) means unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def production(self) -> bool:
         return self.env == "production"
@@ -76,6 +91,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return normalise_url(self.database_url).startswith("sqlite")
+
+    @property
+    def files_path(self) -> Path:
+        """Where evidence files are stored: QIANSHOU_FILES_DIR, else beside the SQLite file, else ./files."""
+        if self.files_dir is not None:
+            return self.files_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent / "files"
+        return Path("files").resolve()
 
 
 def load_settings(**overrides: object) -> Settings:
