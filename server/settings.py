@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=20_000_000, ge=1_000)
     import_max_rows: int = Field(default=200_000, ge=1)
     import_background_bytes: int = Field(default=1_000_000, ge=0)
+    # Redis shared by every worker and server for the rate limit and persisted queries
+    # (server/shared_state.py); unset keeps both in each process's memory.
+    redis_url: str | None = None
+    # Prepended to every Redis key, so that deployments (or test runs) can share one Redis.
+    redis_prefix: str = "qianshou:"
+    # A JSON object per log line (one per request among them); unset means JSON in production only.
+    log_format: Literal["text", "json"] | None = None
 
     # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.
@@ -80,6 +87,13 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return url
 
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, url: str | None) -> str | None:
+        if url is not None and url.split("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be redis://host:port/db, rediss:// (TLS) or unix:///path")
+        return url or None
+
     @field_validator("today", mode="before")
     @classmethod
     def _empty_today_is_unset(cls, value: object) -> object:
@@ -93,6 +107,10 @@ class Settings(BaseSettings):
     @property
     def allowed_origins(self) -> list[str]:
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.production)
 
     @property
     def is_sqlite(self) -> bool:
