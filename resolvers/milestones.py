@@ -25,7 +25,7 @@ from db.models import (
     Pairing,
     UpdateStatus,
 )
-from resolvers import access
+from resolvers import access, notices
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
@@ -107,7 +107,7 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
     _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
     checks.done()
-    return await tx.add(
+    milestone = await tx.add(
         Milestone(
             pairing_id=pairing.id,
             title=title,
@@ -118,6 +118,8 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
             unit=unit,
         )
     )
+    await notices.on_milestones_changed(tx, pairing.id)
+    return milestone
 
 
 @mutation("updateMilestone")
@@ -141,6 +143,7 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
         values["status"] = MilestoneStatus.WAIVED
     checks.done()
     await tx.versioned_update(milestone, {k: v for k, v in values.items() if v is not None}, request.version)
+    await notices.on_milestones_changed(tx, pairing.id)
     return milestone
 
 
@@ -176,6 +179,7 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
         )
     )
     await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
+    await notices.on_review_step(tx, MilestoneEventKind.SUBMITTED, milestone, update)
     return update
 
 
@@ -214,6 +218,8 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         _not_reviewable("the update was reviewed meanwhile"),
     )
     await record_milestone_event(tx.session, kind, milestone, update)
+    await notices.on_review_step(tx, kind, milestone, update)
+    await notices.on_milestones_changed(tx, pairing.id)
     return Reviewed(update=update, milestone=milestone)
 
 

@@ -8,15 +8,19 @@ import strawberry
 from graphql import DocumentNode, ExecutionResult, execute
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import ParserCache
+from strawberry.tools import merge_types
 
 from schema.execution import FastExecutionContext, JsonExecutionContext
 from schema.mutation import Mutation
+from schema.notifications import NotificationQuery
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.validation_cache import ValidationCache
+from schema.webhooks import WebhookQuery
 
 schema = strawberry.Schema(
-    query=Query,
+    # The fields of parts of the domain with a module of their own are merged into the Query root.
+    query=merge_types("Query", (Query, NotificationQuery, WebhookQuery)),
     mutation=Mutation,
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.

@@ -1,0 +1,147 @@
+"""The worker's side of the webhook outbox: claim due deliveries, record how each attempt went.
+
+Claiming is safe with any number of workers in any number of processes: a claim marks rows with
+the worker's name and a lease (`lease_until`) in one UPDATE, which picks its rows with
+`FOR UPDATE SKIP LOCKED` on PostgreSQL (a second worker skips rows another is claiming) and
+under SQLite's write lock (BEGIN IMMEDIATE) on SQLite. A worker that dies leaves its rows leased
+until the lease runs out; then they are claimed again, so each event is delivered at least once.
+
+Deliveries of one subscription go out in the order their events happened: only the oldest
+undelivered delivery of a subscription can be claimed, so a failing one holds the later ones back
+until it succeeds or the subscription is paused. After `max_attempts` failed attempts, spaced by
+exponential backoff, the delivery is FAILED and its subscription paused (resume it with
+updateWebhookSubscription(paused: false)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from db.base import utcnow
+from db.engine import Database
+from db.models import DeliveryStatus, WebhookDelivery, WebhookFormat, WebhookSubscription
+
+ERROR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 10.0
+    max_seconds: float = 3600.0
+
+    def delay(self, attempts: int) -> dt.timedelta:
+        """The wait after the `attempts`-th failure: base, 2 × base, 4 × base, … up to the cap."""
+        return dt.timedelta(seconds=min(self.base_seconds * 2 ** (attempts - 1), self.max_seconds))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    event_id: str
+    event_kind: str
+    payload: dict[str, Any]
+    attempts: int
+    subscription_id: int
+    url: str
+    secret: str
+    format: WebhookFormat
+
+
+def _claimable(now: dt.datetime):
+    earlier = aliased(WebhookDelivery)
+    first_in_line = ~exists().where(
+        earlier.subscription_id == WebhookDelivery.subscription_id,
+        earlier.id < WebhookDelivery.id,
+        earlier.status != DeliveryStatus.DELIVERED,
+    )
+    return (
+        select(WebhookDelivery.id)
+        .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+            or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
+            WebhookSubscription.paused_at.is_(None),
+            WebhookSubscription.deleted_at.is_(None),
+            first_in_line,
+        )
+        .order_by(WebhookDelivery.id)
+    )
+
+
+async def claim(db: Database, worker: str, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
+    """Up to `limit` due deliveries, each the oldest undelivered one of its subscription, leased to `worker`."""
+    now = utcnow()
+    candidates = _claimable(now).limit(limit)
+    if not db.is_sqlite:
+        candidates = candidates.with_for_update(skip_locked=True, of=WebhookDelivery)
+    async with db.writing() as session:
+        ids = (
+            await session.scalars(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(candidates.scalar_subquery()))
+                .values(claimed_by=worker, lease_until=now + lease)
+                .returning(WebhookDelivery.id)
+            )
+        ).all()
+        if not ids:
+            return []
+        rows = (
+            await session.execute(
+                select(
+                    WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.event_kind, WebhookDelivery.payload,
+                    WebhookDelivery.attempts, WebhookDelivery.subscription_id, WebhookSubscription.url,
+                    WebhookSubscription.secret, WebhookSubscription.format,
+                )
+                .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
+                .where(WebhookDelivery.id.in_(ids))
+                .order_by(WebhookDelivery.id)
+            )
+        ).all()
+    return [Claimed(*row) for row in rows]
+
+
+async def delivered(db: Database, worker: str, claimed: Claimed, status_code: int) -> None:
+    async with db.writing() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claimed_by == worker)
+            .values(status=DeliveryStatus.DELIVERED, attempts=WebhookDelivery.attempts + 1, delivered_at=utcnow(),
+                    last_status_code=status_code, last_error=None, claimed_by=None, lease_until=None)
+        )
+
+
+async def failed(
+    db: Database, worker: str, claimed: Claimed, policy: RetryPolicy, error: str, status_code: int | None = None
+) -> bool:
+    """Record a failed attempt: retried after a backoff, or, at the last attempt, FAILED with its
+    subscription paused. Returns whether the subscription was paused."""
+    attempts, now, error = claimed.attempts + 1, utcnow(), error[:ERROR_LENGTH]
+    giving_up = attempts >= policy.max_attempts
+    values: dict[str, Any] = {"attempts": attempts, "last_error": error, "last_status_code": status_code,
+                              "claimed_by": None, "lease_until": None}
+    if giving_up:
+        values["status"] = DeliveryStatus.FAILED
+    else:
+        values["next_attempt_at"] = now + policy.delay(attempts)
+    async with db.writing() as session:
+        changed = await session.scalar(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claimed_by == worker)
+            .values(**values)
+            .returning(WebhookDelivery.id)
+        )
+        if giving_up and changed is not None:
+            reason = f"delivery {claimed.event_id} failed {attempts} times; last: {error}"[:ERROR_LENGTH]
+            await session.execute(
+                update(WebhookSubscription)
+                .where(WebhookSubscription.id == claimed.subscription_id, WebhookSubscription.paused_at.is_(None))
+                .values(paused_at=now, pause_reason=reason)
+            )
+    return giving_up and changed is not None
