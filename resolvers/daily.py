@@ -49,8 +49,8 @@ class DailyReport:
 
     def summary(self) -> str:
         return (
-            f"{self.day.isoformat()}: {self.due_soon} due soon, {self.overdue} newly overdue, "
-            f"{self.off_track} turned OFF_TRACK; digests: {self.digests_sent} sent, {self.digests_empty} with nothing "
+            f"{self.day.isoformat()}: {self.due_soon} milestones due soon and {self.overdue} newly overdue (each "
+            f"announced once), {self.off_track} pairings turned OFF_TRACK; digests: {self.digests_sent} sent, {self.digests_empty} with nothing "
             f"to report, {self.digests_failed} failed, {self.digests_elsewhere} already claimed by another run"
         )
 
@@ -89,13 +89,12 @@ async def due_notices(db: Database, today: dt.date, report: DailyReport) -> None
                 if milestone.pairing_id not in subjects:
                     subjects[milestone.pairing_id] = await subject_of(session, milestone.pairing_id)
                 notice = due_notice(kind, subjects[milestone.pairing_id], milestone, today)
-                if await _published(session, notice.key):
-                    continue
-                await publish(session, notice)
                 if kind is NotificationKind.MILESTONE_DUE_SOON:
                     report.due_soon += 1
                 else:
                     report.overdue += 1
+                if not await _published(session, notice.key):
+                    await publish(session, notice)
 
 
 async def _published(session, key: str) -> bool:

@@ -78,6 +78,12 @@ def _claimable(now: dt.datetime):
 async def claim(db: Database, worker: str, *, limit: int, lease: dt.timedelta) -> list[Claimed]:
     """Up to `limit` due deliveries, each the oldest undelivered one of its subscription, leased to `worker`."""
     now = utcnow()
+    # Most rounds find nothing to do: a read says so without taking the write lock.
+    due = select(WebhookDelivery.id).where(
+        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= now
+    )
+    if not await db.fetch(due.limit(1)):
+        return []
     candidates = _claimable(now).limit(limit)
     if not db.is_sqlite:
         candidates = candidates.with_for_update(skip_locked=True, of=WebhookDelivery)

@@ -34,6 +34,7 @@ from server.graphql_http import (
     read_request,
 )
 from server.limits import Limits
+from server.notifier import Notifier
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
@@ -54,6 +55,8 @@ class Service:
         self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
         self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        # The webhook worker and the daily job (README: Notifications).
+        self.notifier = Notifier(self.db, settings, self.today)
 
     def today(self):
         return self.settings.today or china_today()
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # The embedded default must work on a new machine with no set-up step.
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -145,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await service.notifier.stop()
         await service.broker.stop()
         await service.db.dispose()
 

@@ -327,3 +327,44 @@ def regions_import(
     except RegionImportError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+notify_app = typer.Typer(help="Notifications: the daily job (README: Notifications).", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+async def _daily_job(settings: Settings, day):
+    from resolvers.daily import run_daily_job
+    from server.mail import mailer_of
+
+    db = await connected(settings)
+    try:
+        await upgrade(db.write_engine)
+        return await run_daily_job(db, day, mailer_of(settings))
+    finally:
+        await db.dispose()
+
+
+@notify_app.command("daily")
+def notify_daily(
+    date: Annotated[str | None, typer.Option(help="The China date to run for (YYYY-MM-DD); today if left out.")] = None,
+) -> None:
+    """Notices of milestones due soon or newly overdue and of pairings turned OFF_TRACK, and the staff's
+    e-mail digests. For cron, once a day; running it again (or on several servers) sends nothing twice."""
+    import datetime as dt
+
+    from resolvers.scope import china_today
+
+    settings = settings_or_exit()
+    try:
+        day = dt.date.fromisoformat(date) if date else settings.today or china_today()
+    except ValueError:
+        raise fail(f"--date {date!r} is not a date like 2026-11-30") from None
+    report = asyncio.run(_daily_job(settings, day))
+    typer.echo(report.summary())
+    if not settings.smtp_host:
+        typer.echo("no digests: QIANSHOU_SMTP_HOST is not set", err=True)
+    for problem in report.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    if report.digests_failed:
+        raise typer.Exit(code=1)
