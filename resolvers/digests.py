@@ -25,6 +25,7 @@ from db.models import (
 from resolvers.access import visible_pairings
 from resolvers.progress import overdue
 from resolvers.recipients import Principal, principals_where
+from resolvers.scope import CHINA
 
 STAFF = (Role.REGIONAL_STAFF, Role.MINISTRY, Role.ADMIN)
 LISTED = 20
@@ -63,7 +64,7 @@ async def compose(session: AsyncSession, principal: Principal, today: dt.date) -
     mentor, supported = aliased(Agency), aliased(Agency)
     in_scope = visible_pairings(actor)
     pending = (
-        select(Milestone.title, mentor.name, supported.name, MilestoneUpdate.created_at)
+        select(Milestone.title, mentor.name, supported.name, MilestoneUpdate.submitted_at)
         .select_from(MilestoneUpdate)
         .join(Milestone, Milestone.id == MilestoneUpdate.milestone_id)
         .join(Pairing, Pairing.id == Milestone.pairing_id)
@@ -93,7 +94,7 @@ async def compose(session: AsyncSession, principal: Principal, today: dt.date) -
     if pending_rows:
         lines += ["", "待审核的进展报告（按提交先后）："]
         lines += [
-            f"{n}. {m}（帮扶）— {s}（受援）：「{title}」，提交于 {at.date().isoformat()}"
+            f"{n}. {m}（帮扶）— {s}（受援）：「{title}」，提交于 {at.astimezone(CHINA).date().isoformat()}"
             for n, (title, m, s, at) in enumerate(pending_rows, 1)
         ]
     if late_rows:

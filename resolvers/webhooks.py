@@ -27,7 +27,6 @@ from db.models import (
     WebhookFormat,
     WebhookSubscription,
 )
-from db.records import read_columns
 from resolvers import access
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_typed_id
@@ -242,7 +241,7 @@ def _require_admin(scope: Scope) -> None:
 
 async def list_subscriptions(scope: Scope, *, first: int | None, after: str | None) -> Page[Any]:
     _require_admin(scope)
-    statement = select(*read_columns(WebhookSubscription)).where(WebhookSubscription.deleted_at.is_(None))
+    statement = select(*WebhookSubscription.__table__.columns).where(WebhookSubscription.deleted_at.is_(None))
     return await paginate_newest_first(scope.db, statement, WebhookSubscription.id, first=first, after=after)
 
 
@@ -251,7 +250,7 @@ async def list_deliveries(
 ) -> Page[Any]:
     """The delivery log, newest first."""
     _require_admin(scope)
-    statement = select(*read_columns(WebhookDelivery))
+    statement = select(*WebhookDelivery.__table__.columns)
     if subscription_id is not None:
         statement = statement.where(
             WebhookDelivery.subscription_id == decode_typed_id(subscription_id, "WebhookSubscription")
