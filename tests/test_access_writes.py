@@ -51,9 +51,23 @@ ALLOWED = {
     "voidServiceStation": {A, MA},
     "voidIncubation": {A, MA},
     "voidResourceLink": {A, MA},
+    "createWebhookSubscription": {A},
+    "updateWebhookSubscription": {A},
+    "deleteWebhookSubscription": {A},
+    # The caller's own inbox and settings: every principal has them.
+    "markNotificationsRead": set(Role),
+    "updateNotificationSettings": set(Role),
 }
 # Not tied to a pairing or agency: the same answer for both targets.
-UNSCOPED = {"createProgram", "createAgency"}
+UNSCOPED = {
+    "createProgram",
+    "createAgency",
+    "createWebhookSubscription",
+    "updateWebhookSubscription",
+    "deleteWebhookSubscription",
+    "markNotificationsRead",
+    "updateNotificationSettings",
+}
 
 Ids = dict[str, str]
 PROBES: dict[str, Callable[[Ids, Ids], dict[str, Any]]] = {
@@ -117,6 +131,11 @@ PROBES: dict[str, Callable[[Ids, Ids], dict[str, Any]]] = {
     "voidServiceStation": lambda t, o: {"id": t["ServiceStation"], "reason": ""},
     "voidIncubation": lambda t, o: {"id": t["IncubatedOrganization"], "reason": ""},
     "voidResourceLink": lambda t, o: {"id": t["ResourceLink"], "reason": ""},
+    "createWebhookSubscription": lambda t, o: {"name": "", "url": "ftp://example.org/", "eventKinds": []},
+    "updateWebhookSubscription": lambda t, o: {"id": encode_id("WebhookSubscription", 999_999), "name": ""},
+    "deleteWebhookSubscription": lambda t, o: {"id": encode_id("WebhookSubscription", 999_999)},
+    "markNotificationsRead": lambda t, o: {},
+    "updateNotificationSettings": lambda t, o: {"email": "not an address"},
 }
 
 
