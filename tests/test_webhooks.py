@@ -171,3 +171,23 @@ async def test_a_url_that_keeps_failing_is_paused_then_resumed(api, world, allow
         assert row.status is DeliveryStatus.PENDING and row.attempts == 0
         async with world.db.reading() as session:
             assert (await session.get(WebhookSubscription, row.subscription_id)).paused_at is None
+
+
+async def test_the_worker_checks_the_target_again_before_sending(api, world, allow_private):
+    with Receiver() as receiver:
+        await subscribe(api, f"{receiver.url}/inside")
+        await submit(api, world)
+        POLICY.allow_private = False  # e.g. the setting was turned off since
+        worker = WebhookWorker(world.db, policy=RetryPolicy(max_attempts=2, base_seconds=60), timeout=5, poll_seconds=1)
+        task = asyncio.create_task(worker.run())
+        try:
+            for _ in range(100):
+                if (await deliveries(world))[0].attempts:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+        (row,) = await deliveries(world)
+        assert row.status is DeliveryStatus.PENDING and row.attempts == 1
+        assert row.last_error.startswith("refused: the host '127.0.0.1' resolves to the non-public address")
+        assert receiver.on("/inside") == []
