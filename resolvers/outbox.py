@@ -19,8 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, or_, select, update
 
 from db.base import utcnow
 from db.engine import Database
@@ -54,22 +53,23 @@ class Claimed:
 
 
 def _claimable(now: dt.datetime):
-    earlier = aliased(WebhookDelivery)
-    first_in_line = ~exists().where(
-        earlier.subscription_id == WebhookDelivery.subscription_id,
-        earlier.id < WebhookDelivery.id,
-        earlier.status != DeliveryStatus.DELIVERED,
+    # The oldest undelivered delivery of each subscription (PENDING or FAILED: a FAILED one holds its
+    # paused subscription back until it is resumed and the delivery sent again).
+    first_in_line = (
+        select(func.min(WebhookDelivery.id))
+        .where(WebhookDelivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]))
+        .group_by(WebhookDelivery.subscription_id)
     )
     return (
         select(WebhookDelivery.id)
         .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
         .where(
+            WebhookDelivery.id.in_(first_in_line.scalar_subquery()),
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
             or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
             WebhookSubscription.paused_at.is_(None),
             WebhookSubscription.deleted_at.is_(None),
-            first_in_line,
         )
         .order_by(WebhookDelivery.id)
     )
@@ -113,41 +113,47 @@ async def claim(db: Database, worker: str, *, limit: int, lease: dt.timedelta) -
     return [Claimed(*row) for row in rows]
 
 
-async def delivered(db: Database, worker: str, claimed: Claimed, status_code: int) -> None:
-    async with db.writing() as session:
-        await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claimed_by == worker)
-            .values(status=DeliveryStatus.DELIVERED, attempts=WebhookDelivery.attempts + 1, delivered_at=utcnow(),
-                    last_status_code=status_code, last_error=None, claimed_by=None, lease_until=None)
-        )
+@dataclass(frozen=True)
+class Attempt:
+    """How sending one claimed delivery went: `error` is None when it was delivered."""
+
+    claimed: Claimed
+    status_code: int | None
+    error: str | None = None
 
 
-async def failed(
-    db: Database, worker: str, claimed: Claimed, policy: RetryPolicy, error: str, status_code: int | None = None
-) -> bool:
-    """Record a failed attempt: retried after a backoff, or, at the last attempt, FAILED with its
-    subscription paused. Returns whether the subscription was paused."""
-    attempts, now, error = claimed.attempts + 1, utcnow(), error[:ERROR_LENGTH]
-    giving_up = attempts >= policy.max_attempts
-    values: dict[str, Any] = {"attempts": attempts, "last_error": error, "last_status_code": status_code,
-                              "claimed_by": None, "lease_until": None}
-    if giving_up:
-        values["status"] = DeliveryStatus.FAILED
-    else:
-        values["next_attempt_at"] = now + policy.delay(attempts)
+async def record(db: Database, worker: str, attempts: list[Attempt], policy: RetryPolicy) -> list[Attempt]:
+    """Record a round's attempts in one transaction: delivered, retried after a backoff, or, at the
+    last attempt, FAILED with the subscription paused. Only rows still claimed by `worker` change.
+    Returns the attempts that paused their subscription."""
+    now, paused = utcnow(), []
     async with db.writing() as session:
-        changed = await session.scalar(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claimed_by == worker)
-            .values(**values)
-            .returning(WebhookDelivery.id)
-        )
-        if giving_up and changed is not None:
-            reason = f"delivery {claimed.event_id} failed {attempts} times; last: {error}"[:ERROR_LENGTH]
-            await session.execute(
-                update(WebhookSubscription)
-                .where(WebhookSubscription.id == claimed.subscription_id, WebhookSubscription.paused_at.is_(None))
-                .values(paused_at=now, pause_reason=reason)
+        for attempt in attempts:
+            claimed = attempt.claimed
+            values: dict[str, Any] = {"attempts": claimed.attempts + 1, "last_status_code": attempt.status_code,
+                                      "last_error": None, "claimed_by": None, "lease_until": None}
+            giving_up = False
+            if attempt.error is None:
+                values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)
+            else:
+                values["last_error"] = attempt.error[:ERROR_LENGTH]
+                giving_up = claimed.attempts + 1 >= policy.max_attempts
+                if giving_up:
+                    values["status"] = DeliveryStatus.FAILED
+                else:
+                    values["next_attempt_at"] = now + policy.delay(claimed.attempts + 1)
+            changed = await session.scalar(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == claimed.id, WebhookDelivery.claimed_by == worker)
+                .values(**values)
+                .returning(WebhookDelivery.id)
             )
-    return giving_up and changed is not None
+            if giving_up and changed is not None:
+                paused.append(attempt)
+                reason = f"delivery {claimed.event_id} failed {claimed.attempts + 1} times; last: {attempt.error}"
+                await session.execute(
+                    update(WebhookSubscription)
+                    .where(WebhookSubscription.id == claimed.subscription_id, WebhookSubscription.paused_at.is_(None))
+                    .values(paused_at=now, pause_reason=reason[:ERROR_LENGTH])
+                )
+    return paused

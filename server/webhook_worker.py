@@ -25,7 +25,7 @@ import orjson
 from db.engine import Database
 from db.models import WebhookFormat
 from resolvers import outbox
-from resolvers.outbox import Claimed, RetryPolicy
+from resolvers.outbox import Attempt, Claimed, RetryPolicy
 from resolvers.webhook_formats import SIGNATURE_HEADER, body_of, dingtalk_query, signature
 from resolvers.webhook_targets import Target, TargetRefused, resolve_target
 
@@ -87,16 +87,24 @@ class WebhookWorker:
 
     async def round(self) -> int:
         claimed = await outbox.claim(self.db, self.name, limit=BATCH, lease=self.lease)
-        await asyncio.gather(*(self.send(delivery) for delivery in claimed))
+        if claimed:
+            attempts = await asyncio.gather(*(self.send(delivery) for delivery in claimed))
+            for attempt in attempts:
+                if attempt.error is not None:
+                    log.warning("webhook delivery %s (attempt %d) failed: %s", attempt.claimed.event_id,
+                                attempt.claimed.attempts + 1, attempt.error)
+            for attempt in await outbox.record(self.db, self.name, attempts, self.policy):
+                log.warning("webhook subscription %s paused after %d failed attempts", attempt.claimed.subscription_id,
+                            attempt.claimed.attempts + 1)
         return len(claimed)
 
-    async def send(self, delivery: Claimed) -> None:
+    async def send(self, delivery: Claimed) -> Attempt:
+        """One attempt; never raises for the receiver's faults."""
         assert self._client is not None
         try:
             target = await resolve_target(delivery.url)
         except TargetRefused as refused:
-            await self._failed(delivery, f"refused: {refused.message}")
-            return
+            return Attempt(delivery, None, f"refused: {refused.message}")
         body = body_of(delivery.format, delivery.payload)
         timestamp = int(time.time())
         url = delivery.url
@@ -117,15 +125,6 @@ class WebhookWorker:
                 address_url, content=body, headers=headers, extensions={"sni_hostname": target.host}
             )
         except httpx.HTTPError as exc:
-            await self._failed(delivery, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
-            return
+            return Attempt(delivery, None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
         problem = platform_error(delivery.format, response) if response.is_success else f"HTTP {response.status_code}"
-        if problem is None:
-            await outbox.delivered(self.db, self.name, delivery, response.status_code)
-        else:
-            await self._failed(delivery, problem, response.status_code)
-
-    async def _failed(self, delivery: Claimed, error: str, status_code: int | None = None) -> None:
-        paused = await outbox.failed(self.db, self.name, delivery, self.policy, error, status_code)
-        log.warning("webhook delivery %s (attempt %d) failed: %s%s", delivery.event_id, delivery.attempts + 1,
-                    error, "; subscription paused" if paused else "")
+        return Attempt(delivery, response.status_code, problem)
