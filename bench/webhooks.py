@@ -86,7 +86,7 @@ async def pending(db: Database) -> int:
 
 
 async def drain(db: Database, workers: int) -> float:
-    made = [WebhookWorker(db, policy=RetryPolicy(), timeout=10, poll_seconds=0.01) for _ in range(workers)]
+    made = [WebhookWorker(db, policy=RetryPolicy(), timeout=10, poll_seconds=0.05) for _ in range(workers)]
     tasks = [asyncio.create_task(worker.run()) for worker in made]
     started = time.perf_counter()
     try:

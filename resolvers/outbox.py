@@ -80,7 +80,9 @@ async def claim(db: Database, worker: str, *, limit: int, lease: dt.timedelta) -
     now = utcnow()
     # Most rounds find nothing to do: a read says so without taking the write lock.
     due = select(WebhookDelivery.id).where(
-        WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.next_attempt_at <= now
+        WebhookDelivery.status == DeliveryStatus.PENDING,
+        WebhookDelivery.next_attempt_at <= now,
+        or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until < now),
     )
     if not await db.fetch(due.limit(1)):
         return []
