@@ -179,3 +179,22 @@ async def test_daily_job_tells_each_due_overdue_and_off_track_event_once(api, wo
 async def test_inbox_page_size_is_checked(api, world, first):
     body = await api.post(INBOX, {"first": first})
     assert body["errors"][0]["extensions"]["code"] in ("PAGE_TOO_LARGE", "INVALID")
+
+
+async def test_an_inbox_page_takes_the_same_statements_whatever_its_size(api, world):
+    from db.statements import recording
+    from resolvers.tokens import authenticate
+    from tests.conftest import gql
+
+    for n in range(12):
+        await submit(api, world, f"第 {n} 次")
+    staff = await authenticate(world.db, api.tokens["staff"])
+    query = """query($first: Int) { notifications(first: $first) { totalCount edges { node {
+      title pairing { id mentor { name } } milestone { title } update { status } } } } }"""
+    counts = {}
+    for first in (2, 12):
+        with recording(world.db) as counter:
+            data = await gql(world.db, query, {"first": first}, staff)
+        assert len(data["notifications"]["edges"]) == first
+        counts[first] = counter.count
+    assert counts[2] == counts[12], counts
