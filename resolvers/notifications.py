@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 
 from db.base import utcnow
 from db.conflicts import insert_new
-from db.models import Notification, NotificationSettings, PrincipalKind
+from db.engine import Database
+from db.models import ApiToken, Notification, NotificationSettings, PrincipalKind
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_id
 from resolvers.pagination import Page
@@ -139,18 +140,28 @@ async def settings_of(scope: Scope) -> Settings:
     return Settings(None, True) if row is None else Settings(*row)
 
 
+def _email_problem(email: str) -> UserError | None:
+    if email and (len(email) > EMAIL_LENGTH or not EMAIL.fullmatch(email)):
+        return UserError(f"not an e-mail address: {email[:100]!r}", ErrorCode.INVALID, ["email"],
+                         message_zh="电子邮箱地址格式不正确")
+    return None
+
+
 async def update_settings(scope: Scope, request: UpdateNotificationSettings) -> Outcome[Settings]:
-    kind, pk = _recipient(scope)
     values: dict[str, Any] = {}
     if request.email is not None:
         email = request.email.strip()
-        if email and (len(email) > EMAIL_LENGTH or not EMAIL.fullmatch(email)):
-            return Outcome(errors=[UserError(f"not an e-mail address: {email[:100]!r}", ErrorCode.INVALID, ["email"],
-                                             message_zh="电子邮箱地址格式不正确")])
+        if problem := _email_problem(email):
+            return Outcome(errors=[problem])
         values["email"] = email or None
     if request.email_digest is not None:
         values["email_digest"] = request.email_digest
-    async with scope.db.writing() as session:
+    return Outcome(await _store(scope.db, _recipient(scope), values))
+
+
+async def _store(db: Database, key: tuple[PrincipalKind, int], values: dict[str, Any]) -> Settings:
+    kind, pk = key
+    async with db.writing() as session:
         mine = (NotificationSettings.principal_kind == kind) & (NotificationSettings.principal_id == pk)
         await session.execute(insert_new(session, NotificationSettings),
                               [{"principal_kind": kind, "principal_id": pk, "email": None, "email_digest": True,
@@ -158,4 +169,25 @@ async def update_settings(scope: Scope, request: UpdateNotificationSettings) -> 
         if values:
             await session.execute(update(NotificationSettings).where(mine).values(**values, updated_at=utcnow()))
         row = (await session.execute(select(NotificationSettings.email, NotificationSettings.email_digest).where(mine))).one()
-    return Outcome(Settings(*row))
+    return Settings(*row)
+
+
+class SettingsError(Exception):
+    """A settings command that cannot be done; the message is fit for the terminal."""
+
+
+async def set_token_email(db: Database, token_name: str, email: str | None, email_digest: bool | None) -> Settings:
+    """For the command line: a live token's digest address (None: leave it; "": remove it)."""
+    values: dict[str, Any] = {} if email_digest is None else {"email_digest": email_digest}
+    if email is not None:
+        email = email.strip()
+        if problem := _email_problem(email):
+            raise SettingsError(problem.message)
+        values["email"] = email or None
+    async with db.reading() as session:
+        token_id = await session.scalar(
+            select(ApiToken.id).where(ApiToken.name == token_name, ApiToken.revoked_at.is_(None))
+        )
+    if token_id is None:
+        raise SettingsError(f"no live token named {token_name!r}")
+    return await _store(db, (PrincipalKind.TOKEN, token_id), values)

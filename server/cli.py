@@ -368,3 +368,25 @@ def notify_daily(
         typer.echo(f"warning: {problem}", err=True)
     if report.digests_failed:
         raise typer.Exit(code=1)
+
+
+@notify_app.command("email")
+def notify_email(
+    token: Annotated[str, typer.Argument(help="The token's name.")],
+    email: Annotated[str | None, typer.Option(help='Where its daily digest goes; "" removes the address.')] = None,
+    digest: Annotated[bool | None, typer.Option("--digest/--no-digest", help="Turn the daily digest on or off.")] = None,
+) -> None:
+    """Set a token's e-mail address for the daily digest (its holder can also do so with updateNotificationSettings)."""
+    from resolvers.notifications import SettingsError, set_token_email
+
+    settings = settings_or_exit()
+
+    async def store(db: Database):
+        try:
+            return await set_token_email(db, token, email, digest)
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
+
+    stored = asyncio.run(_with_db(settings, store))
+    state = "on" if stored.email_digest else "off"
+    typer.echo(f"token {token!r}: e-mail {stored.email or '(none)'}, daily digest {state}")

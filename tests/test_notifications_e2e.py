@@ -98,6 +98,12 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
     assert message["markdown"]["content"].startswith("### 待审核：郑州市商都社会工作服务中心提交了「建立理事会制度」的进展报告")
 
 
+def qianshou(world: World, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "QIANSHOU_DATABASE_URL": world.db.url, **env}
+    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=environment, capture_output=True,
+                          text=True, timeout=60)
+
+
 class Inbox:
     """An aiosmtpd handler that keeps what it receives."""
 
@@ -136,9 +142,13 @@ async def set_email(world: World, token: str, address: str) -> None:
 async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     inbox, port = smtp
     tokens = await make_tokens(world)
-    regional = await create_token(world.db, "lushan-staff", Role.REGIONAL_STAFF, region_id=world.county)
+    await create_token(world.db, "lushan-staff", Role.REGIONAL_STAFF, region_id=world.county)
     await set_email(world, tokens["staff"], "ministry@example.org")
-    await set_email(world, regional, "lushan@example.org")
+    # An administrator can give a token its address from the command line.
+    assert qianshou(world, "notify", "email", "lushan-staff", "--email", "bad address").returncode == 1
+    assert qianshou(world, "notify", "email", "nobody", "--email", "x@example.org").stderr.startswith("error: no live token")
+    stored = qianshou(world, "notify", "email", "lushan-staff", "--email", "lushan@example.org")
+    assert stored.stdout.strip() == "token 'lushan-staff': e-mail lushan@example.org, daily digest on"
     await set_email(world, tokens["mentor"], "mentor@example.org")  # not staff: no digest
     from resolvers.access import Actor
     from resolvers.milestones import SubmitMilestoneUpdate, submit_milestone_update
@@ -150,10 +160,8 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     assert outcome.errors == []
 
     # First the command cron runs, then two servers at once: the digests go out once.
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": world.db.url, "QIANSHOU_SMTP_HOST": "127.0.0.1",
-           "QIANSHOU_SMTP_PORT": str(port), "QIANSHOU_MAIL_FROM": "noreply@qianshou.example"}
-    command = [sys.executable, "-m", "server", "notify", "daily", "--date", TODAY.isoformat()]
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = qianshou(world, "notify", "daily", "--date", TODAY.isoformat(), QIANSHOU_SMTP_HOST="127.0.0.1",
+                      QIANSHOU_SMTP_PORT=str(port), QIANSHOU_MAIL_FROM="noreply@qianshou.example")
     assert result.returncode == 0, result.stderr
     assert "digests: 2 sent" in result.stdout
     settings = load_settings(database_url=world.db.url, smtp_host="127.0.0.1", smtp_port=port)
