@@ -248,7 +248,8 @@ async def note_health(
     note the new values, and publish a notice for each that turned OFF_TRACK; returns how many did.
     A pairing first seen OFF_TRACK counts as turning so."""
     condition = Pairing.id.in_(pairing_ids) if pairing_ids is not None else Pairing.status == PairingStatus.ACTIVE
-    rows = (await session.execute(progress_select(today, condition))).all()
+    # In id order: two runs at once then lock the same rows in the same order (no deadlock).
+    rows = (await session.execute(progress_select(today, condition).order_by(Pairing.id))).all()
     ids = [row.pairing_id for row in rows]
     marks = dict(
         (await session.execute(select(PairingHealthMark.pairing_id, PairingHealthMark.health)

@@ -56,6 +56,7 @@ async def enqueue_deliveries(
             select(WebhookSubscription.id, WebhookSubscription.event_kinds, WebhookSubscription.program_id, Region.path)
             .outerjoin(Region, Region.id == WebhookSubscription.region_id)
             .where(WebhookSubscription.deleted_at.is_(None))
+            .order_by(WebhookSubscription.id)
         )
     ).all()
     wanted = [
