@@ -79,3 +79,20 @@ def _one_of_sqlite(element, compiler, **kw) -> str:
 def _one_of_postgresql(element, compiler, **kw) -> str:
     column, ids = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"{column} = ANY({ids})"
+
+
+class month_of(FunctionElement[str]):
+    """The month of a date as 'YYYY-MM' text, for grouping by month."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element, compiler, **kw) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"

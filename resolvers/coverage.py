@@ -20,9 +20,9 @@ from resolvers.regions import REGION_ORDER, in_subtree, region_by_global_id
 from resolvers.scope import Scope
 
 
-@dataclass(frozen=True)
-class CoverageFigures:
-    region: Region
+class CoveragePercents:
+    """The two shares of a thing that counts counties and townships, covered or not."""
+
     counties: int
     counties_covered: int
     townships: int
@@ -35,6 +35,15 @@ class CoverageFigures:
     @property
     def township_percent(self) -> float:
         return percent(self.townships_covered, self.townships)
+
+
+@dataclass(frozen=True)
+class CoverageFigures(CoveragePercents):
+    region: Region
+    counties: int
+    counties_covered: int
+    townships: int
+    townships_covered: int
 
 
 def percent(part: int, whole: int) -> float:

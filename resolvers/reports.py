@@ -21,7 +21,8 @@ from db.models.totals import SERVICE_COLUMNS
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
-from resolvers.progress import Health, progress_select
+from resolvers.labels import zh
+from resolvers.progress import progress_select
 from resolvers.totals import money
 
 BATCH_SIZE = 500
@@ -48,21 +49,6 @@ HEADERS = (
     "资助批次",
     "资助人数",
 )
-
-STATUS_LABELS = {
-    PairingStatus.PLANNED: "计划中",
-    PairingStatus.ACTIVE: "进行中",
-    PairingStatus.SUSPENDED: "已暂停",
-    PairingStatus.COMPLETED: "已完成",
-    PairingStatus.TERMINATED: "已终止",
-}
-HEALTH_LABELS = {
-    Health.NOT_STARTED: "未开始",
-    Health.ON_TRACK: "正常",
-    Health.AT_RISK: "有风险",
-    Health.OFF_TRACK: "严重滞后",
-    Health.COMPLETED: "已完成",
-}
 
 
 async def _program_pk(db: Database, program_id: str | None) -> int | None:
@@ -123,10 +109,10 @@ def report_row(row: Any) -> list[Any]:
         row.county,
         row.starts_on,
         row.ends_on,
-        STATUS_LABELS[PairingStatus(row.status)],
+        zh("PairingStatus", PairingStatus(row.status).value),
         round(float(row.percent_complete), 2),
         int(row.overdue),
-        HEALTH_LABELS[Health(row.health)],
+        zh("PairingHealth", row.health),
         *(int(getattr(row, column)) for column in SERVICE_COLUMNS),
         money(Decimal(row.cash_yuan)),
         money(Decimal(row.in_kind_yuan)),

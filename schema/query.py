@@ -17,6 +17,7 @@ from schema.agencies import Agency, agencies_of
 from schema.audit import AuditEvent
 from schema.context import Info
 from schema.coverage import Coverage
+from schema.dashboard import DashboardQuery
 from schema.enums import PairingHealth, PairingStatus, RegionLevel
 from schema.incubations import IncubatedOrganization
 from schema.lookahead import node_paths
@@ -102,7 +103,7 @@ class AgencyFilter:
 
 
 @strawberry.type
-class Query:
+class Query(DashboardQuery):
     @strawberry.field(description="Any object by its global ID: null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)

@@ -28,7 +28,6 @@ from server.graphql_http import (
     error_payload,
     execute,
     execution_status,
-    graphiql_page,
     json_response,
     negotiate,
     read_request,
@@ -38,6 +37,7 @@ from server.notifier import Notifier
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
 from server.settings import Settings, load_settings
+from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
 log = logging.getLogger("qianshou")
@@ -162,6 +162,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            *web_routes(),
         ],
         lifespan=lifespan,
     )

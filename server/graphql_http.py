@@ -28,8 +28,7 @@ from graphql import (
     validate,
 )
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
+from starlette.responses import Response
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
@@ -286,10 +285,6 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool) -> d
         formatted["message"] = INTERNAL_MESSAGE
     formatted["extensions"] = {"code": "INTERNAL", "requestId": request_id}
     return formatted
-
-
-def graphiql_page() -> HTMLResponse:
-    return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
 
 
 async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:

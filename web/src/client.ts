@@ -1,0 +1,75 @@
+// The one way the app talks to the server: GraphQL over HTTP (fetch) and the milestoneEvents
+// subscription over WebSocket (graphql-ws). The session cookie authenticates both; cookie-carrying
+// writes must send X-Requested-With, which a cross-site form cannot.
+import { print } from 'graphql';
+import type { TadaDocumentNode } from 'gql.tada';
+import { createClient, type Client } from 'graphql-ws';
+import { currentLang } from './i18n';
+
+export interface ApiError {
+  message: string;
+  path?: (string | number)[];
+  extensions?: { code?: string };
+}
+
+export interface Answer<R> {
+  data?: R | null;
+  errors?: ApiError[];
+  status: number;
+}
+
+const printed = new WeakMap<object, string>();
+
+function source(document: object): string {
+  let text = printed.get(document);
+  if (text === undefined) {
+    text = print(document as Parameters<typeof print>[0]);
+    printed.set(document, text);
+  }
+  return text;
+}
+
+export function headers(): Record<string, string> {
+  const result: Record<string, string> = {
+    'Content-Type': 'application/json',
+    Accept: 'application/graphql-response+json, application/json',
+    'Accept-Language': currentLang() === 'zh' ? 'zh-CN' : 'en',
+    'X-Requested-With': 'qianshou-web',
+  };
+  // A token kept for this tab (e.g. a kiosk or an automated check) is sent as a bearer token.
+  const token = sessionStorage.getItem('qianshou.token');
+  if (token) result.Authorization = `Bearer ${token}`;
+  return result;
+}
+
+export async function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<Answer<R>> {
+  try {
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: headers(),
+      body: JSON.stringify({ query: source(document), variables }),
+    });
+    const body = (await response.json()) as Omit<Answer<R>, 'status'>;
+    return { ...body, status: response.status };
+  } catch (error) {
+    return { status: 0, errors: [{ message: String(error), extensions: { code: 'NETWORK' } }] };
+  }
+}
+
+let socket: Client | null = null;
+
+export function subscribe<R, V>(
+  document: TadaDocumentNode<R, V>,
+  variables: V,
+  onData: (data: R) => void,
+): () => void {
+  if (socket === null) {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    socket = createClient({ url: `${scheme}://${location.host}/graphql`, lazy: true, retryAttempts: Infinity });
+  }
+  return socket.subscribe(
+    { query: source(document), variables: variables as Record<string, unknown> },
+    { next: (result) => result.data && onData(result.data as R), error: () => undefined, complete: () => undefined },
+  );
+}
