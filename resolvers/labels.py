@@ -105,6 +105,24 @@ LABELS: dict[str, dict[str, Label]] = {
         "SUPPORTED_AGENCY": Label("受援机构", "Supported agency"),
         "VIEWER": Label("只读访客", "Viewer"),
     },
+    "NotificationKind": {
+        "UPDATE_SUBMITTED": Label("进展报告待审核", "Update submitted"),
+        "UPDATE_APPROVED": Label("进展报告已通过", "Update approved"),
+        "UPDATE_RETURNED": Label("进展报告被退回", "Update returned"),
+        "MILESTONE_DUE_SOON": Label("里程碑即将到期", "Milestone due soon"),
+        "MILESTONE_OVERDUE": Label("里程碑已逾期", "Milestone overdue"),
+        "PAIRING_OFF_TRACK": Label("结对进展严重滞后", "Pairing off track"),
+    },
+    "WebhookFormat": {
+        "PLAIN": Label("JSON", "JSON"),
+        "WECOM": Label("企业微信群机器人", "WeCom group robot"),
+        "DINGTALK": Label("钉钉群机器人", "DingTalk group robot"),
+    },
+    "WebhookDeliveryStatus": {
+        "PENDING": Label("待发送", "Pending"),
+        "DELIVERED": Label("已送达", "Delivered"),
+        "FAILED": Label("发送失败", "Failed"),
+    },
 }
 
 

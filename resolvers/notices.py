@@ -25,7 +25,6 @@ from db.models import (
     Agency,
     Milestone,
     MilestoneEventKind,
-    MilestoneStatus,
     MilestoneUpdate,
     Notification,
     NotificationKind,
@@ -36,6 +35,7 @@ from db.models import (
     Region,
 )
 from resolvers.ids import encode_id
+from resolvers.labels import zh
 from resolvers.progress import Health, progress_from_row, progress_select
 from resolvers.recipients import audience_of, principal_key
 from resolvers.webhooks import enqueue_deliveries
@@ -46,14 +46,6 @@ EVENT_NAMESPACE = uuid.UUID("6f1d2c2e-6a43-4d0b-9a63-71616e73686f")
 DUE_SOON_DAYS = 14
 NOTE_EXCERPT = 200
 
-MILESTONE_STATUS_ZH = {
-    MilestoneStatus.NOT_STARTED: "未开始",
-    MilestoneStatus.IN_PROGRESS: "进行中",
-    MilestoneStatus.SUBMITTED: "已提交待审核",
-    MilestoneStatus.RETURNED: "已退回",
-    MilestoneStatus.ACHIEVED: "已达成",
-    MilestoneStatus.WAIVED: "已免除",
-}
 
 
 @dataclass(frozen=True)
@@ -177,7 +169,7 @@ def review_notice(kind: NotificationKind, subject: Subject, milestone: Milestone
         body = f"{subject.pair}结对的里程碑{title_of_milestone}有新的进展报告待审核。{progress}说明：{_excerpt(update.note)}"
     elif kind is NotificationKind.UPDATE_APPROVED:
         title = f"进展报告已通过：{title_of_milestone}"
-        status = MILESTONE_STATUS_ZH[milestone.status]
+        status = zh("MilestoneStatus", milestone.status.value)
         body = f"{subject.pair}结对的里程碑{title_of_milestone}的进展报告已审核通过，里程碑现为“{status}”。"
         if update.review_note:
             body += f"审核意见：{_excerpt(update.review_note)}"

@@ -19,17 +19,10 @@ from urllib.parse import quote
 
 import orjson
 
-from db.models import NotificationKind, WebhookFormat
+from db.models import WebhookFormat
+from resolvers.labels import zh
 
 SIGNATURE_HEADER = "X-Qianshou-Signature"
-KIND_ZH = {
-    NotificationKind.UPDATE_SUBMITTED.value: "进展报告待审核",
-    NotificationKind.UPDATE_APPROVED.value: "进展报告已通过",
-    NotificationKind.UPDATE_RETURNED.value: "进展报告被退回",
-    NotificationKind.MILESTONE_DUE_SOON.value: "里程碑即将到期",
-    NotificationKind.MILESTONE_OVERDUE.value: "里程碑已逾期",
-    NotificationKind.PAIRING_OFF_TRACK.value: "结对进展严重滞后",
-}
 # WeCom takes at most 4096 bytes of markdown; leave room for the JSON around it.
 MARKDOWN_LIMIT = 4000
 
@@ -40,7 +33,7 @@ def _markdown(payload: dict[str, Any]) -> str:
         f"### {payload['title']}",
         payload["body"],
         "",
-        f"> 类型：{KIND_ZH.get(payload['kind'], payload['kind'])}",
+        f"> 类型：{zh('NotificationKind', payload['kind'])}",
         f"> 结对：{pairing['mentor']} — {pairing['supported']}",
         f"> 时间：{payload['occurredAt'][:19].replace('T', ' ')} UTC",
     ]
