@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
 from resolvers import access
@@ -22,6 +23,8 @@ class RecordServiceActivity:
     station_id: str | None = None
     note: str | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @mutation("recordServiceActivity", replay=ServiceActivity)
@@ -47,7 +50,8 @@ async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> Ser
             count=request.count,
             beneficiaries=request.beneficiaries,
             note=note,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, activity_delta(activity))
     return activity

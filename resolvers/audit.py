@@ -62,16 +62,22 @@ def diff(before: Snapshot | None, after: Snapshot) -> dict[str, Snapshot]:
 
 
 async def write_audit_event(
-    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None
+    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None,
+    extra: Snapshot | None = None,
 ) -> AuditEvent:
+    """`extra`: what the write did beside the row's columns (e.g. the files it attached), recorded
+    among the `after` values."""
     await session.flush()
+    changes = diff(before, snapshot(row))
+    if extra:
+        changes["after"].update(extra)
     event = AuditEvent(
         actor_token_id=scope.actor.token_id,
         actor_name=scope.actor.name,
         action=action,
         object_type=type(row).__name__,
         object_id=row.id,
-        changes=diff(before, snapshot(row)),
+        changes=changes,
         request_id=scope.request_id,
     )
     session.add(event)

@@ -48,7 +48,12 @@ def _canonical(value: Any) -> Any:
 
 def request_hash(operation: str, request: Any) -> str:
     """SHA-256 of the operation and its input (without the key itself), independent of field order."""
-    fields = {key: value for key, value in dataclasses.asdict(request).items() if key != "idempotency_key"}
+    # A write without files hashes as it did before writes took files.
+    fields = {
+        key: value
+        for key, value in dataclasses.asdict(request).items()
+        if key != "idempotency_key" and not (key == "evidence" and not value)
+    }
     body = orjson.dumps({"operation": operation, "input": fields}, default=_canonical, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).hexdigest()
 

@@ -4,7 +4,8 @@ INCUBATING -> REGISTERED -> INDEPENDENT, each stage dated."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,6 +27,8 @@ class RecordIncubation:
     registered_on: dt.date | None = None
     independent_on: dt.date | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class ChangeIncubationStage:
     stage: IncubationStage
     on: dt.date | None = None
     version: int | None = None
+    # E.g. the registration certificate (登记证书) on reaching REGISTERED.
+    evidence: list[Any] = field(default_factory=list)
 
 
 def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.date,
@@ -72,7 +77,8 @@ async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrgan
             started_on=request.started_on,
             registered_on=request.registered_on,
             independent_on=request.independent_on,
-        )
+        ),
+        request.evidence,
     )
 
 
@@ -109,7 +115,8 @@ async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> Inc
     checks.dates_in_order("on", incubation.registered_on or incubation.started_on, on)
     checks.done()
     values = {"stage": request.stage, "registered_on": registered_on, "independent_on": independent_on}
-    await tx.versioned_update(incubation, values, request.version)
+    files = await tx.attach(incubation, request.evidence)
+    await tx.versioned_update(incubation, values, request.version, audit_extra=files)
     return incubation
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from db.base import utcnow
 from db.models import (
@@ -74,6 +75,8 @@ class SubmitMilestoneUpdate:
     progress_value: Decimal | None = None
     evidence_urls: list[str] = field(default_factory=list)
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,8 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
             progress_value=request.progress_value,
             evidence_urls=urls,
             submitted_by=tx.scope.actor.name,
-        )
+        ),
+        request.evidence,
     )
     await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
     await notices.on_review_step(tx, MilestoneEventKind.SUBMITTED, milestone, update)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, ResourceKind, ResourceLink
@@ -26,6 +27,8 @@ class RecordResourceLink:
     disbursement_batch: int | None = None
     people_funded: int = 0
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @mutation("recordResourceLink", replay=ResourceLink)
@@ -51,7 +54,8 @@ async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceL
             disbursement_batch=request.disbursement_batch,
             people_funded=request.people_funded,
             occurred_on=request.occurred_on,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, resource_delta(link))
     return link

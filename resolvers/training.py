@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, TrainingMode, TrainingSession
@@ -25,6 +26,8 @@ class RecordTrainingSession:
     hours: Decimal
     ends_on: dt.date | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @mutation("recordTrainingSession", replay=TrainingSession)
@@ -52,7 +55,8 @@ async def record_training_session(tx: Tx, request: RecordTrainingSession) -> Tra
             hours=request.hours,
             mode=request.mode,
             participants=request.participants,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, training_delta())
     return session

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +23,7 @@ from db.models import Milestone, MilestoneUpdate, Pairing
 from resolvers import access
 from resolvers.audit import Snapshot, snapshot, write_audit_event
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
+from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import claim, settle
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
@@ -102,20 +103,28 @@ class Tx:
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
 
-    async def add(self, row: M) -> M:
-        """Insert and audit a new row, read back as stored so the first answer and every replay agree."""
+    async def add(self, row: M, evidence: Sequence[StoredEvidence] = ()) -> M:
+        """Insert and audit a new row, read back as stored so the first answer and every replay agree;
+        with the evidence files (stored before the transaction) attached, and named in the audit."""
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
-        await self.audit(row, None)
+        await self.audit(row, None, await self.attach(row, evidence))
         return row
 
-    async def audit(self, row: Any, before: Snapshot | None) -> None:
-        await write_audit_event(self.session, self.scope, self.action, row, before)
+    async def attach(self, row: Any, evidence: Sequence[StoredEvidence]) -> Snapshot | None:
+        """Attach evidence files (stored before the transaction) to a row; what its audit event adds."""
+        if not evidence:
+            return None
+        return {"evidence": await attach(self.session, self.scope.actor.name, row, list(evidence))}
+
+    async def audit(self, row: Any, before: Snapshot | None, extra: Snapshot | None = None) -> None:
+        await write_audit_event(self.session, self.scope, self.action, row, before, extra)
         self.audited += 1
 
     async def guarded_update(
-        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError
+        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError,
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
         UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
@@ -129,10 +138,11 @@ class Tx:
         )
         if updated is None:
             raise UserErrors(refusal)
-        await self.audit(row, before)
+        await self.audit(row, before, audit_extra)
 
     async def versioned_update(
-        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version"
+        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version",
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
         still the one the client saw (or, if the client gave none, the one just read)."""
@@ -146,7 +156,9 @@ class Tx:
         if version != row.version:
             raise UserErrors(stale)
         model = type(row)
-        await self.guarded_update(row, {**values, "version": model.version + 1}, model.version == version, stale)
+        await self.guarded_update(
+            row, {**values, "version": model.version + 1}, model.version == version, stale, audit_extra
+        )
 
     async def void(self, row: Any, reason: str) -> None:
         model = type(row)
@@ -168,6 +180,8 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
         async def run(scope: Scope, request: Q) -> Outcome[R]:
             key = getattr(request, "idempotency_key", None) if replay is not None else None
             try:
+                # Files are checked and stored before the transaction, not while it holds locks.
+                request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
                     if key is not None:

@@ -10,6 +10,7 @@ import strawberry
 from resolvers import milestones
 from schema.context import Info
 from schema.enums import MilestoneCategory
+from schema.evidence import EvidenceInput, evidence_argument
 from schema.inputs import UserError, payload_of, request_of
 from schema.milestones import Milestone, MilestoneUpdate
 
@@ -63,6 +64,7 @@ class SubmitMilestoneUpdateInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key and input returns the first result."
     )
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type

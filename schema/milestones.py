@@ -12,6 +12,7 @@ from resolvers.ids import encode_id
 from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.loaded import connection_field
 from schema.relay import Connection, Node, instance
 
@@ -107,6 +108,10 @@ class MilestoneUpdate(Node):
     @strawberry.field(description="The reviewer's note; null for VIEWER tokens, which do not read review notes.")
     def review_note(self, info: Info) -> str | None:
         return self.review_note_text if reads_review_notes(info.context.actor) else None
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "MilestoneUpdate", self.pk)
 
     @strawberry.field
     async def milestone(self, info: Info) -> Milestone:

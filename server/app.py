@@ -21,6 +21,7 @@ from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
 from schema.schema import schema
 from server.auth import Unauthenticated, actor_of
+from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
@@ -57,12 +58,14 @@ class Service:
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
         # The webhook worker and the daily job (README: Notifications).
         self.notifier = Notifier(self.db, settings, self.today)
+        self.files = evidence_files(settings)
+        self.uploads = upload_limits(settings)
 
     def today(self):
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
+        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files)
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -100,17 +103,22 @@ class Service:
         if (wait := self.rate_limiter.hit(key)) is not None:
             return self._too_many(answer, wait)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(str(exc), exc.code), exc.status)
-        checked = check_document(schema, graphql_request, self.limits, production=production)
-        if checked.document is None:
-            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            message = "only queries may be sent with GET; send mutations with POST"
-            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
-        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        try:
+            checked = check_document(schema, graphql_request, self.limits, production=production)
+            if checked.document is None:
+                return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                message = "only queries may be sent with GET; send mutations with POST"
+                return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            scope = self.scope(actor, request_id)
+            payload = await execute(checked.document, graphql_request, scope, production=production)
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        finally:
+            # The temporary files of a multipart request's uploads.
+            await graphql_request.close()
 
     @staticmethod
     def _too_many(answer, wait: float) -> Response:
@@ -154,12 +162,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await service.db.dispose()
 
     reports = ReportRoutes(service)
+    files = FileRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
+            Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
             *web_routes(),

@@ -390,3 +390,28 @@ def notify_email(
     stored = asyncio.run(_with_db(settings, store))
     state = "on" if stored.email_digest else "off"
     typer.echo(f"token {token!r}: e-mail {stored.email or '(none)'}, daily digest {state}")
+
+
+files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("gc")
+def files_gc(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Leave unreferenced files younger than this: a write may be about to reference them.")
+    ] = 24.0,
+) -> None:
+    """Remove stored files that no evidence row references (left by failed writes)."""
+    import datetime as dt
+
+    from resolvers.evidence import collect_garbage
+    from server.files import evidence_files
+
+    settings = settings_or_exit()
+
+    async def collect(db: Database):
+        return await collect_garbage(db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours))
+
+    result = asyncio.run(_with_db(settings, collect))
+    typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")

@@ -33,6 +33,7 @@ from starlette.responses import Response
 from resolvers.scope import Scope
 from schema.schema import execute_checked
 from server.limits import Limits, check_limits, parse_limited
+from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 
 log = logging.getLogger("qianshou.graphql")
 
@@ -48,13 +49,22 @@ class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    # Files of a multipart request, placed in `variables`; closed once the request is answered.
+    files: tuple[Any, ...] = ()
+
+    async def close(self) -> None:
+        for file in self.files:
+            await file.close()
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
+    def __init__(
+        self, message: str, status: int = 400, code: str = "BAD_REQUEST", *, message_zh: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.message_zh = message_zh
 
 
 def json_response(
@@ -97,7 +107,11 @@ def negotiate(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
-async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
+async def read_request(request: Request, max_bytes: int, uploads: MultipartLimits | None = None) -> GraphQLRequest:
+    """The request as sent: GET parameters, a JSON body, or, when `uploads` allows it, a GraphQL
+    multipart request (server/multipart.py) whose files are in the variables."""
+    if request.method == "POST" and uploads is not None and is_multipart(request):
+        return await _read_multipart(request, uploads)
     if request.method == "GET":
         body: dict[str, Any] = dict(request.query_params)
         if len(request.url.query) > max_bytes:
@@ -107,13 +121,29 @@ async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            # Also what keeps cross-site form posts from running anything.
-            raise BadRequest("POST requests must have content-type application/json", status=415)
+            # Also what keeps cross-site form posts from running anything (multipart needs a preflight).
+            accepted = "application/json or multipart/form-data" if uploads is not None else "application/json"
+            raise BadRequest(f"POST requests must have content-type {accepted}", status=415)
         body = _loads(await _read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
     query = persisted_query(body.get("query"), body.get("extensions"))
     return graphql_request(query, body.get("variables"), body.get("operationName"))
+
+
+async def _read_multipart(request: Request, uploads: MultipartLimits) -> GraphQLRequest:
+    try:
+        multipart = await read_multipart(request, uploads)
+    except MultipartRefused as exc:
+        raise BadRequest(str(exc), exc.status, exc.code, message_zh=exc.message_zh) from None
+    try:
+        body = multipart.body
+        query = persisted_query(body.get("query"), body.get("extensions"))
+        parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
+    except BaseException:
+        await multipart.close()
+        raise
+    return GraphQLRequest(parsed.query, parsed.variables, parsed.operation_name, multipart.files)
 
 
 def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:

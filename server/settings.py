@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
 
@@ -61,6 +63,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool | None = None
     smtp_tls: bool = False
     mail_from: str = "qianshou@localhost"
+    # Evidence files (README "Evidence files"): where blobs live, and the limits on uploads.
+    # Unset: a `files` directory beside the SQLite file, or ./files with PostgreSQL.
+    files_dir: Path | None = None
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_upload_files: int = Field(default=20, ge=1)
 
     @field_validator("database_url")
     @classmethod
@@ -78,6 +86,16 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return normalise_url(self.database_url).startswith("sqlite")
+
+    @property
+    def files_path(self) -> Path:
+        """Where evidence files are stored: QIANSHOU_FILES_DIR, else beside the SQLite file, else ./files."""
+        if self.files_dir is not None:
+            return self.files_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent / "files"
+        return Path("files").resolve()
 
 
 def load_settings(**overrides: object) -> Settings:

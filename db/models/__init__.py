@@ -5,6 +5,7 @@ from db.models.activity import ServiceActivity, ServiceKind
 from db.models.agency import Agency, AgencyStatus
 from db.models.audit import AuditEvent
 from db.models.event import MilestoneEvent, MilestoneEventKind
+from db.models.evidence import EvidenceFile
 from db.models.idempotency import IdempotencyRecord
 from db.models.incubation import IncubatedOrganization, IncubationStage
 from db.models.milestone import (
@@ -43,6 +44,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "EvidenceFile",
     "FocusArea",
     "IdempotencyRecord",
     "IncubatedOrganization",
