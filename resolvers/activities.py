@@ -34,7 +34,11 @@ async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> Ser
     access.require(tx.scope.actor, "recordServiceActivity", pairing=pairing)
     checks = Checks()
     if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
-        checks.fail("station_id", "the station is not a (non-voided) station of this pairing")
+        checks.fail(
+            "station_id",
+            "the station is not a (non-voided) station of this pairing",
+            message_zh="该服务站不是本结对（未作废）的服务站",
+        )
     checks.within_term("occurred_on", request.occurred_on, pairing)
     checks.not_future("occurred_on", request.occurred_on, tx.today)
     checks.number("count", request.count, high=MAX_COUNT)

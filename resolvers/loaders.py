@@ -312,7 +312,11 @@ class Loaders:
         may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
         row = await loader.load(pk)
         if row is None and await self._raw_of[id(loader)].load(pk) is not None:
-            raise ApiError(ErrorCode.FORBIDDEN, f"{self.actor.role.value} may not read this object")
+            raise ApiError(
+                ErrorCode.FORBIDDEN,
+                f"{self.actor.role.value} may not read this object",
+                message_zh=f"{self.actor.role.value} 角色无权查看此对象",
+            )
         return row
 
 

@@ -135,12 +135,12 @@ async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
     ends_on = request.ends_on or add_months(request.starts_on, program.default_term_months) - dt.timedelta(days=1)
     checks = Checks()
     if mentor.id == supported.id:
-        checks.fail("supported_id", "the supported agency must not be its own mentor")
+        checks.fail("supported_id", "the supported agency must not be its own mentor", message_zh="受援机构不能同时是帮扶机构")
     for name, agency in (("mentor_id", mentor), ("supported_id", supported)):
         if agency.status is AgencyStatus.DEREGISTERED:
-            checks.fail(name, f"{agency.name} is deregistered")
+            checks.fail(name, f"{agency.name} is deregistered", message_zh=f"{agency.name} 已注销")
     if request.status not in INITIAL_STATUSES:
-        checks.fail("status", "a new pairing is PLANNED or ACTIVE")
+        checks.fail("status", "a new pairing is PLANNED or ACTIVE", message_zh="新结对的状态只能是 PLANNED 或 ACTIVE")
     checks.dates_in_order("ends_on", request.starts_on, ends_on, strict=True)
     checks.done()
     pairing = await tx.add(
@@ -173,6 +173,7 @@ async def change_pairing_status(tx: Tx, request: ChangePairingStatus) -> Pairing
                 f"a {pairing.status.value} pairing cannot become {request.status.value}",
                 ErrorCode.NOT_ALLOWED_TRANSITION,
                 ["status"],
+                message_zh=f"{pairing.status.value} 状态的结对不能变为 {request.status.value}",
             )
         )
     await tx.versioned_update(pairing, {"status": request.status, "status_reason": reason}, request.version)

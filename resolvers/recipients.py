@@ -1,5 +1,5 @@
-"""Who is told of what. A recipient is a principal, named generically by kind and id: an API token
-today, an account as well once they exist (add its statement to PRINCIPAL_SOURCES).
+"""Who is told of what. A recipient is a principal, named generically by kind and id: an API token or
+an account (a person who signs in), each with its role and scope; PRINCIPAL_SOURCES lists them.
 
 Audiences of a pairing's event:
 - reviewers: REGIONAL_STAFF whose region covers the pairing's supported agency, MINISTRY and ADMIN;
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import ApiToken, NotificationKind, PrincipalKind, Region, Role
+from db.models import Account, ApiToken, NotificationKind, PrincipalKind, Region, Role
 from resolvers.access import Actor
 
 
@@ -54,9 +54,24 @@ def _tokens() -> Select:
     )
 
 
+def _accounts() -> Select:
+    return (
+        select(
+            literal(PrincipalKind.ACCOUNT.value).label("kind"),
+            Account.id,
+            Account.name,
+            Account.role,
+            Account.agency_id,
+            Region.path.label("region_path"),
+        )
+        .outerjoin(Region, Region.id == Account.region_id)
+        .where(Account.disabled_at.is_(None))
+    )
+
+
 # Each makes a statement of (kind, id, name, role, agency_id, region_path) over its live principals;
 # `role`, `agency_id` are columns that can be filtered on.
-PRINCIPAL_SOURCES: list[Callable[[], Select]] = [_tokens]
+PRINCIPAL_SOURCES: list[Callable[[], Select]] = [_tokens, _accounts]
 
 
 def principal_key(actor: Actor) -> tuple[PrincipalKind, int] | None:

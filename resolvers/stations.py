@@ -34,9 +34,17 @@ async def create_service_station(tx: Tx, request: CreateServiceStation) -> Servi
     checks = Checks()
     name = checks.text("name", request.name, max_length=NAME_LENGTH)
     if region.level not in STATION_LEVELS:
-        checks.fail("region_id", f"a station lies in a township or village, not a {region.level.value}")
+        checks.fail(
+            "region_id",
+            f"a station lies in a township or village, not a {region.level.value}",
+            message_zh=f"服务站应位于乡镇（街道）或村（社区），而不是 {region.level.value} 级区划",
+        )
     if agency is not None and agency.id not in (pairing.mentor_id, pairing.supported_id):
-        checks.fail("agency_id", "the operating agency must be the pairing's mentor or supported agency")
+        checks.fail(
+            "agency_id",
+            "the operating agency must be the pairing's mentor or supported agency",
+            message_zh="运营机构必须是本结对的帮扶机构或受援机构",
+        )
     checks.within_term("established_on", request.established_on, pairing)
     checks.not_future("established_on", request.established_on, tx.today)
     checks.done()

@@ -43,7 +43,7 @@ async def record_training_session(tx: Tx, request: RecordTrainingSession) -> Tra
     checks.within_term("ends_on", ends_on, pairing)
     checks.number("participants", request.participants, high=MAX_COUNT)
     if request.hours <= 0:
-        checks.fail("hours", "must be more than 0")
+        checks.fail("hours", "must be more than 0", message_zh="必须大于 0")
     checks.decimal("hours", request.hours, places=1, high=MAX_HOURS)
     checks.done()
     session = await tx.add(

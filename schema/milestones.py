@@ -33,7 +33,13 @@ class Milestone(Node):
     target_value: Decimal | None
     unit: str | None
     status: MilestoneStatus
-    achieved_on: dt.date | None
+    achieved_on: dt.date | None = strawberry.field(
+        description="When the work was achieved (China date): the approved update's submission, or the date the "
+        "reviewer gave. Compare it with dueOn to tell whether the work was on time."
+    )
+    approved_on: dt.date | None = strawberry.field(
+        description="When staff approved the update that marked the milestone ACHIEVED (China date)."
+    )
     version: int = strawberry.field(description="Bumped by every change; reviews must quote it.")
     pk: strawberry.Private[int]
     pairing_pk: strawberry.Private[int]
@@ -51,6 +57,7 @@ class Milestone(Node):
             "unit": milestone.unit,
             "status": milestone.status,
             "achieved_on": milestone.achieved_on,
+            "approved_on": milestone.approved_on,
             "version": milestone.version,
             "pairing_pk": milestone.pairing_id,
         })

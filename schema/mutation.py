@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.accounts import AccountMutation
 from schema.milestone_mutations import MilestoneMutation
 from schema.notifications import NotificationMutation
 from schema.program_mutations import ProgramMutation
@@ -12,5 +13,6 @@ from schema.record_mutations import RecordMutation
 from schema.webhooks import WebhookMutation
 
 Mutation = merge_types(
-    "Mutation", (ProgramMutation, MilestoneMutation, RecordMutation, NotificationMutation, WebhookMutation)
+    "Mutation",
+    (ProgramMutation, MilestoneMutation, RecordMutation, AccountMutation, NotificationMutation, WebhookMutation),
 )

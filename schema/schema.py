@@ -10,6 +10,7 @@ from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 
+from schema.accounts import AccountQuery
 from schema.execution import FastExecutionContext, JsonExecutionContext
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
@@ -20,7 +21,7 @@ from schema.webhooks import WebhookQuery
 
 schema = strawberry.Schema(
     # The fields of parts of the domain with a module of their own are merged into the Query root.
-    query=merge_types("Query", (Query, NotificationQuery, WebhookQuery)),
+    query=merge_types("Query", (Query, AccountQuery, NotificationQuery, WebhookQuery)),
     mutation=Mutation,
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.

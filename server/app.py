@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import logging
 import uuid
@@ -19,8 +20,10 @@ from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
 from resolvers.scope import Scope, china_today
+from resolvers.sessions import SessionPolicy
 from schema.schema import schema
-from server.auth import Unauthenticated, actor_of
+from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
@@ -33,10 +36,12 @@ from server.graphql_http import (
     negotiate,
     read_request,
 )
+from server.i18n import language_of, pick
 from server.limits import Limits
 from server.notifier import Notifier
 from server.ratelimit import RateLimiter, retry_after
 from server.reports import ReportRoutes
+from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
@@ -53,7 +58,15 @@ class Service:
         self.settings = settings
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
-        self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
+        self.session_policy = SessionPolicy(
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_max_hours),
+            max_failures=settings.sign_in_max_failures,
+            window=dt.timedelta(minutes=settings.sign_in_lockout_minutes),
+        )
+        self.subscriptions = SubscriptionView(
+            schema, broker=self.broker, settings=settings, sessions=self.session_policy, clock=self.today
+        )
         self.limits = Limits.of(settings)
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
         # The webhook worker and the daily job (README: Notifications).
@@ -64,8 +77,10 @@ class Service:
     def today(self):
         return self.settings.today or china_today()
 
-    def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files)
+    def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
+        return Scope(
+            db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files, language=language
+        )
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
@@ -76,14 +91,20 @@ class Service:
     async def _graphql(self, request: Request, request_id: str) -> Response:
         """Each step can refuse the request; the cheap ones come first, execution last."""
         production = self.settings.production
+        language = language_of(request.headers.get("accept-language"))
         # A GET with neither a query nor a persisted-query hash is a browser asking for GraphiQL.
         if request.method == "GET" and not {"query", "extensions"} & request.query_params.keys():
             if production:
-                return json_response(error_payload("GraphiQL is off in production", "NOT_FOUND"), status=404)
+                message = pick(language, "GraphiQL is off in production", "生产环境下不提供 GraphiQL")
+                return json_response(error_payload(message, "NOT_FOUND"), status=404)
             return graphiql_page()
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
-            message = f"this endpoint answers in {GRAPHQL_RESPONSE} or application/json"
+            message = pick(
+                language,
+                f"this endpoint answers in {GRAPHQL_RESPONSE} or application/json",
+                f"此接口只以 {GRAPHQL_RESPONSE} 或 application/json 作答",
+            )
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
         def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -93,27 +114,36 @@ class Service:
 
         client = request.client.host if request.client else "unknown"
         try:
-            actor = await actor_of(request, self.db, production=production)
+            actor = await actor_of(request, self.db, production=production, sessions=self.session_policy)
         except Unauthenticated as exc:
             # Failed attempts count against the client's address, so guessing tokens is slow.
             if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
-                return self._too_many(answer, wait)
-            return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
-        key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
-        if (wait := self.rate_limiter.hit(key)) is not None:
-            return self._too_many(answer, wait)
+                return self._too_many(answer, wait, language)
+            message = pick(language, str(exc), exc.message_zh)
+            response = answer(error_payload(message, "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
+            if exc.expired_cookie:
+                clear_cookie(request, response)
+            return response
+        except CsrfRefused as exc:
+            return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
+        if (wait := self.rate_limiter.hit(caller_key(actor, client))) is not None:
+            return self._too_many(answer, wait, language)
         try:
             graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
         except BadRequest as exc:
-            return answer(error_payload(str(exc), exc.code), exc.status)
+            return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
         try:
-            checked = check_document(schema, graphql_request, self.limits, production=production)
+            checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
             if checked.document is None:
                 return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
             if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-                message = "only queries may be sent with GET; send mutations with POST"
+                message = pick(
+                    language,
+                    "only queries may be sent with GET; send mutations with POST",
+                    "GET 只能发送查询；变更请用 POST 发送",
+                )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-            scope = self.scope(actor, request_id)
+            scope = self.scope(actor, request_id, language)
             payload = await execute(checked.document, graphql_request, scope, production=production)
             return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
         finally:
@@ -121,9 +151,13 @@ class Service:
             await graphql_request.close()
 
     @staticmethod
-    def _too_many(answer, wait: float) -> Response:
+    def _too_many(answer, wait: float, language: str) -> Response:
         seconds = retry_after(wait)
-        message = f"too many requests: the limit is per minute; retry in {seconds} s"
+        message = pick(
+            language,
+            f"too many requests: the limit is per minute; retry in {seconds} s",
+            f"请求过于频繁（按每分钟限制）；请 {seconds} 秒后重试",
+        )
         return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
 
     async def healthz(self, request: Request) -> Response:
@@ -136,6 +170,15 @@ class Service:
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+
+def caller_key(actor: Actor, client: str) -> str:
+    """Whose bucket a request's rate limit takes from: its token's, its account's, or its address's."""
+    if actor.token_id is not None:
+        return f"token:{actor.token_id}"
+    if actor.account_id is not None:
+        return f"account:{actor.account_id}"
+    return f"ip:{client}"
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -162,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await service.db.dispose()
 
     reports = ReportRoutes(service)
+    sessions = SessionRoutes(service)
     files = FileRoutes(service)
     app = Starlette(
         routes=[
@@ -169,6 +213,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/auth/sign-in", sessions.sign_in, methods=["POST"]),
+            Route("/auth/sign-out", sessions.sign_out, methods=["POST"]),
             Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
@@ -176,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *web_routes(),
         ],
         lifespan=lifespan,
+        middleware=cors_middleware(service.settings.allowed_origins),
     )
     app.state.service = service
     return app

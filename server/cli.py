@@ -70,11 +70,13 @@ async def _upgrade(settings: Settings) -> None:
 
 async def _load_demo(settings: Settings) -> bool:
     from db.demo.henan import load_henan_demo
+    from resolvers.scope import china_today
 
     db = await connected(settings)
     try:
         await upgrade(db.write_engine)
-        return await load_henan_demo(db)
+        # Its dates are relative to the day it is loaded, so that its story holds on any day.
+        return await load_henan_demo(db, settings.today or china_today())
     finally:
         await db.dispose()
 
@@ -112,6 +114,8 @@ def demo(
     if scale is None:
         loaded = asyncio.run(_load_demo(settings))
         typer.echo("demo data loaded" if loaded else "demo data already present; nothing changed")
+        if not settings.production:
+            print_demo_accounts(asyncio.run(_with_db(settings, demo_accounts)))
         return
     started = time.perf_counter()
     loaded = asyncio.run(_load_national(settings, scale))
@@ -141,6 +145,7 @@ def serve(
             raise fail("--demo makes tokens anyone reading this terminal can use; it is for development only")
         asyncio.run(_load_demo(settings))
         print_demo_tokens(asyncio.run(_with_db(settings, _rotate_demo_tokens)))
+        print_demo_accounts(asyncio.run(_with_db(settings, demo_accounts)))
     else:
         asyncio.run(_upgrade(settings))
     # Workers are separate processes that read their settings from the environment.
@@ -415,3 +420,8 @@ def files_gc(
 
     result = asyncio.run(_with_db(settings, collect))
     typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")
+
+# Accounts of people: the `user` commands and the demo's accounts, in a module of their own.
+from server.cli_users import demo_accounts, print_demo_accounts, user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")

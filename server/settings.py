@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool | None = None
     smtp_tls: bool = False
     mail_from: str = "qianshou@localhost"
+    # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
+    # after it began; a name is locked after this many failures within the lockout window.
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_lockout_minutes: int = Field(default=15, ge=1)
+    # Origins (comma-separated, e.g. https://dash.example.org) whose pages may call the API; empty: none.
+    cors_origins: str = ""
     # Evidence files (README "Evidence files"): where blobs live, and the limits on uploads.
     # Unset: a `files` directory beside the SQLite file, or ./files with PostgreSQL.
     files_dir: Path | None = None
@@ -79,9 +87,19 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return url
 
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_today_is_unset(cls, value: object) -> object:
+        # `QIANSHOU_TODAY=` (set but empty, as env files and CI templates leave it) means unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -13,10 +13,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from PIL import ExifTags, Image
 
 from db.blobs import DiskBlobStore
 from db.engine import Database
+from db.models import Pairing, PairingStatus
 from db.models import Role, TrainingMode
 from db.statements import recording
 from resolvers import file_types, images
@@ -62,6 +64,9 @@ class World:
 @pytest.fixture(scope="module")
 async def world(databases, tmp_path_factory) -> AsyncIterator[World]:
     db = await databases.new_database("evidence-unit", demo=True)
+    # Evidence is about files, on an open pairing: the Ye County pairing's term is over (COMPLETED).
+    async with db.writing() as session:
+        await session.execute(update(Pairing).where(Pairing.id == 1).values(status=PairingStatus.ACTIVE))
     store = EvidenceStore(DiskBlobStore(Path(tmp_path_factory.mktemp("blobs"))))
     try:
         yield World(db, store, await make_actors(db))

@@ -18,10 +18,12 @@ from urllib.parse import quote
 import httpx
 import orjson
 import pytest
+from sqlalchemy import update
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from db.engine import Database
+from db.models import Pairing, PairingStatus
 from db.models import AuditEvent, EvidenceFile, Role
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
@@ -101,6 +103,9 @@ def _open_milestone(world: World, pairing_id: str) -> str:
 @pytest.fixture(scope="module")
 async def world(databases, tmp_path_factory) -> AsyncIterator[World]:
     db = await databases.new_database("evidence", demo=True)
+    # Evidence is about files, on an open pairing: the Ye County pairing's term is over (COMPLETED).
+    async with db.writing() as session:
+        await session.execute(update(Pairing).where(Pairing.id == 1).values(status=PairingStatus.ACTIVE))
     agencies = {}
     async with db.read_engine.connect() as connection:
         for pk in (1, 9):
@@ -146,8 +151,10 @@ async def evidence_rows(db: Database) -> int:
 
 
 def submit(world: World, files, note: str = "签到表与活动照片", token: str = "mentor") -> dict:
+    # A milestone of its own for each update: a milestone has one pending update at a time.
+    milestone = _open_milestone(world, YE_COUNTY)
     with world.client(token) as client:
-        response = upload(client, SUBMIT, {"milestoneId": world.milestones["own"], "note": note}, files)
+        response = upload(client, SUBMIT, {"milestoneId": milestone, "note": note}, files)
     assert response.status_code == 200, response.text
     return response.json()["data"]["submitMilestoneUpdate"]
 

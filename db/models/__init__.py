@@ -1,6 +1,7 @@
 """Every table of the service; importing this package registers them all on `Base.metadata`."""
 
 from db.base import Base
+from db.models.account import Account, AccountSession, SignInAttempt
 from db.models.activity import ServiceActivity, ServiceKind
 from db.models.agency import Agency, AgencyStatus
 from db.models.audit import AuditEvent
@@ -39,6 +40,9 @@ from db.models.training import TrainingMode, TrainingSession
 
 __all__ = [
     "CLOSED_MILESTONE_STATUSES",
+    "Account",
+    "AccountSession",
+    "SignInAttempt",
     "Agency",
     "AgencyStatus",
     "ApiToken",

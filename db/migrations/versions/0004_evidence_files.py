@@ -4,7 +4,7 @@ Files attached to milestone updates and records (佐证材料): one row per atta
 owner and the SHA-256 of its bytes in the file store.
 
 Revision ID: 0004_evidence_files
-Revises: 0002
+Revises: 0002_workflow_hardening
 Create Date: 2026-12-06 05:50:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_evidence_files"
-down_revision: str | None = "0002"
+down_revision: str | None = "0002_workflow_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

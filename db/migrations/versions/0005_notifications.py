@@ -3,7 +3,7 @@
 The tables of the notifications feature (db/models/notification.py); nothing existing changes.
 
 Revision ID: 0005_notifications
-Revises: 0004_evidence_files
+Revises: 0003_accounts
 Create Date: 2026-12-06 05:28:37.641264
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0005_notifications'
-down_revision: str | None = '0004_evidence_files'
+down_revision: str | None = '0003_accounts'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
