@@ -45,8 +45,9 @@ def kinds(page: dict) -> list[str]:
     return [edge["node"]["kind"] for edge in page["edges"]]
 
 
-async def submit(api: Api, world: World, note: str = "理事会章程已通过") -> dict:
-    input = {"milestoneId": world.milestone, "note": note, "progressPercent": 60}
+async def submit(api: Api, world: World, note: str = "理事会章程已通过", milestone: str | None = None) -> dict:
+    """An update of the world's milestone, or of `milestone` (one update at a time waits per milestone)."""
+    input = {"milestoneId": milestone or world.milestone, "note": note, "progressPercent": 60}
     payload = await api.mutate("submitMilestoneUpdate", input, UPDATE, as_="mentor")
     assert payload["userErrors"] == []
     return payload["milestoneUpdate"]
@@ -108,7 +109,7 @@ async def test_a_refused_write_leaves_no_notification(api, world):
 
 async def test_inbox_pages_newest_first_and_marks_read(api, world):
     for n in range(3):
-        await submit(api, world, f"第 {n} 次")
+        await submit(api, world, f"第 {n} 次", await _add_milestone(world, f"里程碑 {n}", TODAY))
     first = await inbox(api, "staff", first=2)
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"]
     rest = await inbox(api, "staff", first=2, after=first["pageInfo"]["endCursor"])
@@ -150,10 +151,13 @@ async def test_notification_settings_take_a_valid_email_only(api, world):
     assert off["settings"] == {"email": None, "emailDigest": False}
 
 
-async def _add_milestone(world: World, title: str, due_on: dt.date) -> None:
+async def _add_milestone(world: World, title: str, due_on: dt.date) -> str:
     async with world.db.writing() as session:
-        session.add(Milestone(pairing_id=world.pairing_pk, title=title, category=MilestoneCategory.TALENT,
-                              term_year=2, due_on=due_on, status=MilestoneStatus.NOT_STARTED))
+        milestone = Milestone(pairing_id=world.pairing_pk, title=title, category=MilestoneCategory.TALENT,
+                              term_year=2, due_on=due_on, status=MilestoneStatus.NOT_STARTED)
+        session.add(milestone)
+        await session.flush()
+    return encode_id("Milestone", milestone.id)
 
 
 async def test_daily_job_tells_each_due_overdue_and_off_track_event_once(api, world):
@@ -187,7 +191,7 @@ async def test_an_inbox_page_takes_the_same_statements_whatever_its_size(api, wo
     from tests.conftest import gql
 
     for n in range(12):
-        await submit(api, world, f"第 {n} 次")
+        await submit(api, world, f"第 {n} 次", await _add_milestone(world, f"里程碑 {n}", TODAY))
     staff = await authenticate(world.db, api.tokens["staff"])
     query = """query($first: Int) { notifications(first: $first) { totalCount edges { node {
       title pairing { id mentor { name } } milestone { title } update { status } } } } }"""

@@ -38,6 +38,18 @@ def graphql(server: LiveServer, token: str, query: str, variables: dict | None =
     return body["data"]
 
 
+async def new_milestone(world: World, n: int) -> str:
+    from db.models import Milestone, MilestoneCategory, MilestoneStatus
+    from resolvers.ids import encode_id
+
+    async with world.db.writing() as session:
+        milestone = Milestone(pairing_id=world.pairing_pk, title=f"里程碑 {n}", category=MilestoneCategory.TALENT,
+                              term_year=2, due_on=TODAY, status=MilestoneStatus.NOT_STARTED)
+        session.add(milestone)
+        await session.flush()
+    return encode_id("Milestone", milestone.id)
+
+
 SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
   createWebhookSubscription(input: $input) { subscription { id } userErrors { code message } }
 }"""
@@ -68,9 +80,10 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
                 "eventKinds": ["UPDATE_SUBMITTED"], "format": "WECOM"}})["createWebhookSubscription"]
             assert wecom["userErrors"] == []
             updates = []
-            for n in range(3):
+            milestones = [world.milestone] + [await new_milestone(world, n) for n in (2, 3)]
+            for n, milestone in enumerate(milestones):
                 submitted = graphql(server, tokens["mentor"], SUBMIT, {"input": {
-                    "milestoneId": world.milestone, "note": f"第 {n + 1} 次进展报告"}})["submitMilestoneUpdate"]
+                    "milestoneId": milestone, "note": f"第 {n + 1} 次进展报告"}})["submitMilestoneUpdate"]
                 updates.append(submitted["milestoneUpdate"]["id"])
             delivered = receiver.wait_for("/plain", 3)
             receiver.wait_for("/wecom", 3)

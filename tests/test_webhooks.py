@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from db.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from db.models import DeliveryStatus, Milestone, MilestoneCategory, MilestoneStatus, WebhookDelivery, WebhookSubscription
+from resolvers.ids import encode_id
 from resolvers import outbox
 from resolvers.outbox import RetryPolicy
 from resolvers.webhook_targets import POLICY
@@ -33,7 +34,14 @@ async def subscribe(api: Api, url: str, **extra) -> dict:
 
 
 async def submit(api: Api, world: World, note: str = "理事会章程已通过") -> None:
-    payload = await api.mutate("submitMilestoneUpdate", {"milestoneId": world.milestone, "note": note}, as_="mentor")
+    """An update of a new milestone of the world's pairing (one update at a time waits per milestone)."""
+    async with world.db.writing() as session:
+        milestone = Milestone(pairing_id=world.pairing_pk, title=note, category=MilestoneCategory.TALENT,
+                              term_year=2, due_on=dt.date(2026, 12, 31), status=MilestoneStatus.NOT_STARTED)
+        session.add(milestone)
+        await session.flush()
+    input = {"milestoneId": encode_id("Milestone", milestone.id), "note": note}
+    payload = await api.mutate("submitMilestoneUpdate", input, as_="mentor")
     assert payload["userErrors"] == []
 
 
