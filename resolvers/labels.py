@@ -105,6 +105,11 @@ LABELS: dict[str, dict[str, Label]] = {
         "SUPPORTED_AGENCY": Label("受援机构", "Supported agency"),
         "VIEWER": Label("只读访客", "Viewer"),
     },
+    "ViewerKind": {
+        "ACCOUNT": Label("账号", "Account"),
+        "TOKEN": Label("API 令牌", "API token"),
+        "ANONYMOUS": Label("匿名访客", "Anonymous"),
+    },
     "NotificationKind": {
         "UPDATE_SUBMITTED": Label("进展报告待审核", "Update submitted"),
         "UPDATE_APPROVED": Label("进展报告已通过", "Update approved"),
