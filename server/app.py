@@ -47,6 +47,7 @@ from server.i18n import language_of, pick
 from server.imports import TemplateRoutes
 from server.limits import Limits
 from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
+from server.notifier import Notifier
 from server.ratelimit import RateLimiter
 from server.refusals import Refusals
 from server.reports import ReportRoutes
@@ -101,6 +102,8 @@ class Service:
             max_rows=settings.import_max_rows,
             background_bytes=settings.import_background_bytes,
         )
+        # The webhook worker and the daily job (README: Notifications).
+        self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
 
@@ -233,6 +236,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             await upgrade(service.db.write_engine)
         await service.broker.start()
         service.subscriptions.open_sockets.start()
+        service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -244,6 +248,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         yield
         await service.subscriptions.open_sockets.stop()
         await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
+        await service.notifier.stop()
         await service.broker.stop()
         await service.db.dispose()
         if service.shared is not None:

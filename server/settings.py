@@ -63,6 +63,25 @@ class Settings(BaseSettings):
     # A JSON object per log line (one per request among them); unset means JSON in production only.
     log_format: Literal["text", "json"] | None = None
 
+    # Notifications (README: Notifications). Webhook deliveries are sent by a worker in each
+    # server process; private and loopback targets are refused unless allowed here.
+    webhook_worker: bool = True
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # The hour (China time, 0-23) at which `serve` runs the daily job itself; unset: only by cron.
+    daily_job_hour: int | None = Field(default=None, ge=0, le=23)
+    # SMTP for the daily digests; without a host no digest is sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # STARTTLS: true requires it, false never tries it, unset uses it when the server offers it.
+    smtp_starttls: bool | None = None
+    smtp_tls: bool = False
+    mail_from: str = "qianshou@localhost"
     # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.
     session_idle_minutes: int = Field(default=120, ge=1)
