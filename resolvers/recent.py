@@ -25,7 +25,7 @@ async def paginate_newest_first(
     if after is not None:
         (negated,) = ordering.key(after)
         if negated >= 0:
-            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {after!r}")
+            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {after!r}", message_zh=f"游标格式错误：{after!r}")
         page_statement = page_statement.where(id_column < -negated)
     items = list(await db.fetch(page_statement.order_by(id_column.desc()).limit(size + 1)))
     return _page(db, statement, ordering, items, size, after)

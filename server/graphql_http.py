@@ -202,7 +202,7 @@ async def persisted_query(query: Any, extensions: Any, documents: PersistedQueri
         extensions = _loads(extensions, "extensions")
     if extensions is not None and not isinstance(extensions, dict):
         # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
-        raise BadRequest("`extensions` must be a JSON object")
+        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query
