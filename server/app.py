@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
@@ -49,6 +50,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Literal
 
@@ -9,6 +10,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.engine import DatabaseUrlError, normalise_url
+from db.fast_paths import FastPaths
 
 
 class SettingsError(Exception):
@@ -42,6 +44,13 @@ class Settings(BaseSettings):
     # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
 
+    # The fast paths, each of which can be switched off to measure or rule it out (db/fast_paths.py).
+    fast_execution: bool = True
+    prepared_reads: bool = True
+    combined_reads: bool = True
+    fetch_ahead: bool = True
+    validation_cache: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -58,6 +67,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return normalise_url(self.database_url).startswith("sqlite")
+
+    @property
+    def fast_paths(self) -> FastPaths:
+        return FastPaths(**{each.name: getattr(self, each.name) for each in dataclasses.fields(FastPaths)})
 
 
 def load_settings(**overrides: object) -> Settings:
