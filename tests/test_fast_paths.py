@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +23,7 @@ from db.statements import recording
 from schema import validation_cache
 from schema.schema import execute_checked, schema
 from server.settings import load_settings
-from tests.conftest import make_scope
+from tests.conftest import ROOT, make_scope
 from tests.test_fast_execution import CORPUS, MINI, CountingFast, CountingFields, ids, mini_both, substitute
 
 PATHS = [each.name for each in dataclasses.fields(FastPaths)]
@@ -151,3 +154,20 @@ def test_a_fallback_is_logged_once_and_counted_every_time(caplog) -> None:
     assert len(logged) == 1
     assert logged[0].exc_info[1].args == ("attempt 0",)
 
+
+
+PAIR = re.compile(r"^fast_execution\s+Q1\s+1\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+([\d.]+)$", re.MULTILINE)
+
+
+async def test_the_benchmark_prints_what_a_fast_path_buys(databases) -> None:
+    url = await databases.new_url("bench_paths")
+    command = [
+        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
+        "--concurrency", "1", "--seconds", "0.5", "--warmup", "0.1", "--operations", "Q1",
+        "--fast-paths", "fast_execution",
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    on, off, ratio = (float(value) for value in PAIR.search(finished.stdout).groups())
+    assert on > 0 and off > 0
+    assert abs(ratio - on / off) <= 0.01 * ratio + 0.01, finished.stdout
