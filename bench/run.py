@@ -266,7 +266,8 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 if concurrency > 1 and args.workers > 1:
                     used = [cpu_used[pid] - cpu_before.get(pid, 0) for pid in cpu_used]
                     row.worker_split = worker_split(used, args.workers)
-                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
+                # On/off pairs compare the server with itself: the floor would only lengthen them.
+                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 and not args.fast_paths else None
                 if fetch_floor is not None:
                     paired_with_floor = against_floor(args, server.url, make_request, fetch_floor)
                     row.paired_ms, row.floor_ms = asyncio.run(paired_with_floor)
