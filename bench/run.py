@@ -36,7 +36,7 @@ from bench.server import MemorySampler, Server
 from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Milestone, MilestoneStatus, Pairing, Program, Region
+from db.models import Milestone, MilestoneStatus, Pairing, PairingStatus, Program, Region
 from db.statements import recording
 from resolvers.ids import encode_id
 from resolvers.pagination import encode_cursor
@@ -122,7 +122,12 @@ async def prepare(db: Database, scale: float) -> tuple[Fixture, float | None]:
         open_rows = await session.execute(
             select(Milestone.id, Pairing.mentor_id)
             .join(Pairing, Pairing.id == Milestone.pairing_id)
-            .where(Pairing.program_id == program_pk, Milestone.status == MilestoneStatus.IN_PROGRESS)
+            # ACTIVE pairings: a suspended or closed one takes no updates.
+            .where(
+                Pairing.program_id == program_pk,
+                Pairing.status == PairingStatus.ACTIVE,
+                Milestone.status == MilestoneStatus.IN_PROGRESS,
+            )
             .order_by(Milestone.id)
             .limit(2000)
         )

@@ -13,12 +13,15 @@ def credit_code_check_char(first17: str) -> str:
     return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
-def credit_code_problem(code: str) -> str | None:
-    """What is wrong with a code, fit to show to whoever typed it; None for a valid code."""
+def credit_code_problem(code: str, *, chinese: bool = False) -> str | None:
+    """What is wrong with a code, fit to show to whoever typed it (in Chinese if asked); None for a
+    valid code."""
     if len(code) != 18:
-        return "a unified social credit code has 18 characters"
+        return "统一社会信用代码应为 18 位" if chinese else "a unified social credit code has 18 characters"
     if any(char not in CREDIT_CODE_CHARS for char in code):
+        if chinese:
+            return f"统一社会信用代码只能使用字符 {CREDIT_CODE_CHARS}"
         return f"a unified social credit code uses only the characters {CREDIT_CODE_CHARS}"
     if credit_code_check_char(code[:17]) != code[17]:
-        return "the check character of the unified social credit code is wrong"
+        return "统一社会信用代码的校验码不正确" if chinese else "the check character of the unified social credit code is wrong"
     return None

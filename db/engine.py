@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from db import tally
 from db.combined import Rounds, combinable, combination
 from db.fast_paths import FAST_PATHS
 from db.prepared import Listener, PreparedRead
@@ -208,6 +210,7 @@ class Database:
         A connection that failed other than with an SQL error is dropped rather than kept or pooled."""
         pooled = self._idle.pop() if self._idle else await self.prepared_engine.raw_connection()
         healthy = False
+        started = time.perf_counter()
         try:
             result = await work(pooled.driver_connection)
             healthy = True
@@ -216,6 +219,7 @@ class Database:
             healthy = True
             raise
         finally:
+            tally.spent(time.perf_counter() - started)
             if healthy and len(self._idle) < self.idle_reads:
                 self._idle.append(pooled)
             else:

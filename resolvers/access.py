@@ -34,6 +34,7 @@ from db.models import (
     TrainingSession,
 )
 from resolvers.errors import ApiError, ErrorCode
+from resolvers.pairing_state import require_open
 
 log = logging.getLogger("qianshou.access")
 
@@ -48,6 +49,8 @@ class Actor:
     name: str
     role: Role
     token_id: int | None = None
+    # Set when a person signed in with an account (server/sessions.py); None for tokens.
+    account_id: int | None = None
     agency_id: int | None = None
     region_id: int | None = None
     region_path: str | None = None
@@ -78,7 +81,11 @@ def reads_audit(actor: Actor) -> bool:
 
 def require_audit_reader(actor: Actor) -> None:
     if not reads_audit(actor):
-        raise ApiError(ErrorCode.FORBIDDEN, f"{actor.role.value} may not read audit events")
+        raise ApiError(
+            ErrorCode.FORBIDDEN,
+            f"{actor.role.value} may not read audit events",
+            message_zh=f"{actor.role.value} 角色无权查看审计记录",
+        )
 
 
 def subtree(path: str) -> tuple[str, str]:
@@ -182,6 +189,7 @@ WRITE_ROLES: dict[str, frozenset[Role]] = {
     "changeIncubationStage": frozenset({Role.MENTOR_AGENCY}),
     "recordResourceLink": frozenset({Role.MENTOR_AGENCY}),
     "manageTokens": frozenset(),
+    "manageAccounts": frozenset(),
 }
 
 # void<Kind> is held by whoever may record that kind of record.
@@ -204,8 +212,11 @@ def roles_for(permission: str) -> frozenset[Role]:
     return known | {Role.ADMIN}
 
 
-def _forbidden(actor: Actor, permission: str, why: str) -> ApiError:
-    return ApiError(ErrorCode.FORBIDDEN, f"{actor.role.value} may not {permission}{why}")
+def _forbidden(actor: Actor, permission: str, why: str = "", why_zh: str = "") -> ApiError:
+    role = actor.role.value
+    return ApiError(
+        ErrorCode.FORBIDDEN, f"{role} may not {permission}{why}", message_zh=f"{role} 角色无权{why_zh}执行 {permission}"
+    )
 
 
 def require(
@@ -221,20 +232,35 @@ def require(
     `pairing` is the pairing the write touches (a Pairing row, or for a new pairing anything with
     mentor_id/supported_id); `agency_id` the agency it touches (updateAgency); `region_path` the
     region the write moves something into (an agency's new region). Regional staff act
-    only inside their region, agency roles only on their own pairings and their own agency."""
+    only inside their region, agency roles only on their own pairings and their own agency.
+    Then the pairing's status must allow the write (resolvers/pairing_state.py): a user error
+    NOT_ALLOWED_TRANSITION otherwise, told only to a caller allowed to write there at all."""
+    _require_permission(actor, permission, pairing=pairing, agency_id=agency_id, region_path=region_path)
+    if pairing is not None:
+        require_open(permission, pairing, admin_void=permission in VOIDS and actor.role is Role.ADMIN)
+
+
+def _require_permission(
+    actor: Actor,
+    permission: str,
+    *,
+    pairing: PairingParties | None,
+    agency_id: int | None,
+    region_path: str | None,
+) -> None:
     if actor.role not in roles_for(permission):
-        raise _forbidden(actor, permission, "")
+        raise _forbidden(actor, permission)
     if actor.role is Role.ADMIN or actor.role is Role.MINISTRY:
         return
     if pairing is not None and not _pairing_in_write_scope(actor, pairing):
-        raise _forbidden(actor, permission, " on a pairing outside its scope")
+        raise _forbidden(actor, permission, " on a pairing outside its scope", "对其范围以外的结对")
     if agency_id is not None and not _agency_in_write_scope(actor, agency_id):
-        raise _forbidden(actor, permission, " on an agency outside its scope")
+        raise _forbidden(actor, permission, " on an agency outside its scope", "对其范围以外的机构")
     if region_path is not None and not _region_in_write_scope(actor, region_path):
-        raise _forbidden(actor, permission, " into a region outside its scope")
+        raise _forbidden(actor, permission, " into a region outside its scope", "向其范围以外的区域")
     if pairing is None and agency_id is None:
         # A scoped role must name what it acts on; without it the write would be unscoped.
-        raise _forbidden(actor, permission, " without a pairing or agency in its scope")
+        raise _forbidden(actor, permission, " without a pairing or agency in its scope", "在未指明其范围内的结对或机构时")
 
 
 def _pairing_in_write_scope(actor: Actor, pairing: PairingParties) -> bool:

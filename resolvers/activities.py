@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
 from resolvers import access
@@ -22,6 +23,22 @@ class RecordServiceActivity:
     station_id: str | None = None
     note: str | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
+
+
+def check_activity(
+    checks: Checks, pairing: Pairing, station: ServiceStation | None, request: RecordServiceActivity, today: dt.date
+) -> str | None:
+    """The rules of a service activity, for the mutation and the spreadsheet import; the note stripped."""
+    if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
+        checks.fail("station_id", "the station is not a (non-voided) station of this pairing",
+                    message_zh="服务站不是该结对（未作废）的服务站")
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, today)
+    checks.number("count", request.count, high=MAX_COUNT)
+    checks.number("beneficiaries", request.beneficiaries, high=MAX_PEOPLE)
+    return checks.text("note", request.note, max_length=REASON_LENGTH, required=False)
 
 
 @mutation("recordServiceActivity", replay=ServiceActivity)
@@ -30,13 +47,7 @@ async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> Ser
     station = await tx.load_optional(ServiceStation, request.station_id, "station_id")
     access.require(tx.scope.actor, "recordServiceActivity", pairing=pairing)
     checks = Checks()
-    if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
-        checks.fail("station_id", "the station is not a (non-voided) station of this pairing")
-    checks.within_term("occurred_on", request.occurred_on, pairing)
-    checks.not_future("occurred_on", request.occurred_on, tx.today)
-    checks.number("count", request.count, high=MAX_COUNT)
-    checks.number("beneficiaries", request.beneficiaries, high=MAX_PEOPLE)
-    note = checks.text("note", request.note, max_length=REASON_LENGTH, required=False)
+    note = check_activity(checks, pairing, station, request, tx.today)
     checks.done()
     activity = await tx.add(
         ServiceActivity(
@@ -47,7 +58,8 @@ async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> Ser
             count=request.count,
             beneficiaries=request.beneficiaries,
             note=note,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, activity_delta(activity))
     return activity

@@ -12,7 +12,7 @@ from resolvers import access
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
-from resolvers.validation import NAME_LENGTH, Checks
+from resolvers.validation import NAME_LENGTH, Checks, require_plain_input
 from resolvers.writes import Tx, mutation
 
 AGENCY_ORDER = Ordering(columns=(Agency.id,), key_of=lambda agency: (agency.id,))
@@ -25,6 +25,7 @@ class AgencyFilter:
 
 
 async def list_agencies(scope: Scope, filter: AgencyFilter, *, first: int | None, after: str | None) -> Page[Agency]:
+    require_plain_input(filter=filter)
     statement = select(*read_columns(Agency))
     if filter.name_contains:
         statement = statement.where(Agency.name.contains(filter.name_contains, autoescape=True))

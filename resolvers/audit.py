@@ -21,8 +21,9 @@ from resolvers.scope import Scope
 
 AUDIT_ORDER = Ordering(columns=(AuditEvent.id,), key_of=lambda event: (event.id,))
 
-# Bookkeeping columns say nothing a reader of the trail needs; `occurred_at` already dates the event.
-UNAUDITED = frozenset({"id", "created_at", "updated_at"})
+# Bookkeeping columns say nothing a reader of the trail needs (`occurred_at` already dates the event),
+# and a password hash is a secret.
+UNAUDITED = frozenset({"id", "created_at", "updated_at", "password_hash"})
 
 Snapshot = dict[str, Any]
 
@@ -54,16 +55,22 @@ def diff(before: Snapshot | None, after: Snapshot) -> dict[str, Snapshot]:
 
 
 async def write_audit_event(
-    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None
+    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None,
+    extra: Snapshot | None = None,
 ) -> AuditEvent:
+    """`extra`: what the write did beside the row's columns (e.g. the files it attached), recorded
+    among the `after` values."""
     await session.flush()
+    changes = diff(before, snapshot(row))
+    if extra:
+        changes["after"].update(extra)
     event = AuditEvent(
         actor_token_id=scope.actor.token_id,
         actor_name=scope.actor.name,
         action=action,
         object_type=type(row).__name__,
         object_id=row.id,
-        changes=diff(before, snapshot(row)),
+        changes=changes,
         request_id=scope.request_id,
     )
     session.add(event)
@@ -73,9 +80,15 @@ async def write_audit_event(
 async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, after: str | None) -> Page[AuditEvent]:
     """The trail of one object (any type, by its global ID), oldest first."""
     if not access.reads_audit(scope.actor):
-        raise ApiError(ErrorCode.FORBIDDEN, f"{scope.actor.role.value} may not read the audit trail")
+        raise ApiError(
+            ErrorCode.FORBIDDEN,
+            f"{scope.actor.role.value} may not read the audit trail",
+            message_zh=f"{scope.actor.role.value} 角色无权查看审计记录",
+        )
     type_name, pk = decode_id(object_id)
     if type_name == "AuditEvent":
-        raise ApiError(ErrorCode.INVALID, "audit events have no audit trail of their own")
+        raise ApiError(
+            ErrorCode.INVALID, "audit events have no audit trail of their own", message_zh="审计事件本身没有审计记录"
+        )
     statement = select(*read_columns(AuditEvent)).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
     return await paginate(scope.db, statement, AUDIT_ORDER, first=first, after=after)

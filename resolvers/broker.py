@@ -282,7 +282,11 @@ async def milestone_event_stream(
     """Replay what the actor may read after `since_pk`, then go on live with no gap and no repeat:
     the subscription starts collecting live events before the replay reads the table."""
     if scope.broker is None:
-        raise ApiError(ErrorCode.INVALID, "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql")
+        raise ApiError(
+            ErrorCode.INVALID,
+            "subscriptions are served over WebSocket (graphql-transport-ws) at /graphql",
+            message_zh="订阅通过 /graphql 的 WebSocket（graphql-transport-ws）提供",
+        )
     actor: Actor = scope.actor
     subscriber = scope.broker.subscribe(event_filter, scope.on_overflow)
     try:
@@ -295,7 +299,11 @@ async def milestone_event_stream(
         while True:
             milestone_event = await subscriber.queue.get()
             if milestone_event is None:
-                raise ApiError(ErrorCode.LIMIT_EXCEEDED, "subscriber too slow: events were dropped")
+                raise ApiError(
+                    ErrorCode.LIMIT_EXCEEDED,
+                    "subscriber too slow: events were dropped",
+                    message_zh="订阅方接收过慢：部分事件已被丢弃",
+                )
             if milestone_event.id in replayed:
                 replayed.discard(milestone_event.id)
                 continue

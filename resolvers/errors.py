@@ -6,6 +6,37 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# The languages of messages; a request's is on its scope (resolvers/scope.py).
+ENGLISH = "en"
+CHINESE = "zh"
+
+
+# The domain's object types as Chinese messages name them.
+TYPE_NAMES_ZH = {
+    "Region": "行政区划",
+    "Agency": "机构",
+    "Program": "帮扶计划",
+    "Pairing": "结对",
+    "Milestone": "里程碑",
+    "MilestoneUpdate": "进展报告",
+    "TrainingSession": "培训记录",
+    "ServiceActivity": "服务记录",
+    "ServiceStation": "社工服务站",
+    "IncubatedOrganization": "孵化机构",
+    "ResourceLink": "链接资源",
+    "AuditEvent": "审计事件",
+    "Account": "账号",
+}
+
+
+def type_name_zh(type_name: str) -> str:
+    return TYPE_NAMES_ZH.get(type_name, type_name)
+
+
+def localized(language: str, message: str, message_zh: str | None) -> str:
+    """The message in `language`: the Chinese one where there is one and it is asked for."""
+    return message_zh if language == CHINESE and message_zh else message
+
 
 class ErrorCode(enum.StrEnum):
     INVALID = "INVALID"
@@ -14,6 +45,8 @@ class ErrorCode(enum.StrEnum):
     STALE_VERSION = "STALE_VERSION"
     NOT_ALLOWED_TRANSITION = "NOT_ALLOWED_TRANSITION"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    # A milestone takes one update at a time: another is submitted once the pending one is reviewed.
+    UPDATE_PENDING = "UPDATE_PENDING"
     FORBIDDEN = "FORBIDDEN"
     UNAUTHENTICATED = "UNAUTHENTICATED"
     BAD_ID = "BAD_ID"

@@ -135,6 +135,7 @@ async def replay_events(
                 raise ApiError(
                     ErrorCode.LIMIT_EXCEEDED,
                     f"more than {MAX_REPLAY} events since the given one; re-read the state and subscribe without `since`",
+                    message_zh=f"自指定事件以来的事件超过 {MAX_REPLAY} 个；请重新读取当前状态，并不带 `since` 订阅",
                 )
             yield EventView(*row)
         if len(rows) < REPLAY_BATCH:

@@ -48,7 +48,12 @@ def _canonical(value: Any) -> Any:
 
 def request_hash(operation: str, request: Any) -> str:
     """SHA-256 of the operation and its input (without the key itself), independent of field order."""
-    fields = {key: value for key, value in dataclasses.asdict(request).items() if key != "idempotency_key"}
+    # A write without files hashes as it did before writes took files.
+    fields = {
+        key: value
+        for key, value in dataclasses.asdict(request).items()
+        if key != "idempotency_key" and not (key == "evidence" and not value)
+    }
     body = orjson.dumps({"operation": operation, "input": fields}, default=_canonical, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(body).hexdigest()
 
@@ -56,7 +61,12 @@ def request_hash(operation: str, request: Any) -> str:
 def check_key(key: str) -> None:
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise UserErrors(
-            UserError(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters", ErrorCode.INVALID, ["idempotency_key"])
+            UserError(
+                f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters",
+                ErrorCode.INVALID,
+                ["idempotency_key"],
+                message_zh=f"幂等键应有 1 到 {MAX_KEY_LENGTH} 个字符",
+            )
         )
 
 
@@ -83,6 +93,7 @@ async def claim(session: AsyncSession, principal: str, key: str, operation: str,
                 "this idempotency key was already used for a different request",
                 ErrorCode.IDEMPOTENCY_KEY_REUSED,
                 ["idempotency_key"],
+                message_zh="此幂等键已用于另一个不同的请求",
             )
         )
     return Claim(record_id=None, replay_id=earlier.result_id)

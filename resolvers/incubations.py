@@ -4,7 +4,8 @@ INCUBATING -> REGISTERED -> INDEPENDENT, each stage dated."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -26,6 +27,8 @@ class RecordIncubation:
     registered_on: dt.date | None = None
     independent_on: dt.date | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class ChangeIncubationStage:
     stage: IncubationStage
     on: dt.date | None = None
     version: int | None = None
+    # E.g. the registration certificate (登记证书) on reaching REGISTERED.
+    evidence: list[Any] = field(default_factory=list)
 
 
 def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.date,
@@ -44,7 +49,12 @@ def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.da
     reached = STAGE_ORDER.index(stage)
     for field, date, step in (("registered_on", registered_on, 1), ("independent_on", independent_on, 2)):
         if (date is not None) != (reached >= step):
-            checks.fail(field, f"{'required' if reached >= step else 'not allowed'} for stage {stage.value}")
+            required = reached >= step
+            checks.fail(
+                field,
+                f"{'required' if required else 'not allowed'} for stage {stage.value}",
+                message_zh=f"{stage.value} 阶段{'必须填写' if required else '不应填写'}此日期",
+            )
         checks.not_future(field, date, today)
     checks.dates_in_order("registered_on", started_on, registered_on)
     checks.dates_in_order("independent_on", registered_on or started_on, independent_on)
@@ -57,13 +67,24 @@ async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrgan
     access.require(tx.scope.actor, "recordIncubation", pairing=pairing)
     checks = Checks()
     if agency.id in (pairing.mentor_id, pairing.supported_id):
-        checks.fail("agency_id", "a pairing incubates a new agency, not one of its own two")
+        checks.fail(
+            "agency_id",
+            "a pairing incubates a new agency, not one of its own two",
+            message_zh="结对孵化的应是新机构，而不是结对双方之一",
+        )
     checks.within_term("started_on", request.started_on, pairing)
     checks.not_future("started_on", request.started_on, tx.today)
     _check_stage_dates(checks, request.stage, request.started_on, request.registered_on, request.independent_on, tx.today)
     checks.done()
     if await _already_recorded(tx, pairing, agency):
-        raise UserErrors(UserError(f"{agency.name} is already recorded as incubated by this pairing", ErrorCode.CONFLICT, ["agency_id"]))
+        raise UserErrors(
+            UserError(
+                f"{agency.name} is already recorded as incubated by this pairing",
+                ErrorCode.CONFLICT,
+                ["agency_id"],
+                message_zh=f"{agency.name} 已登记为本结对孵化的机构",
+            )
+        )
     return await tx.add(
         IncubatedOrganization(
             pairing_id=pairing.id,
@@ -72,7 +93,8 @@ async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrgan
             started_on=request.started_on,
             registered_on=request.registered_on,
             independent_on=request.independent_on,
-        )
+        ),
+        request.evidence,
     )
 
 
@@ -99,6 +121,8 @@ async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> Inc
                 f"{request.stage.value}; stages only move forward",
                 ErrorCode.NOT_ALLOWED_TRANSITION,
                 ["stage"],
+                message_zh=f"{'已作废' if incubation.voided_at else incubation.stage.value + ' 阶段'}的孵化不能转到 "
+                f"{request.stage.value}；阶段只能向前推进",
             )
         )
     on = request.on or tx.today
@@ -109,7 +133,8 @@ async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> Inc
     checks.dates_in_order("on", incubation.registered_on or incubation.started_on, on)
     checks.done()
     values = {"stage": request.stage, "registered_on": registered_on, "independent_on": independent_on}
-    await tx.versioned_update(incubation, values, request.version)
+    files = await tx.attach(incubation, request.evidence)
+    await tx.versioned_update(incubation, values, request.version, audit_extra=files)
     return incubation
 
 

@@ -14,13 +14,14 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 
 from db.engine import Database
 from db.functions import one_of
 from db.models import (
     Agency,
     AuditEvent,
+    EvidenceFile,
     IncubatedOrganization,
     Milestone,
     MilestoneUpdate,
@@ -61,6 +62,15 @@ def live_children(model: Any, parent_key: str) -> PreparedRead:
         select(*read_columns(model))
         .where(one_of(table.c[parent_key], "ids"), table.c.voided_at.is_(None))
         .order_by(table.c.id)
+    )
+
+
+@functools.cache
+def evidence_of_owners() -> PreparedRead:
+    return PreparedRead(
+        select(*read_columns(EvidenceFile))
+        .where(EvidenceFile.owner_type == bindparam("owner_type"), one_of(EvidenceFile.owner_id, "ids"))
+        .order_by(EvidenceFile.id)
     )
 
 
@@ -193,6 +203,7 @@ class Loaders:
         self._raw_of: dict[int, BatchLoader[int, Any]] = {}
         self._pairing_of_milestone: dict[int, int] = {}
         self._details: dict[DetailParts, BatchLoader[int, PairingDetails]] = {}
+        self._evidence: dict[str, BatchLoader[int, list[Any]]] = {}
 
     region = _by_id(Region)
     agency = _by_id(Agency)
@@ -228,6 +239,7 @@ class Loaders:
         self._raw_of.clear()
         self._details.clear()
         self._pairing_of_milestone.clear()
+        self._evidence.clear()
 
     def unfiltered(self, model: type) -> BatchLoader[int, Any]:
         """Rows as stored, whoever asks: only for the access check and to tell hidden from missing."""
@@ -239,6 +251,23 @@ class Loaders:
                 return await _stored_rows(db, model, ids)
 
             loader = self._unfiltered[model] = BatchLoader(load)
+        return loader
+
+    def evidence(self, owner_type: str) -> BatchLoader[int, list[Any]]:
+        """The evidence files of objects of one type (the owner's model name), by the objects' ids,
+        in upload order: one statement for all the objects of that type a request shows."""
+        loader = self._evidence.get(owner_type)
+        if loader is None:
+            db = self.db
+
+            async def load(owner_ids: Sequence[int]) -> list[list[Any]]:
+                rows = await db.fetch(evidence_of_owners(), {"owner_type": owner_type, "ids": owner_ids})
+                grouped: dict[int, list[Any]] = defaultdict(list)
+                for row in rows:
+                    grouped[row.owner_id].append(row)
+                return [grouped.get(pk, []) for pk in owner_ids]
+
+            loader = self._evidence[owner_type] = BatchLoader(load)
         return loader
 
     def pairing_details(self, parts: DetailParts) -> BatchLoader[int, PairingDetails]:
@@ -283,7 +312,11 @@ class Loaders:
         may not read is refused with FORBIDDEN (how the API answers a direct request for it)."""
         row = await loader.load(pk)
         if row is None and await self._raw_of[id(loader)].load(pk) is not None:
-            raise ApiError(ErrorCode.FORBIDDEN, f"{self.actor.role.value} may not read this object")
+            raise ApiError(
+                ErrorCode.FORBIDDEN,
+                f"{self.actor.role.value} may not read this object",
+                message_zh=f"{self.actor.role.value} 角色无权查看此对象",
+            )
         return row
 
 

@@ -5,6 +5,15 @@ Staff review it, quoting the milestone version they saw: APPROVE makes the updat
 milestone ACHIEVED (at 100 % or when the reviewer says so) or IN_PROGRESS; RETURN (with a note)
 makes both RETURNED. ACHIEVED and WAIVED milestones take no more updates. Every change bumps the
 milestone's version, so two reviewers acting on the same version cannot both succeed.
+
+One update is pending review per milestone at a time: a second submission is refused with
+UPDATE_PENDING (not queued, not superseding: the mentor waits for the review, or the reviewer
+returns the update), and a unique index on pending updates holds the rule against racing writers.
+So the update a reviewer acts on is always the milestone's current one.
+
+An achieved milestone keeps two dates: `achieved_on`, when the work was reported (the approved
+update's submission, China date, or an earlier date the reviewer gives) and `approved_on`, when the
+review approved it.
 """
 
 from __future__ import annotations
@@ -13,6 +22,9 @@ import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import (
@@ -29,7 +41,8 @@ from resolvers import access
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
-from resolvers.writes import Tx, mutation
+from resolvers.scope import CHINA
+from resolvers.writes import UPDATE_PENDING, Tx, mutation
 
 UNIT_LENGTH = 20
 
@@ -74,6 +87,8 @@ class SubmitMilestoneUpdate:
     progress_value: Decimal | None = None
     evidence_urls: list[str] = field(default_factory=list)
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class ReviewMilestoneUpdate:
     milestone_version: int
     review_note: str | None = None
     mark_achieved: bool | None = None
+    # When the work was achieved, if not on the update's submission date.
+    achieved_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -98,14 +115,20 @@ def _check_plan(checks: Checks, pairing: Pairing, term_year: int | None, due_on:
     checks.decimal("target_value", target_value)
 
 
+def check_new_milestone(checks: Checks, pairing: Pairing, request: CreateMilestone) -> tuple[str | None, str | None]:
+    """The rules of a milestone's plan, for the mutation and the spreadsheet import; title and unit stripped."""
+    title = checks.text("title", request.title, max_length=NAME_LENGTH)
+    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
+    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    return title, unit
+
+
 @mutation("createMilestone", replay=Milestone)
 async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     access.require(tx.scope.actor, "createMilestone", pairing=pairing)
     checks = Checks()
-    title = checks.text("title", request.title, max_length=NAME_LENGTH)
-    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
-    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    title, unit = check_new_milestone(checks, pairing, request)
     checks.done()
     return await tx.add(
         Milestone(
@@ -137,7 +160,12 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
     _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
     if request.waive:
         if milestone.status is MilestoneStatus.ACHIEVED:
-            checks.fail("waive", "an ACHIEVED milestone cannot be waived", ErrorCode.NOT_ALLOWED_TRANSITION)
+            checks.fail(
+                "waive",
+                "an ACHIEVED milestone cannot be waived",
+                ErrorCode.NOT_ALLOWED_TRANSITION,
+                message_zh="已达成（ACHIEVED）的里程碑不能免除",
+            )
         values["status"] = MilestoneStatus.WAIVED
     checks.done()
     await tx.versioned_update(milestone, {k: v for k, v in values.items() if v is not None}, request.version)
@@ -162,8 +190,11 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
                 f"the milestone is {milestone.status.value} and takes no more updates",
                 ErrorCode.NOT_ALLOWED_TRANSITION,
                 ["milestone_id"],
+                message_zh=f"该里程碑已是 {milestone.status.value}，不再接受进展报告",
             )
         )
+    if await _pending_update(tx, milestone) is not None:
+        raise UserErrors(UPDATE_PENDING)
     await tx.versioned_update(milestone, {"status": MilestoneStatus.SUBMITTED})
     update = await tx.add(
         MilestoneUpdate(
@@ -173,7 +204,8 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
             progress_value=request.progress_value,
             evidence_urls=urls,
             submitted_by=tx.scope.actor.name,
-        )
+        ),
+        request.evidence,
     )
     await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
     return update
@@ -194,9 +226,18 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
     if request.milestone_version != milestone.version:
         raise UserErrors(_stale(milestone, request.milestone_version))
     if update.status is not UpdateStatus.PENDING_REVIEW:
-        raise UserErrors(_not_reviewable(f"the update is {update.status.value}, not PENDING_REVIEW"))
+        raise UserErrors(
+            _not_reviewable(
+                f"the update is {update.status.value}, not PENDING_REVIEW",
+                f"该进展报告的状态是 {update.status.value}，不是待审核（PENDING_REVIEW）",
+            )
+        )
     if milestone.status in CLOSED_MILESTONE_STATUSES:
-        raise UserErrors(_not_reviewable(f"the milestone is already {milestone.status.value}"))
+        raise UserErrors(
+            _not_reviewable(
+                f"the milestone is already {milestone.status.value}", f"该里程碑已是 {milestone.status.value}"
+            )
+        )
     if returning:
         milestone_status, update_status, kind = MilestoneStatus.RETURNED, UpdateStatus.RETURNED, MilestoneEventKind.RETURNED
     else:
@@ -205,16 +246,54 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         update_status, kind = UpdateStatus.APPROVED, MilestoneEventKind.APPROVED
     milestone_values: dict[str, object] = {"status": milestone_status}
     if milestone_status is MilestoneStatus.ACHIEVED:
-        milestone_values["achieved_on"] = tx.today
+        milestone_values["achieved_on"] = _achieved_on(tx, update, pairing, request.achieved_on)
+        milestone_values["approved_on"] = tx.today
+    elif request.achieved_on is not None:
+        raise UserErrors(
+            UserError(
+                "only an update that marks the milestone ACHIEVED takes an achievedOn date",
+                ErrorCode.INVALID,
+                ["achieved_on"],
+                message_zh="只有标记里程碑为已达成的审核才能填写达成日期",
+            )
+        )
     await tx.versioned_update(milestone, milestone_values, request.milestone_version, "milestone_version")
     await tx.guarded_update(
         update,
         {"status": update_status, "review_note": note, "reviewed_by": tx.scope.actor.name, "reviewed_at": utcnow()},
         MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW,
-        _not_reviewable("the update was reviewed meanwhile"),
+        _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
     await record_milestone_event(tx.session, kind, milestone, update)
     return Reviewed(update=update, milestone=milestone)
+
+
+async def _pending_update(tx: Tx, milestone: Milestone) -> int | None:
+    """The id of the milestone's update pending review, if any (the milestone row is locked)."""
+    return await tx.session.scalar(
+        select(MilestoneUpdate.id).where(
+            MilestoneUpdate.milestone_id == milestone.id, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW
+        )
+    )
+
+
+def _achieved_on(tx: Tx, update: MilestoneUpdate, pairing: Pairing, given: dt.date | None) -> dt.date:
+    """When the work was achieved: the update's submission (China date) unless the reviewer gives an
+    earlier day within the pairing's term. Never after today, which a demo or test may fix in the past."""
+    submitted_on = min(update.submitted_at.astimezone(CHINA).date(), tx.today)
+    if given is None:
+        return submitted_on
+    checks = Checks()
+    if not pairing.starts_on <= given <= submitted_on:
+        checks.fail(
+            "achieved_on",
+            f"must lie between the pairing's start {pairing.starts_on.isoformat()} and the update's submission "
+            f"{submitted_on.isoformat()}",
+            message_zh=f"达成日期须在结对开始日期 {pairing.starts_on.isoformat()} 与报告提交日期 "
+            f"{submitted_on.isoformat()} 之间",
+        )
+    checks.done()
+    return given
 
 
 def _stale(milestone: Milestone, version: int) -> UserError:
@@ -222,8 +301,9 @@ def _stale(milestone: Milestone, version: int) -> UserError:
         f"the milestone is at version {milestone.version}, you reviewed version {version}; reload it and try again",
         ErrorCode.STALE_VERSION,
         ["milestone_version"],
+        message_zh=f"该里程碑已是第 {milestone.version} 版，您审核的是第 {version} 版；请刷新后重试",
     )
 
 
-def _not_reviewable(message: str) -> UserError:
-    return UserError(message, ErrorCode.NOT_ALLOWED_TRANSITION, ["update_id"])
+def _not_reviewable(message: str, message_zh: str) -> UserError:
+    return UserError(message, ErrorCode.NOT_ALLOWED_TRANSITION, ["update_id"], message_zh=message_zh)

@@ -24,7 +24,9 @@ class DueOrdering(Ordering):
         try:
             return dt.date.fromisoformat(str(due_text)), last_id
         except ValueError:
-            raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}") from None
+            raise ApiError(
+                ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}"
+            ) from None
 
 
 OVERDUE_ORDER = DueOrdering(

@@ -18,7 +18,7 @@ from db.functions import one_of
 from db.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.ids import from_base64url, to_base64url
+from resolvers.ids import MAX_KEY, from_base64url, to_base64url
 
 T = TypeVar("T")
 
@@ -30,9 +30,13 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if first < 0:
-        raise ApiError(ErrorCode.INVALID, "`first` must not be negative")
+        raise ApiError(ErrorCode.INVALID, "`first` must not be negative", message_zh="`first` 不能为负数")
     if first > MAX_PAGE_SIZE:
-        raise ApiError(ErrorCode.PAGE_TOO_LARGE, f"`first` is at most {MAX_PAGE_SIZE}, got {first}")
+        raise ApiError(
+            ErrorCode.PAGE_TOO_LARGE,
+            f"`first` is at most {MAX_PAGE_SIZE}, got {first}",
+            message_zh=f"`first` 最大为 {MAX_PAGE_SIZE}，实际为 {first}",
+        )
     return first
 
 
@@ -45,9 +49,17 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
         key = orjson.loads(from_base64url(cursor))
     except (ValueError, binascii.Error, orjson.JSONDecodeError):
         key = None
-    if not isinstance(key, list) or len(key) != arity or not all(isinstance(v, int | str) for v in key):
-        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+    if not isinstance(key, list) or len(key) != arity or not all(map(_cursor_value, key)):
+        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
     return tuple(key)
+
+
+def _cursor_value(value: Any) -> bool:
+    """A value our cursors hold: a key in the 64-bit range, or text without NUL (which neither
+    database can bind). Anything else was not made by encode_cursor, and would reach the database."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -MAX_KEY - 1 <= value <= MAX_KEY
+    return isinstance(value, str) and "\x00" not in value
 
 
 @dataclass
@@ -83,7 +95,7 @@ class Ordering:
         values = decode_cursor(cursor, len(self.columns))
         for column, value in zip(self.columns, values, strict=True):
             if isinstance(column.type, Integer) and type(value) is not int:
-                raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}")
+                raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
         return values
 
 

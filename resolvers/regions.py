@@ -18,7 +18,7 @@ REGION_ORDER = Ordering(columns=(Region.code, Region.id), key_of=lambda region: 
 async def region_by_global_id(scope: Scope, region_id: str) -> Region:
     region = await scope.loaders.region.load(decode_typed_id(region_id, "Region"))
     if region is None:
-        raise ApiError(ErrorCode.NOT_FOUND, f"no region {region_id!r}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no region {region_id!r}", message_zh=f"没有行政区划 {region_id!r}")
     return region
 
 

@@ -57,7 +57,7 @@ async def _program_pk(db: Database, program_id: str | None) -> int | None:
     pk = decode_typed_id(program_id, "Program")
     async with db.read_sessions() as session:
         if await session.get(Program, pk) is None:
-            raise ApiError(ErrorCode.NOT_FOUND, f"no program {program_id!r}")
+            raise ApiError(ErrorCode.NOT_FOUND, f"no program {program_id!r}", message_zh=f"没有帮扶计划 {program_id!r}")
     return pk
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, ResourceKind, ResourceLink
@@ -26,6 +27,22 @@ class RecordResourceLink:
     disbursement_batch: int | None = None
     people_funded: int = 0
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
+
+
+def check_resource(
+    checks: Checks, pairing: Pairing, request: RecordResourceLink, today: dt.date
+) -> tuple[str | None, str | None]:
+    """The rules of a linked resource, for the mutation and the spreadsheet import; project and donor stripped."""
+    project_name = checks.text("project_name", request.project_name, max_length=NAME_LENGTH)
+    donor = checks.text("donor", request.donor, max_length=NAME_LENGTH, required=False)
+    checks.decimal("amount_yuan", request.amount_yuan)
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, today)
+    checks.number("disbursement_batch", request.disbursement_batch, low=1, high=MAX_BATCH)
+    checks.number("people_funded", request.people_funded, high=MAX_PEOPLE)
+    return project_name, donor
 
 
 @mutation("recordResourceLink", replay=ResourceLink)
@@ -33,13 +50,7 @@ async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceL
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     access.require(tx.scope.actor, "recordResourceLink", pairing=pairing)
     checks = Checks()
-    project_name = checks.text("project_name", request.project_name, max_length=NAME_LENGTH)
-    donor = checks.text("donor", request.donor, max_length=NAME_LENGTH, required=False)
-    checks.decimal("amount_yuan", request.amount_yuan)
-    checks.within_term("occurred_on", request.occurred_on, pairing)
-    checks.not_future("occurred_on", request.occurred_on, tx.today)
-    checks.number("disbursement_batch", request.disbursement_batch, low=1, high=MAX_BATCH)
-    checks.number("people_funded", request.people_funded, high=MAX_PEOPLE)
+    project_name, donor = check_resource(checks, pairing, request, tx.today)
     checks.done()
     link = await tx.add(
         ResourceLink(
@@ -51,7 +62,8 @@ async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceL
             disbursement_batch=request.disbursement_batch,
             people_funded=request.people_funded,
             occurred_on=request.occurred_on,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, resource_delta(link))
     return link

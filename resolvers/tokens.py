@@ -10,16 +10,18 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from db.base import utcnow
 from db.engine import Database
-from db.models import Agency, ApiToken, Pairing, Region, Role
-from resolvers.access import Actor, subtree
+from db.models import Agency, ApiToken, Milestone, MilestoneUpdate, Pairing, PairingStatus, Region, Role, UpdateStatus
+from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id, encode_id
+from resolvers.principals import record_use, scope_problem, scoped_actor
 
 PREFIX = "qs_"
 # 32 random bytes, URL-safe base64 without padding: 43 characters.
@@ -29,7 +31,6 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 DEMO_PREFIX = "demo-"
 DEMO_SUPPORTED_AGENCY = "叶县心天地社会工作服务中心"
-AGENCY_ROLES = frozenset({Role.MENTOR_AGENCY, Role.SUPPORTED_AGENCY})
 
 
 class TokenError(Exception):
@@ -64,7 +65,8 @@ async def create_token(
     `agency_id` and `region_id` are GraphQL global IDs."""
     if not NAME_PATTERN.fullmatch(name):
         raise TokenError(f"token name {name!r}: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
-    _check_scope(role, agency_id, region_id)
+    if problem := scope_problem(role, agency_id, region_id, noun="token", agency="--agency", region="--region"):
+        raise TokenError(problem.message)
     secret = new_secret()
     async with db.writing() as session:
         if await session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None:
@@ -75,17 +77,6 @@ async def create_token(
             ApiToken(name=name, role=role, agency_id=agency_pk, region_id=region_pk, token_hash=hash_secret(secret))
         )
     return secret
-
-
-def _check_scope(role: Role, agency_id: str | None, region_id: str | None) -> None:
-    if role in AGENCY_ROLES and agency_id is None:
-        raise TokenError(f"a {role.value} token needs --agency")
-    if role not in AGENCY_ROLES and agency_id is not None:
-        raise TokenError(f"a {role.value} token has no agency; --agency is only for agency roles")
-    if role is Role.REGIONAL_STAFF and region_id is None:
-        raise TokenError("a REGIONAL_STAFF token needs --region")
-    if role is not Role.REGIONAL_STAFF and region_id is not None:
-        raise TokenError(f"a {role.value} token has no region; --region is only for REGIONAL_STAFF")
 
 
 async def _existing(session, model, global_id: str | None, type_name: str) -> int | None:
@@ -136,7 +127,7 @@ async def revoke_token(db: Database, name: str) -> None:
 async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
     """The Actor a presented secret stands for; ApiError UNAUTHENTICATED when it is malformed,
     unknown or revoked (one message for all three, so a guess learns nothing)."""
-    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked")
+    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked", message_zh="令牌无效或已被吊销")
     if not SECRET_PATTERN.fullmatch(secret):
         raise refused
     now = now or utcnow()
@@ -150,39 +141,18 @@ async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = N
         if found is None:
             raise refused
         token, region_path = found
-        region_agencies = await _agencies_below(session, region_path) if token.role is Role.REGIONAL_STAFF else []
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        await _touch(db, token.id, now)
-    return Actor(
-        name=token.name,
-        role=token.role,
-        token_id=token.id,
-        agency_id=token.agency_id,
-        region_id=token.region_id,
-        region_path=region_path,
-        region_agency_ids=frozenset(region_agencies),
-    )
-
-
-async def _agencies_below(session, region_path: str | None) -> list[int]:
-    if region_path is None:
-        return []
-    low, high = subtree(region_path)
-    statement = select(Agency.id).join(Region, Region.id == Agency.region_id).where(Region.path >= low, Region.path < high)
-    return list((await session.scalars(statement)).all())
-
-
-async def _touch(db: Database, token_id: int, now: dt.datetime) -> None:
-    """Record use; the condition keeps concurrent requests (and workers) from writing twice."""
-    async with db.writing() as session:
-        await session.execute(
-            update(ApiToken)
-            .where(
-                ApiToken.id == token_id,
-                (ApiToken.last_used_at.is_(None)) | (ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
-            )
-            .values(last_used_at=now)
+        actor = await scoped_actor(
+            session,
+            name=token.name,
+            role=token.role,
+            token_id=token.id,
+            agency_id=token.agency_id,
+            region_id=token.region_id,
+            region_path=region_path,
         )
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        await record_use(db, ApiToken.last_used_at, token.id, now, LAST_USED_RESOLUTION)
+    return actor
 
 
 async def rotate_demo_tokens(db: Database, roles: dict[Role, tuple[str | None, str | None]]) -> dict[str, str]:
@@ -209,7 +179,8 @@ def demo_name(role: Role) -> str:
 
 async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]:
     """(agency ID, region ID) for a demo token of each role: the agencies of the seed's Ye County
-    pairing (or the first pairing) and the city its supported agency lies in."""
+    pairing (or the first pairing); for regional staff, the city of the first ACTIVE pairing with
+    an update waiting for review (the Ye County pairing is finished), so that it has work to do."""
     statement = (
         select(Pairing.mentor_id, Pairing.supported_id, Region.id, Region.parent_id)
         .join(Agency, Agency.id == Pairing.supported_id)
@@ -224,9 +195,33 @@ async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]
         Role.MINISTRY: (None, None),
         Role.VIEWER: (None, None),
     }
+    to_review = (
+        select(Region.id, Region.parent_id)
+        .join(Agency, Agency.region_id == Region.id)
+        .join(Pairing, Pairing.supported_id == Agency.id)
+        .join(Milestone, Milestone.pairing_id == Pairing.id)
+        .join(MilestoneUpdate, MilestoneUpdate.milestone_id == Milestone.id)
+        .where(Pairing.status == PairingStatus.ACTIVE, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW)
+        .order_by(Pairing.id)
+        .limit(1)
+    )
+    async with db.reading() as session:
+        busy = (await session.execute(to_review)).first()
     if found is not None:
         mentor, supported, region, parent = found
+        region, parent = busy or (region, parent)
         scopes[Role.REGIONAL_STAFF] = (None, encode_id("Region", parent or region))
         scopes[Role.MENTOR_AGENCY] = (encode_id("Agency", mentor), None)
         scopes[Role.SUPPORTED_AGENCY] = (encode_id("Agency", supported), None)
     return scopes
+
+
+async def revoked_among(db: Database, token_ids: Collection[int]) -> set[int]:
+    """Those of `token_ids` that may no longer be used: revoked (or gone) since they were accepted.
+    Connections that outlive a request (WebSockets) ask this now and then."""
+    if not token_ids:
+        return set()
+    statement = select(ApiToken.id).where(ApiToken.id.in_(token_ids), ApiToken.revoked_at.is_(None))
+    async with db.reading() as session:
+        usable = set((await session.scalars(statement)).all())
+    return set(token_ids) - usable

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, TrainingMode, TrainingSession
@@ -25,6 +26,23 @@ class RecordTrainingSession:
     hours: Decimal
     ends_on: dt.date | None = None
     idempotency_key: str | None = None
+    # EvidenceUpload (or StoredEvidence once stored): the files the write attaches.
+    evidence: list[Any] = field(default_factory=list)
+
+
+def check_training(checks: Checks, pairing: Pairing, request: RecordTrainingSession, today: dt.date) -> str | None:
+    """The rules of a training session, for the mutation and the spreadsheet import; the topic stripped."""
+    ends_on = request.ends_on or request.starts_on
+    topic = checks.text("topic", request.topic, max_length=NAME_LENGTH)
+    checks.within_term("starts_on", request.starts_on, pairing)
+    checks.not_future("starts_on", request.starts_on, today)
+    checks.dates_in_order("ends_on", request.starts_on, ends_on)
+    checks.within_term("ends_on", ends_on, pairing)
+    checks.number("participants", request.participants, high=MAX_COUNT)
+    if request.hours <= 0:
+        checks.fail("hours", "must be more than 0", message_zh="必须大于 0")
+    checks.decimal("hours", request.hours, places=1, high=MAX_HOURS)
+    return topic
 
 
 @mutation("recordTrainingSession", replay=TrainingSession)
@@ -33,15 +51,7 @@ async def record_training_session(tx: Tx, request: RecordTrainingSession) -> Tra
     access.require(tx.scope.actor, "recordTrainingSession", pairing=pairing)
     ends_on = request.ends_on or request.starts_on
     checks = Checks()
-    topic = checks.text("topic", request.topic, max_length=NAME_LENGTH)
-    checks.within_term("starts_on", request.starts_on, pairing)
-    checks.not_future("starts_on", request.starts_on, tx.today)
-    checks.dates_in_order("ends_on", request.starts_on, ends_on)
-    checks.within_term("ends_on", ends_on, pairing)
-    checks.number("participants", request.participants, high=MAX_COUNT)
-    if request.hours <= 0:
-        checks.fail("hours", "must be more than 0")
-    checks.decimal("hours", request.hours, places=1, high=MAX_HOURS)
+    topic = check_training(checks, pairing, request, tx.today)
     checks.done()
     session = await tx.add(
         TrainingSession(
@@ -52,7 +62,8 @@ async def record_training_session(tx: Tx, request: RecordTrainingSession) -> Tra
             hours=request.hours,
             mode=request.mode,
             participants=request.participants,
-        )
+        ),
+        request.evidence,
     )
     await add_to_totals(tx.session, pairing.id, training_delta())
     return session

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -22,11 +22,12 @@ from db.base import utcnow
 from db.models import Milestone, MilestoneUpdate, Pairing
 from resolvers import access
 from resolvers.audit import Snapshot, snapshot, write_audit_event
-from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
+from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
+from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import claim, settle
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
-from resolvers.validation import REASON_LENGTH, Checks
+from resolvers.validation import REASON_LENGTH, Checks, odd_values
 
 R = TypeVar("R")
 Q = TypeVar("Q")
@@ -41,24 +42,49 @@ class Outcome(Generic[R]):
     errors: list[UserError] = field(default_factory=list)
 
 
-# Unique constraints as PostgreSQL names them and as SQLite describes them, with what to tell the user.
-CONFLICTS: tuple[tuple[tuple[str, ...], str, str], ...] = (
+# Unique constraints as PostgreSQL names them and as SQLite describes them, with what to tell the
+# user in English and Chinese.
+CONFLICTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
     (
         ("uq_pairings_one_active_per_supported", "pairings.program_id, pairings.supported_id"),
         "status",
         "the supported agency already has an ACTIVE pairing in this program",
+        "该受援机构在本帮扶计划中已有一个进行中（ACTIVE）的结对",
     ),
-    (("uq_agencies_credit_code", "agencies.credit_code"), "credit_code", "another agency has this credit code"),
-    (("uq_programs_name", "programs.name"), "name", "another program has this name"),
+    (
+        ("uq_agencies_credit_code", "agencies.credit_code"),
+        "credit_code",
+        "another agency has this credit code",
+        "另一家机构已使用此统一社会信用代码",
+    ),
+    (("uq_programs_name", "programs.name"), "name", "another program has this name", "已有同名的帮扶计划"),
+)
+
+
+UPDATE_PENDING = UserError(
+    "the milestone already has an update pending review; submit again once it is reviewed",
+    ErrorCode.UPDATE_PENDING,
+    ["milestone_id"],
+    message_zh="该里程碑已有一份待审核的进展报告，审核后才能再次提交",
+)
+# Unique constraints that guard a rule with a code of its own (the rule is checked first; these
+# answer the writer that lost a race).
+RULE_CONFLICTS: tuple[tuple[tuple[str, ...], UserError], ...] = (
+    (("uq_milestone_updates_one_pending", "milestone_updates.milestone_id"), UPDATE_PENDING),
 )
 
 
 def conflict_error(exc: IntegrityError) -> UserError:
     text = str(exc.orig)
-    for patterns, field_name, message in CONFLICTS:
+    for patterns, error in RULE_CONFLICTS:
         if any(pattern in text for pattern in patterns):
-            return UserError(message, ErrorCode.CONFLICT, [field_name])
-    return UserError("the change conflicts with data already stored", ErrorCode.CONFLICT)
+            return error
+    for patterns, field_name, message, message_zh in CONFLICTS:
+        if any(pattern in text for pattern in patterns):
+            return UserError(message, ErrorCode.CONFLICT, [field_name], message_zh=message_zh)
+    return UserError(
+        "the change conflicts with data already stored", ErrorCode.CONFLICT, message_zh="此更改与已存储的数据冲突"
+    )
 
 
 class Tx:
@@ -82,12 +108,23 @@ class Tx:
         try:
             kind, pk = decode_id(global_id)
         except ApiError:
-            raise UserErrors(UserError(f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name])) from None
+            raise UserErrors(
+                UserError(
+                    f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name], message_zh=f"ID 格式错误：{global_id!r}"
+                )
+            ) from None
         row = await self.session.get(model, pk, with_for_update=lock) if kind == type_name else None
         # A row the caller may not read is answered as one that does not exist, so that a write
         # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
         if row is None or not await self._readable(row):
-            raise UserErrors(UserError(f"no {type_name} with ID {global_id!r}", ErrorCode.NOT_FOUND, [field_name]))
+            raise UserErrors(
+                UserError(
+                    f"no {type_name} with ID {global_id!r}",
+                    ErrorCode.NOT_FOUND,
+                    [field_name],
+                    message_zh=f"没有 ID 为 {global_id!r} 的{type_name_zh(type_name)}",
+                )
+            )
         return row
 
     async def _readable(self, row: Any) -> bool:
@@ -102,20 +139,28 @@ class Tx:
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
 
-    async def add(self, row: M) -> M:
-        """Insert and audit a new row, read back as stored so the first answer and every replay agree."""
+    async def add(self, row: M, evidence: Sequence[StoredEvidence] = ()) -> M:
+        """Insert and audit a new row, read back as stored so the first answer and every replay agree;
+        with the evidence files (stored before the transaction) attached, and named in the audit."""
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)
-        await self.audit(row, None)
+        await self.audit(row, None, await self.attach(row, evidence))
         return row
 
-    async def audit(self, row: Any, before: Snapshot | None) -> None:
-        await write_audit_event(self.session, self.scope, self.action, row, before)
+    async def attach(self, row: Any, evidence: Sequence[StoredEvidence]) -> Snapshot | None:
+        """Attach evidence files (stored before the transaction) to a row; what its audit event adds."""
+        if not evidence:
+            return None
+        return {"evidence": await attach(self.session, self.scope.actor.name, row, list(evidence))}
+
+    async def audit(self, row: Any, before: Snapshot | None, extra: Snapshot | None = None) -> None:
+        await write_audit_event(self.session, self.scope, self.action, row, before, extra)
         self.audited += 1
 
     async def guarded_update(
-        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError
+        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError,
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
         UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
@@ -129,10 +174,11 @@ class Tx:
         )
         if updated is None:
             raise UserErrors(refusal)
-        await self.audit(row, before)
+        await self.audit(row, before, audit_extra)
 
     async def versioned_update(
-        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version"
+        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version",
+        audit_extra: Snapshot | None = None,
     ) -> None:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
         still the one the client saw (or, if the client gave none, the one just read)."""
@@ -142,15 +188,24 @@ class Tx:
             "reload it and try again",
             ErrorCode.STALE_VERSION,
             [field_name],
+            message_zh=f"此{type_name_zh(type(row).__name__)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
+            "请刷新后重试",
         )
         if version != row.version:
             raise UserErrors(stale)
         model = type(row)
-        await self.guarded_update(row, {**values, "version": model.version + 1}, model.version == version, stale)
+        await self.guarded_update(
+            row, {**values, "version": model.version + 1}, model.version == version, stale, audit_extra
+        )
 
     async def void(self, row: Any, reason: str) -> None:
         model = type(row)
-        refusal = UserError(f"this {model.__name__} is already voided", ErrorCode.NOT_ALLOWED_TRANSITION, ["id"])
+        refusal = UserError(
+            f"this {model.__name__} is already voided",
+            ErrorCode.NOT_ALLOWED_TRANSITION,
+            ["id"],
+            message_zh=f"此{type_name_zh(model.__name__)}已作废",
+        )
         if row.voided_at is not None:
             raise UserErrors(refusal)
         await self.guarded_update(row, {"voided_at": utcnow(), "void_reason": reason}, model.voided_at.is_(None), refusal)
@@ -166,8 +221,12 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
     def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
         @functools.wraps(write)
         async def run(scope: Scope, request: Q) -> Outcome[R]:
+            if odd := odd_values(request):
+                return Outcome(errors=odd)
             key = getattr(request, "idempotency_key", None) if replay is not None else None
             try:
+                # Files are checked and stored before the transaction, not while it holds locks.
+                request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
                     if key is not None:

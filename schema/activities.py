@@ -6,7 +6,9 @@ import strawberry
 
 from db import models
 from resolvers.ids import encode_id
+from schema.context import Info
 from schema.enums import ServiceKind
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.relay import Node, instance
 
 
@@ -36,3 +38,7 @@ class ServiceActivity(Node):
             "note": activity.note,
             "station_id": None if activity.station_id is None else encode_id("ServiceStation", activity.station_id),
         })
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "ServiceActivity", self.pk)

@@ -9,6 +9,7 @@ from resolvers.ids import encode_id
 from schema.agencies import Agency, load_agency
 from schema.context import Info
 from schema.enums import IncubationStage
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.relay import Node, instance
 
 
@@ -42,3 +43,7 @@ class IncubatedOrganization(Node):
     @strawberry.field
     async def agency(self, info: Info) -> Agency:
         return await load_agency(info.context.loaders, self.agency_pk)
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "IncubatedOrganization", self.pk)

@@ -11,6 +11,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from resolvers import errors
 from resolvers.writes import Outcome
+from schema.context import Info
 
 P = TypeVar("P")
 R = TypeVar("R")
@@ -23,8 +24,13 @@ class UserError:
     field: list[str] | None = strawberry.field(
         description="The input field at fault, by its name within `input` (e.g. [\"progressPercent\"])."
     )
-    message: str
     code: UserErrorCode
+    message_en: strawberry.Private[str]
+    message_zh: strawberry.Private[str | None]
+
+    @strawberry.field(description="In Chinese when the request's Accept-Language prefers it (zh-CN), else English.")
+    def message(self, info: Info) -> str:
+        return errors.localized(info.context.language, self.message_en, self.message_zh)
 
 
 @strawberry.input(description="Void a record entered by mistake: it is kept, with the reason, and left out of totals.")
@@ -44,8 +50,9 @@ def payload_of(payload_type: Callable[..., P], outcome: Outcome[Any], **fields: 
     user_errors = [
         UserError(
             field=[to_camel_case(name) for name in error.field] if error.field else None,
-            message=error.message,
             code=error.code,
+            message_en=error.message,
+            message_zh=error.message_zh,
         )
         for error in outcome.errors
     ]

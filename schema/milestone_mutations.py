@@ -10,6 +10,7 @@ import strawberry
 from resolvers import milestones
 from schema.context import Info
 from schema.enums import MilestoneCategory
+from schema.evidence import EvidenceInput, evidence_argument
 from schema.inputs import UserError, payload_of, request_of
 from schema.milestones import Milestone, MilestoneUpdate
 
@@ -63,6 +64,7 @@ class SubmitMilestoneUpdateInput:
     idempotency_key: str | None = strawberry.field(
         default=None, description="A retry with the same key and input returns the first result."
     )
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type
@@ -79,6 +81,11 @@ class ReviewMilestoneUpdateInput:
     milestone_version: int = strawberry.field(description="The version of the milestone the reviewer saw.")
     mark_achieved: bool | None = strawberry.field(
         default=None, description="On APPROVE: mark the milestone ACHIEVED below 100 %."
+    )
+    achieved_on: dt.date | None = strawberry.field(
+        default=None,
+        description="On an APPROVE that marks the milestone ACHIEVED: when the work was achieved, if before the "
+        "update's submission date (the default); not before the pairing's start.",
     )
 
 
@@ -101,7 +108,11 @@ class MilestoneMutation:
         outcome = await milestones.update_milestone(info.context, request_of(milestones.UpdateMilestone, input))
         return payload_of(UpdateMilestonePayload, outcome, milestone=Milestone.from_model)
 
-    @strawberry.mutation(description="The mentor agency reports progress; the milestone becomes SUBMITTED.")
+    @strawberry.mutation(
+        description="The mentor agency reports progress; the milestone becomes SUBMITTED. UPDATE_PENDING while "
+        "another update of the milestone waits for review; NOT_ALLOWED_TRANSITION in a SUSPENDED, COMPLETED or "
+        "TERMINATED pairing."
+    )
     async def submit_milestone_update(
         self, info: Info, input: SubmitMilestoneUpdateInput
     ) -> SubmitMilestoneUpdatePayload:
@@ -109,7 +120,10 @@ class MilestoneMutation:
         outcome = await milestones.submit_milestone_update(info.context, request)
         return payload_of(SubmitMilestoneUpdatePayload, outcome, milestone_update=MilestoneUpdate.from_model)
 
-    @strawberry.mutation(description="Staff approve or return a pending update.")
+    @strawberry.mutation(
+        description="Staff approve or return the milestone's pending update; NOT_ALLOWED_TRANSITION in a "
+        "COMPLETED or TERMINATED pairing."
+    )
     async def review_milestone_update(
         self, info: Info, input: ReviewMilestoneUpdateInput
     ) -> ReviewMilestoneUpdatePayload:

@@ -12,6 +12,7 @@ from resolvers.ids import encode_id
 from resolvers.progress import is_overdue
 from schema.context import Info
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.loaded import connection_field
 from schema.relay import Connection, Node, instance
 
@@ -32,7 +33,13 @@ class Milestone(Node):
     target_value: Decimal | None
     unit: str | None
     status: MilestoneStatus
-    achieved_on: dt.date | None
+    achieved_on: dt.date | None = strawberry.field(
+        description="When the work was achieved (China date): the approved update's submission, or the date the "
+        "reviewer gave. Compare it with dueOn to tell whether the work was on time."
+    )
+    approved_on: dt.date | None = strawberry.field(
+        description="When staff approved the update that marked the milestone ACHIEVED (China date)."
+    )
     version: int = strawberry.field(description="Bumped by every change; reviews must quote it.")
     pk: strawberry.Private[int]
     pairing_pk: strawberry.Private[int]
@@ -50,6 +57,7 @@ class Milestone(Node):
             "unit": milestone.unit,
             "status": milestone.status,
             "achieved_on": milestone.achieved_on,
+            "approved_on": milestone.approved_on,
             "version": milestone.version,
             "pairing_pk": milestone.pairing_id,
         })
@@ -107,6 +115,10 @@ class MilestoneUpdate(Node):
     @strawberry.field(description="The reviewer's note; null for VIEWER tokens, which do not read review notes.")
     def review_note(self, info: Info) -> str | None:
         return self.review_note_text if reads_review_notes(info.context.actor) else None
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "MilestoneUpdate", self.pk)
 
     @strawberry.field
     async def milestone(self, info: Info) -> Milestone:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from schema.accounts import AccountMutation
+from schema.imports import ImportMutation
 from schema.milestone_mutations import MilestoneMutation
 from schema.program_mutations import ProgramMutation
 from schema.record_mutations import RecordMutation
 
-Mutation = merge_types("Mutation", (ProgramMutation, MilestoneMutation, RecordMutation))
+Mutation = merge_types(
+    "Mutation", (ProgramMutation, MilestoneMutation, RecordMutation, AccountMutation, ImportMutation)
+)

@@ -14,6 +14,7 @@ from schema.activities import ServiceActivity
 from schema.context import Info
 from schema.enums import IncubationStage, ResourceKind, ServiceKind, TrainingMode
 from schema.incubations import IncubatedOrganization
+from schema.evidence import EvidenceInput, evidence_argument
 from schema.inputs import UserError, VoidRecordInput, payload_of, request_of
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation
@@ -30,6 +31,7 @@ class RecordTrainingSessionInput:
     mode: TrainingMode
     participants: int
     idempotency_key: str | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type
@@ -48,6 +50,7 @@ class RecordServiceActivityInput:
     station_id: strawberry.ID | None = None
     note: str | None = None
     idempotency_key: str | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type
@@ -83,6 +86,7 @@ class RecordIncubationInput:
     registered_on: dt.date | None = None
     independent_on: dt.date | None = None
     idempotency_key: str | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.input(description="Stages only move forward: INCUBATING -> REGISTERED -> INDEPENDENT.")
@@ -91,6 +95,7 @@ class ChangeIncubationStageInput:
     stage: IncubationStage
     on: dt.date | None = strawberry.field(default=None, description="The day the stage was reached; default today.")
     version: int | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type
@@ -110,6 +115,7 @@ class RecordResourceLinkInput:
     disbursement_batch: int | None = None
     people_funded: int | None = strawberry.field(default=None, description="People newly funded by this record.")
     idempotency_key: str | None = None
+    evidence: list[EvidenceInput] | None = evidence_argument()
 
 
 @strawberry.type

@@ -8,7 +8,9 @@ import strawberry
 from db import models
 from resolvers.ids import encode_id
 from resolvers.totals import money
+from schema.context import Info
 from schema.enums import ResourceKind
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.relay import Node, instance
 
 
@@ -40,3 +42,7 @@ class ResourceLink(Node):
             "people_funded": link.people_funded,
             "occurred_on": link.occurred_on,
         })
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "ResourceLink", self.pk)

@@ -8,15 +8,18 @@ import strawberry
 from graphql import DocumentNode, ExecutionResult, execute
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import ParserCache
+from strawberry.tools import merge_types
 
+from schema.accounts import AccountQuery
 from schema.execution import FastExecutionContext, JsonExecutionContext
+from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.validation_cache import ValidationCache
 
 schema = strawberry.Schema(
-    query=Query,
+    query=merge_types("Query", (Query, AccountQuery, ImportQuery)),
     mutation=Mutation,
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.

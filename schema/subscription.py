@@ -27,7 +27,11 @@ class Subscription:
     ) -> AsyncGenerator[MilestoneEvent, None]:
         scope = info.context
         if not isinstance(scope, ConnectionScope):
-            raise ApiError(ErrorCode.INVALID, "subscriptions are served over WebSocket (graphql-transport-ws)")
+            raise ApiError(
+                ErrorCode.INVALID,
+                "subscriptions are served over WebSocket (graphql-transport-ws)",
+                message_zh="订阅通过 WebSocket（graphql-transport-ws）提供",
+            )
         event_filter = EventFilter.of(program_id, pairing_id)
         async for view in milestone_event_stream(scope, event_filter, decode_since(since)):
             scope.refresh()

@@ -7,7 +7,9 @@ import strawberry
 
 from db import models
 from resolvers.ids import encode_id
+from schema.context import Info
 from schema.enums import TrainingMode
+from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
 from schema.relay import Node, instance
 
 
@@ -37,3 +39,7 @@ class TrainingSession(Node):
             "mode": session.mode,
             "participants": session.participants,
         })
+
+    @strawberry.field(description=EVIDENCE_DESCRIPTION)
+    async def evidence(self, info: Info) -> list[EvidenceFile]:
+        return await evidence_of(info, "TrainingSession", self.pk)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import logging
 import uuid
@@ -10,21 +11,31 @@ from collections.abc import AsyncIterator
 
 from graphql import OperationType
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.imports.files import ImportLimits
+from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
+from resolvers.sessions import SessionPolicy
 from schema.schema import schema
-from server.auth import Unauthenticated, actor_of
+from server import outage
+from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.budget import Budget, RateLimited
+from server.cors import cors_middleware
+from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
+    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -33,10 +44,17 @@ from server.graphql_http import (
     negotiate,
     read_request,
 )
+from server.i18n import language_of, pick
+from server.imports import TemplateRoutes
 from server.limits import Limits
-from server.ratelimit import RateLimiter, retry_after
+from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
+from server.ratelimit import RateLimiter
+from server.refusals import Refusals
 from server.reports import ReportRoutes
+from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
+from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.tracing import Tracing
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
@@ -53,69 +71,143 @@ class Service:
         fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
-        self.subscriptions = SubscriptionView(schema, broker=self.broker, settings=settings, clock=self.today)
+        self.session_policy = SessionPolicy(
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_max_hours),
+            max_failures=settings.sign_in_max_failures,
+            window=dt.timedelta(minutes=settings.sign_in_lockout_minutes),
+        )
+        self.tracing = Tracing()
+        self.observer = Observer(self.db, self.tracing, log_requests=settings.access_log)
+        # Shared by every worker and server through Redis when there is one, else per process.
+        self.shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        if self.shared is None:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+            self.documents = PersistedQueries()
+        else:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
+            self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
+        self.budget = Budget(self.rate_limiter)
+        self.subscriptions = SubscriptionView(
+            schema,
+            broker=self.broker,
+            settings=settings,
+            sessions=self.session_policy,
+            clock=self.today,
+            budget=self.budget,
+            observer=self.observer,
+        )
         self.limits = Limits.of(settings)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.import_limits = ImportLimits(
+            max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows,
+            background_bytes=settings.import_background_bytes,
+        )
+        self.files = evidence_files(settings)
+        self.uploads = upload_limits(settings)
 
     def today(self):
         return self.settings.today or china_today()
 
-    def scope(self, actor: Actor, request_id: str) -> Scope:
-        return Scope(db=self.db, actor=actor, today=self.today(), request_id=request_id)
+    def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
+        return Scope(
+            db=self.db,
+            actor=actor,
+            today=self.today(),
+            request_id=request_id,
+            files=self.files,
+            language=language,
+            import_limits=self.import_limits,
+        )
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
-        response = await self._graphql(request, request_id)
+        with self.observer.observing(request_id, "http") as record:
+            status = 500  # unless an answer comes back
+            try:
+                response = await self._graphql(request, request_id)
+                status = response.status_code
+            except Exception as exc:
+                # Refusals (server/refusals.py) answers these two; counted as what the client gets.
+                status = 429 if isinstance(exc, RateLimited) else 503 if outage.database_away(exc) else 500
+                raise
+            finally:
+                self.observer.finish(record, status)
         response.headers["X-Request-Id"] = request_id
         return response
 
     async def _graphql(self, request: Request, request_id: str) -> Response:
         """Each step can refuse the request; the cheap ones come first, execution last."""
         production = self.settings.production
+        language = language_of(request.headers.get("accept-language"))
         # A GET with neither a query nor a persisted-query hash is a browser asking for GraphiQL.
         if request.method == "GET" and not {"query", "extensions"} & request.query_params.keys():
             if production:
-                return json_response(error_payload("GraphiQL is off in production", "NOT_FOUND"), status=404)
+                message = pick(language, "GraphiQL is off in production", "生产环境下不提供 GraphiQL")
+                return json_response(error_payload(message, "NOT_FOUND"), status=404)
             return graphiql_page()
         media_type = negotiate(request.headers.get("accept"))
         if media_type is None:
-            message = f"this endpoint answers in {GRAPHQL_RESPONSE} or application/json"
+            message = pick(
+                language,
+                f"this endpoint answers in {GRAPHQL_RESPONSE} or application/json",
+                f"此接口只以 {GRAPHQL_RESPONSE} 或 application/json 作答",
+            )
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
         def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+            note_payload(payload)
             if payload.get("errors"):
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
 
+        try:
+            actor = await self.caller(request)
+        except Unauthenticated as exc:
+            message = pick(language, str(exc), exc.message_zh)
+            response = answer(error_payload(message, "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
+            if exc.expired_cookie:
+                clear_cookie(request, response)
+            return response
+        except CsrfRefused as exc:
+            return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
+        note_caller(actor)
+        try:
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
+        except BadRequest as exc:
+            return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
+        try:
+            checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
+            if checked.document is None:
+                return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            note_operation(checked.document, graphql_request.operation_name, checked.operation)
+            if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                message = pick(
+                    language,
+                    "only queries may be sent with GET; send mutations with POST",
+                    "GET 只能发送查询；变更请用 POST 发送",
+                )
+                return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            scope = self.scope(actor, request_id, language)
+            payload = await execute(checked.document, graphql_request, scope, production=production)
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+        finally:
+            # The temporary files of a multipart request's uploads.
+            await graphql_request.close()
+
+    async def caller(self, request: Request) -> Actor:
+        """The request's actor, its request charged to the caller's budget (server/budget.py):
+        RateLimited when it is spent, Unauthenticated (charged to the address) when refused."""
         client = request.client.host if request.client else "unknown"
         try:
-            actor = await actor_of(request, self.db, production=production)
-        except Unauthenticated as exc:
-            # Failed attempts count against the client's address, so guessing tokens is slow.
-            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
-                return self._too_many(answer, wait)
-            return answer(error_payload(str(exc), "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
-        key = f"token:{actor.token_id}" if actor.token_id is not None else f"ip:{client}"
-        if (wait := self.rate_limiter.hit(key)) is not None:
-            return self._too_many(answer, wait)
-        try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes)
-        except BadRequest as exc:
-            return answer(error_payload(str(exc), exc.code), exc.status)
-        checked = check_document(schema, graphql_request, self.limits, production=production)
-        if checked.document is None:
-            return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-        if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            message = "only queries may be sent with GET; send mutations with POST"
-            return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-        payload = await execute(checked.document, graphql_request, self.scope(actor, request_id), production=production)
-        return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
-
-    @staticmethod
-    def _too_many(answer, wait: float) -> Response:
-        seconds = retry_after(wait)
-        message = f"too many requests: the limit is per minute; retry in {seconds} s"
-        return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
+            actor = await actor_of(
+                request, self.db, production=self.settings.production, sessions=self.session_policy
+            )
+        except Unauthenticated:
+            await self.budget.spend(None, client)
+            raise
+        await self.budget.spend(actor, client)
+        return actor
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -124,20 +216,25 @@ class Service:
         try:
             await self.db.ping()
         except Exception as exc:  # any failure to answer means not ready
+            if outage.database_away(exc):
+                raise  # answered as every endpoint answers an outage (server/refusals.py)
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The Starlette application (inside OpenTelemetry's ASGI middleware when traces are on)."""
     service = Service(settings or load_settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if service.db.is_sqlite:
-            # The embedded default must work on a new machine with no set-up step.
+        if service.db.is_sqlite and not service.settings.production:
+            # The embedded default must work on a new machine with no set-up step (production
+            # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        service.subscriptions.open_sockets.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -147,21 +244,36 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await service.subscriptions.open_sockets.stop()
+        await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
         await service.broker.stop()
         await service.db.dispose()
+        if service.shared is not None:
+            await service.shared.close()
+        worker_stopped()
+        service.tracing.stop()
 
     reports = ReportRoutes(service)
+    sessions = SessionRoutes(service)
+    files = FileRoutes(service)
     app = Starlette(
         routes=[
             Route("/graphql", service.graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", service.subscriptions),
             Route("/reports/pairings.csv", reports.csv, methods=["GET"]),
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
+            Route("/auth/sign-in", sessions.sign_in, methods=["POST"]),
+            Route("/auth/sign-out", sessions.sign_out, methods=["POST"]),
+            Route("/imports/templates/{kind}.xlsx", TemplateRoutes(service).template, methods=["GET"]),
+            Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
+            Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *web_routes(),
         ],
         lifespan=lifespan,
+        middleware=[*cors_middleware(service.settings.allowed_origins), Middleware(Refusals)],
     )
     app.state.service = service
-    return app
+    return service.tracing.start(app, service.db)

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from db.engine import Database
-from db.migrate import upgrade
+from db.migrate import revision_problem, upgrade
 from db.models import Role
 from resolvers import tokens
 from resolvers.tokens import TokenError
@@ -70,11 +70,13 @@ async def _upgrade(settings: Settings) -> None:
 
 async def _load_demo(settings: Settings) -> bool:
     from db.demo.henan import load_henan_demo
+    from resolvers.scope import china_today
 
     db = await connected(settings)
     try:
         await upgrade(db.write_engine)
-        return await load_henan_demo(db)
+        # Its dates are relative to the day it is loaded, so that its story holds on any day.
+        return await load_henan_demo(db, settings.today or china_today())
     finally:
         await db.dispose()
 
@@ -100,6 +102,49 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+async def _revision_problem(settings: Settings) -> str | None:
+    db = await connected(settings)
+    try:
+        return await revision_problem(db.write_engine)
+    finally:
+        await db.dispose()
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 0 when QIANSHOU_DATABASE_URL is at the head revision, else 1 with the reason."""
+    settings = settings_or_exit()
+    if problem := asyncio.run(_revision_problem(settings)):
+        raise fail(problem)
+    typer.echo("database is at the head revision")
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup.")]) -> None:
+    """A consistent copy of the database while it serves: SQLite's backup API, or pg_dump."""
+    from db.backup import BackupError, backup
+
+    settings = settings_or_exit()
+    try:
+        backup(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {file}")
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A file `qianshou db backup` wrote.")]) -> None:
+    """Replace the database's contents with a backup's (stop the servers first)."""
+    from db.backup import BackupError, restore
+
+    settings = settings_or_exit()
+    try:
+        restore(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"restored {file}")
+
+
 @app.command()
 def demo(
     scale: Annotated[
@@ -112,6 +157,8 @@ def demo(
     if scale is None:
         loaded = asyncio.run(_load_demo(settings))
         typer.echo("demo data loaded" if loaded else "demo data already present; nothing changed")
+        if not settings.production:
+            print_demo_accounts(asyncio.run(_with_db(settings, demo_accounts)))
         return
     started = time.perf_counter()
     loaded = asyncio.run(_load_national(settings, scale))
@@ -133,6 +180,8 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
+    from server.timeouts import timely_http
+    from server.observability import log_config, metrics_directory
     from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
@@ -141,28 +190,36 @@ def serve(
             raise fail("--demo makes tokens anyone reading this terminal can use; it is for development only")
         asyncio.run(_load_demo(settings))
         print_demo_tokens(asyncio.run(_with_db(settings, _rotate_demo_tokens)))
+        print_demo_accounts(asyncio.run(_with_db(settings, demo_accounts)))
+    elif settings.production:
+        # Production migrates as a deployment step (`qianshou db upgrade`), never on start: servers
+        # started together would race, and a new server must not change what old ones still serve.
+        if problem := asyncio.run(_revision_problem(settings)):
+            raise fail(problem)
     else:
         asyncio.run(_upgrade(settings))
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log}
-    if settings.workers > 1 and reuse_port_available():
-        try:
-            status = serve_workers(settings.host, settings.port, settings.workers, **config)
-        except ListenError as exc:
-            raise fail(str(exc)) from None
-        if status:
-            raise fail("a worker exited; the server stopped")
-        return
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        **config,
-    )
+    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config["http"] = timely_http(settings.request_read_timeout)  # slow clients are cut off
+    with metrics_directory():
+        if settings.workers > 1 and reuse_port_available():
+            try:
+                status = serve_workers(settings.host, settings.port, settings.workers, **config)
+            except ListenError as exc:
+                raise fail(str(exc)) from None
+            if status:
+                raise fail("a worker exited; the server stopped")
+            return
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            **config,
+        )
 
 
 async def _with_db(settings: Settings, work):
@@ -327,3 +384,39 @@ def regions_import(
     except RegionImportError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+# `qianshou import …` lives in its own module; it imports nothing heavy until a command runs.
+from server.import_cli import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+
+
+files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)
+app.add_typer(files_app, name="files")
+
+
+@files_app.command("gc")
+def files_gc(
+    older_than_hours: Annotated[
+        float, typer.Option(help="Leave unreferenced files younger than this: a write may be about to reference them.")
+    ] = 24.0,
+) -> None:
+    """Remove stored files that no evidence row references (left by failed writes)."""
+    import datetime as dt
+
+    from resolvers.evidence import collect_garbage
+    from server.files import evidence_files
+
+    settings = settings_or_exit()
+
+    async def collect(db: Database):
+        return await collect_garbage(db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours))
+
+    result = asyncio.run(_with_db(settings, collect))
+    typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")
+
+# Accounts of people: the `user` commands and the demo's accounts, in a module of their own.
+from server.cli_users import demo_accounts, print_demo_accounts, user_app  # noqa: E402
+
+app.add_typer(user_app, name="user")

@@ -14,7 +14,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -32,13 +32,18 @@ from starlette.responses import Response
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
+from server.headers import preferred
+from server.i18n import CHINESE, ENGLISH, pick
+from server import outage
 from server.limits import Limits, check_limits, parse_limited
+from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 
 log = logging.getLogger("qianshou.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 INTERNAL_MESSAGE = "internal error; the server log has the details under this request's requestId"
+INTERNAL_MESSAGE_ZH = "服务器内部错误；服务器日志中按此请求的 requestId 记有详情"
 # graphql-core appends " Did you mean ...?" to some messages it makes outside validation.
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
@@ -48,13 +53,22 @@ class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
     operation_name: str | None
+    # Files of a multipart request, placed in `variables`; closed once the request is answered.
+    files: tuple[Any, ...] = ()
+
+    async def close(self) -> None:
+        for file in self.files:
+            await file.close()
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400, code: str = "BAD_REQUEST") -> None:
+    def __init__(
+        self, message: str, status: int = 400, code: str = "BAD_REQUEST", *, message_zh: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
+        self.message_zh = message_zh
 
 
 def json_response(
@@ -67,120 +81,170 @@ def error_payload(message: str, code: str, **extensions: Any) -> dict[str, Any]:
     return {"errors": [{"message": message, "extensions": {"code": code, **extensions}}]}
 
 
+# What we answer in for each media type an Accept header may name.
+OFFERED_MEDIA_TYPES = {GRAPHQL_RESPONSE: GRAPHQL_RESPONSE, JSON: JSON, "application/*": JSON, "*/*": JSON}
+
+
 def negotiate(accept: str | None) -> str | None:
     """The response media type for an Accept header, or None when we can serve none it accepts.
     No Accept header, or a wildcard, gets `application/json`, which every client understands."""
     if accept is None or not accept.strip():
         return JSON
-    best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        offered = {
-            GRAPHQL_RESPONSE: GRAPHQL_RESPONSE,
-            JSON: JSON,
-            "application/*": JSON,
-            "*/*": JSON,
-        }.get(media.lower())
-        if offered is None or quality <= 0:
-            continue
-        candidate = (quality, -position, offered)
-        if best is None or candidate > best:
-            best = candidate
-    return best[2] if best else None
+    return preferred(accept, OFFERED_MEDIA_TYPES.get)
 
 
-async def read_request(request: Request, max_bytes: int) -> GraphQLRequest:
+async def read_request(
+    request: Request, max_bytes: int, documents: PersistedQueries, uploads: MultipartLimits | None = None
+) -> GraphQLRequest:
+    """The request as sent: GET parameters, a JSON body, or, when `uploads` allows it, a GraphQL
+    multipart request (server/multipart.py) whose files are in the variables. `documents` holds the
+    persisted queries."""
+    if request.method == "POST" and uploads is not None and is_multipart(request):
+        return await _read_multipart(request, uploads, documents)
     if request.method == "GET":
         body: dict[str, Any] = dict(request.query_params)
         if len(request.url.query) > max_bytes:
-            raise BadRequest(f"the query string is larger than the limit of {max_bytes} bytes", 413, "LIMIT_EXCEEDED")
+            raise BadRequest(
+                f"the query string is larger than the limit of {max_bytes} bytes",
+                413,
+                "LIMIT_EXCEEDED",
+                message_zh=f"查询字符串超过了 {max_bytes} 字节的上限",
+            )
         if "variables" in body:
             body["variables"] = _loads(body["variables"], "variables")
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
-            # Also what keeps cross-site form posts from running anything.
-            raise BadRequest("POST requests must have content-type application/json", status=415)
-        body = _loads(await _read_body(request, max_bytes), "body")
+            # Also what keeps cross-site form posts from running anything (multipart needs a preflight).
+            accepted = "application/json or multipart/form-data" if uploads is not None else "application/json"
+            raise BadRequest(
+                f"POST requests must have content-type {accepted}",
+                status=415,
+                message_zh=f"POST 请求的 content-type 必须是 {accepted}",
+            )
+        body = _loads(await read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
-            raise BadRequest("the request body must be a JSON object")
-    query = persisted_query(body.get("query"), body.get("extensions"))
+            raise BadRequest("the request body must be a JSON object", message_zh="请求体必须是一个 JSON 对象")
+    query = await persisted_query(body.get("query"), body.get("extensions"), documents)
     return graphql_request(query, body.get("variables"), body.get("operationName"))
+
+
+async def _read_multipart(request: Request, uploads: MultipartLimits, documents: PersistedQueries) -> GraphQLRequest:
+    try:
+        multipart = await read_multipart(request, uploads)
+    except MultipartRefused as exc:
+        raise BadRequest(str(exc), exc.status, exc.code, message_zh=exc.message_zh) from None
+    try:
+        body = multipart.body
+        query = await persisted_query(body.get("query"), body.get("extensions"), documents)
+        parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
+    except BaseException:
+        await multipart.close()
+        raise
+    return GraphQLRequest(parsed.query, parsed.variables, parsed.operation_name, multipart.files)
 
 
 def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:
     """The parts of a request as received (over HTTP or WebSocket), refused unless well typed."""
     if not isinstance(query, str) or not query.strip():
-        raise BadRequest("the request has no `query` string")
+        raise BadRequest("the request has no `query` string", message_zh="请求缺少 `query` 字符串")
     if variables is not None and not isinstance(variables, dict):
-        raise BadRequest("`variables` must be a JSON object")
+        raise BadRequest("`variables` must be a JSON object", message_zh="`variables` 必须是一个 JSON 对象")
     if operation_name is not None and not isinstance(operation_name, str):
-        raise BadRequest("`operationName` must be a string")
+        raise BadRequest("`operationName` must be a string", message_zh="`operationName` 必须是字符串")
     return GraphQLRequest(query, variables, operation_name)
+
+
+class SharedDocuments(Protocol):
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
 
 
 class PersistedQueries:
     """Automatic persisted queries (Apollo's APQ): a client sends the SHA-256 of a document instead of
     the document; the first time it is unknown (PersistedQueryNotFound) and the client sends both.
-    Only document text is kept, never data, so nothing here can go stale. Per process, least
-    recently used first out; a worker that has not seen a hash asks the client once."""
+    Only document text is kept, never data, so nothing here can go stale. Each process keeps the
+    documents it has seen, least recently used first out; with `shared` (Redis, server/shared_state.py)
+    a document registered on one server is known to all, and one that a worker has not seen is
+    looked up there before the client is asked for it."""
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, shared: SharedDocuments | None = None) -> None:
         self.max_entries = max_entries
+        self.shared = shared
         self.documents: OrderedDict[str, str] = OrderedDict()
 
-    def get(self, sha256: str) -> str | None:
+    async def get(self, sha256: str) -> str | None:
         query = self.documents.get(sha256)
         if query is not None:
             self.documents.move_to_end(sha256)
+            return query
+        if self.shared is not None and (query := await self.shared.get(sha256)) is not None:
+            self._remember(sha256, query)
         return query
 
-    def put(self, sha256: str, query: str) -> None:
+    async def put(self, sha256: str, query: str) -> None:
+        known = sha256 in self.documents
+        self._remember(sha256, query)
+        if self.shared is not None and not known:
+            await self.shared.put(sha256, query)
+
+    def _remember(self, sha256: str, query: str) -> None:
         self.documents[sha256] = query
         self.documents.move_to_end(sha256)
         while len(self.documents) > self.max_entries:
             self.documents.popitem(last=False)
 
 
-PERSISTED_QUERIES = PersistedQueries()
-
-
-def persisted_query(query: Any, extensions: Any) -> Any:
+async def persisted_query(query: Any, extensions: Any, documents: PersistedQueries) -> Any:
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
+    if extensions is not None and not isinstance(extensions, dict):
+        # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
+        raise BadRequest("`extensions` must be a JSON object")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
-        raise BadRequest("unsupported persisted query version; send persistedQuery {version: 1, sha256Hash}")
+        raise BadRequest(
+            "unsupported persisted query version; send persistedQuery {version: 1, sha256Hash}",
+            message_zh="不支持的持久化查询版本；请发送 persistedQuery {version: 1, sha256Hash}",
+        )
     sha256 = persisted.get("sha256Hash")
     if not isinstance(sha256, str) or len(sha256) != 64:
-        raise BadRequest("persistedQuery.sha256Hash must be the 64 hex digits of the document's SHA-256")
+        raise BadRequest(
+            "persistedQuery.sha256Hash must be the 64 hex digits of the document's SHA-256",
+            message_zh="persistedQuery.sha256Hash 必须是查询文档 SHA-256 的 64 位十六进制数",
+        )
     sha256 = sha256.lower()
     if isinstance(query, str) and query:
         if hashlib.sha256(query.encode()).hexdigest() != sha256:
-            raise BadRequest("provided sha does not match query", code="PERSISTED_QUERY_HASH_MISMATCH")
-        PERSISTED_QUERIES.put(sha256, query)
+            raise BadRequest(
+                "provided sha does not match query",
+                code="PERSISTED_QUERY_HASH_MISMATCH",
+                message_zh="提供的 SHA 与查询文档不符",
+            )
+        await documents.put(sha256, query)
         return query
-    known = PERSISTED_QUERIES.get(sha256)
+    known = await documents.get(sha256)
     if known is None:
         # Apollo clients look for this message and resend with the document; 200 as they expect.
-        raise BadRequest("PersistedQueryNotFound", status=200, code="PERSISTED_QUERY_NOT_FOUND")
+        # The message stays as it is in every language: clients match on it.
+        raise BadRequest(
+            "PersistedQueryNotFound", status=200, code="PERSISTED_QUERY_NOT_FOUND", message_zh="PersistedQueryNotFound"
+        )
     return known
 
 
-async def _read_body(request: Request, max_bytes: int) -> bytes:
+async def read_body(request: Request, max_bytes: int) -> bytes:
     """The body, refused with 413 as soon as it passes `max_bytes` (never read whole first)."""
-    too_large = BadRequest(f"the request body is larger than the limit of {max_bytes} bytes", 413, "LIMIT_EXCEEDED")
+    too_large = BadRequest(
+        f"the request body is larger than the limit of {max_bytes} bytes",
+        413,
+        "LIMIT_EXCEEDED",
+        message_zh=f"请求体超过了 {max_bytes} 字节的上限",
+    )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
         raise too_large
@@ -197,7 +261,8 @@ def _loads(raw: str | bytes, what: str) -> Any:
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise BadRequest(f"the {what} is not valid JSON: {exc}") from None
+        what_zh = "请求体" if what == "body" else f"{what} "
+        raise BadRequest(f"the {what} is not valid JSON: {exc}", message_zh=f"{what_zh}不是有效的 JSON：{exc}") from None
 
 
 @dataclass(frozen=True)
@@ -210,21 +275,25 @@ class Checked:
     operation: OperationType | None = None
 
 
-def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool) -> Checked:
+def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool, language: str) -> Checked:
     """Everything that can refuse a request before a resolver runs, cheapest first. The one gate
     for HTTP requests and WebSocket operations alike (server/websocket.py)."""
     try:
         document, validation_errors = _parsed_and_validated(schema, request.query, limits, production)
     except GraphQLError as exc:
         code = (exc.extensions or {}).get("code") or "GRAPHQL_PARSE_FAILED"
-        return Checked(None, [_formatted(exc, code)])
+        return Checked(None, [_formatted(exc, code, language)])
     if limit_errors := check_limits(schema._schema, document, request.variables, limits):
-        return Checked(None, [_formatted(error, "LIMIT_EXCEEDED") for error in limit_errors])
+        return Checked(None, [_formatted(error, "LIMIT_EXCEEDED", language) for error in limit_errors])
     if validation_errors:
         return Checked(None, [_formatted(error, "GRAPHQL_VALIDATION_FAILED") for error in validation_errors])
     operation = _operation(document, request.operation_name)
     if operation is None:
-        message = f"`operationName` {request.operation_name!r} names no operation in the document"
+        message = pick(
+            language,
+            f"`operationName` {request.operation_name!r} names no operation in the document",
+            f"文档中没有 `operationName` {request.operation_name!r} 所指的操作",
+        )
         return Checked(None, error_payload(message, "OPERATION_RESOLUTION_FAILURE")["errors"])
     coerced = get_variable_values(
         schema._schema, operation.variable_definitions or (), request.variables or {}, hide_suggestions=production
@@ -246,8 +315,10 @@ def _parsed_and_validated(
     return document, tuple(validate(schema._schema, document, rules, hide_suggestions=production))
 
 
-def _formatted(error: GraphQLError, code: str) -> dict[str, Any]:
+def _formatted(error: GraphQLError, code: str, language: str = ENGLISH) -> dict[str, Any]:
+    """graphql-core's own messages (syntax, validation) stay in English; ours have a Chinese one."""
     formatted = error.formatted
+    formatted["message"] = pick(language, formatted["message"], getattr(error, "message_zh", None))
     formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
     return formatted
 
@@ -261,13 +332,22 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
     return None
 
 
-def format_error(error: GraphQLError, request_id: str, *, production: bool) -> dict[str, Any]:
-    """An error as the client sees it. Errors the API raised on purpose carry their code; any other
-    failure is INTERNAL, logged in full here and, in production, shown without its message."""
+def format_error(error: GraphQLError, request_id: str, *, production: bool, language: str) -> dict[str, Any]:
+    """An error as the client sees it, in the request's language. Errors the API raised on purpose
+    carry their code; any other failure is INTERNAL, logged in full here and, in production, shown
+    without its message."""
     formatted = error.formatted
     extensions = formatted.get("extensions") or {}
     if "code" in extensions:
+        if language == CHINESE:
+            translated = getattr(error.original_error, "message_zh", None) or getattr(error, "message_zh", None)
+            formatted["message"] = translated or formatted["message"]
         return formatted
+    if outage.database_away(error.original_error):
+        log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
+        extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
+        where = {key: value for key, value in formatted.items() if key in ("locations", "path")}
+        return {"message": pick(language, outage.MESSAGE, outage.MESSAGE_ZH), **where, "extensions": extensions}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         # About the request itself (its document or variables), not a failure of ours.
         if production:
@@ -282,7 +362,7 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool) -> d
     )
     if production:
         formatted = {key: value for key, value in formatted.items() if key in ("locations", "path")}
-        formatted["message"] = INTERNAL_MESSAGE
+        formatted["message"] = pick(language, INTERNAL_MESSAGE, INTERNAL_MESSAGE_ZH)
     formatted["extensions"] = {"code": "INTERNAL", "requestId": request_id}
     return formatted
 
@@ -294,9 +374,15 @@ async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope,
     finally:
         # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()
+    if result.errors and any(outage.database_away(error.original_error) for error in result.errors):
+        # Data read around an outage is not to be trusted in part: the request fails as a whole.
+        raise outage.DatabaseUnavailable()
     payload: dict[str, Any] = {}
     if result.errors:
-        payload["errors"] = [format_error(error, scope.request_id, production=production) for error in result.errors]
+        payload["errors"] = [
+            format_error(error, scope.request_id, production=production, language=scope.language)
+            for error in result.errors
+        ]
     payload["data"] = result.data
     return payload
 

@@ -64,8 +64,16 @@ class Limits:
         )
 
 
-def limit_error(limit: str, value: int, message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": ErrorCode.LIMIT_EXCEEDED.value, "limit": limit, "max": value})
+class LimitError(GraphQLError):
+    """A limit the document breaks; `message_zh` is the message in Chinese."""
+
+    def __init__(self, limit: str, value: int, message: str, message_zh: str) -> None:
+        super().__init__(message, extensions={"code": ErrorCode.LIMIT_EXCEEDED.value, "limit": limit, "max": value})
+        self.message_zh = message_zh
+
+
+def limit_error(limit: str, value: int, message: str, message_zh: str) -> GraphQLError:
+    return LimitError(limit, value, message, message_zh)
 
 
 def parse_limited(query: str, limits: Limits) -> DocumentNode:
@@ -75,7 +83,10 @@ def parse_limited(query: str, limits: Limits) -> DocumentNode:
     except GraphQLSyntaxError as exc:
         if "Parsing aborted" in exc.message:
             raise limit_error(
-                "tokens", limits.max_tokens, f"the document has more than {limits.max_tokens} tokens (the limit)"
+                "tokens",
+                limits.max_tokens,
+                f"the document has more than {limits.max_tokens} tokens (the limit)",
+                f"查询文档超过了 {limits.max_tokens} 个词法单元的上限",
             ) from None
         raise
 
@@ -141,12 +152,24 @@ def _check(
 ) -> list[GraphQLError]:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if len(operations) > 1:
-        return [limit_error("operations", 1, f"a request holds at most 1 operation; this document has {len(operations)}")]
+        return [
+            limit_error(
+                "operations",
+                1,
+                f"a request holds at most 1 operation; this document has {len(operations)}",
+                f"一个请求最多包含 1 个操作；此文档有 {len(operations)} 个",
+            )
+        ]
     errors = []
     aliases = count_aliases(document)
     if aliases > limits.max_aliases:
         errors.append(
-            limit_error("aliases", limits.max_aliases, f"{aliases} aliases exceed the limit of {limits.max_aliases}")
+            limit_error(
+                "aliases",
+                limits.max_aliases,
+                f"{aliases} aliases exceed the limit of {limits.max_aliases}",
+                f"{aliases} 个别名超过了 {limits.max_aliases} 个的上限",
+            )
         )
     if not operations:
         return errors
@@ -157,7 +180,12 @@ def _check(
     depth, cost = walker.selection_set(operations[0].selection_set, root, 0)
     if depth > limits.max_depth:
         errors.append(
-            limit_error("depth", limits.max_depth, f"the query is nested deeper than the limit of {limits.max_depth}")
+            limit_error(
+                "depth",
+                limits.max_depth,
+                f"the query is nested deeper than the limit of {limits.max_depth}",
+                f"查询的嵌套层数超过了 {limits.max_depth} 层的上限",
+            )
         )
     elif cost > limits.max_cost:
         errors.append(
@@ -166,6 +194,7 @@ def _check(
                 limits.max_cost,
                 f"the query could return {cost} objects, more than the limit of {limits.max_cost}; "
                 "ask for smaller pages (`first`) or fewer nested connections",
+                f"查询可能返回 {cost} 个对象，超过了 {limits.max_cost} 个的上限；请减小分页（`first`）或减少嵌套的连接",
             )
         )
     return errors

@@ -24,8 +24,10 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.reports import HEADERS, pairing_report
-from server.auth import Unauthenticated, actor_of
+from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
+from server.i18n import language_of, pick
+from server.sessions import clear_cookie
 
 BOM = "\ufeff"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -84,24 +86,32 @@ def temporary_xlsx_path() -> str:
 
 
 class ReportRoutes:
-    """GET /reports/pairings.csv and .xlsx; the rows are those the token's actor may read."""
+    """GET /reports/pairings.csv and .xlsx; the rows are those the token's (or the signed-in
+    account's) actor may read."""
 
     def __init__(self, service: Any) -> None:
         self.service = service
 
     async def _arguments(self, request: Request) -> tuple[Actor, str | None]:
-        actor = await actor_of(request, self.service.db, production=self.service.settings.production)
+        # Downloads spend from the caller's request budget as GraphQL requests do.
+        actor = await self.service.caller(request)
         return actor, request.query_params.get("programId") or None
 
     async def _batches(self, request: Request) -> AsyncIterator[list[list[Any]]] | Response:
+        language = language_of(request.headers.get("accept-language"))
         try:
             actor, program_id = await self._arguments(request)
             return await pairing_report(self.service.db, actor, self.service.today(), program_id=program_id)
         except Unauthenticated as exc:
-            return json_response(error_payload(str(exc), "UNAUTHENTICATED"), status=401)
+            message = pick(language, str(exc), exc.message_zh)
+            response = json_response(error_payload(message, "UNAUTHENTICATED"), status=401)
+            if exc.expired_cookie:
+                clear_cookie(request, response)
+            return response
         except ApiError as exc:
             status = 404 if exc.code is ErrorCode.NOT_FOUND else 400
-            return json_response(error_payload(str(exc), exc.code.value), status=status)
+            message = pick(language, str(exc), exc.message_zh)
+            return json_response(error_payload(message, exc.code.value), status=status)
 
     async def csv(self, request: Request) -> Response:
         batches = await self._batches(request)

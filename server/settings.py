@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
 from db.fast_paths import FastPaths
@@ -43,6 +45,40 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1_000)
     # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Seconds a client has to send a request's headers whole, and then each piece of its body after
+    # the last; a slower client (or a connection that sends nothing) is cut off: 408 before the
+    # headers are in.
+    request_read_timeout: float = Field(default=10.0, gt=0)
+    # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
+    # connections are closed within this time, on every worker.
+    credential_recheck_seconds: float = Field(default=5.0, gt=0)
+    # Spreadsheet imports (README: Import from spreadsheets): the largest file, the most data rows,
+    # and the size above which importRecords runs as a background job.
+    import_max_bytes: int = Field(default=20_000_000, ge=1_000)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_background_bytes: int = Field(default=1_000_000, ge=0)
+    # Redis shared by every worker and server for the rate limit and persisted queries
+    # (server/shared_state.py); unset keeps both in each process's memory.
+    redis_url: str | None = None
+    # Prepended to every Redis key, so that deployments (or test runs) can share one Redis.
+    redis_prefix: str = "qianshou:"
+    # A JSON object per log line (one per request among them); unset means JSON in production only.
+    log_format: Literal["text", "json"] | None = None
+
+    # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
+    # after it began; a name is locked after this many failures within the lockout window.
+    session_idle_minutes: int = Field(default=120, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    sign_in_max_failures: int = Field(default=5, ge=1)
+    sign_in_lockout_minutes: int = Field(default=15, ge=1)
+    # Origins (comma-separated, e.g. https://dash.example.org) whose pages may call the API; empty: none.
+    cors_origins: str = ""
+    # Evidence files (README "Evidence files"): where blobs live, and the limits on uploads.
+    # Unset: a `files` directory beside the SQLite file, or ./files with PostgreSQL.
+    files_dir: Path | None = None
+    max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    max_upload_files: int = Field(default=20, ge=1)
 
     # The fast paths, each of which can be switched off to measure or rule it out (db/fast_paths.py).
     fast_execution: bool = True
@@ -60,13 +96,44 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return url
 
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, url: str | None) -> str | None:
+        if url is not None and url.split("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be redis://host:port/db, rediss:// (TLS) or unix:///path")
+        return url or None
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _empty_today_is_unset(cls, value: object) -> object:
+        # `QIANSHOU_TODAY=` (set but empty, as env files and CI templates leave it) means unset.
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def production(self) -> bool:
         return self.env == "production"
 
     @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
+
+    @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.production)
+
+    @property
     def is_sqlite(self) -> bool:
         return normalise_url(self.database_url).startswith("sqlite")
+
+    @property
+    def files_path(self) -> Path:
+        """Where evidence files are stored: QIANSHOU_FILES_DIR, else beside the SQLite file, else ./files."""
+        if self.files_dir is not None:
+            return self.files_dir
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).resolve().parent / "files"
+        return Path("files").resolve()
 
     @property
     def fast_paths(self) -> FastPaths:

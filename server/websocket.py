@@ -2,8 +2,14 @@
 
 Strawberry runs the protocol; this view builds the connection's scope and authenticates the token
 that the client sends in `connection_init` ({"authorization": "Bearer ..."} or {"token": "..."}),
-since browsers cannot set headers on a WebSocket handshake. Every operation sent over the socket
-passes the same checks as an HTTP request (limits, production rules) before it runs.
+since browsers cannot set headers on a WebSocket handshake; without one, the session cookie of the
+handshake, but only when the page that opened the socket is of this server's own origin (or one
+of QIANSHOU_CORS_ORIGINS): browsers send cookies with any page's handshake, so a cookie from
+another origin's page is ignored (no cross-site WebSocket hijacking). Every operation sent over the
+socket passes the same checks as an HTTP request (limits, production rules) before it runs, and
+spends from the same caller's request budget (server/budget.py). A connection whose token is
+revoked is closed (server/revocation.py); one that cannot reach the database at connection_init is
+closed with 1013 (try again later).
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
+from starlette.datastructures import Headers
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -28,7 +36,12 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
+from resolvers.sessions import SessionPolicy
 from resolvers.tokens import authenticate
+from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
+from server import outage
+from server.budget import CODE as RATE_LIMITED
+from server.budget import Budget, RateLimited
 from server.graphql_http import (
     BadRequest,
     check_document,
@@ -36,7 +49,16 @@ from server.graphql_http import (
     format_error,
     graphql_request,
 )
+from server.i18n import language_of, pick
 from server.limits import Limits
+from server.revocation import OpenSockets
+from server.metrics import (
+    Observer,
+    note_caller,
+    note_operation,
+    note_payload,
+    streaming,
+)
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -44,6 +66,11 @@ log = logging.getLogger("qianshou.websocket")
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
 SLOW_SUBSCRIBER_CLOSE_CODE = 4429
 SLOW_SUBSCRIBER_REASON = "subscriber too slow"
+RATE_LIMITED_CLOSE_CODE = 4429
+TRY_AGAIN_LATER_CLOSE_CODE = 1013
+DATABASE_AWAY_REASON = "database unavailable; retry shortly; 数据库暂时无法访问"
+REVOKED_CLOSE_CODE = 4403
+REVOKED_REASON = "token revoked; 令牌已被撤销"
 
 
 def token_from_params(params: dict[str, Any]) -> str | None:
@@ -53,11 +80,17 @@ def token_from_params(params: dict[str, Any]) -> str | None:
     if authorization is not None:
         scheme, _, token = str(authorization).strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(ErrorCode.UNAUTHENTICATED, "`authorization` must be `Bearer TOKEN`")
+            raise ApiError(
+                ErrorCode.UNAUTHENTICATED,
+                "`authorization` must be `Bearer TOKEN`",
+                message_zh="`authorization` 的格式必须是 `Bearer TOKEN`",
+            )
         return token.strip()
     token = params.get("token")
     if token is not None and (not isinstance(token, str) or not token.strip()):
-        raise ApiError(ErrorCode.UNAUTHENTICATED, "`token` must be a non-empty string")
+        raise ApiError(
+            ErrorCode.UNAUTHENTICATED, "`token` must be a non-empty string", message_zh="`token` 必须是非空字符串"
+        )
     return None if token is None else token.strip()
 
 
@@ -79,23 +112,98 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     `error` message before anything runs; results' errors are shown as `format_error` shows them."""
 
     view: SubscriptionView
+    context: SocketScope
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except RateLimited as exc:
+            reason = f"too many requests; retry in {exc.retry_after} s; 请求过于频繁"
+            await self.websocket.close(code=RATE_LIMITED_CLOSE_CODE, reason=reason)
+            return
+        except Exception as exc:
+            if not outage.database_away(exc):
+                raise
+            log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
+            await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
+            return
+        if self.connection_acknowledged and self.context.actor.token_id is not None:
+            self.view.open_sockets.add(self, self.context.actor.token_id, self._close_revoked)
+
+    async def _close_revoked(self) -> None:
+        await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+
+    async def shutdown(self) -> None:
+        self.view.open_sockets.discard(self)
+        await super().shutdown()
 
     async def run_operation(self, operation: Operation) -> None:
-        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name):
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
-            return
-        await super().run_operation(operation)
+        """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
+        samples come when it ends, with the statements of every event it sent."""
+        language = self.context.language
+        with self.view.observer.observing(self.context.request_id, "websocket") as record:
+            status = 500
+            try:
+                note_caller(self.context.actor)
+                try:
+                    await self.view.budget.spend(self.context.actor, self.context.client)
+                except RateLimited as exc:
+                    extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after)}
+                    payload = [{"message": pick(language, str(exc), exc.message_zh), "extensions": extensions}]
+                    status = 429
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+                    return
+                if errors := self.view.refusal(
+                    operation.query, operation.variables, operation.operation_name, language
+                ):
+                    note_payload({"errors": errors})
+                    status = 400
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+                    return
+                await super().run_operation(operation)
+                status = 200
+            except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
+                status = 200
+                raise
+            finally:
+                self.view.observer.finish(record, status)
 
     async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
         await super()._send_result_stream(operation, self._formatted(result_source))
 
     async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
         production = self.view.settings.production
-        async for result in results:
-            if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
-                errors = [format_error(e, self.context.request_id, production=production) for e in result.errors]
-                result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
-            yield result
+        with streaming():
+            async for result in results:
+                if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
+                    errors = [
+                        format_error(e, self.context.request_id, production=production, language=self.context.language)
+                        for e in result.errors
+                    ]
+                    note_payload({"errors": errors})
+                    result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
+                yield result
+
+
+@dataclass
+class SocketScope(ConnectionScope):
+    """A connection's scope with what only the server knows of it: the address it came from, and the
+    session cookie of its handshake when its origin may use it."""
+
+    client: str = "unknown"
+    session_cookie: str | None = None
+
+
+def cookie_origin_allowed(headers: Headers, allowed_origins: list[str]) -> bool:
+    """Whether the page that opened the socket may act with the browser's cookie: no Origin (not a
+    browser), this server's own origin, or a listed one (never by `*`)."""
+    origin = headers.get("origin")
+    if origin is None or headers.get("sec-fetch-site") == "same-origin":
+        return True
+    origin = origin.strip().rstrip("/").lower()
+    host = headers.get("host", "").lower()
+    listed = {allowed.lower() for allowed in allowed_origins if allowed != "*"}
+    return origin in (f"http://{host}", f"https://{host}") or origin in listed
 
 
 class SubscriptionView(GraphQL):
@@ -107,54 +215,85 @@ class SubscriptionView(GraphQL):
         *,
         broker: Broker,
         settings: Settings,
+        sessions: SessionPolicy,
         clock: Callable[[], Any],
+        budget: Budget,
+        observer: Observer,
     ) -> None:
         super().__init__(
             schema,
             graphql_ide=None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
-            # Credentials travel in connection_init, never in cookies, so a page on another origin
-            # (a dashboard) gains nothing it could not do with its own token.
+            # A page on another origin (a dashboard) may connect with its own token in
+            # connection_init; it never acts with the browser's cookie (see SocketScope).
             allowed_origins=["*"],
         )
         self.broker = broker
         self.settings = settings
+        self.sessions = sessions
         self.limits = Limits.of(settings)
         self.clock = clock
+        self.budget = budget
+        self.open_sockets = OpenSockets(broker.db, settings.credential_recheck_seconds)
+        self.observer = observer
         self._closing: set[asyncio.Task[None]] = set()
 
-    async def get_context(self, request: Any, response: Any) -> ConnectionScope:
-        scope = ConnectionScope(db=self.broker.db, broker=self.broker, clock=self.clock, today=self.clock())
+    async def get_context(self, request: Any, response: Any) -> SocketScope:
+        scope = SocketScope(
+            db=self.broker.db,
+            broker=self.broker,
+            clock=self.clock,
+            today=self.clock(),
+            language=language_of(request.headers.get("accept-language")),
+        )
         if isinstance(response, WebSocket):
             scope.on_overflow = self._closer(response)
+            scope.client = response.client.host if response.client else "unknown"
+            if cookie_origin_allowed(request.headers, self.settings.allowed_origins):
+                scope.session_cookie = request.cookies.get(SESSION_COOKIE)
         return scope
 
-    async def on_ws_connect(self, context: ConnectionScope) -> None:
+    async def on_ws_connect(self, context: SocketScope) -> None:
+        """Authenticates connection_init, charged to the caller's budget as an HTTP request is."""
         try:
-            context.actor = await self.actor_of(token_from_params(context.connection_params or {}))
-        except ApiError as exc:
-            if exc.code is not ErrorCode.UNAUTHENTICATED:
+            context.actor = await self.actor_of(token_from_params(context.connection_params or {}), context)
+        except (ApiError, Unauthenticated) as exc:
+            if isinstance(exc, ApiError) and exc.code is not ErrorCode.UNAUTHENTICATED:
                 raise
+            await self.budget.spend(None, context.client)
             log.info("WebSocket connection refused: %s", exc)
             raise ConnectionRejectionError() from None
+        await self.budget.spend(context.actor, context.client)
         context.refresh()
 
-    async def actor_of(self, token: str | None) -> Actor:
-        """As for HTTP (server/auth.py): no token is the anonymous VIEWER in development only."""
-        if token is None:
-            if self.settings.production:
-                raise ApiError(ErrorCode.UNAUTHENTICATED, "a token is required in connection_init")
-            return ANONYMOUS
-        return await authenticate(self.broker.db, token)
+    async def actor_of(self, token: str | None, context: SocketScope) -> Actor:
+        """As for HTTP (server/auth.py): the token, else the session cookie; neither is the
+        anonymous VIEWER in development only."""
+        if token is not None:
+            return await authenticate(self.broker.db, token)
+        if context.session_cookie:
+            return await signed_in_actor(self.broker.db, context.session_cookie, self.sessions)
+        if self.settings.production:
+            raise ApiError(
+                ErrorCode.UNAUTHENTICATED,
+                "sign in, or send a token in connection_init",
+                message_zh="请先登录，或在 connection_init 中发送令牌",
+            )
+        return ANONYMOUS
 
-    def refusal(self, query: Any, variables: Any, operation_name: Any) -> list[dict[str, Any]]:
+    def refusal(self, query: Any, variables: Any, operation_name: Any, language: str) -> list[dict[str, Any]]:
         """Why an operation may not run, as the errors HTTP would answer; empty when it may."""
         try:
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
-            return error_payload(str(exc), exc.code)["errors"]
-        return check_document(self.schema, request, self.limits, production=self.settings.production).errors
+            return error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]
+        checked = check_document(
+            self.schema, request, self.limits, production=self.settings.production, language=language
+        )
+        if checked.document is not None:
+            note_operation(checked.document, request.operation_name, checked.operation)
+        return checked.errors
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:

@@ -40,7 +40,12 @@ async def test_submit_and_review_are_audited_with_before_and_after(api, world):
         "after": {"status": "SUBMITTED", "version": 2},
     }
     assert second["action"] == "reviewMilestoneUpdate" and second["actorName"] == "ministry-staff"
-    assert second["changes"]["after"] == {"status": "ACHIEVED", "version": 3, "achieved_on": "2026-11-30"}
+    assert second["changes"]["after"] == {
+        "status": "ACHIEVED",
+        "version": 3,
+        "achieved_on": "2026-11-30",
+        "approved_on": "2026-11-30",
+    }
     assert first["requestId"] and first["requestId"] != second["requestId"]
 
     update_trail = await trail(api, update_id)

@@ -39,9 +39,12 @@ async def test_demo_loads_once_and_upgrade_is_idempotent(databases):
     assert qianshou("db", "upgrade", database_url=url).stdout.strip() == "database is up to date"
     first = qianshou("demo", database_url=url)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.strip() == "demo data loaded"
+    assert first.stdout.splitlines()[0] == "demo data loaded"
+    assert "demo-admin             password: qianshou-demo" in first.stdout
     second = qianshou("demo", database_url=url)
-    assert second.stdout.strip() == "demo data already present; nothing changed"
+    assert second.stdout.splitlines()[0] == "demo data already present; nothing changed"
+    # The demo accounts are printed again, and the same.
+    assert second.stdout.splitlines()[1:] == first.stdout.splitlines()[1:]
 
 
 def test_schema_export_writes_the_served_schema(tmp_path):

@@ -183,10 +183,12 @@ async def test_many_reviewers_at_once_exactly_one_wins(api, world):
     assert node["version"] == 3
 
 
-async def test_concurrent_submits_without_versions_all_succeed(api, world):
-    """Submitters quote no version, so racing submitters queue instead of failing as stale."""
+async def test_concurrent_submits_leave_exactly_one_pending(api, world):
+    """Submitters quote no version: racing submitters queue on the milestone, the first is pending and
+    the others are told that an update is already pending, never a stale version or an INTERNAL."""
     results = await asyncio.gather(*(submit(api, world, idempotencyKey=f"race-{n}") for n in range(6)))
-    assert [codes(payload) for payload in results] == [[]] * 6
-    versions = sorted(payload["milestoneUpdate"]["milestone"]["version"] for payload in results)
-    assert versions[-1] == 7, versions
-    assert await events(world) == ["SUBMITTED"] * 6
+    assert sorted(codes(payload) for payload in results) == [[]] + [["UPDATE_PENDING"]] * 5
+    async with world.db.reading() as session:
+        pending = (await session.scalars(select(MilestoneUpdate).where(MilestoneUpdate.status == "PENDING_REVIEW"))).all()
+    assert len(pending) == 1
+    assert await events(world) == ["SUBMITTED"]

@@ -135,6 +135,16 @@ HOOKS = [
          lambda: takes(item("sqlalchemy.util.concurrency", "greenlet_spawn"), "fn", "args")),
     Hook("uvicorn", "uvicorn.Server.run(sockets)", "server/workers.py",
          lambda: takes(item("uvicorn", "Server").run, "sockets")),
+    Hook("uvicorn", "HttpToolsProtocol's connection and parser callbacks", "server/timeouts.py",
+         lambda: all(callable(getattr(item("uvicorn.protocols.http.httptools_impl", "HttpToolsProtocol"), name))
+                     for name in ("connection_made", "connection_lost", "on_message_begin", "on_headers_complete",
+                                  "on_body", "on_message_complete", "handle_websocket_upgrade"))),
+    # Starlette's multipart parser, extended with a per-file limit.
+    Hook("starlette", "MultiPartParser.on_part_begin, on_part_data(data, start, end) and _current_part",
+         "server/multipart.py",
+         lambda: takes(item("starlette.formparsers", "MultiPartParser").on_part_data, "data", "start", "end")
+         and callable(item("starlette.formparsers", "MultiPartParser").on_part_begin)
+         and "_current_part" in inspect.getsource(item("starlette.formparsers", "MultiPartParser"))),
 ]
 
 

@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from db.engine import Database
-from db.models import Milestone, MilestoneEventKind, MilestoneUpdate, Pairing, Role
+from db.models import Milestone, MilestoneEventKind, MilestoneUpdate, Pairing, Role, UpdateStatus
 from resolvers.events import record_milestone_event
 from resolvers.ids import decode_id, encode_id
 from resolvers.tokens import create_token
@@ -91,7 +91,10 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
             milestone = await session.scalar(
                 select(Milestone).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(1)
             )
-            update = MilestoneUpdate(milestone_id=milestone.id, note=note, submitted_by="test")
+            # Stored as already returned: one update is pending per milestone, and these pile up.
+            update = MilestoneUpdate(
+                milestone_id=milestone.id, note=note, submitted_by="test", status=UpdateStatus.RETURNED
+            )
             session.add(update)
             await session.flush()
             event_id = (await record_milestone_event(session, MilestoneEventKind.SUBMITTED, milestone, update)).id

@@ -3,7 +3,10 @@
 `load_henan_demo` loads everything in one transaction. The Ye County pairing reproduces the report's
 figures exactly; the other nineteen get plausible records drawn from `random.Random(2017)`. Statuses are
 set as of `AS_OF` (2026-11-01), so that a reader in late 2026 sees achieved, pending, returned and
-overdue milestones side by side.
+overdue milestones side by side. Loaded on another day, the pairings still running (ACTIVE, SUSPENDED,
+PLANNED) and everything in them move in time by the whole months from AS_OF to that day (`_move_running`),
+so the demo tells the same story whenever it is loaded; the finished 2017-2021 pairings are the
+report's history and stay where they are.
 
 Real: the GB/T 2260 codes in `henan_regions.csv` (河南省, its 17 cities and 157 county-level divisions,
 the Jiangsu cities and districts used); the 12-digit statistical division codes of the townships, e.g.
@@ -18,6 +21,7 @@ areas, not GB/T 2260 divisions, and are left out.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import random
@@ -26,10 +30,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Date, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import UTCDateTime
 from db.credit_code import credit_code_check_char
 from db.engine import Database
 from db.models import (
@@ -75,6 +80,8 @@ REVIEWER = "河南省民政厅慈善事业促进和社会工作处"
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 ONE_DAY = dt.timedelta(days=1)
 SEED = 2017
+# Days from an achieved milestone's report to its approval.
+REVIEW_DAYS = dt.timedelta(days=5)
 
 REGIONS_CSV = Path(__file__).with_name("henan_regions.csv")
 
@@ -106,6 +113,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """`day` moved by whole months; the demo's terms start on the first of a month, so the day always exists."""
     month0 = day.month - 1 + months
     return day.replace(year=day.year + month0 // 12, month=month0 % 12 + 1)
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def move_months(day: dt.date, months: int) -> dt.date:
+    """Any day moved by whole months: a month's last day stays its month's last (due dates are), and a
+    day the shorter month lacks becomes its last."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    month_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return dt.date(year, month, last if month_end else min(day.day, last))
 
 
 @dataclass(frozen=True)
@@ -318,13 +339,14 @@ def social_organization_credit_code(region_code: str, name: str) -> str:
 # --- loading ------------------------------------------------------------------------------------
 
 
-async def load_henan_demo(db: Database) -> bool:
-    """Load the demo in one transaction; False, with nothing changed, if the program already exists."""
+async def load_henan_demo(db: Database, today: dt.date | None = None) -> bool:
+    """Load the demo in one transaction; False, with nothing changed, if the program already exists.
+    `today` (AS_OF if not given) is the day it is loaded on: see `_move_running`."""
     try:
         async with db.writing() as session:
             if await _program_exists(session):
                 return False
-            await _load(session)
+            await _load(session, months_between(AS_OF, today or AS_OF))
     except IntegrityError:
         # A concurrent load that committed first is the same outcome as finding the demo loaded.
         async with db.reading() as session:
@@ -338,7 +360,7 @@ async def _program_exists(session: AsyncSession) -> bool:
     return await session.scalar(select(Program.id).where(Program.name == PROGRAM_NAME)) is not None
 
 
-async def _load(session: AsyncSession) -> None:
+async def _load(session: AsyncSession, months: int) -> None:
     rng = random.Random(SEED)
     regions = await _load_regions(session)
     agencies = await _load_agencies(session, regions)
@@ -375,7 +397,46 @@ async def _load(session: AsyncSession) -> None:
     for row, pairing in zip(PAIRINGS[1:], pairings[1:], strict=True):
         session.add_all(_generated_records(rng, row, pairing, stations.get(row.supported), regions[row.county_code]))
     await session.flush()
+    if months:
+        await _move_running(session, months)
     await recount_all(session)
+
+
+# Dates a row keeps whenever it is loaded: when it was written, not what it tells.
+BOOKKEEPING_DATES = frozenset({"created_at", "updated_at", "voided_at"})
+# What a pairing holds, each with the column naming its pairing.
+IN_PAIRINGS = (
+    (Pairing, Pairing.id),
+    (Milestone, Milestone.pairing_id),
+    (TrainingSession, TrainingSession.pairing_id),
+    (ServiceActivity, ServiceActivity.pairing_id),
+    (ServiceStation, ServiceStation.pairing_id),
+    (IncubatedOrganization, IncubatedOrganization.pairing_id),
+    (ResourceLink, ResourceLink.pairing_id),
+)
+
+
+async def _move_running(session: AsyncSession, months: int) -> None:
+    """Move every date the demo tells of in the running pairings (and their milestones, updates,
+    records, stations and incubations) by `months`: built as of AS_OF, the demo is then as of the
+    month it is loaded in. Their dates are month-based (terms start on the first, milestones fall due
+    on a month's last day), so a reader anywhere in that month sees the statuses as designed."""
+    running = select(Pairing.id).where(Pairing.status != COMPLETED).scalar_subquery()
+    rows: list[Base] = []
+    for model, pairing_key in IN_PAIRINGS:
+        rows += (await session.scalars(select(model).where(pairing_key.in_(running)))).all()
+    updates = select(MilestoneUpdate).join(Milestone, Milestone.id == MilestoneUpdate.milestone_id)
+    rows += (await session.scalars(updates.where(Milestone.pairing_id.in_(running)))).all()
+    for row in rows:
+        for column in type(row).__table__.columns:
+            value = getattr(row, column.key)
+            if value is None or column.key in BOOKKEEPING_DATES:
+                continue
+            if isinstance(column.type, UTCDateTime):
+                setattr(row, column.key, dt.datetime.combine(move_months(value.date(), months), value.timetz()))
+            elif isinstance(column.type, Date):
+                setattr(row, column.key, move_months(value, months))
+    await session.flush()
 
 
 async def _load_regions(session: AsyncSession) -> dict[str, Region]:
@@ -487,6 +548,8 @@ async def _load_milestones(session: AsyncSession, rng: random.Random, pairings: 
                 status=status,
                 achieved_on=_achieved_on(rng, row, due_on) if status is MilestoneStatus.ACHIEVED else None,
             )
+            if milestone.achieved_on is not None:
+                milestone.approved_on = milestone.achieved_on + REVIEW_DAYS
             planned.append((f"{index + 1:02d}/{number}", mentor_names[row.mentor], milestone))
     session.add_all(milestone for *_, milestone in planned)
     await session.flush()
@@ -543,9 +606,9 @@ def _update_for(milestone: Milestone, mentor: str, evidence_key: str) -> Milesto
                 evidence_urls=evidence,
                 status=UpdateStatus.APPROVED,
                 submitted_by=mentor,
-                submitted_at=_china(milestone.achieved_on - dt.timedelta(days=5), 10),
+                submitted_at=_china(milestone.achieved_on, 10),
                 reviewed_by=REVIEWER,
-                reviewed_at=_china(milestone.achieved_on, 15),
+                reviewed_at=_china(milestone.achieved_on + REVIEW_DAYS, 15),
                 review_note="材料齐全，同意。",
             )
         case MilestoneStatus.SUBMITTED:

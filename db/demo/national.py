@@ -455,14 +455,19 @@ def _add_milestone(
     due_on: dt.date,
     status: MilestoneStatus,
 ) -> None:
-    achieved_on = due_on - _days(rng.randint(1, 30)) if status is MilestoneStatus.ACHIEVED else None
+    done_by = due_on - _days(rng.randint(1, 30)) if status is MilestoneStatus.ACHIEVED else None
+    last = min(done_by or due_on, AS_OF - _days(2))
+    second_day = last - _days(rng.randint(1, 10))
+    # Achieved when the approved (second) report was submitted, approved the day after.
+    achieved_on = second_day if done_by is not None else None
+    approved_on = second_day + _days(1) if done_by is not None else None
     stamp = _stamp(due_on - _days(MILESTONE_SPACING))
     milestone_id = rows.add(
         Milestone.__table__,  # type: ignore[arg-type]
         {
             "pairing_id": pairing_id, "title": title, "category": category, "term_year": (number - 1) // 4 + 1,
             "due_on": due_on, "target_value": target, "unit": unit, "status": status, "achieved_on": achieved_on,
-            "version": 1, "created_at": stamp, "updated_at": stamp,
+            "approved_on": approved_on, "version": 1, "created_at": stamp, "updated_at": stamp,
         },
     )
     # Two reports per milestone; the second one's review state is the milestone's.
@@ -472,9 +477,8 @@ def _add_milestone(
         MilestoneStatus.SUBMITTED: (UpdateStatus.APPROVED, UpdateStatus.PENDING_REVIEW, 90),
         MilestoneStatus.RETURNED: (UpdateStatus.APPROVED, UpdateStatus.RETURNED, 70),
     }.get(status, (UpdateStatus.APPROVED, UpdateStatus.APPROVED, 50))
-    last = min(achieved_on or due_on, AS_OF - _days(2))
     for nth, (state, percent, day) in enumerate(
-        ((first_state, 30, last - _days(40)), (second_state, second_percent, last - _days(rng.randint(1, 10))))
+        ((first_state, 30, last - _days(40)), (second_state, second_percent, second_day))
     ):
         reviewed = state is not UpdateStatus.PENDING_REVIEW
         rows.add(

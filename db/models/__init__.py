@@ -1,11 +1,14 @@
 """Every table of the service; importing this package registers them all on `Base.metadata`."""
 
 from db.base import Base
+from db.models.account import Account, AccountSession, SignInAttempt
 from db.models.activity import ServiceActivity, ServiceKind
 from db.models.agency import Agency, AgencyStatus
 from db.models.audit import AuditEvent
 from db.models.event import MilestoneEvent, MilestoneEventKind
+from db.models.evidence import EvidenceFile
 from db.models.idempotency import IdempotencyRecord
+from db.models.imports import ImportJob, ImportJobStatus
 from db.models.incubation import IncubatedOrganization, IncubationStage
 from db.models.milestone import (
     CLOSED_MILESTONE_STATUSES,
@@ -26,13 +29,19 @@ from db.models.training import TrainingMode, TrainingSession
 
 __all__ = [
     "CLOSED_MILESTONE_STATUSES",
+    "Account",
+    "AccountSession",
+    "SignInAttempt",
     "Agency",
     "AgencyStatus",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "EvidenceFile",
     "FocusArea",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobStatus",
     "IncubatedOrganization",
     "IncubationStage",
     "Milestone",

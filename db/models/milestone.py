@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Id, IdMixin, TimestampMixin, UTCDateTime, utcnow
@@ -42,6 +42,8 @@ class Milestone(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "milestones"
     __table_args__ = (
+        # The spreadsheet import finds a record again by its external ID (外部编号) in its pairing.
+        Index("uq_milestones_pairing_id_external_id", "pairing_id", "external_id", unique=True),
         CheckConstraint("term_year BETWEEN 1 AND 3", name="term_year"),
         CheckConstraint("target_value IS NULL OR target_value >= 0", name="target_not_negative"),
         Index("ix_milestones_pairing_id_due_on", "pairing_id", "due_on"),
@@ -51,6 +53,7 @@ class Milestone(IdMixin, TimestampMixin, Base):
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[MilestoneCategory] = mapped_column(
         Enum(MilestoneCategory, native_enum=False, length=24, create_constraint=True)
@@ -63,7 +66,12 @@ class Milestone(IdMixin, TimestampMixin, Base):
         Enum(MilestoneStatus, native_enum=False, length=16, create_constraint=True),
         default=MilestoneStatus.NOT_STARTED,
     )
+    # When the work was achieved: the approved update's submission (China date) or the date the
+    # reviewer gave. Compared with due_on it tells whether the work was on time, however long the
+    # review took.
     achieved_on: Mapped[dt.date | None] = mapped_column(Date)
+    # When staff approved it (China date).
+    approved_on: Mapped[dt.date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -76,6 +84,14 @@ class MilestoneUpdate(IdMixin, Base):
         CheckConstraint("progress_value IS NULL OR progress_value >= 0", name="value_not_negative"),
         Index("ix_milestone_updates_milestone_id_id", "milestone_id", "id"),
         Index("ix_milestone_updates_status", "status"),
+        # One update pending review per milestone, whatever writers race: the rule's last guard.
+        Index(
+            "uq_milestone_updates_one_pending",
+            "milestone_id",
+            unique=True,
+            sqlite_where=text("status = 'PENDING_REVIEW'"),
+            postgresql_where=text("status = 'PENDING_REVIEW'"),
+        ),
     )
 
     milestone_id: Mapped[int] = mapped_column(Id, ForeignKey("milestones.id"))
