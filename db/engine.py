@@ -18,6 +18,7 @@ from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db import tally
 from db.combined import Rounds, combinable, combination
+from db.fast_paths import FAST_PATHS
 from db.prepared import Listener, PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -174,7 +175,10 @@ class Database:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
         if isinstance(statement, PreparedRead):
-            return await self._prepared(statement, parameters)
+            if not FAST_PATHS.prepared_reads:  # the plain path: SQLAlchemy's execution of the same statement
+                statement = statement.statement
+            else:
+                return await self._prepared(statement, parameters)
         async with self.read_engine.connect() as connection:
             return (await connection.execute(statement, parameters)).all()
 
@@ -184,7 +188,7 @@ class Database:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
         transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go
         together, in as few statements as db/combined.py makes of them."""
-        if self.is_sqlite or not combinable(statement):
+        if self.is_sqlite or not FAST_PATHS.combined_reads or not combinable(statement):
             return await self._read_alone(statement, parameters)
         return await self._rounds.read(statement, parameters)
 

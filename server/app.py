@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
+from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
@@ -68,6 +69,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.session_policy = SessionPolicy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
+from db.fast_paths import FastPaths
 
 
 class SettingsError(Exception):
@@ -97,6 +99,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
 
+    # The fast paths, each of which can be switched off to measure or rule it out (db/fast_paths.py).
+    fast_execution: bool = True
+    prepared_reads: bool = True
+    combined_reads: bool = True
+    fetch_ahead: bool = True
+    validation_cache: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -144,6 +153,10 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             return Path(url.database).resolve().parent / "files"
         return Path("files").resolve()
+
+    @property
+    def fast_paths(self) -> FastPaths:
+        return FastPaths(**{each.name: getattr(self, each.name) for each in dataclasses.fields(FastPaths)})
 
 
 def load_settings(**overrides: object) -> Settings:
