@@ -128,6 +128,29 @@ LABELS: dict[str, dict[str, Label]] = {
         "SUCCEEDED": Label("已完成", "Succeeded"),
         "FAILED": Label("失败", "Failed"),
     },
+    "ViewerKind": {
+        "ACCOUNT": Label("账号", "Account"),
+        "TOKEN": Label("API 令牌", "API token"),
+        "ANONYMOUS": Label("匿名访客", "Anonymous"),
+    },
+    "NotificationKind": {
+        "UPDATE_SUBMITTED": Label("进展报告待审核", "Update submitted"),
+        "UPDATE_APPROVED": Label("进展报告已通过", "Update approved"),
+        "UPDATE_RETURNED": Label("进展报告被退回", "Update returned"),
+        "MILESTONE_DUE_SOON": Label("里程碑即将到期", "Milestone due soon"),
+        "MILESTONE_OVERDUE": Label("里程碑已逾期", "Milestone overdue"),
+        "PAIRING_OFF_TRACK": Label("结对进展严重滞后", "Pairing off track"),
+    },
+    "WebhookFormat": {
+        "PLAIN": Label("JSON", "JSON"),
+        "WECOM": Label("企业微信群机器人", "WeCom group robot"),
+        "DINGTALK": Label("钉钉群机器人", "DingTalk group robot"),
+    },
+    "WebhookDeliveryStatus": {
+        "PENDING": Label("待发送", "Pending"),
+        "DELIVERED": Label("已送达", "Delivered"),
+        "FAILED": Label("发送失败", "Failed"),
+    },
 }
 
 

@@ -37,7 +37,7 @@ from db.models import (
     Pairing,
     UpdateStatus,
 )
-from resolvers import access
+from resolvers import access, notices
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
@@ -130,7 +130,7 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     checks = Checks()
     title, unit = check_new_milestone(checks, pairing, request)
     checks.done()
-    return await tx.add(
+    milestone = await tx.add(
         Milestone(
             pairing_id=pairing.id,
             title=title,
@@ -141,6 +141,8 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
             unit=unit,
         )
     )
+    await notices.on_milestones_changed(tx, pairing.id)
+    return milestone
 
 
 @mutation("updateMilestone")
@@ -169,6 +171,7 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
         values["status"] = MilestoneStatus.WAIVED
     checks.done()
     await tx.versioned_update(milestone, {k: v for k, v in values.items() if v is not None}, request.version)
+    await notices.on_milestones_changed(tx, pairing.id)
     return milestone
 
 
@@ -208,6 +211,7 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
         request.evidence,
     )
     await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
+    await notices.on_review_step(tx, MilestoneEventKind.SUBMITTED, milestone, update)
     return update
 
 
@@ -265,6 +269,8 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
     await record_milestone_event(tx.session, kind, milestone, update)
+    await notices.on_review_step(tx, kind, milestone, update)
+    await notices.on_milestones_changed(tx, pairing.id)
     return Reviewed(update=update, milestone=milestone)
 
 

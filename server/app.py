@@ -15,7 +15,9 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
+from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
@@ -27,12 +29,13 @@ from resolvers.sessions import SessionPolicy
 from schema.schema import schema
 from server import outage
 from server.auth import CsrfRefused, Unauthenticated, actor_of
-from server.budget import Budget
+from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
+    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -44,11 +47,15 @@ from server.graphql_http import (
 from server.i18n import language_of, pick
 from server.imports import TemplateRoutes
 from server.limits import Limits
+from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
+from server.notifier import Notifier
 from server.ratelimit import RateLimiter
 from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
+from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.tracing import Tracing
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
@@ -62,6 +69,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.session_policy = SessionPolicy(
@@ -70,7 +78,16 @@ class Service:
             max_failures=settings.sign_in_max_failures,
             window=dt.timedelta(minutes=settings.sign_in_lockout_minutes),
         )
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.tracing = Tracing()
+        self.observer = Observer(self.db, self.tracing, log_requests=settings.access_log)
+        # Shared by every worker and server through Redis when there is one, else per process.
+        self.shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        if self.shared is None:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+            self.documents = PersistedQueries()
+        else:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
+            self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
         self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
             schema,
@@ -79,6 +96,7 @@ class Service:
             sessions=self.session_policy,
             clock=self.today,
             budget=self.budget,
+            observer=self.observer,
         )
         self.limits = Limits.of(settings)
         self.import_limits = ImportLimits(
@@ -86,6 +104,8 @@ class Service:
             max_rows=settings.import_max_rows,
             background_bytes=settings.import_background_bytes,
         )
+        # The webhook worker and the daily job (README: Notifications).
+        self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
 
@@ -105,7 +125,17 @@ class Service:
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
-        response = await self._graphql(request, request_id)
+        with self.observer.observing(request_id, "http") as record:
+            status = 500  # unless an answer comes back
+            try:
+                response = await self._graphql(request, request_id)
+                status = response.status_code
+            except Exception as exc:
+                # Refusals (server/refusals.py) answers these two; counted as what the client gets.
+                status = 429 if isinstance(exc, RateLimited) else 503 if outage.database_away(exc) else 500
+                raise
+            finally:
+                self.observer.finish(record, status)
         response.headers["X-Request-Id"] = request_id
         return response
 
@@ -129,6 +159,7 @@ class Service:
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
         def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+            note_payload(payload)
             if payload.get("errors"):
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
@@ -143,14 +174,16 @@ class Service:
             return response
         except CsrfRefused as exc:
             return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
+        note_caller(actor)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
         try:
             checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
             if checked.document is None:
                 return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            note_operation(checked.document, graphql_request.operation_name, checked.operation)
             if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
                 message = pick(
                     language,
@@ -193,25 +226,19 @@ class Service:
         return JSONResponse({"status": "ok"})
 
 
-def caller_key(actor: Actor, client: str) -> str:
-    """Whose bucket a request's rate limit takes from: its token's, its account's, or its address's."""
-    if actor.token_id is not None:
-        return f"token:{actor.token_id}"
-    if actor.account_id is not None:
-        return f"account:{actor.account_id}"
-    return f"ip:{client}"
-
-
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The Starlette application (inside OpenTelemetry's ASGI middleware when traces are on)."""
     service = Service(settings or load_settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if service.db.is_sqlite:
-            # The embedded default must work on a new machine with no set-up step.
+        if service.db.is_sqlite and not service.settings.production:
+            # The embedded default must work on a new machine with no set-up step (production
+            # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
         await service.broker.start()
         service.subscriptions.open_sockets.start()
+        service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -223,8 +250,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await service.subscriptions.open_sockets.stop()
         await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
+        await service.notifier.stop()
         await service.broker.stop()
         await service.db.dispose()
+        if service.shared is not None:
+            await service.shared.close()
+        worker_stopped()
+        service.tracing.stop()
 
     reports = ReportRoutes(service)
     sessions = SessionRoutes(service)
@@ -242,10 +274,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *web_routes(),
         ],
         lifespan=lifespan,
         middleware=[*cors_middleware(service.settings.allowed_origins), Middleware(Refusals)],
     )
     app.state.service = service
-    return app
+    return service.tracing.start(app, service.db)

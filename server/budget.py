@@ -23,9 +23,12 @@ class RateLimited(Exception):
 
 
 def caller_key(actor: Actor | None, client: str) -> str:
-    """Whose budget: the token's, or the address's when there is no (accepted) token."""
+    """Whose budget: the token's or the signed-in account's; the address's when there is no
+    (accepted) credential."""
     if actor is not None and actor.token_id is not None:
         return f"token:{actor.token_id}"
+    if actor is not None and actor.account_id is not None:
+        return f"account:{actor.account_id}"
     return f"ip:{client}"
 
 
@@ -37,5 +40,5 @@ class Budget:
         """Take one request from the caller's budget, or raise RateLimited. `actor` None means the
         credential was refused: the attempt is charged to the address it came from. A coroutine,
         so that buckets kept in a shared store (Redis) can be asked without blocking."""
-        if (wait := self.limiter.hit(caller_key(actor, client))) is not None:
+        if (wait := await self.limiter.take(caller_key(actor, client))) is not None:
             raise RateLimited(wait)

@@ -14,7 +14,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -93,11 +93,14 @@ def negotiate(accept: str | None) -> str | None:
     return preferred(accept, OFFERED_MEDIA_TYPES.get)
 
 
-async def read_request(request: Request, max_bytes: int, uploads: MultipartLimits | None = None) -> GraphQLRequest:
+async def read_request(
+    request: Request, max_bytes: int, documents: PersistedQueries, uploads: MultipartLimits | None = None
+) -> GraphQLRequest:
     """The request as sent: GET parameters, a JSON body, or, when `uploads` allows it, a GraphQL
-    multipart request (server/multipart.py) whose files are in the variables."""
+    multipart request (server/multipart.py) whose files are in the variables. `documents` holds the
+    persisted queries."""
     if request.method == "POST" and uploads is not None and is_multipart(request):
-        return await _read_multipart(request, uploads)
+        return await _read_multipart(request, uploads, documents)
     if request.method == "GET":
         body: dict[str, Any] = dict(request.query_params)
         if len(request.url.query) > max_bytes:
@@ -122,18 +125,18 @@ async def read_request(request: Request, max_bytes: int, uploads: MultipartLimit
         body = _loads(await read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object", message_zh="请求体必须是一个 JSON 对象")
-    query = persisted_query(body.get("query"), body.get("extensions"))
+    query = await persisted_query(body.get("query"), body.get("extensions"), documents)
     return graphql_request(query, body.get("variables"), body.get("operationName"))
 
 
-async def _read_multipart(request: Request, uploads: MultipartLimits) -> GraphQLRequest:
+async def _read_multipart(request: Request, uploads: MultipartLimits, documents: PersistedQueries) -> GraphQLRequest:
     try:
         multipart = await read_multipart(request, uploads)
     except MultipartRefused as exc:
         raise BadRequest(str(exc), exc.status, exc.code, message_zh=exc.message_zh) from None
     try:
         body = multipart.body
-        query = persisted_query(body.get("query"), body.get("extensions"))
+        query = await persisted_query(body.get("query"), body.get("extensions"), documents)
         parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
     except BaseException:
         await multipart.close()
@@ -152,39 +155,54 @@ def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLR
     return GraphQLRequest(query, variables, operation_name)
 
 
+class SharedDocuments(Protocol):
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
+
+
 class PersistedQueries:
     """Automatic persisted queries (Apollo's APQ): a client sends the SHA-256 of a document instead of
     the document; the first time it is unknown (PersistedQueryNotFound) and the client sends both.
-    Only document text is kept, never data, so nothing here can go stale. Per process, least
-    recently used first out; a worker that has not seen a hash asks the client once."""
+    Only document text is kept, never data, so nothing here can go stale. Each process keeps the
+    documents it has seen, least recently used first out; with `shared` (Redis, server/shared_state.py)
+    a document registered on one server is known to all, and one that a worker has not seen is
+    looked up there before the client is asked for it."""
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, shared: SharedDocuments | None = None) -> None:
         self.max_entries = max_entries
+        self.shared = shared
         self.documents: OrderedDict[str, str] = OrderedDict()
 
-    def get(self, sha256: str) -> str | None:
+    async def get(self, sha256: str) -> str | None:
         query = self.documents.get(sha256)
         if query is not None:
             self.documents.move_to_end(sha256)
+            return query
+        if self.shared is not None and (query := await self.shared.get(sha256)) is not None:
+            self._remember(sha256, query)
         return query
 
-    def put(self, sha256: str, query: str) -> None:
+    async def put(self, sha256: str, query: str) -> None:
+        known = sha256 in self.documents
+        self._remember(sha256, query)
+        if self.shared is not None and not known:
+            await self.shared.put(sha256, query)
+
+    def _remember(self, sha256: str, query: str) -> None:
         self.documents[sha256] = query
         self.documents.move_to_end(sha256)
         while len(self.documents) > self.max_entries:
             self.documents.popitem(last=False)
 
 
-PERSISTED_QUERIES = PersistedQueries()
-
-
-def persisted_query(query: Any, extensions: Any) -> Any:
+async def persisted_query(query: Any, extensions: Any, documents: PersistedQueries) -> Any:
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
     if extensions is not None and not isinstance(extensions, dict):
         # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
-        raise BadRequest("`extensions` must be a JSON object")
+        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query
@@ -207,9 +225,9 @@ def persisted_query(query: Any, extensions: Any) -> Any:
                 code="PERSISTED_QUERY_HASH_MISMATCH",
                 message_zh="提供的 SHA 与查询文档不符",
             )
-        PERSISTED_QUERIES.put(sha256, query)
+        await documents.put(sha256, query)
         return query
-    known = PERSISTED_QUERIES.get(sha256)
+    known = await documents.get(sha256)
     if known is None:
         # Apollo clients look for this message and resend with the document; 200 as they expect.
         # The message stays as it is in every language: clients match on it.

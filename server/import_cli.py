@@ -39,6 +39,7 @@ def _command(kind: ImportKind):
                                              dir_okay=False, readable=True)],
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report what would change; write nothing.")] = False,
     ) -> None:
+        # `fail` speaks to the operator at the command line, in English as the other commands do.
         from server.cli import fail, settings_or_exit
 
         settings = settings_or_exit()

@@ -52,6 +52,13 @@ from server.graphql_http import (
 from server.i18n import language_of, pick
 from server.limits import Limits
 from server.revocation import OpenSockets
+from server.metrics import (
+    Observer,
+    note_caller,
+    note_operation,
+    note_payload,
+    streaming,
+)
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -131,32 +138,51 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         await super().shutdown()
 
     async def run_operation(self, operation: Operation) -> None:
+        """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
+        samples come when it ends, with the statements of every event it sent."""
         language = self.context.language
-        try:
-            await self.view.budget.spend(self.context.actor, self.context.client)
-        except RateLimited as exc:
-            extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after)}
-            payload = [{"message": pick(language, str(exc), exc.message_zh), "extensions": extensions}]
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
-            return
-        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name, language):
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
-            return
-        await super().run_operation(operation)
+        with self.view.observer.observing(self.context.request_id, "websocket") as record:
+            status = 500
+            try:
+                note_caller(self.context.actor)
+                try:
+                    await self.view.budget.spend(self.context.actor, self.context.client)
+                except RateLimited as exc:
+                    extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after)}
+                    payload = [{"message": pick(language, str(exc), exc.message_zh), "extensions": extensions}]
+                    status = 429
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+                    return
+                if errors := self.view.refusal(
+                    operation.query, operation.variables, operation.operation_name, language
+                ):
+                    note_payload({"errors": errors})
+                    status = 400
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+                    return
+                await super().run_operation(operation)
+                status = 200
+            except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
+                status = 200
+                raise
+            finally:
+                self.view.observer.finish(record, status)
 
     async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
         await super()._send_result_stream(operation, self._formatted(result_source))
 
     async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
         production = self.view.settings.production
-        async for result in results:
-            if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
-                errors = [
-                    format_error(e, self.context.request_id, production=production, language=self.context.language)
-                    for e in result.errors
-                ]
-                result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
-            yield result
+        with streaming():
+            async for result in results:
+                if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
+                    errors = [
+                        format_error(e, self.context.request_id, production=production, language=self.context.language)
+                        for e in result.errors
+                    ]
+                    note_payload({"errors": errors})
+                    result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
+                yield result
 
 
 @dataclass
@@ -192,6 +218,7 @@ class SubscriptionView(GraphQL):
         sessions: SessionPolicy,
         clock: Callable[[], Any],
         budget: Budget,
+        observer: Observer,
     ) -> None:
         super().__init__(
             schema,
@@ -209,6 +236,7 @@ class SubscriptionView(GraphQL):
         self.clock = clock
         self.budget = budget
         self.open_sockets = OpenSockets(broker.db, settings.credential_recheck_seconds)
+        self.observer = observer
         self._closing: set[asyncio.Task[None]] = set()
 
     async def get_context(self, request: Any, response: Any) -> SocketScope:
@@ -260,9 +288,12 @@ class SubscriptionView(GraphQL):
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
             return error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]
-        return check_document(
+        checked = check_document(
             self.schema, request, self.limits, production=self.settings.production, language=language
-        ).errors
+        )
+        if checked.document is not None:
+            note_operation(checked.document, request.operation_name, checked.operation)
+        return checked.errors
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:

@@ -18,6 +18,18 @@ from db.models.milestone import (
     MilestoneUpdate,
     UpdateStatus,
 )
+from db.models.notification import (
+    DeliveryStatus,
+    DigestClaim,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    PairingHealthMark,
+    PrincipalKind,
+    WebhookDelivery,
+    WebhookFormat,
+    WebhookSubscription,
+)
 from db.models.pairing import FocusArea, Pairing, PairingStatus
 from db.models.program import Program
 from db.models.region import Region, RegionLevel
@@ -65,4 +77,14 @@ __all__ = [
     "TrainingMode",
     "TrainingSession",
     "UpdateStatus",
+    "DeliveryStatus",
+    "DigestClaim",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
+    "PairingHealthMark",
+    "PrincipalKind",
+    "WebhookDelivery",
+    "WebhookFormat",
+    "WebhookSubscription",
 ]
