@@ -16,8 +16,10 @@ from starlette.responses import Response
 
 from resolvers.imports.kinds import SPECS, ImportKind
 from resolvers.imports.templates import XLSX_MEDIA_TYPE, write_template
-from server.auth import Unauthenticated, actor_of
+from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
+from server.i18n import language_of, pick
+from server.sessions import clear_cookie
 
 
 @functools.cache
@@ -39,14 +41,20 @@ class TemplateRoutes:
         self.service = service
 
     async def template(self, request: Request) -> Response:
+        language = language_of(request.headers.get("accept-language"))
         try:
-            await actor_of(request, self.service.db, production=self.service.settings.production)
+            await self.service.caller(request)  # downloads spend the caller's budget (server/budget.py)
         except Unauthenticated as exc:
-            return json_response(error_payload(str(exc), "UNAUTHENTICATED"), status=401)
+            response = json_response(error_payload(pick(language, str(exc), exc.message_zh), "UNAUTHENTICATED"), status=401)
+            if exc.expired_cookie:
+                clear_cookie(request, response)
+            return response
         kind = ImportKind.from_slug(request.path_params["kind"])
         if kind is None:
             kinds = ", ".join(kind.slug for kind in ImportKind)
-            return json_response(error_payload(f"no import template of that kind; the kinds are {kinds}", "NOT_FOUND"), 404)
+            message = pick(language, f"no import template of that kind; the kinds are {kinds}",
+                           f"没有这种导入模板；可选的种类为 {kinds}")
+            return json_response(error_payload(message, "NOT_FOUND"), 404)
         body = await asyncio.to_thread(template_bytes, kind)
         return Response(body, media_type=XLSX_MEDIA_TYPE, headers={"content-disposition": content_disposition(kind)})
 

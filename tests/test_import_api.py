@@ -36,25 +36,25 @@ def upload(path, name: str = "服务记录.csv") -> UploadFile:
     return UploadFile(io.BytesIO(path.read_bytes()), filename=name)
 
 
-async def test_import_records_answers_the_report_and_a_dry_run_writes_nothing(fresh_db, tmp_path):
+async def test_import_records_answers_the_report_and_a_dry_run_writes_nothing(open_db, tmp_path):
     path = write_csv(tmp_path / "a.csv", ACTIVITY_HEADER, tally(5))
-    before = await scalar(fresh_db, select(func.count()).select_from(ServiceActivity))
-    dry = await run_graphql(fresh_db, IMPORT, {"file": upload(path), "dryRun": True}, SYSTEM)
+    before = await scalar(open_db, select(func.count()).select_from(ServiceActivity))
+    dry = await run_graphql(open_db, IMPORT, {"file": upload(path), "dryRun": True}, SYSTEM)
     assert dry.errors is None
     report = dry.data["importRecords"]["report"]
     assert (report["written"], report["rows"], report["created"], report["problemCount"]) == (False, 5, 5, 0)
     assert report["results"] == [{"row": 2, "outcome": "CREATED", "objectId": None}, {"row": 3, "outcome": "CREATED", "objectId": None}]
-    assert await scalar(fresh_db, select(func.count()).select_from(ServiceActivity)) == before
-    done = (await run_graphql(fresh_db, IMPORT, {"file": upload(path), "dryRun": False}, SYSTEM)).data["importRecords"]
+    assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before
+    done = (await run_graphql(open_db, IMPORT, {"file": upload(path), "dryRun": False}, SYSTEM)).data["importRecords"]
     assert done["report"]["written"] and done["report"]["created"] == 5 and done["job"] is None
     assert done["report"]["results"][0]["objectId"]
-    assert await scalar(fresh_db, select(func.count()).select_from(ServiceActivity)) == before + 5
+    assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before + 5
 
 
-async def test_import_records_lists_problems_with_sheet_row_column_value_and_chinese(fresh_db, tmp_path):
+async def test_import_records_lists_problems_with_sheet_row_column_value_and_chinese(open_db, tmp_path):
     rows = tally(2)
     rows[1][3] = "上门服务"
-    answer = await run_graphql(fresh_db, IMPORT, {"file": upload(write_csv(tmp_path / "b.csv", ACTIVITY_HEADER, rows)),
+    answer = await run_graphql(open_db, IMPORT, {"file": upload(write_csv(tmp_path / "b.csv", ACTIVITY_HEADER, rows)),
                                                   "dryRun": False}, SYSTEM)
     report = answer.data["importRecords"]["report"]
     assert report["written"] is False and report["results"] == []
@@ -65,26 +65,26 @@ async def test_import_records_lists_problems_with_sheet_row_column_value_and_chi
     }]
 
 
-async def test_a_large_import_runs_as_a_job_that_its_caller_polls(fresh_db, tmp_path):
+async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_path):
     path = write_csv(tmp_path / "big.csv", ACTIVITY_HEADER, tally(1500))
     variables = {"file": upload(path, "大表.csv"), "dryRun": False, "background": True}
     # MINISTRY may not record service activities: refused at once, without a job.
-    ministry = (await run_graphql(fresh_db, IMPORT, variables, Actor(name="ministry", role=Role.MINISTRY))).data
+    ministry = (await run_graphql(open_db, IMPORT, variables, Actor(name="ministry", role=Role.MINISTRY))).data
     assert ministry["importRecords"]["job"] is None
     assert [p["code"] for p in ministry["importRecords"]["report"]["problems"]] == ["FORBIDDEN"]
-    mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=await ye_county_mentor(fresh_db))
+    mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=await ye_county_mentor(open_db))
     for run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
                           (2, {"written": True, "created": 0, "unchanged": 1500})):
         variables["file"] = upload(path, "大表.csv")
-        payload = (await run_graphql(fresh_db, IMPORT, variables, mentor)).data["importRecords"]
+        payload = (await run_graphql(open_db, IMPORT, variables, mentor)).data["importRecords"]
         assert payload["report"] is None and payload["job"]["status"] in ("QUEUED", "RUNNING", "SUCCEEDED")
         await wait_for_jobs()
-        job = (await run_graphql(fresh_db, JOB, {"id": payload["job"]["id"]}, mentor)).data["importJob"]
+        job = (await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, mentor)).data["importJob"]
         assert job["status"] == "SUCCEEDED" and job["fileName"] == "大表.csv" and job["rowsRead"] == 1500
         assert job["report"] == expected and job["rowsWritten"] == expected["created"]
-    other = await run_graphql(fresh_db, JOB, {"id": payload["job"]["id"]}, Actor(name="someone-else", role=Role.MINISTRY))
+    other = await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, Actor(name="someone-else", role=Role.MINISTRY))
     assert other.errors[0].extensions["code"] == "NOT_FOUND"
-    admin = await run_graphql(fresh_db, JOB, {"id": payload["job"]["id"]}, SYSTEM)
+    admin = await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, SYSTEM)
     assert admin.data["importJob"]["status"] == "SUCCEEDED"
 
 

@@ -74,7 +74,7 @@ async def test_merged_cells_are_refused(fresh_db, tmp_path):
     assert "合并单元格" in message and "C2:C3" in message
 
 
-async def test_formulas_are_read_as_their_cached_values(fresh_db, tmp_path):
+async def test_formulas_are_read_as_their_cached_values(open_db, tmp_path):
     path = tmp_path / "formulas.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("服务记录")
@@ -84,9 +84,9 @@ async def test_formulas_are_read_as_their_cached_values(fresh_db, tmp_path):
     sheet.write_formula(1, 5, "=2*6", None, 12)
     sheet.write_formula(1, 6, "=F2+3", None, 15)
     workbook.close()
-    report = await run_import(make_scope(fresh_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
+    report = await run_import(make_scope(open_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
     assert report.written
-    async with fresh_db.reading() as session:
+    async with open_db.reading() as session:
         activity = await session.get(ServiceActivity, report.results[0].object_id)
     assert (activity.count, activity.beneficiaries, activity.occurred_on) == (12, 15, dt.date(2018, 4, 2))
 
@@ -120,9 +120,9 @@ async def test_a_zip_bomb_disguised_as_xlsx_is_refused_before_it_is_unpacked(fre
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
-async def test_csv_is_read_as_utf8_with_or_without_bom_or_gb18030(fresh_db, tmp_path, encoding):
+async def test_csv_is_read_as_utf8_with_or_without_bom_or_gb18030(open_db, tmp_path, encoding):
     path = write_csv(tmp_path / "a.csv", ACTIVITY_HEADER, tally(3), encoding=encoding)
-    report = await run_import(make_scope(fresh_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
+    report = await run_import(make_scope(open_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
     assert report.problems == [] and report.written and report.rows == 3
 
 

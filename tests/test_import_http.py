@@ -11,7 +11,7 @@ import pytest
 
 from db.models import Role
 from resolvers.tokens import create_token
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, reopen_ye_county
 from tests.test_imports import ACTIVITY_HEADER, tally
 
 PREFLIGHT = {"GraphQL-Require-Preflight": "1"}
@@ -24,6 +24,7 @@ JOB = "query($id: ID!) { importJob(id: $id) { status rowsRead report { written c
 @pytest.fixture(scope="module")
 async def server(databases) -> AsyncIterator[tuple[LiveServer, str]]:
     db = await databases.new_database("import-http", demo=True)
+    await reopen_ye_county(db)  # the tally is of the Ye County pairing, whose term is over
     token = await create_token(db, "import-admin", Role.ADMIN)
     live = LiveServer(db.url, env={"QIANSHOU_RATE_LIMIT_PER_MINUTE": "0"}).start()
     try:

@@ -111,56 +111,56 @@ def tally(rows: int, edit: dict[int, int] | None = None) -> list[list]:
 ACTIVITY_HEADER = ["受援机构", "帮扶计划", "结对开始日期", "服务类型", "服务日期", "服务数量", "受益人数", "服务站", "备注"]
 
 
-async def test_a_large_tally_imported_twice_leaves_the_totals_as_after_the_first_time(fresh_db, tmp_path):
-    scope = make_scope(fresh_db, SYSTEM)
-    before = await totals_of(fresh_db)
+async def test_a_large_tally_imported_twice_leaves_the_totals_as_after_the_first_time(open_db, tmp_path):
+    scope = make_scope(open_db, SYSTEM)
+    before = await totals_of(open_db)
     rows = tally(3000)
     path = write_csv(tmp_path / "服务记录.csv", ACTIVITY_HEADER, rows)
     first = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, path)
     assert first.ok and first.count(RowOutcome.CREATED) == 3000
-    after_first = await totals_of(fresh_db)
+    after_first = await totals_of(open_db)
     pairing_id = first.results[0].object_id and (await scalar(
-        fresh_db, select(ServiceActivity.pairing_id).where(ServiceActivity.id == first.results[0].object_id)))
+        open_db, select(ServiceActivity.pairing_id).where(ServiceActivity.id == first.results[0].object_id)))
     added = after_first[pairing_id][0] - before[pairing_id][0]
     assert added == sum(row[5] for row in rows if row[3] == "家庭探访")
     assert after_first[pairing_id][5] - before[pairing_id][5] == sum(row[6] for row in rows)
     assert {k: v for k, v in after_first.items() if k != pairing_id} == {k: v for k, v in before.items() if k != pairing_id}
-    audits = await scalar(fresh_db, select(func.count()).select_from(AuditEvent))
+    audits = await scalar(open_db, select(func.count()).select_from(AuditEvent))
 
     second = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, path)
     assert second.ok and second.count(RowOutcome.UNCHANGED) == 3000
     assert [r.object_id for r in second.results] == [r.object_id for r in first.results]
-    assert await totals_of(fresh_db) == after_first
-    assert await scalar(fresh_db, select(func.count()).select_from(AuditEvent)) == audits
+    assert await totals_of(open_db) == after_first
+    assert await scalar(open_db, select(func.count()).select_from(AuditEvent)) == audits
 
     edited = write_csv(tmp_path / "服务记录-改.csv", ACTIVITY_HEADER, tally(3000, edit={100: 40}))
     third = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, edited)
     assert [(r.row, r.outcome) for r in third.results if r.outcome is not RowOutcome.UNCHANGED] == [(102, RowOutcome.UPDATED)]
     column = KINDS.index(rows[100][3])
-    assert (await totals_of(fresh_db))[pairing_id][column] == after_first[pairing_id][column] + 40 - rows[100][5]
-    assert await scalar(fresh_db, select(func.count()).select_from(AuditEvent)) == audits + 1
-    await assert_totals_exact(fresh_db)
+    assert (await totals_of(open_db))[pairing_id][column] == after_first[pairing_id][column] + 40 - rows[100][5]
+    assert await scalar(open_db, select(func.count()).select_from(AuditEvent)) == audits + 1
+    await assert_totals_exact(open_db)
 
 
-async def test_a_dry_run_reports_what_would_change_and_writes_nothing(fresh_db, tmp_path):
-    scope = make_scope(fresh_db, SYSTEM)
+async def test_a_dry_run_reports_what_would_change_and_writes_nothing(open_db, tmp_path):
+    scope = make_scope(open_db, SYSTEM)
     path = write_csv(tmp_path / "t.csv", ACTIVITY_HEADER, tally(10))
     await run_import(scope, ImportKind.SERVICE_ACTIVITIES, write_csv(tmp_path / "s.csv", ACTIVITY_HEADER, tally(4)))
-    before = await scalar(fresh_db, select(func.count()).select_from(ServiceActivity))
+    before = await scalar(open_db, select(func.count()).select_from(ServiceActivity))
     report = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, path, dry_run=True)
     assert report.ok and report.dry_run and not report.written
     assert [r.outcome for r in report.results] == [RowOutcome.UNCHANGED] * 4 + [RowOutcome.CREATED] * 6
     assert [r.object_id is None for r in report.results] == [False] * 4 + [True] * 6
-    assert await scalar(fresh_db, select(func.count()).select_from(ServiceActivity)) == before
+    assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before
 
 
-async def test_rows_are_held_to_the_mutations_rules_and_all_problems_are_listed(fresh_db, tmp_path):
+async def test_rows_are_held_to_the_mutations_rules_and_all_problems_are_listed(open_db, tmp_path):
     rows = tally(3)
     rows[0][4] = "2030-01-01"  # after today and after the term
     rows[1][5] = 100_001  # above the count's bound
     rows[2][0] = "没有这个机构"
     path = write_csv(tmp_path / "bad.csv", ACTIVITY_HEADER, rows)
-    report = await run_import(make_scope(fresh_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
+    report = await run_import(make_scope(open_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
     found = sorted((p.row, p.column, p.code.value) for p in report.problems)
     assert found == [(2, "服务日期", "INVALID"), (2, "服务日期", "INVALID"), (3, "服务数量", "INVALID"),
                      (4, "受援机构", "NOT_FOUND")]
@@ -168,40 +168,40 @@ async def test_rows_are_held_to_the_mutations_rules_and_all_problems_are_listed(
     assert "结对期限" in next(p.message_zh for p in report.problems if p.row == 2 and "期限" in p.message_zh)
 
 
-async def test_an_agency_imports_only_into_its_own_pairings(fresh_db, tmp_path):
-    async with fresh_db.reading() as session:
+async def test_an_agency_imports_only_into_its_own_pairings(open_db, tmp_path):
+    async with open_db.reading() as session:
         ye = await session.scalar(select(Agency).where(Agency.name == YE_COUNTY))
         pairing = await session.scalar(select(Pairing).where(Pairing.supported_id == ye.id))
     mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=pairing.mentor_id)
     own = write_csv(tmp_path / "own.csv", ACTIVITY_HEADER, tally(2))
-    assert (await run_import(make_scope(fresh_db, mentor), ImportKind.SERVICE_ACTIVITIES, own)).written
+    assert (await run_import(make_scope(open_db, mentor), ImportKind.SERVICE_ACTIVITIES, own)).written
     other = tally(2)
     other[1][0] = "淅川县光明社会工作服务中心"  # a pairing of another mentor
-    before = await scalar(fresh_db, select(func.count()).select_from(ServiceActivity))
-    report = await run_import(make_scope(fresh_db, mentor), ImportKind.SERVICE_ACTIVITIES,
+    before = await scalar(open_db, select(func.count()).select_from(ServiceActivity))
+    report = await run_import(make_scope(open_db, mentor), ImportKind.SERVICE_ACTIVITIES,
                               write_csv(tmp_path / "other.csv", ACTIVITY_HEADER, other))
     assert [(p.row, p.code.value) for p in report.problems] == [(3, "NOT_FOUND")]
-    assert await scalar(fresh_db, select(func.count()).select_from(ServiceActivity)) == before
-    staff_only = await run_import(make_scope(fresh_db, mentor), ImportKind.AGENCIES,
+    assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before
+    staff_only = await run_import(make_scope(open_db, mentor), ImportKind.AGENCIES,
                                   write_csv(tmp_path / "a.csv", headers(ImportKind.AGENCIES), agency_rows(1)))
     assert [(p.row, p.code.value) for p in staff_only.problems] == [(None, "FORBIDDEN")]
     assert "无权导入" in staff_only.problems[0].message_zh
 
 
-async def test_records_are_matched_by_an_explicit_external_id_when_given(fresh_db, tmp_path):
-    scope = make_scope(fresh_db, SYSTEM)
+async def test_records_are_matched_by_an_explicit_external_id_when_given(open_db, tmp_path):
+    scope = make_scope(open_db, SYSTEM)
     row = {"受援机构": YE_COUNTY, "项目名称": "仁人书包", "资源类型": "物资", "金额(元)": 1234.5,
            "日期": dt.datetime(2019, 9, 1), "外部编号": "RR-1"}
     path = fill_template(ImportKind.RESOURCE_LINKS, tmp_path / "r.xlsx", [row])
-    before = await totals_of(fresh_db)
+    before = await totals_of(open_db)
     created = await run_import(scope, ImportKind.RESOURCE_LINKS, path)
     assert created.ok and created.count(RowOutcome.CREATED) == 1
     moved = fill_template(ImportKind.RESOURCE_LINKS, tmp_path / "r2.xlsx",
                           [{**row, "日期": dt.datetime(2019, 10, 1), "金额(元)": "1000.25"}])
     updated = await run_import(scope, ImportKind.RESOURCE_LINKS, moved)
     assert [(r.outcome, r.object_id) for r in updated.results] == [(RowOutcome.UPDATED, created.results[0].object_id)]
-    pairing_id = next(k for k, v in (await totals_of(fresh_db)).items() if v != before[k])
-    assert (await totals_of(fresh_db))[pairing_id][7] == before[pairing_id][7] + Decimal("1000.25")
+    pairing_id = next(k for k, v in (await totals_of(open_db)).items() if v != before[k])
+    assert (await totals_of(open_db))[pairing_id][7] == before[pairing_id][7] + Decimal("1000.25")
     cents = fill_template(ImportKind.RESOURCE_LINKS, tmp_path / "r3.xlsx", [{**row, "金额(元)": "1.001"}])
     refused = await run_import(scope, ImportKind.RESOURCE_LINKS, cents)
     assert [(p.column, p.message_zh) for p in refused.problems] == [("金额(元)", "最多 2 位小数")]
