@@ -288,7 +288,10 @@ async def test_people_sign_in_to_submit_and_return_an_update(page_as, world, acc
     mentor = await page_as()
     await sign_in(mentor, world, "web.mentor", accounts["web.mentor"], f"/report?pairing={world.open_pairing}")
     await mentor.get_by_text("当前用户：web.mentor").wait_for()
+    await mentor.get_by_role("button", name="退出").wait_for()
     form = mentor.locator("form.record-form")
+    await form.wait_for()
+    await shot(mentor, "report-signed-in")
     await form.get_by_label("说明").fill(note)
     await form.get_by_role("button", name="提交").click()
     await mentor.get_by_role("status").filter(has_text="已保存").wait_for()
@@ -301,3 +304,25 @@ async def test_people_sign_in_to_submit_and_return_an_update(page_as, world, acc
     await staff.locator(".review-card").filter(has_text=note).wait_for(state="detached")
     await staff.get_by_role("button", name="退出").click()
     await staff.wait_for_url(re.compile(r"/sign-in"))
+
+
+async def test_in_production_a_visitor_signs_in_first_and_comes_back(page_as, world, accounts):
+    production = LiveServer(world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}).start()
+    try:
+        page = await page_as()
+        await page.goto(f"{production.url}/pairings?health=OFF_TRACK")
+        await page.wait_for_url(re.compile(r"/sign-in\?next=%2Fpairings%3Fhealth%3DOFF_TRACK$"))
+        await shot(page, "sign-in")
+        await page.get_by_label("用户名").fill("web.staff")
+        await page.get_by_label("密码").fill(accounts["web.staff"])
+        await page.get_by_role("button", name="登录").click()
+        await page.wait_for_url(re.compile(r"/pairings\?health=OFF_TRACK$"))
+        await page.get_by_text("当前用户：web.staff").wait_for()
+        await page.get_by_test_id("pairings-total").wait_for()
+        await page.get_by_role("button", name="退出").click()
+        await page.wait_for_url(re.compile(r"/sign-in"))
+        await page.get_by_role("link", name="登录").wait_for()
+        refused = await page.evaluate("fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"query\": \"{ viewer { name } }\"}'}).then((r) => r.status)")
+        assert refused == 401  # the cookie is gone: signing out really ended the session
+    finally:
+        production.stop()
