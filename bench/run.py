@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # `python bench/run.py`
 import orjson
 from sqlalchemy import select
 
-from bench import floor
+from bench import floor, paths
 from bench.load import ALTERNATE, Request, drive
 from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.server import MemorySampler, Server
@@ -93,12 +93,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL EXPLAIN ANALYZE of Q1's statements")
     parser.add_argument("--json", action="store_true", help="also write the results to bench/results/*.json")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra server environment")
+    parser.add_argument("--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)")
     args = parser.parse_args(argv)
     args.concurrency = [int(part) for part in args.concurrency.split(",") if part.strip()]
     args.operations = [part.strip().upper() for part in args.operations.split(",") if part.strip()]
     unknown = set(args.operations) - set(ALL_OPERATIONS)
     if unknown or not args.concurrency or min(args.concurrency) < 1:
         parser.error(f"bad --operations {sorted(unknown)} or --concurrency")
+    args.fast_paths = paths.chosen(args.fast_paths) if args.fast_paths else None
     if args.database_url is None:
         RESULTS.mkdir(exist_ok=True)
         args.database_url = f"sqlite:///{RESULTS / f'national-{args.scale:g}.sqlite3'}"
@@ -269,7 +271,8 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 if concurrency > 1 and args.workers > 1:
                     used = [cpu_used[pid] - cpu_before.get(pid, 0) for pid in cpu_used]
                     row.worker_split = worker_split(used, args.workers)
-                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
+                # On/off pairs compare the server with itself: the floor would only lengthen them.
+                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 and not args.fast_paths else None
                 if fetch_floor is not None:
                     paired_with_floor = against_floor(args, server.url, make_request, fetch_floor)
                     row.paired_ms, row.floor_ms = asyncio.run(paired_with_floor)
@@ -438,6 +441,12 @@ def main(argv: list[str] | None = None) -> int:
     except NationalDemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.fast_paths:
+        def measure(env: list[str]) -> list[Row]:
+            return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
+
+        paths.print_pairs(paths.compare(measure, args.fast_paths), "postgresql" in args.database_url)
+        return 0
     results = over_http(args, fixture, info, rows)
     print_table(results, info, args)
     if args.json:

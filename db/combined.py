@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -35,9 +34,8 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import ARRAY, Dialect, Select, func
 
+from db.fast_paths import fell_back
 from db.prepared import Listener, Plan, PreparedRead, make_plan
-
-log = logging.getLogger(__name__)
 
 ORDINAL = "ordinal"
 _PLACEHOLDER = re.compile(r"\$(\d+)")
@@ -237,8 +235,8 @@ class Rounds:
         if len(queued) > 1:
             try:
                 results = await self._together(tuple(read for read, _, _ in queued), [p for _, p, _ in queued])
-            except Exception:
-                log.warning("a combined read failed; running its %d reads one by one", len(queued), exc_info=True)
+            except Exception as error:
+                fell_back("combined_reads.error", error)  # each read alone fails, or not, on its own
             else:
                 for (_, _, future), rows in zip(queued, results, strict=True):
                     _settle(future, rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from db import tally
 from db.combined import Rounds, combinable, combination
+from db.fast_paths import FAST_PATHS
 from db.prepared import Listener, PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -172,7 +175,10 @@ class Database:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
         if isinstance(statement, PreparedRead):
-            return await self._prepared(statement, parameters)
+            if not FAST_PATHS.prepared_reads:  # the plain path: SQLAlchemy's execution of the same statement
+                statement = statement.statement
+            else:
+                return await self._prepared(statement, parameters)
         async with self.read_engine.connect() as connection:
             return (await connection.execute(statement, parameters)).all()
 
@@ -182,7 +188,7 @@ class Database:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
         transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go
         together, in as few statements as db/combined.py makes of them."""
-        if self.is_sqlite or not combinable(statement):
+        if self.is_sqlite or not FAST_PATHS.combined_reads or not combinable(statement):
             return await self._read_alone(statement, parameters)
         return await self._rounds.read(statement, parameters)
 
@@ -204,6 +210,7 @@ class Database:
         A connection that failed other than with an SQL error is dropped rather than kept or pooled."""
         pooled = self._idle.pop() if self._idle else await self.prepared_engine.raw_connection()
         healthy = False
+        started = time.perf_counter()
         try:
             result = await work(pooled.driver_connection)
             healthy = True
@@ -212,6 +219,7 @@ class Database:
             healthy = True
             raise
         finally:
+            tally.spent(time.perf_counter() - started)
             if healthy and len(self._idle) < self.idle_reads:
                 self._idle.append(pooled)
             else:

@@ -189,6 +189,8 @@ WRITE_ROLES: dict[str, frozenset[Role]] = {
     "changeIncubationStage": frozenset({Role.MENTOR_AGENCY}),
     "recordResourceLink": frozenset({Role.MENTOR_AGENCY}),
     "manageTokens": frozenset(),
+    # Webhook subscriptions and their delivery log (resolvers/webhooks.py): ADMIN only.
+    "manageWebhooks": frozenset(),
     "manageAccounts": frozenset(),
 }
 

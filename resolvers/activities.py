@@ -27,23 +27,27 @@ class RecordServiceActivity:
     evidence: list[Any] = field(default_factory=list)
 
 
+def check_activity(
+    checks: Checks, pairing: Pairing, station: ServiceStation | None, request: RecordServiceActivity, today: dt.date
+) -> str | None:
+    """The rules of a service activity, for the mutation and the spreadsheet import; the note stripped."""
+    if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
+        checks.fail("station_id", "the station is not a (non-voided) station of this pairing",
+                    message_zh="服务站不是该结对（未作废）的服务站")
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, today)
+    checks.number("count", request.count, high=MAX_COUNT)
+    checks.number("beneficiaries", request.beneficiaries, high=MAX_PEOPLE)
+    return checks.text("note", request.note, max_length=REASON_LENGTH, required=False)
+
+
 @mutation("recordServiceActivity", replay=ServiceActivity)
 async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> ServiceActivity:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     station = await tx.load_optional(ServiceStation, request.station_id, "station_id")
     access.require(tx.scope.actor, "recordServiceActivity", pairing=pairing)
     checks = Checks()
-    if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
-        checks.fail(
-            "station_id",
-            "the station is not a (non-voided) station of this pairing",
-            message_zh="该服务站不是本结对（未作废）的服务站",
-        )
-    checks.within_term("occurred_on", request.occurred_on, pairing)
-    checks.not_future("occurred_on", request.occurred_on, tx.today)
-    checks.number("count", request.count, high=MAX_COUNT)
-    checks.number("beneficiaries", request.beneficiaries, high=MAX_PEOPLE)
-    note = checks.text("note", request.note, max_length=REASON_LENGTH, required=False)
+    note = check_activity(checks, pairing, station, request, tx.today)
     checks.done()
     activity = await tx.add(
         ServiceActivity(

@@ -26,6 +26,7 @@ AUDIT_ORDER = Ordering(columns=(AuditEvent.id,), key_of=lambda event: (event.id,
 UNAUDITED = frozenset({"id", "created_at", "updated_at", "password_hash"})
 
 Snapshot = dict[str, Any]
+MASK = "(hidden)"
 
 
 def json_value(value: Any) -> Any:
@@ -43,7 +44,14 @@ def json_value(value: Any) -> Any:
 def snapshot(row: Any) -> Snapshot:
     """The row's audited column values, as JSON."""
     columns = inspect(row).mapper.column_attrs
-    return {attr.key: json_value(getattr(row, attr.key)) for attr in columns if attr.key not in UNAUDITED}
+    # A model names the columns whose values must not be copied (a webhook's signing secret):
+    # the trail shows that they changed, never what they hold.
+    masked = getattr(type(row), "audit_masked", frozenset())
+    return {
+        attr.key: MASK if attr.key in masked else json_value(getattr(row, attr.key))
+        for attr in columns
+        if attr.key not in UNAUDITED
+    }
 
 
 def diff(before: Snapshot | None, after: Snapshot) -> dict[str, Snapshot]:

@@ -4,7 +4,10 @@ people. A test checks that every value of every enum in the schema has a label h
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import enum
+from typing import NamedTuple, TypeVar
+
+E = TypeVar("E", bound=enum.Enum)
 
 
 class Label(NamedTuple):
@@ -105,9 +108,69 @@ LABELS: dict[str, dict[str, Label]] = {
         "SUPPORTED_AGENCY": Label("受援机构", "Supported agency"),
         "VIEWER": Label("只读访客", "Viewer"),
     },
+    "ImportKind": {
+        "AGENCIES": Label("社工机构", "Agencies"),
+        "PAIRINGS": Label("结对", "Pairings"),
+        "MILESTONES": Label("能力建设里程碑", "Milestones"),
+        "TRAINING_SESSIONS": Label("人才培养", "Training sessions"),
+        "SERVICE_ACTIVITIES": Label("服务记录", "Service activities"),
+        "RESOURCE_LINKS": Label("链接资源", "Resource links"),
+        "SERVICE_STATIONS": Label("社工服务站", "Service stations"),
+    },
+    "ImportRowOutcome": {
+        "CREATED": Label("新建", "Created"),
+        "UPDATED": Label("更新", "Updated"),
+        "UNCHANGED": Label("未变", "Unchanged"),
+    },
+    "ImportJobStatus": {
+        "QUEUED": Label("排队中", "Queued"),
+        "RUNNING": Label("导入中", "Running"),
+        "SUCCEEDED": Label("已完成", "Succeeded"),
+        "FAILED": Label("失败", "Failed"),
+    },
+    "ViewerKind": {
+        "ACCOUNT": Label("账号", "Account"),
+        "TOKEN": Label("API 令牌", "API token"),
+        "ANONYMOUS": Label("匿名访客", "Anonymous"),
+    },
+    "NotificationKind": {
+        "UPDATE_SUBMITTED": Label("进展报告待审核", "Update submitted"),
+        "UPDATE_APPROVED": Label("进展报告已通过", "Update approved"),
+        "UPDATE_RETURNED": Label("进展报告被退回", "Update returned"),
+        "MILESTONE_DUE_SOON": Label("里程碑即将到期", "Milestone due soon"),
+        "MILESTONE_OVERDUE": Label("里程碑已逾期", "Milestone overdue"),
+        "PAIRING_OFF_TRACK": Label("结对进展严重滞后", "Pairing off track"),
+    },
+    "WebhookFormat": {
+        "PLAIN": Label("JSON", "JSON"),
+        "WECOM": Label("企业微信群机器人", "WeCom group robot"),
+        "DINGTALK": Label("钉钉群机器人", "DingTalk group robot"),
+    },
+    "WebhookDeliveryStatus": {
+        "PENDING": Label("待发送", "Pending"),
+        "DELIVERED": Label("已送达", "Delivered"),
+        "FAILED": Label("发送失败", "Failed"),
+    },
 }
 
 
 def zh(enum_name: str, value: str) -> str:
     """The Chinese label of a value, e.g. zh("PairingHealth", "AT_RISK") == "有风险"."""
     return LABELS[enum_name][value].zh
+
+
+# --- by enum class, for the spreadsheet import and its templates ------------------------------------
+
+
+def labels_of(enum_class: type[enum.Enum]) -> list[str]:
+    """The Chinese labels in the enum's own order, as a template's drop-down lists them."""
+    return [zh(enum_class.__name__, member.value) for member in enum_class]
+
+
+def value_of(enum_class: type[E], text: str) -> E | None:
+    """The member whose Chinese label (or code, any case) is `text`; None if there is none."""
+    text = text.strip()
+    for member in enum_class:
+        if text == zh(enum_class.__name__, member.value) or text.upper() == member.value:
+            return member
+    return None

@@ -37,7 +37,7 @@ from db.models import (
     Pairing,
     UpdateStatus,
 )
-from resolvers import access
+from resolvers import access, notices
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
@@ -115,16 +115,22 @@ def _check_plan(checks: Checks, pairing: Pairing, term_year: int | None, due_on:
     checks.decimal("target_value", target_value)
 
 
+def check_new_milestone(checks: Checks, pairing: Pairing, request: CreateMilestone) -> tuple[str | None, str | None]:
+    """The rules of a milestone's plan, for the mutation and the spreadsheet import; title and unit stripped."""
+    title = checks.text("title", request.title, max_length=NAME_LENGTH)
+    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
+    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    return title, unit
+
+
 @mutation("createMilestone", replay=Milestone)
 async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     access.require(tx.scope.actor, "createMilestone", pairing=pairing)
     checks = Checks()
-    title = checks.text("title", request.title, max_length=NAME_LENGTH)
-    unit = checks.text("unit", request.unit, max_length=UNIT_LENGTH, required=False)
-    _check_plan(checks, pairing, request.term_year, request.due_on, request.target_value)
+    title, unit = check_new_milestone(checks, pairing, request)
     checks.done()
-    return await tx.add(
+    milestone = await tx.add(
         Milestone(
             pairing_id=pairing.id,
             title=title,
@@ -135,6 +141,8 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
             unit=unit,
         )
     )
+    await notices.on_milestones_changed(tx, pairing.id)
+    return milestone
 
 
 @mutation("updateMilestone")
@@ -163,6 +171,7 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
         values["status"] = MilestoneStatus.WAIVED
     checks.done()
     await tx.versioned_update(milestone, {k: v for k, v in values.items() if v is not None}, request.version)
+    await notices.on_milestones_changed(tx, pairing.id)
     return milestone
 
 
@@ -202,6 +211,7 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
         request.evidence,
     )
     await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
+    await notices.on_review_step(tx, MilestoneEventKind.SUBMITTED, milestone, update)
     return update
 
 
@@ -259,6 +269,8 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
     await record_milestone_event(tx.session, kind, milestone, update)
+    await notices.on_review_step(tx, kind, milestone, update)
+    await notices.on_milestones_changed(tx, pairing.id)
     return Reviewed(update=update, milestone=milestone)
 
 

@@ -124,6 +124,26 @@ class ChangePairingStatus:
     version: int | None = None
 
 
+def term_end(starts_on: dt.date, term_months: int) -> dt.date:
+    """A term is inclusive of its last day: 36 months from 2017-09-01 end on 2020-08-31."""
+    return add_months(starts_on, term_months) - dt.timedelta(days=1)
+
+
+def check_new_pairing(
+    checks: Checks, mentor: Agency, supported: Agency, status: PairingStatus, starts_on: dt.date, ends_on: dt.date
+) -> None:
+    """The rules of a new pairing, for the mutation and the spreadsheet import."""
+    if mentor.id == supported.id:
+        checks.fail("supported_id", "the supported agency must not be its own mentor",
+                    message_zh="受援机构不能是自己的帮扶机构")
+    for name, agency in (("mentor_id", mentor), ("supported_id", supported)):
+        if agency.status is AgencyStatus.DEREGISTERED:
+            checks.fail(name, f"{agency.name} is deregistered", message_zh=f"{agency.name}已注销")
+    if status not in INITIAL_STATUSES:
+        checks.fail("status", "a new pairing is PLANNED or ACTIVE", message_zh="新结对的状态只能是计划中或进行中")
+    checks.dates_in_order("ends_on", starts_on, ends_on, strict=True)
+
+
 @mutation("createPairing", replay=Pairing)
 async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
     program = await tx.load(Program, request.program_id, "program_id")
@@ -131,17 +151,9 @@ async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
     supported = await tx.load(Agency, request.supported_id, "supported_id")
     parties = SimpleNamespace(mentor_id=mentor.id, supported_id=supported.id)
     access.require(tx.scope.actor, "createPairing", pairing=parties)
-    # A term is inclusive of its last day: 36 months from 2017-09-01 end on 2020-08-31.
-    ends_on = request.ends_on or add_months(request.starts_on, program.default_term_months) - dt.timedelta(days=1)
+    ends_on = request.ends_on or term_end(request.starts_on, program.default_term_months)
     checks = Checks()
-    if mentor.id == supported.id:
-        checks.fail("supported_id", "the supported agency must not be its own mentor", message_zh="受援机构不能同时是帮扶机构")
-    for name, agency in (("mentor_id", mentor), ("supported_id", supported)):
-        if agency.status is AgencyStatus.DEREGISTERED:
-            checks.fail(name, f"{agency.name} is deregistered", message_zh=f"{agency.name} 已注销")
-    if request.status not in INITIAL_STATUSES:
-        checks.fail("status", "a new pairing is PLANNED or ACTIVE", message_zh="新结对的状态只能是 PLANNED 或 ACTIVE")
-    checks.dates_in_order("ends_on", request.starts_on, ends_on, strict=True)
+    check_new_pairing(checks, mentor, supported, request.status, request.starts_on, ends_on)
     checks.done()
     pairing = await tx.add(
         Pairing(

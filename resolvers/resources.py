@@ -31,18 +31,26 @@ class RecordResourceLink:
     evidence: list[Any] = field(default_factory=list)
 
 
+def check_resource(
+    checks: Checks, pairing: Pairing, request: RecordResourceLink, today: dt.date
+) -> tuple[str | None, str | None]:
+    """The rules of a linked resource, for the mutation and the spreadsheet import; project and donor stripped."""
+    project_name = checks.text("project_name", request.project_name, max_length=NAME_LENGTH)
+    donor = checks.text("donor", request.donor, max_length=NAME_LENGTH, required=False)
+    checks.decimal("amount_yuan", request.amount_yuan)
+    checks.within_term("occurred_on", request.occurred_on, pairing)
+    checks.not_future("occurred_on", request.occurred_on, today)
+    checks.number("disbursement_batch", request.disbursement_batch, low=1, high=MAX_BATCH)
+    checks.number("people_funded", request.people_funded, high=MAX_PEOPLE)
+    return project_name, donor
+
+
 @mutation("recordResourceLink", replay=ResourceLink)
 async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceLink:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     access.require(tx.scope.actor, "recordResourceLink", pairing=pairing)
     checks = Checks()
-    project_name = checks.text("project_name", request.project_name, max_length=NAME_LENGTH)
-    donor = checks.text("donor", request.donor, max_length=NAME_LENGTH, required=False)
-    checks.decimal("amount_yuan", request.amount_yuan)
-    checks.within_term("occurred_on", request.occurred_on, pairing)
-    checks.not_future("occurred_on", request.occurred_on, tx.today)
-    checks.number("disbursement_batch", request.disbursement_batch, low=1, high=MAX_BATCH)
-    checks.number("people_funded", request.people_funded, high=MAX_PEOPLE)
+    project_name, donor = check_resource(checks, pairing, request, tx.today)
     checks.done()
     link = await tx.add(
         ResourceLink(

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from db.engine import Database
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.errors import ENGLISH
+from resolvers.imports.files import ImportLimits
 from resolvers.evidence import EvidenceStore
 from resolvers.loaders import Loaders
 
@@ -29,6 +30,7 @@ class Scope:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # CHINESE when the caller reads Chinese (server/i18n.py): messages to people are then in Chinese.
     language: str = ENGLISH
+    import_limits: ImportLimits = field(default_factory=ImportLimits)
     # Where writes put evidence files; None where no files are taken (scripts, the CLI).
     files: EvidenceStore | None = None
     loaders: Loaders = field(init=False)

@@ -25,6 +25,23 @@ class CreateServiceStation:
     idempotency_key: str | None = None
 
 
+def check_station(
+    checks: Checks, pairing: Pairing, region: Region, agency: Agency | None, request: CreateServiceStation,
+    today: dt.date,
+) -> str | None:
+    """The rules of a service station, for the mutation and the spreadsheet import; the name stripped."""
+    name = checks.text("name", request.name, max_length=NAME_LENGTH)
+    if region.level not in STATION_LEVELS:
+        checks.fail("region_id", f"a station lies in a township or village, not a {region.level.value}",
+                    message_zh="服务站须设在乡镇（街道）或村（社区）")
+    if agency is not None and agency.id not in (pairing.mentor_id, pairing.supported_id):
+        checks.fail("agency_id", "the operating agency must be the pairing's mentor or supported agency",
+                    message_zh="运营机构须为该结对的帮扶机构或受援机构")
+    checks.within_term("established_on", request.established_on, pairing)
+    checks.not_future("established_on", request.established_on, today)
+    return name
+
+
 @mutation("createServiceStation", replay=ServiceStation)
 async def create_service_station(tx: Tx, request: CreateServiceStation) -> ServiceStation:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
@@ -32,21 +49,7 @@ async def create_service_station(tx: Tx, request: CreateServiceStation) -> Servi
     agency = await tx.load_optional(Agency, request.agency_id, "agency_id")
     access.require(tx.scope.actor, "createServiceStation", pairing=pairing)
     checks = Checks()
-    name = checks.text("name", request.name, max_length=NAME_LENGTH)
-    if region.level not in STATION_LEVELS:
-        checks.fail(
-            "region_id",
-            f"a station lies in a township or village, not a {region.level.value}",
-            message_zh=f"服务站应位于乡镇（街道）或村（社区），而不是 {region.level.value} 级区划",
-        )
-    if agency is not None and agency.id not in (pairing.mentor_id, pairing.supported_id):
-        checks.fail(
-            "agency_id",
-            "the operating agency must be the pairing's mentor or supported agency",
-            message_zh="运营机构必须是本结对的帮扶机构或受援机构",
-        )
-    checks.within_term("established_on", request.established_on, pairing)
-    checks.not_future("established_on", request.established_on, tx.today)
+    name = check_station(checks, pairing, region, agency, request, tx.today)
     checks.done()
     return await tx.add(
         ServiceStation(

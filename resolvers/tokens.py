@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -213,3 +214,14 @@ async def demo_scopes(db: Database) -> dict[Role, tuple[str | None, str | None]]
         scopes[Role.MENTOR_AGENCY] = (encode_id("Agency", mentor), None)
         scopes[Role.SUPPORTED_AGENCY] = (encode_id("Agency", supported), None)
     return scopes
+
+
+async def revoked_among(db: Database, token_ids: Collection[int]) -> set[int]:
+    """Those of `token_ids` that may no longer be used: revoked (or gone) since they were accepted.
+    Connections that outlive a request (WebSockets) ask this now and then."""
+    if not token_ids:
+        return set()
+    statement = select(ApiToken.id).where(ApiToken.id.in_(token_ids), ApiToken.revoked_at.is_(None))
+    async with db.reading() as session:
+        usable = set((await session.scalars(statement)).all())
+    return set(token_ids) - usable

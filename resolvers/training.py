@@ -30,21 +30,28 @@ class RecordTrainingSession:
     evidence: list[Any] = field(default_factory=list)
 
 
-@mutation("recordTrainingSession", replay=TrainingSession)
-async def record_training_session(tx: Tx, request: RecordTrainingSession) -> TrainingSession:
-    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
-    access.require(tx.scope.actor, "recordTrainingSession", pairing=pairing)
+def check_training(checks: Checks, pairing: Pairing, request: RecordTrainingSession, today: dt.date) -> str | None:
+    """The rules of a training session, for the mutation and the spreadsheet import; the topic stripped."""
     ends_on = request.ends_on or request.starts_on
-    checks = Checks()
     topic = checks.text("topic", request.topic, max_length=NAME_LENGTH)
     checks.within_term("starts_on", request.starts_on, pairing)
-    checks.not_future("starts_on", request.starts_on, tx.today)
+    checks.not_future("starts_on", request.starts_on, today)
     checks.dates_in_order("ends_on", request.starts_on, ends_on)
     checks.within_term("ends_on", ends_on, pairing)
     checks.number("participants", request.participants, high=MAX_COUNT)
     if request.hours <= 0:
         checks.fail("hours", "must be more than 0", message_zh="必须大于 0")
     checks.decimal("hours", request.hours, places=1, high=MAX_HOURS)
+    return topic
+
+
+@mutation("recordTrainingSession", replay=TrainingSession)
+async def record_training_session(tx: Tx, request: RecordTrainingSession) -> TrainingSession:
+    pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
+    access.require(tx.scope.actor, "recordTrainingSession", pairing=pairing)
+    ends_on = request.ends_on or request.starts_on
+    checks = Checks()
+    topic = check_training(checks, pairing, request, tx.today)
     checks.done()
     session = await tx.add(
         TrainingSession(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal
 from keyword import iskeyword
@@ -49,6 +48,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from db.fast_paths import FAST_PATHS, count, fell_back
 from schema.codegen import INLINE, TABLE, Field, object_completer
 from schema.lookahead import NOT_FETCHED, READ_AHEAD, resolver_arguments
 from schema.node_cache import NodeCache
@@ -128,17 +128,21 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         # A position context means deferred delivery is under way: that is graphql-core's alone.
-        if position_context is None:
+        if position_context is None and FAST_PATHS.fast_execution:
             plan, data = None, None
             # Any failure, a _GiveUp or an error, means graphql-core redoes this object its own way.
-            with suppress(Exception):
+            try:
                 plan = self._object_plan(return_type, field_details_list)
                 self.object_info = info
                 data = None if plan is None else plan.complete(result, self)
+            except _GiveUp:
+                count("fast_execution.handed_back")
+            except Exception as error:  # graphql-core's redo reports it, if it is the data's
+                fell_back("fast_execution.error", error)
             if plan is not None and data is not None:
                 if not plan.resolved:
                     return data
-                # Outside the suppress: errors of resolvers are graphql-core's to record and raise.
+                # Outside the try: errors of resolvers are graphql-core's to record and raise.
                 return self._resolve_fields(return_type, field_details_list, path, result, plan.resolved, data)
         return super().complete_object_value(
             return_type, field_details_list, info, path, result, position_context

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Coroutine, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
 import strawberry
 
 from db import models
+from db.fast_paths import FAST_PATHS, fell_back
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
 from resolvers.pagination import ChildPageKey, NestedPageKey
@@ -222,6 +222,8 @@ def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> C
     milestones, with the pages of milestones rather than after them: each milestone's `updates` then
     reads its page ahead. The coroutine returned waits for them. Nothing fails here: what could not
     be fetched loads, and fails, again in its own field."""
+    if not FAST_PATHS.fetch_ahead:
+        return _fetched_ahead([])
     ahead = _lists_ahead.get(tuple(selected.field_nodes), lambda: ListsAhead.of(selected))
     if ahead.variable:
         ahead = ListsAhead.of(selected)
@@ -248,9 +250,13 @@ def _updates_ahead(loaders: Loaders, pks: list[int], ahead: ListsAhead) -> list[
 
 async def _fetched_ahead(fetches: list[Coroutine[Any, Any, Any]]) -> None:
     # In order: the updates are primed once the pages of milestones, asked for first, are in.
+    # A failed fetch is counted and dropped: the field that needs it loads again when resolved, and
+    # fails there, in its own place in the response, if it fails again.
     for fetch in fetches:
-        with suppress(Exception):
+        try:
             await fetch
+        except Exception as error:
+            fell_back("fetch_ahead.error", error)
 
 
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
@@ -284,7 +290,7 @@ async def pairings_of(info: Info, rows: Sequence[models.Pairing]) -> list[Pairin
     )
     fetching = fetch_lists_ahead(loaders, pks, Selected.here(info).connection_nodes())
     try:
-        if not parts:
+        if not parts or not FAST_PATHS.fetch_ahead:
             return [Pairing.from_model(row, loaders) for row in rows]
         details = await loaders.pairing_details(parts).load_many(pks)
     finally:

@@ -12,13 +12,17 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
 from schema.execution import FastExecutionContext, JsonExecutionContext
+from schema.imports import ImportQuery
 from schema.mutation import Mutation
+from schema.notifications import NotificationQuery
 from schema.query import Query
 from schema.subscription import Subscription
 from schema.validation_cache import ValidationCache
+from schema.webhooks import WebhookQuery
 
 schema = strawberry.Schema(
-    query=merge_types("Query", (Query, AccountQuery)),
+    # The fields of parts of the domain with a module of their own are merged into the Query root.
+    query=merge_types("Query", (Query, AccountQuery, ImportQuery, NotificationQuery, WebhookQuery)),
     mutation=Mutation,
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.

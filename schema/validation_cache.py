@@ -13,6 +13,7 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from db.fast_paths import FAST_PATHS
 from schema.node_cache import NodeCache
 
 _validated: NodeCache[list[GraphQLError]] = NodeCache(1024)
@@ -22,7 +23,10 @@ class ValidationCache(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         graphql_schema, document, rules = context.schema._schema, context.graphql_document, context.validation_rules
-        context.pre_execution_errors = _validated.get(
-            (graphql_schema, document), lambda: validate_document(graphql_schema, document, rules), rules
-        )
+        if not FAST_PATHS.validation_cache:
+            context.pre_execution_errors = validate_document(graphql_schema, document, rules)
+        else:
+            context.pre_execution_errors = _validated.get(
+                (graphql_schema, document), lambda: validate_document(graphql_schema, document, rules), rules
+            )
         yield

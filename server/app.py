@@ -11,23 +11,31 @@ from collections.abc import AsyncIterator
 
 from graphql import OperationType
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp
 
+from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.imports.files import ImportLimits
+from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
+from server import outage
 from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
+    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -37,11 +45,17 @@ from server.graphql_http import (
     read_request,
 )
 from server.i18n import language_of, pick
+from server.imports import TemplateRoutes
 from server.limits import Limits
-from server.ratelimit import RateLimiter, retry_after
+from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
+from server.notifier import Notifier
+from server.ratelimit import RateLimiter
+from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
+from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.tracing import Tracing
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
 
@@ -55,6 +69,7 @@ class Service:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.session_policy = SessionPolicy(
@@ -63,11 +78,34 @@ class Service:
             max_failures=settings.sign_in_max_failures,
             window=dt.timedelta(minutes=settings.sign_in_lockout_minutes),
         )
+        self.tracing = Tracing()
+        self.observer = Observer(self.db, self.tracing, log_requests=settings.access_log)
+        # Shared by every worker and server through Redis when there is one, else per process.
+        self.shared = SharedState(settings.redis_url, settings.redis_prefix) if settings.redis_url else None
+        if self.shared is None:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+            self.documents = PersistedQueries()
+        else:
+            self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
+            self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
+        self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
-            schema, broker=self.broker, settings=settings, sessions=self.session_policy, clock=self.today
+            schema,
+            broker=self.broker,
+            settings=settings,
+            sessions=self.session_policy,
+            clock=self.today,
+            budget=self.budget,
+            observer=self.observer,
         )
         self.limits = Limits.of(settings)
-        self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.import_limits = ImportLimits(
+            max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows,
+            background_bytes=settings.import_background_bytes,
+        )
+        # The webhook worker and the daily job (README: Notifications).
+        self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
 
@@ -76,12 +114,28 @@ class Service:
 
     def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
         return Scope(
-            db=self.db, actor=actor, today=self.today(), request_id=request_id, files=self.files, language=language
+            db=self.db,
+            actor=actor,
+            today=self.today(),
+            request_id=request_id,
+            files=self.files,
+            language=language,
+            import_limits=self.import_limits,
         )
 
     async def graphql(self, request: Request) -> Response:
         request_id = uuid.uuid4().hex
-        response = await self._graphql(request, request_id)
+        with self.observer.observing(request_id, "http") as record:
+            status = 500  # unless an answer comes back
+            try:
+                response = await self._graphql(request, request_id)
+                status = response.status_code
+            except Exception as exc:
+                # Refusals (server/refusals.py) answers these two; counted as what the client gets.
+                status = 429 if isinstance(exc, RateLimited) else 503 if outage.database_away(exc) else 500
+                raise
+            finally:
+                self.observer.finish(record, status)
         response.headers["X-Request-Id"] = request_id
         return response
 
@@ -105,17 +159,14 @@ class Service:
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
         def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+            note_payload(payload)
             if payload.get("errors"):
                 payload["extensions"] = {"requestId": request_id}
             return json_response(payload, status, media_type, headers)
 
-        client = request.client.host if request.client else "unknown"
         try:
-            actor = await actor_of(request, self.db, production=production, sessions=self.session_policy)
+            actor = await self.caller(request)
         except Unauthenticated as exc:
-            # Failed attempts count against the client's address, so guessing tokens is slow.
-            if (wait := self.rate_limiter.hit(f"ip:{client}")) is not None:
-                return self._too_many(answer, wait, language)
             message = pick(language, str(exc), exc.message_zh)
             response = answer(error_payload(message, "UNAUTHENTICATED"), 401, {"WWW-Authenticate": "Bearer"})
             if exc.expired_cookie:
@@ -123,16 +174,16 @@ class Service:
             return response
         except CsrfRefused as exc:
             return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
-        if (wait := self.rate_limiter.hit(caller_key(actor, client))) is not None:
-            return self._too_many(answer, wait, language)
+        note_caller(actor)
         try:
-            graphql_request = await read_request(request, self.settings.max_body_bytes, self.uploads)
+            graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
         try:
             checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
             if checked.document is None:
                 return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
+            note_operation(checked.document, graphql_request.operation_name, checked.operation)
             if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
                 message = pick(
                     language,
@@ -147,15 +198,19 @@ class Service:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()
 
-    @staticmethod
-    def _too_many(answer, wait: float, language: str) -> Response:
-        seconds = retry_after(wait)
-        message = pick(
-            language,
-            f"too many requests: the limit is per minute; retry in {seconds} s",
-            f"请求过于频繁（按每分钟限制）；请 {seconds} 秒后重试",
-        )
-        return answer(error_payload(message, "RATE_LIMITED"), 429, {"Retry-After": seconds})
+    async def caller(self, request: Request) -> Actor:
+        """The request's actor, its request charged to the caller's budget (server/budget.py):
+        RateLimited when it is spent, Unauthenticated (charged to the address) when refused."""
+        client = request.client.host if request.client else "unknown"
+        try:
+            actor = await actor_of(
+                request, self.db, production=self.settings.production, sessions=self.session_policy
+            )
+        except Unauthenticated:
+            await self.budget.spend(None, client)
+            raise
+        await self.budget.spend(actor, client)
+        return actor
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -164,29 +219,26 @@ class Service:
         try:
             await self.db.ping()
         except Exception as exc:  # any failure to answer means not ready
+            if outage.database_away(exc):
+                raise  # answered as every endpoint answers an outage (server/refusals.py)
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
 
 
-def caller_key(actor: Actor, client: str) -> str:
-    """Whose bucket a request's rate limit takes from: its token's, its account's, or its address's."""
-    if actor.token_id is not None:
-        return f"token:{actor.token_id}"
-    if actor.account_id is not None:
-        return f"account:{actor.account_id}"
-    return f"ip:{client}"
-
-
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> ASGIApp:
+    """The Starlette application (inside OpenTelemetry's ASGI middleware when traces are on)."""
     service = Service(settings or load_settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if service.db.is_sqlite:
-            # The embedded default must work on a new machine with no set-up step.
+        if service.db.is_sqlite and not service.settings.production:
+            # The embedded default must work on a new machine with no set-up step (production
+            # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        service.subscriptions.open_sockets.start()
+        service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
         # keep it out of the collector's scans, which otherwise stall a request now and then.
         gc.collect()
@@ -196,8 +248,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # older generations keep their default pace, or cyclic garbage piles up between passes.
         gc.set_threshold(GC_YOUNG_THRESHOLD, 10, 10)
         yield
+        await service.subscriptions.open_sockets.stop()
+        await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
+        await service.notifier.stop()
         await service.broker.stop()
         await service.db.dispose()
+        if service.shared is not None:
+            await service.shared.close()
+        worker_stopped()
+        service.tracing.stop()
 
     reports = ReportRoutes(service)
     sessions = SessionRoutes(service)
@@ -210,14 +269,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/reports/pairings.xlsx", reports.xlsx, methods=["GET"]),
             Route("/auth/sign-in", sessions.sign_in, methods=["POST"]),
             Route("/auth/sign-out", sessions.sign_out, methods=["POST"]),
+            Route("/imports/templates/{kind}.xlsx", TemplateRoutes(service).template, methods=["GET"]),
             Route("/files/{file_id}", files.download, methods=["GET", "HEAD"]),
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
             *web_routes(),
         ],
         lifespan=lifespan,
-        middleware=cors_middleware(service.settings.allowed_origins),
+        middleware=[*cors_middleware(service.settings.allowed_origins), Middleware(Refusals)],
     )
     app.state.service = service
-    return app
+    return service.tracing.start(app, service.db)

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 
 from db.engine import Database
-from db.migrate import upgrade
+from db.migrate import revision_problem, upgrade
 from db.models import Role
 from resolvers import tokens
 from resolvers.tokens import TokenError
@@ -102,6 +102,49 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+async def _revision_problem(settings: Settings) -> str | None:
+    db = await connected(settings)
+    try:
+        return await revision_problem(db.write_engine)
+    finally:
+        await db.dispose()
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 0 when QIANSHOU_DATABASE_URL is at the head revision, else 1 with the reason."""
+    settings = settings_or_exit()
+    if problem := asyncio.run(_revision_problem(settings)):
+        raise fail(problem)
+    typer.echo("database is at the head revision")
+
+
+@db_app.command("backup")
+def db_backup(file: Annotated[Path, typer.Argument(help="Where to write the backup.")]) -> None:
+    """A consistent copy of the database while it serves: SQLite's backup API, or pg_dump."""
+    from db.backup import BackupError, backup
+
+    settings = settings_or_exit()
+    try:
+        backup(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"wrote {file}")
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A file `qianshou db backup` wrote.")]) -> None:
+    """Replace the database's contents with a backup's (stop the servers first)."""
+    from db.backup import BackupError, restore
+
+    settings = settings_or_exit()
+    try:
+        restore(settings.database_url, file)
+    except BackupError as exc:
+        raise fail(str(exc)) from None
+    typer.echo(f"restored {file}")
+
+
 @app.command()
 def demo(
     scale: Annotated[
@@ -137,6 +180,8 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
+    from server.timeouts import timely_http
+    from server.observability import log_config, metrics_directory
     from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
@@ -146,28 +191,35 @@ def serve(
         asyncio.run(_load_demo(settings))
         print_demo_tokens(asyncio.run(_with_db(settings, _rotate_demo_tokens)))
         print_demo_accounts(asyncio.run(_with_db(settings, demo_accounts)))
+    elif settings.production:
+        # Production migrates as a deployment step (`qianshou db upgrade`), never on start: servers
+        # started together would race, and a new server must not change what old ones still serve.
+        if problem := asyncio.run(_revision_problem(settings)):
+            raise fail(problem)
     else:
         asyncio.run(_upgrade(settings))
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log}
-    if settings.workers > 1 and reuse_port_available():
-        try:
-            status = serve_workers(settings.host, settings.port, settings.workers, **config)
-        except ListenError as exc:
-            raise fail(str(exc)) from None
-        if status:
-            raise fail("a worker exited; the server stopped")
-        return
-    uvicorn.run(
-        APP,
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        **config,
-    )
+    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config["http"] = timely_http(settings.request_read_timeout)  # slow clients are cut off
+    with metrics_directory():
+        if settings.workers > 1 and reuse_port_available():
+            try:
+                status = serve_workers(settings.host, settings.port, settings.workers, **config)
+            except ListenError as exc:
+                raise fail(str(exc)) from None
+            if status:
+                raise fail("a worker exited; the server stopped")
+            return
+        uvicorn.run(
+            APP,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            **config,
+        )
 
 
 async def _with_db(settings: Settings, work):
@@ -332,6 +384,75 @@ def regions_import(
     except RegionImportError as exc:
         raise fail(str(exc)) from None
     typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+
+
+# `qianshou import …` lives in its own module; it imports nothing heavy until a command runs.
+from server.import_cli import import_app  # noqa: E402
+
+app.add_typer(import_app, name="import")
+
+
+notify_app = typer.Typer(help="Notifications: the daily job (README: Notifications).", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+async def _daily_job(settings: Settings, day):
+    from resolvers.daily import run_daily_job
+    from server.mail import mailer_of
+
+    db = await connected(settings)
+    try:
+        await upgrade(db.write_engine)
+        return await run_daily_job(db, day, mailer_of(settings))
+    finally:
+        await db.dispose()
+
+
+@notify_app.command("daily")
+def notify_daily(
+    date: Annotated[str | None, typer.Option(help="The China date to run for (YYYY-MM-DD); today if left out.")] = None,
+) -> None:
+    """Notices of milestones due soon or newly overdue and of pairings turned OFF_TRACK, and the staff's
+    e-mail digests. For cron, once a day; running it again (or on several servers) sends nothing twice."""
+    import datetime as dt
+
+    from resolvers.scope import china_today
+
+    settings = settings_or_exit()
+    try:
+        day = dt.date.fromisoformat(date) if date else settings.today or china_today()
+    except ValueError:
+        raise fail(f"--date {date!r} is not a date like 2026-11-30") from None
+    report = asyncio.run(_daily_job(settings, day))
+    typer.echo(report.summary())
+    if not settings.smtp_host:
+        typer.echo("no digests: QIANSHOU_SMTP_HOST is not set", err=True)
+    for problem in report.problems:
+        typer.echo(f"warning: {problem}", err=True)
+    if report.digests_failed:
+        raise typer.Exit(code=1)
+
+
+@notify_app.command("email")
+def notify_email(
+    token: Annotated[str, typer.Argument(help="The token's name.")],
+    email: Annotated[str | None, typer.Option(help='Where its daily digest goes; "" removes the address.')] = None,
+    digest: Annotated[bool | None, typer.Option("--digest/--no-digest", help="Turn the daily digest on or off.")] = None,
+) -> None:
+    """Set a token's e-mail address for the daily digest (its holder can also do so with updateNotificationSettings)."""
+    from resolvers.notifications import SettingsError, set_token_email
+
+    settings = settings_or_exit()
+
+    async def store(db: Database):
+        try:
+            return await set_token_email(db, token, email, digest)
+        except SettingsError as exc:
+            raise fail(str(exc)) from None
+
+    stored = asyncio.run(_with_db(settings, store))
+    state = "on" if stored.email_digest else "off"
+    typer.echo(f"token {token!r}: e-mail {stored.email or '(none)'}, daily digest {state}")
 
 
 files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)

@@ -21,7 +21,7 @@ from starlette.responses import FileResponse, Response
 from db.blobs import DiskBlobStore
 from resolvers.evidence import EvidenceStore, FileLimits, readable_file
 from resolvers.images import THUMBNAIL_TYPE
-from server.auth import Unauthenticated, actor_of
+from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
 from server.i18n import language_of
 from server.multipart import MultipartLimits
@@ -63,7 +63,7 @@ class FileRoutes:
     async def _send(self, request: Request, *, thumbnail: bool) -> Response:
         service = self.service
         try:
-            actor = await actor_of(request, service.db, production=service.settings.production, sessions=service.session_policy)
+            actor = await service.caller(request)  # downloads spend the caller's budget (server/budget.py)
         except Unauthenticated as exc:
             return json_response(error_payload(str(exc), "UNAUTHENTICATED"), 401, headers={"WWW-Authenticate": "Bearer"})
         scope = service.scope(actor, request_id=uuid.uuid4().hex, language=language_of(request.headers.get("accept-language")))

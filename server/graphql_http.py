@@ -14,7 +14,7 @@ import logging
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 from graphql import (
@@ -34,6 +34,7 @@ from resolvers.scope import Scope
 from schema.schema import execute_checked
 from server.headers import preferred
 from server.i18n import CHINESE, ENGLISH, pick
+from server import outage
 from server.limits import Limits, check_limits, parse_limited
 from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 
@@ -92,11 +93,14 @@ def negotiate(accept: str | None) -> str | None:
     return preferred(accept, OFFERED_MEDIA_TYPES.get)
 
 
-async def read_request(request: Request, max_bytes: int, uploads: MultipartLimits | None = None) -> GraphQLRequest:
+async def read_request(
+    request: Request, max_bytes: int, documents: PersistedQueries, uploads: MultipartLimits | None = None
+) -> GraphQLRequest:
     """The request as sent: GET parameters, a JSON body, or, when `uploads` allows it, a GraphQL
-    multipart request (server/multipart.py) whose files are in the variables."""
+    multipart request (server/multipart.py) whose files are in the variables. `documents` holds the
+    persisted queries."""
     if request.method == "POST" and uploads is not None and is_multipart(request):
-        return await _read_multipart(request, uploads)
+        return await _read_multipart(request, uploads, documents)
     if request.method == "GET":
         body: dict[str, Any] = dict(request.query_params)
         if len(request.url.query) > max_bytes:
@@ -121,18 +125,18 @@ async def read_request(request: Request, max_bytes: int, uploads: MultipartLimit
         body = _loads(await read_body(request, max_bytes), "body")
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object", message_zh="请求体必须是一个 JSON 对象")
-    query = persisted_query(body.get("query"), body.get("extensions"))
+    query = await persisted_query(body.get("query"), body.get("extensions"), documents)
     return graphql_request(query, body.get("variables"), body.get("operationName"))
 
 
-async def _read_multipart(request: Request, uploads: MultipartLimits) -> GraphQLRequest:
+async def _read_multipart(request: Request, uploads: MultipartLimits, documents: PersistedQueries) -> GraphQLRequest:
     try:
         multipart = await read_multipart(request, uploads)
     except MultipartRefused as exc:
         raise BadRequest(str(exc), exc.status, exc.code, message_zh=exc.message_zh) from None
     try:
         body = multipart.body
-        query = persisted_query(body.get("query"), body.get("extensions"))
+        query = await persisted_query(body.get("query"), body.get("extensions"), documents)
         parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
     except BaseException:
         await multipart.close()
@@ -151,39 +155,54 @@ def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLR
     return GraphQLRequest(query, variables, operation_name)
 
 
+class SharedDocuments(Protocol):
+    async def get(self, sha256: str) -> str | None: ...
+
+    async def put(self, sha256: str, query: str) -> None: ...
+
+
 class PersistedQueries:
     """Automatic persisted queries (Apollo's APQ): a client sends the SHA-256 of a document instead of
     the document; the first time it is unknown (PersistedQueryNotFound) and the client sends both.
-    Only document text is kept, never data, so nothing here can go stale. Per process, least
-    recently used first out; a worker that has not seen a hash asks the client once."""
+    Only document text is kept, never data, so nothing here can go stale. Each process keeps the
+    documents it has seen, least recently used first out; with `shared` (Redis, server/shared_state.py)
+    a document registered on one server is known to all, and one that a worker has not seen is
+    looked up there before the client is asked for it."""
 
-    def __init__(self, max_entries: int = 2048) -> None:
+    def __init__(self, max_entries: int = 2048, shared: SharedDocuments | None = None) -> None:
         self.max_entries = max_entries
+        self.shared = shared
         self.documents: OrderedDict[str, str] = OrderedDict()
 
-    def get(self, sha256: str) -> str | None:
+    async def get(self, sha256: str) -> str | None:
         query = self.documents.get(sha256)
         if query is not None:
             self.documents.move_to_end(sha256)
+            return query
+        if self.shared is not None and (query := await self.shared.get(sha256)) is not None:
+            self._remember(sha256, query)
         return query
 
-    def put(self, sha256: str, query: str) -> None:
+    async def put(self, sha256: str, query: str) -> None:
+        known = sha256 in self.documents
+        self._remember(sha256, query)
+        if self.shared is not None and not known:
+            await self.shared.put(sha256, query)
+
+    def _remember(self, sha256: str, query: str) -> None:
         self.documents[sha256] = query
         self.documents.move_to_end(sha256)
         while len(self.documents) > self.max_entries:
             self.documents.popitem(last=False)
 
 
-PERSISTED_QUERIES = PersistedQueries()
-
-
-def persisted_query(query: Any, extensions: Any) -> Any:
+async def persisted_query(query: Any, extensions: Any, documents: PersistedQueries) -> Any:
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
     if extensions is not None and not isinstance(extensions, dict):
         # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
-        raise BadRequest("`extensions` must be a JSON object")
+        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query
@@ -206,9 +225,9 @@ def persisted_query(query: Any, extensions: Any) -> Any:
                 code="PERSISTED_QUERY_HASH_MISMATCH",
                 message_zh="提供的 SHA 与查询文档不符",
             )
-        PERSISTED_QUERIES.put(sha256, query)
+        await documents.put(sha256, query)
         return query
-    known = PERSISTED_QUERIES.get(sha256)
+    known = await documents.get(sha256)
     if known is None:
         # Apollo clients look for this message and resend with the document; 200 as they expect.
         # The message stays as it is in every language: clients match on it.
@@ -324,6 +343,11 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool, lang
             translated = getattr(error.original_error, "message_zh", None) or getattr(error, "message_zh", None)
             formatted["message"] = translated or formatted["message"]
         return formatted
+    if outage.database_away(error.original_error):
+        log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
+        extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
+        where = {key: value for key, value in formatted.items() if key in ("locations", "path")}
+        return {"message": pick(language, outage.MESSAGE, outage.MESSAGE_ZH), **where, "extensions": extensions}
     if error.original_error is None or isinstance(error.original_error, GraphQLError):
         # About the request itself (its document or variables), not a failure of ours.
         if production:
@@ -350,6 +374,9 @@ async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope,
     finally:
         # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()
+    if result.errors and any(outage.database_away(error.original_error) for error in result.errors):
+        # Data read around an outage is not to be trusted in part: the request fails as a whole.
+        raise outage.DatabaseUnavailable()
     payload: dict[str, Any] = {}
     if result.errors:
         payload["errors"] = [

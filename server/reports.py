@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.reports import HEADERS, pairing_report
-from server.auth import Unauthenticated, actor_of
+from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
 from server.i18n import language_of, pick
 from server.sessions import clear_cookie
@@ -93,9 +93,8 @@ class ReportRoutes:
         self.service = service
 
     async def _arguments(self, request: Request) -> tuple[Actor, str | None]:
-        service = self.service
-        production = service.settings.production
-        actor = await actor_of(request, service.db, production=production, sessions=service.session_policy)
+        # Downloads spend from the caller's request budget as GraphQL requests do.
+        actor = await self.service.caller(request)
         return actor, request.query_params.get("programId") or None
 
     async def _batches(self, request: Request) -> AsyncIterator[list[list[Any]]] | Response:

@@ -42,15 +42,8 @@ class SessionRoutes:
             return json_response(error_payload(pick(language, message, message_zh), code), status, headers=headers)
 
         client = request.client.host if request.client else "unknown"
-        if (wait := self.service.rate_limiter.hit(f"ip:{client}")) is not None:
-            seconds = retry_after(wait)
-            return refuse(
-                429,
-                "RATE_LIMITED",
-                f"too many requests; retry in {seconds} s",
-                f"请求过于频繁，请 {seconds} 秒后重试",
-                {"Retry-After": seconds},
-            )
+        # Sign-in attempts spend the address's request budget (server/budget.py), as other doors do.
+        await self.service.budget.spend(None, client)
         try:
             name, password = await _credentials(request)
         except BadRequest as exc:

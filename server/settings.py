@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Literal
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
+from db.fast_paths import FastPaths
 
 
 class SettingsError(Exception):
@@ -43,7 +45,45 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, ge=1_000)
     # Requests per minute per token (per client IP without one), in each worker's memory; 0 = off.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Seconds a client has to send a request's headers whole, and then each piece of its body after
+    # the last; a slower client (or a connection that sends nothing) is cut off: 408 before the
+    # headers are in.
+    request_read_timeout: float = Field(default=10.0, gt=0)
+    # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
+    # connections are closed within this time, on every worker.
+    credential_recheck_seconds: float = Field(default=5.0, gt=0)
+    # Spreadsheet imports (README: Import from spreadsheets): the largest file, the most data rows,
+    # and the size above which importRecords runs as a background job.
+    import_max_bytes: int = Field(default=20_000_000, ge=1_000)
+    import_max_rows: int = Field(default=200_000, ge=1)
+    import_background_bytes: int = Field(default=1_000_000, ge=0)
+    # Redis shared by every worker and server for the rate limit and persisted queries
+    # (server/shared_state.py); unset keeps both in each process's memory.
+    redis_url: str | None = None
+    # Prepended to every Redis key, so that deployments (or test runs) can share one Redis.
+    redis_prefix: str = "qianshou:"
+    # A JSON object per log line (one per request among them); unset means JSON in production only.
+    log_format: Literal["text", "json"] | None = None
 
+    # Notifications (README: Notifications). Webhook deliveries are sent by a worker in each
+    # server process; private and loopback targets are refused unless allowed here.
+    webhook_worker: bool = True
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    # The hour (China time, 0-23) at which `serve` runs the daily job itself; unset: only by cron.
+    daily_job_hour: int | None = Field(default=None, ge=0, le=23)
+    # SMTP for the daily digests; without a host no digest is sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    # STARTTLS: true requires it, false never tries it, unset uses it when the server offers it.
+    smtp_starttls: bool | None = None
+    smtp_tls: bool = False
+    mail_from: str = "qianshou@localhost"
     # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.
     session_idle_minutes: int = Field(default=120, ge=1)
@@ -59,6 +99,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
 
+    # The fast paths, each of which can be switched off to measure or rule it out (db/fast_paths.py).
+    fast_execution: bool = True
+    prepared_reads: bool = True
+    combined_reads: bool = True
+    fetch_ahead: bool = True
+    validation_cache: bool = True
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
@@ -67,6 +114,13 @@ class Settings(BaseSettings):
         except DatabaseUrlError as exc:
             raise ValueError(str(exc)) from None
         return url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, url: str | None) -> str | None:
+        if url is not None and url.split("://")[0] not in ("redis", "rediss", "unix"):
+            raise ValueError("must be redis://host:port/db, rediss:// (TLS) or unix:///path")
+        return url or None
 
     @field_validator("today", mode="before")
     @classmethod
@@ -83,6 +137,10 @@ class Settings(BaseSettings):
         return [origin.strip().rstrip("/") for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
+    def json_logs(self) -> bool:
+        return self.log_format == "json" or (self.log_format is None and self.production)
+
+    @property
     def is_sqlite(self) -> bool:
         return normalise_url(self.database_url).startswith("sqlite")
 
@@ -95,6 +153,10 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             return Path(url.database).resolve().parent / "files"
         return Path("files").resolve()
+
+    @property
+    def fast_paths(self) -> FastPaths:
+        return FastPaths(**{each.name: getattr(self, each.name) for each in dataclasses.fields(FastPaths)})
 
 
 def load_settings(**overrides: object) -> Settings:

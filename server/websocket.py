@@ -6,7 +6,10 @@ since browsers cannot set headers on a WebSocket handshake; without one, the ses
 handshake, but only when the page that opened the socket is of this server's own origin (or one
 of QIANSHOU_CORS_ORIGINS): browsers send cookies with any page's handshake, so a cookie from
 another origin's page is ignored (no cross-site WebSocket hijacking). Every operation sent over the
-socket passes the same checks as an HTTP request (limits, production rules) before it runs.
+socket passes the same checks as an HTTP request (limits, production rules) before it runs, and
+spends from the same caller's request budget (server/budget.py). A connection whose token is
+revoked is closed (server/revocation.py); one that cannot reach the database at connection_init is
+closed with 1013 (try again later).
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ from resolvers.errors import ApiError, ErrorCode
 from resolvers.sessions import SessionPolicy
 from resolvers.tokens import authenticate
 from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
+from server import outage
+from server.budget import CODE as RATE_LIMITED
+from server.budget import Budget, RateLimited
 from server.graphql_http import (
     BadRequest,
     check_document,
@@ -45,6 +51,14 @@ from server.graphql_http import (
 )
 from server.i18n import language_of, pick
 from server.limits import Limits
+from server.revocation import OpenSockets
+from server.metrics import (
+    Observer,
+    note_caller,
+    note_operation,
+    note_payload,
+    streaming,
+)
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")
@@ -52,6 +66,11 @@ log = logging.getLogger("qianshou.websocket")
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 10
 SLOW_SUBSCRIBER_CLOSE_CODE = 4429
 SLOW_SUBSCRIBER_REASON = "subscriber too slow"
+RATE_LIMITED_CLOSE_CODE = 4429
+TRY_AGAIN_LATER_CLOSE_CODE = 1013
+DATABASE_AWAY_REASON = "database unavailable; retry shortly; 数据库暂时无法访问"
+REVOKED_CLOSE_CODE = 4403
+REVOKED_REASON = "token revoked; 令牌已被撤销"
 
 
 def token_from_params(params: dict[str, Any]) -> str | None:
@@ -93,33 +112,85 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     `error` message before anything runs; results' errors are shown as `format_error` shows them."""
 
     view: SubscriptionView
+    context: SocketScope
+
+    async def handle_connection_init(self, message: Any) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except RateLimited as exc:
+            reason = f"too many requests; retry in {exc.retry_after} s; 请求过于频繁"
+            await self.websocket.close(code=RATE_LIMITED_CLOSE_CODE, reason=reason)
+            return
+        except Exception as exc:
+            if not outage.database_away(exc):
+                raise
+            log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
+            await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
+            return
+        if self.connection_acknowledged and self.context.actor.token_id is not None:
+            self.view.open_sockets.add(self, self.context.actor.token_id, self._close_revoked)
+
+    async def _close_revoked(self) -> None:
+        await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+
+    async def shutdown(self) -> None:
+        self.view.open_sockets.discard(self)
+        await super().shutdown()
 
     async def run_operation(self, operation: Operation) -> None:
+        """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
+        samples come when it ends, with the statements of every event it sent."""
         language = self.context.language
-        if errors := self.view.refusal(operation.query, operation.variables, operation.operation_name, language):
-            await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
-            return
-        await super().run_operation(operation)
+        with self.view.observer.observing(self.context.request_id, "websocket") as record:
+            status = 500
+            try:
+                note_caller(self.context.actor)
+                try:
+                    await self.view.budget.spend(self.context.actor, self.context.client)
+                except RateLimited as exc:
+                    extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after)}
+                    payload = [{"message": pick(language, str(exc), exc.message_zh), "extensions": extensions}]
+                    status = 429
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+                    return
+                if errors := self.view.refusal(
+                    operation.query, operation.variables, operation.operation_name, language
+                ):
+                    note_payload({"errors": errors})
+                    status = 400
+                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+                    return
+                await super().run_operation(operation)
+                status = 200
+            except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
+                status = 200
+                raise
+            finally:
+                self.view.observer.finish(record, status)
 
     async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
         await super()._send_result_stream(operation, self._formatted(result_source))
 
     async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
         production = self.view.settings.production
-        async for result in results:
-            if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
-                errors = [
-                    format_error(e, self.context.request_id, production=production, language=self.context.language)
-                    for e in result.errors
-                ]
-                result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
-            yield result
+        with streaming():
+            async for result in results:
+                if isinstance(result, ExecutionResult) and not isinstance(result, PreExecutionError) and result.errors:
+                    errors = [
+                        format_error(e, self.context.request_id, production=production, language=self.context.language)
+                        for e in result.errors
+                    ]
+                    note_payload({"errors": errors})
+                    result = dataclasses.replace(result, errors=[_Formatted(error) for error in errors])
+                yield result
 
 
 @dataclass
 class SocketScope(ConnectionScope):
-    """A connection's scope, with the session cookie of its handshake when its origin may use it."""
+    """A connection's scope with what only the server knows of it: the address it came from, and the
+    session cookie of its handshake when its origin may use it."""
 
+    client: str = "unknown"
     session_cookie: str | None = None
 
 
@@ -146,6 +217,8 @@ class SubscriptionView(GraphQL):
         settings: Settings,
         sessions: SessionPolicy,
         clock: Callable[[], Any],
+        budget: Budget,
+        observer: Observer,
     ) -> None:
         super().__init__(
             schema,
@@ -161,6 +234,9 @@ class SubscriptionView(GraphQL):
         self.sessions = sessions
         self.limits = Limits.of(settings)
         self.clock = clock
+        self.budget = budget
+        self.open_sockets = OpenSockets(broker.db, settings.credential_recheck_seconds)
+        self.observer = observer
         self._closing: set[asyncio.Task[None]] = set()
 
     async def get_context(self, request: Any, response: Any) -> SocketScope:
@@ -173,18 +249,22 @@ class SubscriptionView(GraphQL):
         )
         if isinstance(response, WebSocket):
             scope.on_overflow = self._closer(response)
+            scope.client = response.client.host if response.client else "unknown"
             if cookie_origin_allowed(request.headers, self.settings.allowed_origins):
                 scope.session_cookie = request.cookies.get(SESSION_COOKIE)
         return scope
 
     async def on_ws_connect(self, context: SocketScope) -> None:
+        """Authenticates connection_init, charged to the caller's budget as an HTTP request is."""
         try:
             context.actor = await self.actor_of(token_from_params(context.connection_params or {}), context)
         except (ApiError, Unauthenticated) as exc:
             if isinstance(exc, ApiError) and exc.code is not ErrorCode.UNAUTHENTICATED:
                 raise
+            await self.budget.spend(None, context.client)
             log.info("WebSocket connection refused: %s", exc)
             raise ConnectionRejectionError() from None
+        await self.budget.spend(context.actor, context.client)
         context.refresh()
 
     async def actor_of(self, token: str | None, context: SocketScope) -> Actor:
@@ -208,9 +288,12 @@ class SubscriptionView(GraphQL):
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
             return error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]
-        return check_document(
+        checked = check_document(
             self.schema, request, self.limits, production=self.settings.production, language=language
-        ).errors
+        )
+        if checked.document is not None:
+            note_operation(checked.document, request.operation_name, checked.operation)
+        return checked.errors
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:

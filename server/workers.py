@@ -65,11 +65,16 @@ def serve_workers(host: str, port: int, workers: int, **config: Any) -> int:
 
 def _free_address(host: str, port: int) -> tuple[socket.AddressFamily, Any]:
     """The address to listen on, checked to be free: sockets with SO_REUSEPORT would share a port
-    with another server of the same user's rather than fail. Port 0 becomes the port it was given."""
+    with another server of the same user's rather than fail. Port 0 becomes the port it was given.
+    The probe has SO_REUSEADDR, as the workers' sockets do: without it, the connections a stopped
+    server closed (in TIME_WAIT or FIN_WAIT for a minute) made the port look taken, and a restart
+    by a process manager failed for that minute. A socket listening on the port still refuses it."""
     try:
         family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
         with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
+            probe.listen()
             return family, probe.getsockname()
     except OSError as exc:
         raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

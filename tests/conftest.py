@@ -153,7 +153,7 @@ class LiveServer:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a busy 2-core CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 output = self.process.stdout.read().decode() if self.process.stdout else ""
@@ -165,7 +165,7 @@ class LiveServer:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("server did not become ready in 30 s")
+        raise RuntimeError("server did not become ready in 60 s")
 
     def stop(self) -> str:
         if self.process is None:

@@ -51,7 +51,8 @@ async def test_admin_creates_accounts_with_the_tokens_scope_rules(fresh_db: Data
     assert mentor["userErrors"] == []
     assert mentor["account"]["name"] == "李四" and mentor["account"]["agency"]["name"].endswith("社会工作服务中心")
     staff = await create(fresh_db, name="staff", role="REGIONAL_STAFF", regionId=scopes[Role.REGIONAL_STAFF][1])
-    assert staff["account"]["region"] == {"name": "平顶山市"}
+    # The demo's regional staff covers the city of an ACTIVE pairing with an update to review.
+    assert staff["account"]["region"] == {"name": "洛阳市"}
     listed = (await gql(fresh_db, ACCOUNTS, actor=ADMIN))["accounts"]
     assert listed["totalCount"] == 2 and [edge["node"]["name"] for edge in listed["edges"]] == ["李四", "staff"]
 

@@ -101,3 +101,26 @@ def serve(database_url: str, port: int, *, timeout: float) -> subprocess.Complet
 @pytest.fixture
 def databases_url_sqlite(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'workers.sqlite3'}"
+
+
+def test_a_restart_right_after_a_stop_listens_at_once_while_clients_hold_connections(demo_db) -> None:
+    first = LiveServer(demo_db.url, workers=2).start()
+    held = []
+    try:
+        for _ in range(4):  # kept open: the server, not the client, closes them when it stops
+            connection = socket.create_connection(("127.0.0.1", first.port), timeout=10)
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200")
+            held.append(connection)
+    finally:
+        first.stop()
+    assert first.process.returncode == 0
+    second = LiveServer(demo_db.url, workers=2)
+    second.port, second.url = first.port, first.url
+    try:
+        second.start()  # raises with the server's output if it exits ("Address already in use")
+        assert httpx.get(f"{second.url}/readyz", timeout=5).status_code == 200
+    finally:
+        second.stop()
+        for connection in held:
+            connection.close()

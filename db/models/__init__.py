@@ -8,6 +8,7 @@ from db.models.audit import AuditEvent
 from db.models.event import MilestoneEvent, MilestoneEventKind
 from db.models.evidence import EvidenceFile
 from db.models.idempotency import IdempotencyRecord
+from db.models.imports import ImportJob, ImportJobStatus
 from db.models.incubation import IncubatedOrganization, IncubationStage
 from db.models.milestone import (
     CLOSED_MILESTONE_STATUSES,
@@ -16,6 +17,18 @@ from db.models.milestone import (
     MilestoneStatus,
     MilestoneUpdate,
     UpdateStatus,
+)
+from db.models.notification import (
+    DeliveryStatus,
+    DigestClaim,
+    Notification,
+    NotificationKind,
+    NotificationSettings,
+    PairingHealthMark,
+    PrincipalKind,
+    WebhookDelivery,
+    WebhookFormat,
+    WebhookSubscription,
 )
 from db.models.pairing import FocusArea, Pairing, PairingStatus
 from db.models.program import Program
@@ -39,6 +52,8 @@ __all__ = [
     "EvidenceFile",
     "FocusArea",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobStatus",
     "IncubatedOrganization",
     "IncubationStage",
     "Milestone",
@@ -62,4 +77,14 @@ __all__ = [
     "TrainingMode",
     "TrainingSession",
     "UpdateStatus",
+    "DeliveryStatus",
+    "DigestClaim",
+    "Notification",
+    "NotificationKind",
+    "NotificationSettings",
+    "PairingHealthMark",
+    "PrincipalKind",
+    "WebhookDelivery",
+    "WebhookFormat",
+    "WebhookSubscription",
 ]

@@ -21,12 +21,15 @@ class ServiceActivity(IdMixin, TimestampMixin, VoidableMixin, Base):
 
     __tablename__ = "service_activities"
     __table_args__ = (
+        # The spreadsheet import finds a record again by its external ID (外部编号) in its pairing.
+        Index("uq_service_activities_pairing_id_external_id", "pairing_id", "external_id", unique=True),
         CheckConstraint("count >= 0", name="count_not_negative"),
         CheckConstraint("beneficiaries >= 0", name="beneficiaries_not_negative"),
         Index("ix_service_activities_pairing_id_id", "pairing_id", "id"),
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     station_id: Mapped[int | None] = mapped_column(Id, ForeignKey("service_stations.id"), index=True)
     kind: Mapped[ServiceKind] = mapped_column(Enum(ServiceKind, native_enum=False, length=16, create_constraint=True))
     occurred_on: Mapped[dt.date] = mapped_column(Date)

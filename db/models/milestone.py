@@ -42,6 +42,8 @@ class Milestone(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "milestones"
     __table_args__ = (
+        # The spreadsheet import finds a record again by its external ID (外部编号) in its pairing.
+        Index("uq_milestones_pairing_id_external_id", "pairing_id", "external_id", unique=True),
         CheckConstraint("term_year BETWEEN 1 AND 3", name="term_year"),
         CheckConstraint("target_value IS NULL OR target_value >= 0", name="target_not_negative"),
         Index("ix_milestones_pairing_id_due_on", "pairing_id", "due_on"),
@@ -51,6 +53,7 @@ class Milestone(IdMixin, TimestampMixin, Base):
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[MilestoneCategory] = mapped_column(
         Enum(MilestoneCategory, native_enum=False, length=24, create_constraint=True)

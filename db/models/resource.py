@@ -21,6 +21,8 @@ class ResourceLink(IdMixin, TimestampMixin, VoidableMixin, Base):
 
     __tablename__ = "resource_links"
     __table_args__ = (
+        # The spreadsheet import finds a record again by its external ID (外部编号) in its pairing.
+        Index("uq_resource_links_pairing_id_external_id", "pairing_id", "external_id", unique=True),
         CheckConstraint("amount_yuan >= 0", name="amount_not_negative"),
         CheckConstraint("people_funded >= 0", name="people_not_negative"),
         CheckConstraint("disbursement_batch IS NULL OR disbursement_batch >= 1", name="batch_positive"),
@@ -28,6 +30,7 @@ class ResourceLink(IdMixin, TimestampMixin, VoidableMixin, Base):
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     project_name: Mapped[str] = mapped_column(String(200))
     donor: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[ResourceKind] = mapped_column(Enum(ResourceKind, native_enum=False, length=16, create_constraint=True))

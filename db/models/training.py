@@ -20,6 +20,8 @@ class TrainingSession(IdMixin, TimestampMixin, VoidableMixin, Base):
 
     __tablename__ = "training_sessions"
     __table_args__ = (
+        # The spreadsheet import finds a record again by its external ID (外部编号) in its pairing.
+        Index("uq_training_sessions_pairing_id_external_id", "pairing_id", "external_id", unique=True),
         CheckConstraint("participants >= 0", name="participants_not_negative"),
         CheckConstraint("hours > 0", name="hours_positive"),
         CheckConstraint("ends_on >= starts_on", name="dates"),
@@ -27,6 +29,7 @@ class TrainingSession(IdMixin, TimestampMixin, VoidableMixin, Base):
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))
+    external_id: Mapped[str | None] = mapped_column(String(100))
     topic: Mapped[str] = mapped_column(String(200))
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)

@@ -1,0 +1,16 @@
+"""INSERT that skips rows a unique key already holds, as each database spells it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert_new(session: AsyncSession, model: Any) -> Insert:
+    """An INSERT into `model`'s table that leaves out rows conflicting with stored ones (ON CONFLICT
+    DO NOTHING): two processes writing the same row both succeed and one row is stored."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
