@@ -42,19 +42,19 @@ export function headers(): Record<string, string> {
   return result;
 }
 
-export async function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<Answer<R>> {
+/** One POST to /graphql; a failure to reach the server comes back as a NETWORK error. */
+async function post<R>(init: RequestInit): Promise<Answer<R>> {
   try {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: headers(),
-      body: JSON.stringify({ query: source(document), variables }),
-    });
+    const response = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', ...init });
     const body = (await response.json()) as Omit<Answer<R>, 'status'>;
     return { ...body, status: response.status };
   } catch (error) {
     return { status: 0, errors: [{ message: String(error), extensions: { code: 'NETWORK' } }] };
   }
+}
+
+export function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<Answer<R>> {
+  return post<R>({ headers: headers(), body: JSON.stringify({ query: source(document), variables }) });
 }
 
 /** A file to send with a write, at a path of its variables such as `input.evidence.0.file`. */
@@ -72,16 +72,8 @@ export async function upload<R, V>(document: TadaDocumentNode<R, V>, variables: 
   body.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
   files.forEach((f, i) => body.append(String(i), f.file, f.file.name));
   const { 'Content-Type': _json, ...rest } = headers();
-  try {
-    // The browser sets Content-Type itself, with the multipart boundary.
-    const response = await fetch('/graphql', {
-      method: 'POST', credentials: 'same-origin', headers: { ...rest, 'GraphQL-Require-Preflight': '1' }, body,
-    });
-    const answer = (await response.json()) as Omit<Answer<R>, 'status'>;
-    return { ...answer, status: response.status };
-  } catch (error) {
-    return { status: 0, errors: [{ message: String(error), extensions: { code: 'NETWORK' } }] };
-  }
+  // The browser sets Content-Type itself, with the multipart boundary.
+  return post<R>({ headers: { ...rest, 'GraphQL-Require-Preflight': '1' }, body });
 }
 
 let socket: Client | null = null;
