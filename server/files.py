@@ -23,6 +23,7 @@ from resolvers.evidence import EvidenceStore, FileLimits, readable_file
 from resolvers.images import THUMBNAIL_TYPE
 from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
+from server.i18n import language_of
 from server.multipart import MultipartLimits
 from server.settings import Settings
 
@@ -65,7 +66,7 @@ class FileRoutes:
             actor = await service.caller(request)  # downloads spend the caller's budget (server/budget.py)
         except Unauthenticated as exc:
             return json_response(error_payload(str(exc), "UNAUTHENTICATED"), 401, headers={"WWW-Authenticate": "Bearer"})
-        scope = service.scope(actor, request_id=uuid.uuid4().hex)
+        scope = service.scope(actor, request_id=uuid.uuid4().hex, language=language_of(request.headers.get("accept-language")))
         try:
             row = await readable_file(scope, request.path_params["file_id"])
         finally:

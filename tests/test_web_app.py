@@ -169,7 +169,7 @@ async def test_a_submitted_update_arrives_live_and_staff_return_it(page_as, worl
     watcher = await page_as()
     await watcher.goto(f"{world.server.url}/pairings/{world.open_pairing}")
     await watcher.get_by_role("heading", name="里程碑").wait_for()
-    before = await watcher.locator(".updates li").count()
+    before = await watcher.locator(".updates > li").count()
 
     mentor = await page_as("mentor")
     await mentor.goto(f"{world.server.url}/report?pairing={world.open_pairing}&form=update")
@@ -181,7 +181,7 @@ async def test_a_submitted_update_arrives_live_and_staff_return_it(page_as, worl
 
     await watcher.get_by_test_id("live-feed").filter(has_text="提交进展").wait_for()
     await watcher.get_by_text(note).wait_for()  # the page read again, with no reload
-    assert await watcher.locator(".updates li").count() == before + 1
+    assert await watcher.locator(".updates > li").count() == before + 1
     await shot(watcher, "pairing-live")
 
     staff = await page_as("ministry")
@@ -288,7 +288,10 @@ async def test_people_sign_in_to_submit_and_return_an_update(page_as, world, acc
     mentor = await page_as()
     await sign_in(mentor, world, "web.mentor", accounts["web.mentor"], f"/report?pairing={world.open_pairing}")
     await mentor.get_by_text("当前用户：web.mentor").wait_for()
+    await mentor.get_by_role("button", name="退出").wait_for()
     form = mentor.locator("form.record-form")
+    await form.wait_for()
+    await shot(mentor, "report-signed-in")
     await form.get_by_label("说明").fill(note)
     await form.get_by_role("button", name="提交").click()
     await mentor.get_by_role("status").filter(has_text="已保存").wait_for()
@@ -301,3 +304,65 @@ async def test_people_sign_in_to_submit_and_return_an_update(page_as, world, acc
     await staff.locator(".review-card").filter(has_text=note).wait_for(state="detached")
     await staff.get_by_role("button", name="退出").click()
     await staff.wait_for_url(re.compile(r"/sign-in"))
+
+
+async def test_in_production_a_visitor_signs_in_first_and_comes_back(page_as, world, accounts):
+    production = LiveServer(world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}).start()
+    try:
+        page = await page_as()
+        await page.goto(f"{production.url}/pairings?health=OFF_TRACK")
+        await page.wait_for_url(re.compile(r"/sign-in\?next=%2Fpairings%3Fhealth%3DOFF_TRACK$"))
+        await shot(page, "sign-in")
+        await page.get_by_label("用户名").fill("web.staff")
+        await page.get_by_label("密码").fill(accounts["web.staff"])
+        await page.get_by_role("button", name="登录").click()
+        await page.wait_for_url(re.compile(r"/pairings\?health=OFF_TRACK$"))
+        await page.get_by_text("当前用户：web.staff").wait_for()
+        await page.get_by_test_id("pairings-total").wait_for()
+        await page.get_by_role("button", name="退出").click()
+        await page.wait_for_url(re.compile(r"/sign-in"))
+        await page.get_by_role("link", name="登录").wait_for()
+        refused = await page.evaluate("fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"query\": \"{ viewer { name } }\"}'}).then((r) => r.status)")
+        assert refused == 401  # the cookie is gone: signing out really ended the session
+    finally:
+        production.stop()
+
+
+SIGN_IN_SHEET = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" + bytes(range(256)) * 8
+
+
+async def test_a_mentor_attaches_a_pdf_and_the_reviewer_sees_and_downloads_it(page_as, world, accounts):
+    note = "佐证测试：第二次督导已完成"
+    mentor = await page_as()
+    await sign_in(mentor, world, "web.mentor", accounts["web.mentor"], f"/report?pairing={world.open_pairing}&form=update")
+    form = mentor.locator("form.record-form")
+    await form.get_by_label("说明").fill(note)
+    await form.get_by_label("附加佐证材料").set_input_files(
+        {"name": "督导签到表.pdf", "mimeType": "application/pdf", "buffer": SIGN_IN_SHEET}
+    )
+    await form.get_by_label("文件备注：督导签到表.pdf").fill("第二次督导签到")
+    await shot(mentor, "report-with-evidence")
+    await form.get_by_role("button", name="提交").click()
+    await mentor.get_by_role("status").filter(has_text="已保存").wait_for()
+    assert await form.get_by_label("文件备注：督导签到表.pdf").count() == 0  # the form starts afresh
+
+    staff = await page_as()
+    await sign_in(staff, world, "web.staff", accounts["web.staff"], "/review")
+    card = staff.locator(".review-card").filter(has_text=note)
+    files = card.get_by_role("list", name="佐证材料")
+    await files.get_by_text("第二次督导签到").wait_for()
+    assert "2.1 KB" in await files.inner_text()  # 2,125 bytes, as people read them
+    await shot(staff, "review-queue-evidence")
+    link = files.get_by_role("link", name="督导签到表.pdf")
+    assert await link.get_attribute("download") == "督导签到表.pdf"
+    # Fetched as the link would be, with the reviewer's session cookie (Chromium cancels a download
+    # while Playwright intercepts requests, which these tests do to cut off the internet).
+    response = await staff.context.request.get(world.server.url + await link.get_attribute("href"))
+    assert response.status == 200 and await response.body() == SIGN_IN_SHEET
+    assert response.headers["content-type"] == "application/pdf"
+    assert "attachment" in response.headers["content-disposition"]
+
+    await staff.goto(f"{world.server.url}/pairings/{world.open_pairing}")
+    update = staff.locator(".updates > li").filter(has_text=note)
+    await update.get_by_role("link", name="督导签到表.pdf").wait_for()
+    await shot(staff, "pairing-evidence")

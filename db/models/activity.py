@@ -26,6 +26,8 @@ class ServiceActivity(IdMixin, TimestampMixin, VoidableMixin, Base):
         CheckConstraint("count >= 0", name="count_not_negative"),
         CheckConstraint("beneficiaries >= 0", name="beneficiaries_not_negative"),
         Index("ix_service_activities_pairing_id_id", "pairing_id", "id"),
+        # The overview's monthly trends read activities by date range (migration 0008).
+        Index("ix_service_activities_occurred_on", "occurred_on"),
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))

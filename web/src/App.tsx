@@ -36,7 +36,9 @@ export function App() {
   const [live, setLive] = useState(0);
   useEffect(() => {
     request(LabelsQuery, {}).then((answer) => {
-      if (answer.status === 401) navigate(`/sign-in?next=${encodeURIComponent(location.path + window.location.search)}`, true);
+      // Production refuses anonymous requests: the visitor signs in first, then comes back here.
+      const here = window.location.pathname;
+      if (answer.status === 401 && here !== '/sign-in') navigate(`/sign-in?next=${encodeURIComponent(here + window.location.search)}`, true);
       const table: Record<string, [string, string]> = {};
       for (const row of answer.data?.enumLabels ?? []) table[`${row.enum}.${row.value}`] = [row.zh, row.en];
       setLabels(table);

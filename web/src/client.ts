@@ -42,19 +42,38 @@ export function headers(): Record<string, string> {
   return result;
 }
 
-export async function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<Answer<R>> {
+/** One POST to /graphql; a failure to reach the server comes back as a NETWORK error. */
+async function post<R>(init: RequestInit): Promise<Answer<R>> {
   try {
-    const response = await fetch('/graphql', {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: headers(),
-      body: JSON.stringify({ query: source(document), variables }),
-    });
+    const response = await fetch('/graphql', { method: 'POST', credentials: 'same-origin', ...init });
     const body = (await response.json()) as Omit<Answer<R>, 'status'>;
     return { ...body, status: response.status };
   } catch (error) {
     return { status: 0, errors: [{ message: String(error), extensions: { code: 'NETWORK' } }] };
   }
+}
+
+export function request<R, V>(document: TadaDocumentNode<R, V>, variables: V): Promise<Answer<R>> {
+  return post<R>({ headers: headers(), body: JSON.stringify({ query: source(document), variables }) });
+}
+
+/** A file to send with a write, at a path of its variables such as `input.evidence.0.file`. */
+export interface Attached { path: string; file: File }
+
+/**
+ * A write carrying files, as a GraphQL multipart request (github.com/jaydenseric/graphql-multipart-request-spec):
+ * `operations` holds the variables with each file's place set to null, `map` says which part fills
+ * which place. The preflight header tells the server no cross-site form sent it.
+ */
+export async function upload<R, V>(document: TadaDocumentNode<R, V>, variables: V, files: Attached[]): Promise<Answer<R>> {
+  if (files.length === 0) return request(document, variables);
+  const body = new FormData();
+  body.append('operations', JSON.stringify({ query: source(document), variables }));
+  body.append('map', JSON.stringify(Object.fromEntries(files.map((f, i) => [String(i), [`variables.${f.path}`]]))));
+  files.forEach((f, i) => body.append(String(i), f.file, f.file.name));
+  const { 'Content-Type': _json, ...rest } = headers();
+  // The browser sets Content-Type itself, with the multipart boundary.
+  return post<R>({ headers: { ...rest, 'GraphQL-Require-Preflight': '1' }, body });
 }
 
 let socket: Client | null = null;

@@ -5,7 +5,7 @@ import type { introspection } from './graphql-env.d.ts';
 
 export const graphql = initGraphQLTada<{
   introspection: introspection;
-  scalars: { Date: string; DateTime: string; Decimal: string; JSON: unknown; ID: string };
+  scalars: { Date: string; DateTime: string; Decimal: string; JSON: unknown; ID: string; Upload: File | null };
 }>();
 
 export type { ResultOf, VariablesOf } from 'gql.tada';

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { ApiError } from '../client';
 import { useLocale } from '../i18n';
+import { FilePicker, type PickedFile } from './Evidence';
 import { Field } from './Field';
 
 export interface FieldSpec {
@@ -16,14 +17,17 @@ export interface FieldSpec {
 export interface Outcome { userErrors: { field?: readonly string[] | null; message: string }[]; errors?: ApiError[] }
 
 /** A form whose fields are named as the mutation's input fields, so each userError shows under its field. */
-export function RecordForm({ id, title, fields, submit, onSaved }: {
+export function RecordForm({ id, title, fields, submit, onSaved, withFiles = false }: {
   id: string; title: string; fields: FieldSpec[];
-  submit: (values: Record<string, string>) => Promise<Outcome | null>;
+  submit: (values: Record<string, string>, files: PickedFile[]) => Promise<Outcome | null>;
+  /** Evidence files may be attached (sent as a multipart request). */
+  withFiles?: boolean;
   onSaved: () => void;
 }) {
   const { t } = useLocale();
   const initial = () => Object.fromEntries(fields.map((f) => [f.name, f.initial ?? '']));
   const [values, setValues] = useState<Record<string, string>>(initial);
+  const [files, setFiles] = useState<PickedFile[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string[]>([]);
   const [saved, setSaved] = useState(false);
@@ -32,7 +36,7 @@ export function RecordForm({ id, title, fields, submit, onSaved }: {
     event.preventDefault();
     setBusy(true);
     setSaved(false);
-    const outcome = await submit(values);
+    const outcome = await submit(values, files);
     setBusy(false);
     const byField: Record<string, string> = {};
     const rest: string[] = [];
@@ -48,6 +52,7 @@ export function RecordForm({ id, title, fields, submit, onSaved }: {
     if (outcome && !outcome.userErrors.length && !outcome.errors?.length) {
       setSaved(true);
       setValues(initial());
+      setFiles([]);
       onSaved();
     }
   };
@@ -69,6 +74,7 @@ export function RecordForm({ id, title, fields, submit, onSaved }: {
           )}
         </Field>
       ))}
+      {withFiles && <FilePicker picked={files} onChange={setFiles} />}
       {general.length > 0 && <div className="error-note" role="alert">{general.map((m, i) => <p key={i}>{m}</p>)}</div>}
       {saved && <p className="ok-note" role="status">{t('saved')}</p>}
       <button type="submit" disabled={busy}>{t('save')}</button>

@@ -1,5 +1,6 @@
 import { ErrorNote } from '../components/ErrorNote';
 import { HealthBadge } from '../components/HealthBadge';
+import { EvidenceList } from '../components/Evidence';
 import { Link } from '../components/Link';
 import { Loading } from '../components/Loading';
 import { ProgressBar } from '../components/ProgressBar';
@@ -24,13 +25,14 @@ const PairingQuery = graphql(`
         id title category termYear dueOn status isOverdue targetValue unit
         updates(first: 20) { edges { node {
           id note progressPercent progressValue status submittedBy submittedAt reviewedBy reviewedAt reviewNote evidenceUrls
+          evidence { id name size contentType caption url thumbnailUrl }
         } } }
       } } }
-      trainingSessions(first: 100) { edges { node { id topic startsOn endsOn hours mode participants voidedAt voidReason } } }
-      serviceActivities(first: 100) { edges { node { id kind occurredOn count beneficiaries note voidedAt voidReason } } }
-      resourceLinks(first: 100) { edges { node { id projectName donor kind amountYuan disbursementBatch peopleFunded occurredOn voidedAt voidReason } } }
+      trainingSessions(first: 100) { edges { node { id topic startsOn endsOn hours mode participants voidedAt voidReason evidence { id name size contentType caption url thumbnailUrl } } } }
+      serviceActivities(first: 100) { edges { node { id kind occurredOn count beneficiaries note voidedAt voidReason evidence { id name size contentType caption url thumbnailUrl } } } }
+      resourceLinks(first: 100) { edges { node { id projectName donor kind amountYuan disbursementBatch peopleFunded occurredOn voidedAt voidReason evidence { id name size contentType caption url thumbnailUrl } } } }
       serviceStations { id name establishedOn region { name } agency { name } voidedAt voidReason }
-      incubatedOrganizations { id stage startedOn registeredOn independentOn agency { name } voidedAt voidReason }
+      incubatedOrganizations { id stage startedOn registeredOn independentOn agency { name } voidedAt voidReason evidence { id name size contentType caption url thumbnailUrl } }
     }
     auditEvents(objectId: $id, first: 50) @include(if: $audit) {
       edges { node { id occurredAt actorName action changes } }
@@ -110,6 +112,7 @@ export function PairingPage({ id }: { id: string }) {
                               </div>
                               {u.reviewNote && <div className="review-note">{t('reviewNote')}：{u.reviewNote}</div>}
                               {u.evidenceUrls.map((url) => <div key={url}><a href={url} rel="noreferrer noopener">{url}</a></div>)}
+                              <EvidenceList files={u.evidence} />
                             </li>
                           ))}
                         </ul>
@@ -127,7 +130,7 @@ export function PairingPage({ id }: { id: string }) {
         <h2 id="training-heading">{t('trainingSessions')}</h2>
         <table className="data"><thead><tr><th scope="col">{t('topic')}</th><th scope="col">{t('startsOn')}</th><th scope="col" className="num">{t('hours')}</th><th scope="col">{t('mode')}</th><th scope="col" className="num">{t('participants')}</th></tr></thead>
           <tbody>{pairing.trainingSessions.edges.map(({ node: s }) => (
-            <tr key={s.id} className={s.voidedAt ? 'voided' : ''}><td>{s.topic} <Voided at={s.voidedAt} reason={s.voidReason} /></td><td>{s.startsOn}</td><td className="num">{s.hours}</td><td>{label('TrainingMode', s.mode)}</td><td className="num">{formatNumber(s.participants)}</td></tr>
+            <tr key={s.id} className={s.voidedAt ? 'voided' : ''}><td>{s.topic} <Voided at={s.voidedAt} reason={s.voidReason} /><EvidenceList files={s.evidence} /></td><td>{s.startsOn}</td><td className="num">{s.hours}</td><td>{label('TrainingMode', s.mode)}</td><td className="num">{formatNumber(s.participants)}</td></tr>
           ))}</tbody></table>
       </section>
 
@@ -135,7 +138,7 @@ export function PairingPage({ id }: { id: string }) {
         <h2 id="activities-heading">{t('serviceActivities')}</h2>
         <table className="data"><thead><tr><th scope="col">{t('occurredOn')}</th><th scope="col">{t('kind')}</th><th scope="col" className="num">{t('count')}</th><th scope="col" className="num">{t('beneficiaries')}</th><th scope="col">{t('note')}</th></tr></thead>
           <tbody>{pairing.serviceActivities.edges.map(({ node: a }) => (
-            <tr key={a.id} className={a.voidedAt ? 'voided' : ''}><td>{a.occurredOn}</td><td>{label('ServiceKind', a.kind)}</td><td className="num">{formatNumber(a.count)}</td><td className="num">{formatNumber(a.beneficiaries)}</td><td>{a.note} <Voided at={a.voidedAt} reason={a.voidReason} /></td></tr>
+            <tr key={a.id} className={a.voidedAt ? 'voided' : ''}><td>{a.occurredOn}</td><td>{label('ServiceKind', a.kind)}</td><td className="num">{formatNumber(a.count)}</td><td className="num">{formatNumber(a.beneficiaries)}</td><td>{a.note} <Voided at={a.voidedAt} reason={a.voidReason} /><EvidenceList files={a.evidence} /></td></tr>
           ))}</tbody></table>
       </section>
 
@@ -149,7 +152,7 @@ export function PairingPage({ id }: { id: string }) {
       <section className="panel" aria-labelledby="incubations-heading">
         <h2 id="incubations-heading">{t('incubations')}</h2>
         <ul className="plain">{pairing.incubatedOrganizations.map((o) => (
-          <li key={o.id}>{o.agency.name} · {label('IncubationStage', o.stage)} · {o.startedOn} <Voided at={o.voidedAt} reason={o.voidReason} /></li>
+          <li key={o.id}>{o.agency.name} · {label('IncubationStage', o.stage)} · {o.startedOn} <Voided at={o.voidedAt} reason={o.voidReason} /><EvidenceList files={o.evidence} /></li>
         ))}{pairing.incubatedOrganizations.length === 0 && <li>{t('noData')}</li>}</ul>
       </section>
 
@@ -157,7 +160,7 @@ export function PairingPage({ id }: { id: string }) {
         <h2 id="resources-heading">{t('resources')}</h2>
         <table className="data"><thead><tr><th scope="col">{t('projectName')}</th><th scope="col">{t('donor')}</th><th scope="col">{t('kind')}</th><th scope="col" className="num">{t('amount')}</th><th scope="col" className="num">{t('batch')}</th><th scope="col" className="num">{t('peopleFunded')}</th><th scope="col">{t('occurredOn')}</th></tr></thead>
           <tbody>{pairing.resourceLinks.edges.map(({ node: r }) => (
-            <tr key={r.id} className={r.voidedAt ? 'voided' : ''}><td>{r.projectName} <Voided at={r.voidedAt} reason={r.voidReason} /></td><td>{r.donor}</td><td>{label('ResourceKind', r.kind)}</td><td className="num">{formatYuan(r.amountYuan)}</td><td className="num">{r.disbursementBatch ?? '—'}</td><td className="num">{formatNumber(r.peopleFunded)}</td><td>{r.occurredOn}</td></tr>
+            <tr key={r.id} className={r.voidedAt ? 'voided' : ''}><td>{r.projectName} <Voided at={r.voidedAt} reason={r.voidReason} /><EvidenceList files={r.evidence} /></td><td>{r.donor}</td><td>{label('ResourceKind', r.kind)}</td><td className="num">{formatYuan(r.amountYuan)}</td><td className="num">{r.disbursementBatch ?? '—'}</td><td className="num">{formatNumber(r.peopleFunded)}</td><td>{r.occurredOn}</td></tr>
           ))}</tbody></table>
       </section>
 

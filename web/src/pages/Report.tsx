@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { request } from '../client';
+import { request, upload } from '../client';
 import { ErrorNote } from '../components/ErrorNote';
 import { Link } from '../components/Link';
 import { Loading } from '../components/Loading';
+import type { PickedFile } from '../components/Evidence';
 import { RecordForm, type FieldSpec, type Outcome } from '../components/RecordForm';
 import { graphql } from '../graphql';
 import { useLocale } from '../i18n';
@@ -37,7 +38,7 @@ const Places = graphql(`
   }
 `);
 
-const Submit = graphql(`mutation SubmitUpdate($input: SubmitMilestoneUpdateInput!) { submitMilestoneUpdate(input: $input) { milestoneUpdate { id } userErrors { field message code } } }`);
+const Submit = graphql(`mutation SubmitUpdate($input: SubmitMilestoneUpdateInput!) { submitMilestoneUpdate(input: $input) { milestoneUpdate { id evidence { id } } userErrors { field message code } } }`);
 const Training = graphql(`mutation RecordTraining($input: RecordTrainingSessionInput!) { recordTrainingSession(input: $input) { trainingSession { id } userErrors { field message code } } }`);
 const Activity = graphql(`mutation RecordActivity($input: RecordServiceActivityInput!) { recordServiceActivity(input: $input) { serviceActivity { id } userErrors { field message code } } }`);
 const Station = graphql(`mutation CreateStation($input: CreateServiceStationInput!) { createServiceStation(input: $input) { serviceStation { id } userErrors { field message code } } }`);
@@ -97,7 +98,7 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
   if (!places.data) return places.errors.length ? <ErrorNote errors={places.errors} /> : <Loading />;
   const refresh = context.refetch;
   const kinds = (enumName: string, values: string[]) => values.map((value) => ({ value, label: label(enumName, value) }));
-  const specs: Record<FormName, { title: string; fields: FieldSpec[]; submit: (v: Record<string, string>) => Promise<Outcome> }> = {
+  const specs: Record<FormName, { title: string; fields: FieldSpec[]; withFiles?: boolean; submit: (v: Record<string, string>, files: PickedFile[]) => Promise<Outcome> }> = {
     update: {
       title: t('submitUpdate'),
       fields: [
@@ -108,10 +109,12 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'progressValue', label: t('value'), type: 'number', step: '0.01' },
         { name: 'evidenceUrls', label: t('evidence'), type: 'textarea' },
       ],
-      submit: async (v) => outcome(await request(Submit, { input: {
+      withFiles: true,
+      submit: async (v, files) => outcome(await upload(Submit, { input: {
         milestoneId: v.milestoneId, note: v.note, progressPercent: int(v.progressPercent), progressValue: text(v.progressValue),
         evidenceUrls: v.evidenceUrls.split('\n').map((u) => u.trim()).filter(Boolean), idempotencyKey: key(),
-      } }), 'submitMilestoneUpdate'),
+        evidence: files.map((f) => ({ file: null, caption: text(f.caption) })),
+      } }, files.map((f, i) => ({ path: `input.evidence.${i}.file`, file: f.file }))), 'submitMilestoneUpdate'),
     },
     training: {
       title: t('recordTraining'),
@@ -203,7 +206,7 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         ))}
       </nav>
       <div className="report-layout">
-        {nothingOpen ? <p className="panel">{t('noOpenMilestones')}</p> : <RecordForm key={form} id={`form-${form}`} title={spec.title} fields={spec.fields} submit={spec.submit} onSaved={refresh} />}
+        {nothingOpen ? <p className="panel">{t('noOpenMilestones')}</p> : <RecordForm key={form} id={`form-${form}`} title={spec.title} fields={spec.fields} submit={spec.submit} withFiles={spec.withFiles} onSaved={refresh} />}
         <section className="panel" aria-labelledby="recent-heading">
           <h2 id="recent-heading">{t('recent')}</h2>
           <ul className="plain records">

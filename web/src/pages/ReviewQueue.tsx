@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ErrorNote } from '../components/ErrorNote';
+import { EvidenceList } from '../components/Evidence';
 import { Field } from '../components/Field';
 import { Link } from '../components/Link';
 import { Loading } from '../components/Loading';
@@ -15,6 +16,7 @@ const QueueQuery = graphql(`
       totalCount
       edges { node {
         id note progressPercent progressValue evidenceUrls submittedBy submittedAt
+        evidence { id name size contentType caption url thumbnailUrl }
         milestone { id title version status dueOn pairing { id mentor { name } supported { name } } }
       } }
     }
@@ -69,6 +71,7 @@ function ReviewCard({ item, onDone }: { item: Item; onDone: () => void }) {
       <p><strong>{item.milestone.title}</strong> · {t('due')} {item.milestone.dueOn}</p>
       <blockquote>{item.note}{item.progressPercent !== null && ` · ${item.progressPercent}%`}</blockquote>
       {item.evidenceUrls.map((url) => <p key={url}><a href={url} rel="noreferrer noopener">{url}</a></p>)}
+      <EvidenceList files={item.evidence} />
       <p className="muted">{t('submittedBy')} {item.submittedBy} · {formatDateTime(item.submittedAt)}</p>
       {reviews(viewer) ? (
         <form onSubmit={(event) => event.preventDefault()}>
