@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from db.demo.henan import load_henan_demo
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Agency, AuditEvent, Pairing, PairingTotals, ServiceActivity, ServiceKind
+from db.models import Agency, AuditEvent, Pairing, PairingStatus, PairingTotals, ServiceActivity, ServiceKind
 from db.totals import recount_all, recount_select
 from resolvers.access import SYSTEM
 from resolvers.imports.kinds import SPECS, ImportKind
@@ -58,11 +58,12 @@ async def _admin(url: str, statement: str) -> None:
 
 
 async def tally_rows(db: Database, rows: int) -> list[list]:
-    """`rows` activities spread over the pairings, each dated within its term and not after today."""
+    """`rows` activities spread over the ACTIVE pairings (closed ones take no records), each dated
+    within its term and not after today."""
     async with db.reading() as session:
         pairings = (await session.execute(
             select(Agency.name, Pairing.starts_on, Pairing.ends_on).join(Agency, Agency.id == Pairing.supported_id)
-            .where(Pairing.starts_on <= TODAY).order_by(Pairing.id)
+            .where(Pairing.starts_on <= TODAY, Pairing.status == PairingStatus.ACTIVE).order_by(Pairing.id)
         )).all()
     kinds = labels_of(ServiceKind)
     out = []

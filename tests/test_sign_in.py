@@ -90,7 +90,7 @@ def test_the_cookie_authenticates_graphql_as_the_account(server: LiveServer) -> 
             "role": "REGIONAL_STAFF",
             "kind": "ACCOUNT",
             "agency": None,
-            "region": {"name": "平顶山市"},
+            "region": {"name": "洛阳市"},
         }
         # A POST with the header the web app sends.
         posted = client.post("/graphql", json={"query": VIEWER}, headers=CSRF).json()
