@@ -439,3 +439,8 @@ async def test_staff_check_a_spreadsheet_see_its_bad_row_then_import_it(page_as,
     after = next(e["node"] for e in world.graphql(query)["pairings"]["edges"] if e["node"]["id"] == active["id"])
     assert after["serviceActivities"]["totalCount"] == active["serviceActivities"]["totalCount"] + 2
     await shot(page, "import-done")
+    await page.get_by_role("button", name="切换语言").click()
+    await report.get_by_role("heading", name="Import report").wait_for()
+    assert await tally(report, "Created") == "2"
+    await page.get_by_role("link", name="Download the Service activities template (.xlsx)").wait_for()
+    await shot(page, "import-done-en")
