@@ -4,6 +4,7 @@ import { Link } from './components/Link';
 import { LiveFeed } from './components/LiveFeed';
 import { LocaleContext, translator, type Lang, type Locale } from './i18n';
 import { LabelsQuery } from './labels';
+import { Import } from './pages/Import';
 import { Overview } from './pages/Overview';
 import { PairingPage } from './pages/PairingPage';
 import { Pairings } from './pages/Pairings';
@@ -11,7 +12,7 @@ import { Report } from './pages/Report';
 import { ReviewQueue } from './pages/ReviewQueue';
 import { SignIn } from './pages/SignIn';
 import { navigate, useLocation, type Location } from './router';
-import { reports, reviews, ViewerContext, type Viewer } from './session';
+import { importKinds, reports, reviews, ViewerContext, type Viewer } from './session';
 import { LiveContext } from './useQuery';
 
 function Page({ location, onSignedIn }: { location: Location; onSignedIn: () => void }) {
@@ -22,6 +23,7 @@ function Page({ location, onSignedIn }: { location: Location; onSignedIn: () => 
     case '/pairings': return <Pairings location={location} />;
     case '/review': return <ReviewQueue />;
     case '/report': return <Report location={location} />;
+    case '/import': return <Import />;
     case '/sign-in': return <SignIn onSignedIn={onSignedIn} next={location.params.get('next') ?? '/'} />;
     default: return <p className="error-note" role="alert">404</p>;
   }
@@ -69,6 +71,7 @@ export function App() {
   const nav: [string, string][] = [['/', t('overview')], ['/pairings', t('pairings')]];
   if (reviews(current)) nav.push(['/review', t('review')]);
   if (reports(current)) nav.push(['/report', t('report')]);
+  if (importKinds(current).length) nav.push(['/import', t('import')]);
   const active = (href: string) => (href === '/' ? location.path === '/' : location.path.startsWith(href));
   return (
     <LocaleContext.Provider value={locale}>
