@@ -23,6 +23,7 @@ from db.prepared import Listener, PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Prepared reads and their combinations come in a fixed, small set of shapes: keep them all.
+CONNECT_TIMEOUT_SECONDS = 5
 MAX_PREPARED_SQL = 256 * 1024
 
 T = TypeVar("T")
@@ -107,7 +108,14 @@ class Database:
             _configure_sqlite(write_engine, "BEGIN IMMEDIATE")
         else:
             write_engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False, **options
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=False,
+                # A database that is away is answered with 503 within seconds (server/outage.py),
+                # not after asyncpg's default minute of trying to connect.
+                connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+                **options,
             )
             # Each read is one statement in a session of its own, so a transaction around it buys
             # nothing and costs a BEGIN and a ROLLBACK round trip; reads share the writers' pool.
@@ -122,6 +130,7 @@ class Database:
                 max_overflow=0,
                 pool_pre_ping=False,
                 connect_args={
+                    "timeout": CONNECT_TIMEOUT_SECONDS,
                     # random_page_cost: the generic plans are made without the ids they run with.
                     # With the default cost of a random read (4, for spinning disks) a small table
                     # (a pairing's incubated organizations) was read whole rather than by index.
