@@ -13,22 +13,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 from PIL import ExifTags, Image
 
 from db.blobs import DiskBlobStore
 from db.engine import Database
-from db.models import Pairing, PairingStatus
 from db.models import Role, TrainingMode
 from db.statements import recording
 from resolvers import file_types, images
 from resolvers.access import SYSTEM, Actor
 from resolvers.evidence import EvidenceStore, EvidenceUpload, file_name
-from resolvers.ids import encode_id
 from resolvers.scope import Scope
 from resolvers.training import RecordTrainingSession, record_training_session
 from schema.schema import schema
-from tests.conftest import TODAY
+from tests.conftest import reopen_ye_county, TODAY
 from tests.test_access_matrix import OWN_PAIRING, make_actors, objects_of
 
 PDF = b"%PDF-1.7\n" + b"evidence " * 100
@@ -64,9 +61,7 @@ class World:
 @pytest.fixture(scope="module")
 async def world(databases, tmp_path_factory) -> AsyncIterator[World]:
     db = await databases.new_database("evidence-unit", demo=True)
-    # Evidence is about files, on an open pairing: the Ye County pairing's term is over (COMPLETED).
-    async with db.writing() as session:
-        await session.execute(update(Pairing).where(Pairing.id == 1).values(status=PairingStatus.ACTIVE))
+    await reopen_ye_county(db)  # evidence is about files, on an open pairing
     store = EvidenceStore(DiskBlobStore(Path(tmp_path_factory.mktemp("blobs"))))
     try:
         yield World(db, store, await make_actors(db))

@@ -18,16 +18,14 @@ from urllib.parse import quote
 import httpx
 import orjson
 import pytest
-from sqlalchemy import update
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from db.engine import Database
-from db.models import Pairing, PairingStatus
 from db.models import AuditEvent, EvidenceFile, Role
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import reopen_ye_county, ROOT, LiveServer
 
 YE_COUNTY = encode_id("Pairing", 1)  # mentored by 姑苏区善行; its supported agency lies in 平顶山市
 LUONING = encode_id("Pairing", 9)  # another mentor agency's pairing
@@ -103,9 +101,7 @@ def _open_milestone(world: World, pairing_id: str) -> str:
 @pytest.fixture(scope="module")
 async def world(databases, tmp_path_factory) -> AsyncIterator[World]:
     db = await databases.new_database("evidence", demo=True)
-    # Evidence is about files, on an open pairing: the Ye County pairing's term is over (COMPLETED).
-    async with db.writing() as session:
-        await session.execute(update(Pairing).where(Pairing.id == 1).values(status=PairingStatus.ACTIVE))
+    await reopen_ye_county(db)  # evidence is about files, on an open pairing
     agencies = {}
     async with db.read_engine.connect() as connection:
         for pk in (1, 9):
