@@ -1,1 +1,1 @@
-"""Load benchmark of the GraphQL server against an in-process floor; see README "Benchmark"."""
+"""Load benchmark of the GraphQL server against an in-process floor; see docs/architecture.md "Benchmark"."""

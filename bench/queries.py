@@ -1,4 +1,4 @@
-"""The GraphQL operations under test; names match the README's Benchmark section."""
+"""The GraphQL operations under test; names match docs/architecture.md's Benchmark section."""
 
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ class Service:
             max_rows=settings.import_max_rows,
             background_bytes=settings.import_background_bytes,
         )
-        # The webhook worker and the daily job (README: Notifications).
+        # The webhook worker and the daily job (docs/user-guide.md: Notifications).
         self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)

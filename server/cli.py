@@ -247,7 +247,7 @@ def print_demo_tokens(secrets: dict[str, str]) -> None:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="A name for the token, never reused.")],
-    role: Annotated[Role, typer.Option(help="What the token may see and do (README: Permissions).")],
+    role: Annotated[Role, typer.Option(help="What the token may see and do (docs/user-guide.md: Permissions).")],
     agency: Annotated[str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")] = None,
     region: Annotated[str | None, typer.Option(help="Region global ID; for REGIONAL_STAFF.")] = None,
 ) -> None:
@@ -392,7 +392,7 @@ from server.import_cli import import_app  # noqa: E402
 app.add_typer(import_app, name="import")
 
 
-notify_app = typer.Typer(help="Notifications: the daily job (README: Notifications).", no_args_is_help=True)
+notify_app = typer.Typer(help="Notifications: the daily job (docs/user-guide.md: Notifications).", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 
 

@@ -73,7 +73,7 @@ PasswordStdin = Annotated[
 @user_app.command("create")
 def user_create(
     name: Annotated[str, typer.Option(help="The name the person signs in with.")],
-    role: Annotated[Role, typer.Option(help="What the account may see and do (README: Permissions).")],
+    role: Annotated[Role, typer.Option(help="What the account may see and do (docs/user-guide.md: Permissions).")],
     agency: Annotated[
         str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")
     ] = None,

@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     # Events a live subscriber may have waiting before it is dropped as too slow (close 4429).
     subscriber_queue_size: int = Field(default=1000, ge=1)
 
-    # Limits on a request; refusals are LIMIT_EXCEEDED errors that name the limit (see README).
+    # Limits on a request; refusals are LIMIT_EXCEEDED errors that name the limit (see docs/user-guide.md).
     max_query_depth: int = Field(default=12, ge=1)
     max_aliases: int = Field(default=30, ge=0)
     max_query_tokens: int = Field(default=2000, ge=10)
@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
     # connections are closed within this time, on every worker.
     credential_recheck_seconds: float = Field(default=5.0, gt=0)
-    # Spreadsheet imports (README: Import from spreadsheets): the largest file, the most data rows,
+    # Spreadsheet imports (docs/user-guide.md: Import from spreadsheets): the largest file, the most data rows,
     # and the size above which importRecords runs as a background job.
     import_max_bytes: int = Field(default=20_000_000, ge=1_000)
     import_max_rows: int = Field(default=200_000, ge=1)
@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # A JSON object per log line (one per request among them); unset means JSON in production only.
     log_format: Literal["text", "json"] | None = None
 
-    # Notifications (README: Notifications). Webhook deliveries are sent by a worker in each
+    # Notifications (docs/user-guide.md: Notifications). Webhook deliveries are sent by a worker in each
     # server process; private and loopback targets are refused unless allowed here.
     webhook_worker: bool = True
     webhook_allow_private: bool = False
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool | None = None
     smtp_tls: bool = False
     mail_from: str = "qianshou@localhost"
-    # Sign-in (README: Sign-in and accounts): a session ends after this long unused, or this long
+    # Sign-in (docs/user-guide.md: Sign-in and accounts): a session ends after this long unused, or this long
     # after it began; a name is locked after this many failures within the lockout window.
     session_idle_minutes: int = Field(default=120, ge=1)
     session_max_hours: int = Field(default=12, ge=1)
@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     sign_in_lockout_minutes: int = Field(default=15, ge=1)
     # Origins (comma-separated, e.g. https://dash.example.org) whose pages may call the API; empty: none.
     cors_origins: str = ""
-    # Evidence files (README "Evidence files"): where blobs live, and the limits on uploads.
+    # Evidence files (docs/user-guide.md "Evidence files"): where blobs live, and the limits on uploads.
     # Unset: a `files` directory beside the SQLite file, or ./files with PostgreSQL.
     files_dir: Path | None = None
     max_file_bytes: int = Field(default=20 * 1024 * 1024, ge=1)

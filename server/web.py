@@ -1,4 +1,4 @@
-"""The web app and GraphiQL, both built from web/ into server/static/app/ (see README, "Web app").
+"""The web app and GraphiQL, both built from web/ into server/static/app/ (see docs/user-guide.md, "Web app").
 
 Every page of the app is a URL the server answers with index.html, so a bookmarked or shared link
 opens the same page; the app reads the rest from its query string. Hashed assets never change under
@@ -33,7 +33,7 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-MISSING = "the web app is not built: run `npm ci && npm run build` in web/ (see README, 'Web app')\n"
+MISSING = "the web app is not built: run `npm ci && npm run build` in web/ (see docs/user-guide.md, 'Web app')\n"
 
 
 def _page(name: str) -> Response:
