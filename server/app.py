@@ -22,6 +22,7 @@ from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.credentials import Credentials
 from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
@@ -72,6 +73,10 @@ class Service:
         fast_paths.use(settings.fast_paths)
         self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
+        # Verified tokens and sessions, forgotten within a second of any change to them.
+        self.credentials = Credentials(
+            self.db, size=settings.credential_cache_size, ttl=settings.credential_cache_seconds
+        )
         self.session_policy = SessionPolicy(
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_max_hours),
@@ -92,6 +97,7 @@ class Service:
         self.subscriptions = SubscriptionView(
             schema,
             broker=self.broker,
+            credentials=self.credentials,
             settings=settings,
             sessions=self.session_policy,
             clock=self.today,
@@ -204,7 +210,7 @@ class Service:
         client = request.client.host if request.client else "unknown"
         try:
             actor = await actor_of(
-                request, self.db, production=self.settings.production, sessions=self.session_policy
+                request, self.credentials, production=self.settings.production, sessions=self.session_policy
             )
         except Unauthenticated:
             await self.budget.spend(None, client)
@@ -237,6 +243,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
         await service.broker.start()
+        await service.credentials.start()
         service.subscriptions.open_sockets.start()
         service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
@@ -252,6 +259,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
         await service.notifier.stop()
         await service.broker.stop()
+        await service.credentials.stop()  # writes the last uses still pending
         await service.db.dispose()
         if service.shared is not None:
             await service.shared.close()
