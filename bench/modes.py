@@ -10,7 +10,7 @@ One server per mode stays up for the whole run; every cell (operation, concurren
 each mode in turn, `--rounds` times, so that the shared machine's changing load falls on all modes
 alike. Beside req/s, p50 and p99 it prints the server's CPU per request (its processes' time on a
 CPU, /proc/PID/schedstat) and the database's (the PostgreSQL backends of the database, found in
-pg_stat_activity and read the same way; SQLite runs inside the server, so its share is the server's).
+/proc by their titles and read the same way; SQLite runs inside the server, so its share is the server's).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.load import drive, percentile
@@ -91,27 +90,29 @@ def cpu_ns(pid: int) -> int:
 
 
 class Backends:
-    """The CPU of the PostgreSQL processes serving one database (none for SQLite)."""
+    """The CPU of the PostgreSQL processes serving one database (none for SQLite): each backend's
+    title reads `postgres: CLUSTER: USER DATABASE HOST(PORT) STATE`, so they are found in /proc
+    without a connection, which a busy shared server may not have to spare."""
 
     def __init__(self, database_url: str) -> None:
         parsed = make_url(database_url)
-        self.postgres = parsed.get_backend_name() == "postgresql"
-        self.parsed = parsed
+        self.database = parsed.database if parsed.get_backend_name() == "postgresql" else None
 
-    async def cpu(self) -> dict[int, int] | None:
-        if not self.postgres:
+    def cpu(self) -> dict[int, int] | None:
+        if self.database is None:
             return None
-        connection = await asyncpg.connect(
-            host=self.parsed.host or "127.0.0.1", port=self.parsed.port or 5432,
-            user=self.parsed.username or "postgres", password=self.parsed.password, database=self.parsed.database,
-        )
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and self._serves(entry):
+                found[int(entry.name)] = cpu_ns(int(entry.name))
+        return found
+
+    def _serves(self, entry: Path) -> bool:
         try:
-            pids = await connection.fetch(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        finally:
-            await connection.close()
-        return {row["pid"]: cpu_ns(row["pid"]) for row in pids}
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        except OSError:
+            return False
+        return len(title) > 3 and title[0] == "postgres:" and title[3] == self.database
 
 
 def used(before: dict[int, int] | None, after: dict[int, int] | None) -> int | None:
@@ -125,10 +126,10 @@ async def measure(server: Server, backends: Backends, make_request, args: argpar
     processes = process_tree(server.pid)  # the supervisor too: with one worker it serves itself
     if args.warmup > 0:  # run apart, so that the CPU counted is the measured requests' alone
         await drive(server.url, make_request, concurrency=concurrency, seconds=args.warmup, warmup=0)
-    server_before, database_before = {pid: cpu_ns(pid) for pid in processes}, await backends.cpu()
+    server_before, database_before = {pid: cpu_ns(pid) for pid in processes}, backends.cpu()
     run = await drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=0)
     cell.server_ns += sum(max(0, cpu_ns(pid) - server_before[pid]) for pid in processes)
-    database = used(database_before, await backends.cpu())
+    database = used(database_before, backends.cpu())
     cell.database_ns = None if database is None else (cell.database_ns or 0) + database
     for label, latencies in run.latencies.items():
         cell.latencies.extend(latencies)
