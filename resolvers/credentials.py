@@ -163,6 +163,11 @@ class Credentials:
         self.last_use.note("session", entry.row_id, now)
         return entry.actor
 
+    async def sign_out(self, secret: str) -> None:
+        """End a session: forgotten by this process at once, by the others within a second."""
+        self.cache.drop("s" + hash_secret(secret))
+        await sign_out(self.db, secret)
+
     def _untrust(self) -> None:
         self.cache.trusted = False
         self.cache.forget_all()
