@@ -28,7 +28,7 @@ from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
 from server import outage
-from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.auth import CsrfRefused, Unauthenticated, actor_of, caller_key
 from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
@@ -54,7 +54,7 @@ from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
-from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.shared_state import RedisBuckets, RedisDocuments, RedisPositions, SharedState
 from server.tracing import Tracing
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
@@ -70,7 +70,13 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         fast_paths.use(settings.fast_paths)
-        self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+        self.db = Database.from_url(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            replica_urls=settings.replica_urls,
+            replica_max_lag=settings.replica_max_lag_seconds,
+            replica_check_seconds=settings.replica_check_seconds,
+        )
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.session_policy = SessionPolicy(
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
@@ -88,6 +94,8 @@ class Service:
         else:
             self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
             self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
+            if self.db.replicas is not None:
+                self.db.replicas.positions = RedisPositions(self.shared)
         self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
             schema,
@@ -192,7 +200,9 @@ class Service:
                 )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
             scope = self.scope(actor, request_id, language)
-            payload = await execute(checked.document, graphql_request, scope, production=production)
+            # Its reads may go to a replica, and see what this caller wrote (db/replicas.py).
+            with self.db.routed(caller_key(actor)):
+                payload = await execute(checked.document, graphql_request, scope, production=production)
             return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
         finally:
             # The temporary files of a multipart request's uploads.
@@ -236,6 +246,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             # The embedded default must work on a new machine with no set-up step (production
             # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
+        await service.db.start()
         await service.broker.start()
         service.subscriptions.open_sockets.start()
         service.notifier.start()
@@ -274,7 +285,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(service.db), methods=["GET"]),
             *web_routes(),
         ],
         lifespan=lifespan,

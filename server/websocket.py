@@ -15,6 +15,7 @@ closed with 1013 (try again later).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -38,7 +39,7 @@ from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.sessions import SessionPolicy
 from resolvers.tokens import authenticate
-from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
+from server.auth import SESSION_COOKIE, Unauthenticated, caller_key, signed_in_actor
 from server import outage
 from server.budget import CODE as RATE_LIMITED
 from server.budget import Budget, RateLimited
@@ -160,7 +161,11 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                     status = 400
                     await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
                     return
-                await super().run_operation(operation)
+                # A subscription reads on the primary, whose NOTIFY its events follow (db/replicas.py).
+                subscription = record.type == "subscription"
+                db = self.view.broker.db
+                with contextlib.nullcontext() if subscription else db.routed(caller_key(self.context.actor)):
+                    await super().run_operation(operation)
                 status = 200
             except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
                 status = 200
