@@ -177,14 +177,15 @@ class Database:
         if self.replicas is not None:
             await self.replicas.start()
 
-    def routed(self, caller: str | None) -> AbstractContextManager[None]:
-        """A request of `caller`'s: its reads may go to a replica (db/replicas.py); outside such a
-        block every read is the primary's."""
-        return nullcontext() if self.replicas is None else routing(caller)
+    def routed(self, caller: str | None, *, replicas: bool = True) -> AbstractContextManager[None]:
+        """A request of `caller`'s: its reads may go to a replica if `replicas` (a query), and its
+        writes are read back by the caller's next requests (db/replicas.py). Outside such a block
+        every read is the primary's."""
+        return nullcontext() if self.replicas is None else routing(caller, replicas)
 
     async def _reader(self) -> Replica | None:
         """The replica this read goes to; None: the primary."""
-        if self.replicas is None or (route := current_route()) is None or route.wrote:
+        if self.replicas is None or (route := current_route()) is None or route.primary_only:
             return None
         return await self.replicas.for_route(route)
 
@@ -232,7 +233,7 @@ class Database:
         what it wrote (db/replicas.py)."""
         route = current_route() if self.replicas is not None else None
         if route is not None:
-            route.wrote = True
+            route.primary_only = True
         async with self.write_sessions() as session, session.begin():
             yield session
         if route is not None and route.caller is not None:

@@ -1,9 +1,10 @@
 """Read replicas (QIANSHOU_DATABASE_REPLICA_URLS): which of them may serve a request's reads.
 
-A request that the server routes (`Database.routed`, for a caller) reads from one replica in use,
-the same one for the whole request; once it writes, the rest of it reads from the primary. Reads
-outside a routed request (workers, the daily job, subscriptions and their events, sign-in) read
-from the primary: they act on what they read, or follow a NOTIFY the primary sent.
+A query that the server routes (`Database.routed`, for a caller) reads from one replica in use,
+the same one for the whole request; if it writes, the rest of it reads from the primary. A
+mutation reads from the primary throughout: it decides on what it reads. Reads outside a routed
+request (workers, the daily job, subscriptions and their events, sign-in) read from the primary:
+they act on what they read, or follow a NOTIFY the primary sent.
 
 Read-your-writes is by WAL position. After a routed write commits, the primary's WAL insert
 position is kept for the caller (in Redis when configured, so every server knows it; else in the
@@ -113,10 +114,11 @@ class Replica:
 
 @dataclass(eq=False)
 class Route:
-    """How one request reads: its caller, whether it wrote, and the replica it chose."""
+    """How one request reads: its caller, whether it reads from the primary (a mutation, or a
+    request that wrote), and the replica it chose."""
 
     caller: str | None
-    wrote: bool = False
+    primary_only: bool = False
     choice: asyncio.Future[Replica | None] | None = None
 
 
@@ -128,8 +130,8 @@ def current_route() -> Route | None:
 
 
 @contextlib.contextmanager
-def routing(caller: str | None):
-    token = _route.set(Route(caller))
+def routing(caller: str | None, replicas: bool):
+    token = _route.set(Route(caller, primary_only=not replicas))
     try:
         yield
     finally:

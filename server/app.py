@@ -200,8 +200,8 @@ class Service:
                 )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
             scope = self.scope(actor, request_id, language)
-            # Its reads may go to a replica, and see what this caller wrote (db/replicas.py).
-            with self.db.routed(caller_key(actor)):
+            # A query's reads may go to a replica, and see what this caller wrote (db/replicas.py).
+            with self.db.routed(caller_key(actor), replicas=checked.operation is OperationType.QUERY):
                 payload = await execute(checked.document, graphql_request, scope, production=production)
             return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
         finally:

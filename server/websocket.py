@@ -15,7 +15,6 @@ closed with 1013 (try again later).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -161,10 +160,10 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                     status = 400
                     await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
                     return
-                # A subscription reads on the primary, whose NOTIFY its events follow (db/replicas.py).
-                subscription = record.type == "subscription"
+                # A query may read from a replica; a subscription reads from the primary, whose NOTIFY
+                # its events follow (db/replicas.py).
                 db = self.view.broker.db
-                with contextlib.nullcontext() if subscription else db.routed(caller_key(self.context.actor)):
+                with db.routed(caller_key(self.context.actor), replicas=record.type == "query"):
                     await super().run_operation(operation)
                 status = 200
             except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
