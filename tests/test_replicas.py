@@ -7,7 +7,9 @@ QIANSHOU_DATABASE_REPLICA_URLS naming the standby. What each cluster's log shows
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -29,8 +31,10 @@ from tests.conftest import POSTGRES_URL, LiveServer
 from tests.redis_support import needs_redis, unique_prefix
 from tests.test_observability import sample, samples
 from tests.test_outage import Cluster, cluster_skip_reason
+from tests.test_subscriptions import open_connection, receive
 
-PROGRAMS = "query Programs { programs(first: 100) { edges { node { name } } } }"
+# Programs by a prepared read, notification settings through a session: both read paths.
+PROGRAMS = "query Programs { programs(first: 100) { edges { node { name } } } notificationSettings { emailDigest } }"
 CREATE = "mutation Create($input: CreateProgramInput!) { createProgram(input: $input) { program { name } userErrors { code } } }"
 MAX_LAG = 3
 # A statement that reads the programs table, as log_statement=all writes it (simple or extended protocol).
@@ -146,6 +150,13 @@ async def test_reads_go_to_the_replica_writes_are_read_back_and_a_late_or_stoppe
         on_primary, on_standby = pair.reads(pair.primary), pair.reads(pair.standby)
         assert program_names(server, pair.reader) == set()
         assert pair.reads(pair.standby) > on_standby and pair.reads(pair.primary) == on_primary
+        # So is a query over a WebSocket.
+        websocket = await open_connection(server, {"token": pair.reader})
+        await websocket.send(json.dumps({"id": "q", "type": "subscribe", "payload": {"query": PROGRAMS}}))
+        answer = await receive(websocket)
+        await websocket.close()
+        assert answer["type"] == "next" and answer["payload"]["data"]["programs"]["edges"] == [], answer
+        assert pair.reads(pair.standby) > on_standby + 1 and pair.reads(pair.primary) == on_primary
 
         # Replay paused: the writer reads its own write (from the primary), another caller reads the
         # replica, which has not replayed it yet and is within the lag allowed.
@@ -195,7 +206,7 @@ async def test_a_write_through_one_server_is_read_back_through_another(pair: Pai
     """The write position is kept in Redis, so the caller's next request on another server reads
     from the primary while the replica lacks the write."""
     env = {"QIANSHOU_REDIS_URL": "redis://127.0.0.1:6379/0", "QIANSHOU_REDIS_PREFIX": unique_prefix()}
-    first, second = serve(pair, **env), serve(pair, **env)
+    first, second = await asyncio.gather(asyncio.to_thread(serve, pair, **env), asyncio.to_thread(serve, pair, **env))
     try:
         for server in (first, second):
             wait_until(lambda server=server: replica_in_use(server, pair) == 1, "the replica is in use")
