@@ -185,7 +185,7 @@ class Database:
 
     async def _reader(self) -> Replica | None:
         """The replica this read goes to; None: the primary."""
-        if self.replicas is None or (route := current_route()) is None or route.primary_only:
+        if (route := current_route()) is None or route.primary_only:
             return None
         return await self.replicas.for_route(route)
 
@@ -206,7 +206,7 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         session = None
-        if (replica := await self._reader()) is not None:
+        if self.replicas is not None and (replica := await self._reader()) is not None:
             session = replica.db.read_sessions()
             try:
                 await session.connection()  # a replica that went away: the primary reads instead
@@ -244,7 +244,8 @@ class Database:
     ) -> Sequence[Row[Any]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
-        if (replica := await self._reader()) is not None:
+        # Tested first, without a call: the hot path of every read when there are no replicas.
+        if self.replicas is not None and (replica := await self._reader()) is not None:
             try:
                 return await replica.db.fetch(statement, parameters)
             except Exception as exc:

@@ -96,6 +96,12 @@ class Service:
             self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
             if self.db.replicas is not None:
                 self.db.replicas.positions = RedisPositions(self.shared)
+        if self.db.replicas is not None and self.shared is None and settings.workers > 1:
+            log.warning(
+                "read replicas without QIANSHOU_REDIS_URL: each worker knows only its own callers' writes, "
+                "so a caller's next request on another worker may miss its write for up to %g s",
+                settings.replica_max_lag_seconds,
+            )
         self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
             schema,
