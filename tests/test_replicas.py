@@ -25,9 +25,11 @@ import pytest
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import Role
+from db.replicas import UNKNOWN_POSITION
 from resolvers.tokens import create_token
 from server.settings import SettingsError, load_settings
-from tests.conftest import POSTGRES_URL, LiveServer
+from server.shared_state import RedisPositions, SharedState
+from tests.conftest import POSTGRES_URL, LiveServer, free_port
 from tests.redis_support import needs_redis, unique_prefix
 from tests.test_observability import sample, samples
 from tests.test_outage import Cluster, cluster_skip_reason
@@ -230,3 +232,23 @@ def test_replicas_are_refused_with_sqlite():
         load_settings(database_url="postgresql://primary/db", database_replica_urls="sqlite:///x.sqlite3")
     settings = load_settings(database_url="postgresql://primary/db", database_replica_urls=" postgresql://a/db, postgresql://b/db ")
     assert settings.replica_urls == ["postgresql://a/db", "postgresql://b/db"]
+
+
+@needs_redis
+async def test_write_positions_in_redis_keep_the_later_and_send_callers_to_the_primary_while_it_is_away():
+    shared = SharedState("redis://127.0.0.1:6379/0", unique_prefix())
+    positions = RedisPositions(shared)
+    try:
+        assert await positions.get("token:1") is None
+        await positions.put("token:1", 500, ttl=30)
+        await positions.put("token:1", 400, ttl=30)  # a write that reported late on another server
+        assert await positions.get("token:1") == 500
+        assert await RedisPositions(shared).get("token:1") == 500  # as another server sees it
+    finally:
+        await shared.client.delete(f"{shared.prefix}wal:token:1")
+        await shared.close()
+    away = SharedState(f"redis://127.0.0.1:{free_port()}/0", unique_prefix())
+    try:
+        assert await RedisPositions(away).get("token:1") == UNKNOWN_POSITION
+    finally:
+        await away.close()
