@@ -124,7 +124,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         except Exception as exc:
             if not outage.database_away(exc):
                 raise
-            log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
+            log.warning("WebSocket connection_init: the database is unavailable: %s", outage.describe(exc))
             await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
             return
         if self.connection_acknowledged and self.context.actor.token_id is not None:

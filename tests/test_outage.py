@@ -145,11 +145,6 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.xfail(
-    reason="open defect (issue 18, item 4): a request in flight while PostgreSQL stops can hang past "
-    "90 s instead of getting 503; seen on the merged main, cause not yet found",
-    strict=False,
-)
 async def test_a_postgresql_restart_is_503_everywhere_then_recovers_by_itself(cluster: Cluster) -> None:
     db = Database.from_url(cluster.url)
     await upgrade(db.write_engine)
