@@ -144,6 +144,13 @@ async def _read_multipart(request: Request, uploads: MultipartLimits, documents:
     return GraphQLRequest(parsed.query, parsed.variables, parsed.operation_name, multipart.files)
 
 
+def check_extensions(extensions: Any) -> None:
+    """The GraphQL-over-HTTP spec: `extensions`, when present, is a map; anything else is a bad
+    request, over HTTP (400) and WebSocket alike."""
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
+
+
 def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:
     """The parts of a request as received (over HTTP or WebSocket), refused unless well typed."""
     if not isinstance(query, str) or not query.strip():
@@ -200,9 +207,7 @@ async def persisted_query(query: Any, extensions: Any, documents: PersistedQueri
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
-        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
+    check_extensions(extensions)
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query
