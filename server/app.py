@@ -22,12 +22,13 @@ from db.engine import Database
 from db.migrate import upgrade
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.data_version import current_version
 from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
-from server import outage
+from server import etag, outage
 from server.auth import CsrfRefused, Unauthenticated, actor_of
 from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
@@ -108,15 +109,16 @@ class Service:
         self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
+        self.conditional = etag.Conditional()
 
     def today(self):
         return self.settings.today or china_today()
 
-    def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
+    def scope(self, actor: Actor, request_id: str, language: str, today: dt.date | None = None) -> Scope:
         return Scope(
             db=self.db,
             actor=actor,
-            today=self.today(),
+            today=today or self.today(),
             request_id=request_id,
             files=self.files,
             language=language,
@@ -191,9 +193,16 @@ class Service:
                     "GET 只能发送查询；变更请用 POST 发送",
                 )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-            scope = self.scope(actor, request_id, language)
+            today, tag = self.today(), None
+            if etag.applies(request.method, graphql_request, checked.operation):
+                version = await current_version(self.db)
+                tag = self.conditional.tag(version, actor, today, language, media_type, graphql_request)
+                if etag.matches(request.headers.get("if-none-match"), tag):
+                    return etag.not_modified(tag)
+            scope = self.scope(actor, request_id, language, today)
             payload = await execute(checked.document, graphql_request, scope, production=production)
-            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+            tagged = etag.headers(tag) if tag is not None and not payload.get("errors") else None
+            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200, tagged)
         finally:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()
