@@ -71,8 +71,13 @@ def matches(if_none_match: str | None, tag: str) -> bool:
         return False
     if if_none_match.strip() == "*":
         return True
-    opaque = tag.removeprefix("W/")
-    return any(candidate.strip().removeprefix("W/") == opaque for candidate in if_none_match.split(","))
+    return any(_opaque(candidate) == _opaque(tag) for candidate in if_none_match.split(","))
+
+
+def _opaque(tag: str) -> str:
+    """The tag without its weakness mark, which some clients and proxies spell in lower case."""
+    tag = tag.strip()
+    return tag[2:] if tag[:2] in ("W/", "w/") else tag
 
 
 def headers(tag: str) -> dict[str, str]:
