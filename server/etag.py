@@ -9,10 +9,12 @@ before the query runs. The tag is a hash of:
 - the data version (resolvers/data_version.py), read before the query runs;
 - who asks: the actor's identity and scope, so that no caller is ever answered 304 on another's tag;
 - what is asked: document, variables, operation name, response media type and language;
-- what answers: today's date (overdue and health depend on it) and the code's fingerprint, so that
-  a new release never confirms an answer the old one made.
+- what answers: today's date (overdue and health depend on it), the code's fingerprint, so that a
+  new release never confirms an answer the old one made, and the settings that decide answers.
 
-Mutations, subscriptions, multipart requests and answers with errors get no tag.
+The tag is compared before the document is even parsed: a tag is only ever given to a query answered
+without errors, so a request that matches one is that same query, valid then and now. Mutations,
+subscriptions, multipart requests and answers with errors get no tag.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import hashlib
 from pathlib import Path
 
 import orjson
-from graphql import OperationType
 from starlette.responses import Response
 
 from resolvers.access import Actor
@@ -43,25 +44,27 @@ def code_fingerprint() -> bytes:
     return digest.digest()
 
 
-def applies(method: str, request: GraphQLRequest, operation: OperationType | None) -> bool:
-    """Whether the request is one that gets a tag: a query, by GET or persisted, without files."""
-    return operation is OperationType.QUERY and (method == "GET" or request.persisted) and not request.files
+def conditional(request: GraphQLRequest) -> bool:
+    """Whether a POST may be answered 304 and tagged: a persisted query, without files. (Every GET
+    may; a GET is known by its query string as sent.)"""
+    return request.persisted and not request.files
 
 
 class Conditional:
-    """Tags and 304s for one process; the fingerprint is made once, when the server starts."""
+    """Tags for one process, keyed by the code's fingerprint (made once, when the server starts) and
+    the settings that decide answers."""
 
-    def __init__(self, fingerprint: bytes | None = None) -> None:
-        self.fingerprint = code_fingerprint() if fingerprint is None else fingerprint
+    def __init__(self, settings: object = None, fingerprint: bytes | None = None) -> None:
+        code = code_fingerprint() if fingerprint is None else fingerprint
+        self.key = hashlib.blake2b(code + repr(settings).encode(), digest_size=32).digest()
 
-    def tag(
-        self, version: int, actor: Actor, today: dt.date, language: str, media_type: str, request: GraphQLRequest
-    ) -> str:
+    def tag(self, version: int, actor: Actor, today: dt.date, language: str, media_type: str, sent: object) -> str:
+        """The tag of the answer to `sent` (a GET's query string, or a POST's query, variables and
+        operation name) for this caller, as of data version `version`."""
         who = (actor.name, actor.role.value, actor.token_id, actor.account_id, actor.agency_id, actor.region_id,
                actor.region_path)
-        what = (request.query, request.variables, request.operation_name, media_type, language)
-        parts = orjson.dumps([version, today.isoformat(), who, what], option=orjson.OPT_SORT_KEYS)
-        digest = hashlib.blake2b(parts, digest_size=18, key=self.fingerprint[:64])
+        parts = orjson.dumps([version, today.isoformat(), who, media_type, language, sent], option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.blake2b(parts, digest_size=18, key=self.key)
         return f'W/"{digest.hexdigest()}"'
 
 
