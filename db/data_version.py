@@ -18,6 +18,8 @@ runs one writer at a time, so its triggers use slot 0, once per row changed.
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import BigInteger, Connection, cast, func, inspect, select, text
 
 from db.models import Base, DataVersion
@@ -71,9 +73,13 @@ def trigger_statements(dialect: str, table: str) -> list[str]:
 
 
 def create(connection: Connection) -> None:
-    """The slots and, on PostgreSQL, the trigger function (the migration's part)."""
+    """The slots and, on PostgreSQL, the trigger function (the migration's part). The version starts
+    at the time in microseconds: a database migrated anew (say, restored from a backup older than
+    the data version) starts past what an earlier one reached, which grows far slower than that."""
+    start = time.time_ns() // 1000
     connection.execute(
-        text(f"INSERT INTO {TABLE} (slot, version) VALUES (:slot, 0)"), [{"slot": slot} for slot in range(SLOTS)]
+        text(f"INSERT INTO {TABLE} (slot, version) VALUES (:slot, :version)"),
+        [{"slot": slot, "version": start if slot == 0 else 0} for slot in range(SLOTS)],
     )
     if connection.dialect.name == "postgresql":
         connection.execute(text(POSTGRES_FUNCTION))

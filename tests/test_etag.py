@@ -18,13 +18,14 @@ from sqlalchemy import text
 
 from bench.server import cpu_ticks
 from db import data_version
+from db.backup import backup, restore
 from db.engine import Database
-from db.models import Base, Role
+from db.models import Base, Program, Role
 from resolvers.data_version import current_version
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token, revoke_token
 from server.workers import reuse_port_available
-from tests.conftest import LiveServer
+from tests.conftest import TODAY, LiveServer
 from tests.test_workers import workers_of
 
 POLLED = encode_id("Pairing", 9)  # ACTIVE in the demo's program
@@ -206,3 +207,21 @@ async def test_the_version_moves_once_per_committed_transaction(fresh_db: Databa
         await session.execute(text("UPDATE pairings SET status = status WHERE id = -1"))  # no row
         await session.execute(text("UPDATE api_tokens SET last_used_at = NULL"))  # UNWATCHED
     assert await current_version(fresh_db) == start + moved
+
+
+async def test_a_restored_database_never_goes_back_to_a_version_seen(databases, tmp_path) -> None:
+    db = await databases.new_database("etag_restore")
+    url = db.url
+    try:
+        backup(url, tmp_path / "before.backup")
+        async with db.writing() as session:
+            session.add(Program(name="恢复前写入的计划", starts_on=TODAY))
+        seen = await current_version(db)
+    finally:
+        await db.dispose()
+    restore(url, tmp_path / "before.backup")
+    db = Database.from_url(url)
+    try:
+        assert await current_version(db) > seen
+    finally:
+        await db.dispose()
