@@ -183,7 +183,8 @@ def print_rounds(mode: str, rounds: list[Round]) -> None:
     ratios = [r.server_ms / f.server_ms for f, r in zip(full, revalidated, strict=True) if f.server_ms]
     print(f"median server CPU per request: full Q1 {statistics.median(r.server_ms for r in full):.3f} ms, "
           f"304 {statistics.median(r.server_ms for r in revalidated):.3f} ms; "
-          f"304 / full per round pair: {', '.join(f'{x:.1%}' for x in ratios)}; median {statistics.median(ratios):.1%}")
+          f"304 / full per round pair: {', '.join(f'{x:.1%}' for x in ratios) or 'n/a'}; "
+          f"median {f'{statistics.median(ratios):.1%}' if ratios else 'n/a'}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
