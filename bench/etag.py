@@ -58,7 +58,8 @@ class GetConnection:
         return cls(reader, writer, f"{parts.hostname}:{parts.port}")
 
     async def get(self, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-        lines = [f"GET {target} HTTP/1.1", f"host: {self.host}", *(f"{name}: {value}" for name, value in headers.items())]
+        lines = [f"GET {target} HTTP/1.1", f"host: {self.host}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
         self.writer.write("\r\n".join(lines).encode() + b"\r\n\r\n")
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
@@ -173,7 +174,8 @@ async def first_tag(server: Server, target: str, headers: dict[str, str]) -> str
 
 def print_rounds(mode: str, rounds: list[Round]) -> None:
     print(f"\n{mode}")
-    print(f"{'round':>5} {'kind':>5} {'req/s':>8} {'p50 ms':>7} {'server CPU ms/req':>18} {'db CPU ms/req':>14} {'other':>6}")
+    print(f"{'round':>5} {'kind':>5} {'req/s':>8} {'p50 ms':>7} {'server CPU ms/req':>18} {'db CPU ms/req':>14} "
+          f"{'other':>6}")
     for number, row in enumerate(rounds):
         database = f"{row.database_ms:.3f}" if row.database_ms is not None else "-"
         print(f"{number // 2 + 1:>5} {row.kind:>5} {row.requests / row.seconds:>8.0f} {row.p50_ms:>7.2f} "

@@ -63,7 +63,8 @@ def trigger_statements(dialect: str, table: str) -> list[str]:
         return [
             f"CREATE TRIGGER data_changed AFTER INSERT OR UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION data_changed()",
-            f"CREATE TRIGGER data_truncated AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION data_changed()",
+            f"CREATE TRIGGER data_truncated AFTER TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION data_changed()",
         ]
     return [
         f"CREATE TRIGGER IF NOT EXISTS data_changed_{table}_{event.lower()} AFTER {event} ON {table} "

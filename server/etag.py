@@ -54,9 +54,8 @@ class Conditional:
     """Tags for one process, keyed by the code's fingerprint (made once, when the server starts) and
     the settings that decide answers."""
 
-    def __init__(self, settings: object = None, fingerprint: bytes | None = None) -> None:
-        code = code_fingerprint() if fingerprint is None else fingerprint
-        self.key = hashlib.blake2b(code + repr(settings).encode(), digest_size=32).digest()
+    def __init__(self, settings: object = None) -> None:
+        self.key = hashlib.blake2b(code_fingerprint() + repr(settings).encode(), digest_size=32).digest()
 
     def tag(self, version: int, actor: Actor, today: dt.date, language: str, media_type: str, sent: object) -> str:
         """The tag of the answer to `sent` (a GET's query string, or a POST's query, variables and

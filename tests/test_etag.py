@@ -132,9 +132,10 @@ def test_a_write_in_another_program_ends_the_304s_too(world: World) -> None:
     """By design: the data version is one for all data (resolvers/data_version.py)."""
     program = world.post({"query": """mutation { createProgram(input: {name: "第二期牵手计划", startsOn: "2026-01-01"}) {
         program { id } userErrors { code } } }"""}).json()["data"]["createProgram"]["program"]["id"]
-    pairing = world.post({"query": """mutation($p: ID!, $m: ID!, $s: ID!) { createPairing(input: {programId: $p,
-        mentorId: $m, supportedId: $s, startsOn: "2026-01-01", status: ACTIVE}) { pairing { id } userErrors { code } } }""",
-        "variables": {"p": program, "m": encode_id("Agency", 1), "s": encode_id("Agency", 10)}}).json()
+    create_pairing = """mutation($p: ID!, $m: ID!, $s: ID!) { createPairing(input: {programId: $p, mentorId: $m,
+        supportedId: $s, startsOn: "2026-01-01", status: ACTIVE}) { pairing { id } userErrors { code } } }"""
+    variables = {"p": program, "m": encode_id("Agency", 1), "s": encode_id("Agency", 10)}
+    pairing = world.post({"query": create_pairing, "variables": variables}).json()
     other_pairing = pairing["data"]["createPairing"]["pairing"]["id"]
     polled = world.poll()
     tag, visits = polled.headers["ETag"], home_visits(polled)
