@@ -183,6 +183,12 @@ class Database:
         every read is the primary's."""
         return nullcontext() if self.replicas is None else routing(caller, replicas)
 
+    def route(self, caller: str | None, *, replicas: bool) -> None:
+        """Names the caller of the routed request under way, and whether its reads may go to a replica
+        from now on (a request learns both as it goes: who calls, then what it asks)."""
+        if self.replicas is not None and (route := current_route()) is not None:
+            route.caller, route.primary_only = caller, not replicas
+
     async def _reader(self) -> Replica | None:
         """The replica this read goes to; None: the primary."""
         if (route := current_route()) is None or route.primary_only:

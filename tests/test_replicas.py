@@ -166,6 +166,10 @@ async def test_reads_go_to_the_replica_writes_are_read_back_and_a_late_or_stoppe
         create_program(server, pair.writer, "暂停期间的计划")
         assert "暂停期间的计划" in program_names(server, pair.writer)
         assert "暂停期间的计划" not in program_names(server, pair.reader)
+        # A dashboard's GET is tagged with the data version of the replica that answered it, not the
+        # primary's: otherwise its next poll would be 304 on this stale answer once the replica caught up.
+        stale = httpx.get(f"{server.url}/graphql", params={"query": PROGRAMS}, headers=_auth(pair.reader))
+        assert stale.status_code == 200 and "暂停期间的计划" not in stale.text and stale.headers["etag"]
 
         # Past the limit the replica is skipped and every read is the primary's.
         waited = wait_until(lambda: replica_in_use(server, pair) == 0, "the paused replica is skipped")
@@ -182,6 +186,10 @@ async def test_reads_go_to_the_replica_writes_are_read_back_and_a_late_or_stoppe
         on_standby = pair.reads(pair.standby)
         assert "暂停期间的计划" in program_names(server, pair.reader)
         assert pair.reads(pair.standby) > on_standby
+        polled = httpx.get(
+            f"{server.url}/graphql", params={"query": PROGRAMS}, headers={**_auth(pair.reader), "If-None-Match": stale.headers["etag"]}
+        )
+        assert polled.status_code == 200 and "暂停期间的计划" in polled.text
 
         # Stopped: reads already under way and those after keep being answered, from the primary.
         pair.standby.stop()
