@@ -8,7 +8,7 @@ by bumping `credential_changes.version`, which each process reads a few times a 
 Writing `last_used_at` or `last_seen_at` fires nothing.
 
 Revision ID: 0009_authcache
-Revises: 0008_activity_date_index
+Revises: 0009_etag
 Create Date: 2026-12-06 08:50:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_authcache"
-down_revision: str | None = "0008_activity_date_index"
+down_revision: str | None = "0009_etag"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
