@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -111,6 +111,12 @@ class AgencyFilter:
     region_id: strawberry.ID | None = strawberry.field(default=None, description="This region or below it.")
 
 
+WITH_DESCENDANTS = (
+    "With the trails of what is under the object: a milestone's updates; a pairing's milestones, their updates, "
+    "and its training sessions, activities, stations, incubations and resources."
+)
+
+
 @strawberry.type
 class Query(DashboardQuery):
     @strawberry.field(description="Any object by its global ID: null when there is none.")
@@ -215,8 +221,15 @@ class Query(DashboardQuery):
 
     @strawberry.field(description="The audit trail of one object (by its global ID), oldest first.")
     async def audit_events(
-        self, info: Info, object_id: strawberry.ID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        object_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        include_descendants: Annotated[bool, strawberry.argument(description=WITH_DESCENDANTS)] = False,
     ) -> Connection[AuditEvent]:
         access.require_audit_reader(info.context.actor)
-        page = await audit.list_audit_events(info.context, object_id, first=first, after=after)
+        page = await audit.list_audit_events(
+            info.context, object_id, first=first, after=after, with_descendants=include_descendants
+        )
         return Connection.of(page, AuditEvent.from_model)
