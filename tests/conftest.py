@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -167,14 +168,16 @@ class LiveServer:
 
     def start(self) -> LiveServer:
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        # Its output goes to a file, not a pipe: a pipe nobody reads fills up (64 KB of log lines) and
+        # then blocks the server in the middle of a request, which a long test module reaches.
+        self.output = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=self.environment, stdout=self.output, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + 60  # a busy 2-core CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
-                raise RuntimeError(f"server exited early:\n{output}")
+                raise RuntimeError(f"server exited early:\n{self._read_output()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -189,11 +192,15 @@ class LiveServer:
             return ""
         self.process.terminate()
         try:
-            output, _ = self.process.communicate(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output.decode(errors="replace") if output else ""
+            self.process.wait()
+        return self._read_output()
+
+    def _read_output(self) -> str:
+        self.output.seek(0)
+        return self.output.read().decode(errors="replace")
 
 
 @pytest.fixture(scope="session")
