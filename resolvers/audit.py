@@ -112,7 +112,8 @@ def _trail(type_name: str, pk: int, with_descendants: bool) -> ColumnElement[boo
     if not with_descendants or type_name not in ("Pairing", "Milestone"):
         return own
     if type_name == "Milestone":
-        return or_(own, _events_of("MilestoneUpdate", select(MilestoneUpdate.id).where(MilestoneUpdate.milestone_id == pk)))
+        updates = select(MilestoneUpdate.id).where(MilestoneUpdate.milestone_id == pk)
+        return or_(own, _events_of("MilestoneUpdate", updates))
     milestones = select(Milestone.id).where(Milestone.pairing_id == pk)
     updates = select(MilestoneUpdate.id).where(MilestoneUpdate.milestone_id.in_(milestones))
     records = [_events_of(model.__name__, select(model.id).where(model.pairing_id == pk)) for model in PAIRING_RECORDS]

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Date, Float, Integer, Select, String, Subquery, bindparam, func, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    func,
+    select,
+    true,
+    tuple_,
+)
 
 from db.engine import Database
 from db.functions import one_of
@@ -186,7 +199,9 @@ class ListStatement:
         return _page(db, self.statement, self.ordering, list(items), size, after)
 
 
-def _after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False) -> ColumnElement[bool]:
+def _after(
+    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False
+) -> ColumnElement[bool]:
     left = columns[0] if len(columns) == 1 else tuple_(*columns)
     right = values[0] if len(columns) == 1 else tuple_(*values)
     return left < right if descending else left > right

@@ -88,6 +88,7 @@ def _sort_key(
         return statement, type_coerce(progress.c.percent_complete, Float())
     if sort is PairingSort.OVERDUE:
         return statement, type_coerce(progress.c.overdue, Integer())
-    rank = case(*((progress.c.health == health.value, rank) for health, rank in HEALTH_RANK.items()), else_=len(HEALTH_RANK))
+    ranks = [(progress.c.health == health.value, rank) for health, rank in HEALTH_RANK.items()]
+    rank = case(*ranks, else_=len(HEALTH_RANK))
     return statement, type_coerce(rank, Integer())
 
