@@ -8,7 +8,7 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -165,19 +165,23 @@ class LiveServer:
         }
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
+        self.output: list[bytes] = []
+        self.reader: threading.Thread | None = None
 
     def start(self) -> LiveServer:
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
-        # Its output goes to a file, not a pipe: a pipe nobody reads fills up (64 KB of log lines) and
-        # then blocks the server in the middle of a request, which a long test module reaches.
-        self.output = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.environment, stdout=self.output, stderr=subprocess.STDOUT
+            command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
+        # The server's log is read as it comes: a pipe nobody reads fills at 64 KB, and the
+        # server's next log line then blocks its event loop, every request with it.
+        self.output = []
+        self.reader = threading.Thread(target=_collect, args=(self.process.stdout, self.output), daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + 60  # a busy 2-core CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self._read_output()}")
+                raise RuntimeError(f"server exited early:\n{self._output()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -188,6 +192,7 @@ class LiveServer:
         raise RuntimeError("server did not become ready in 60 s")
 
     def stop(self) -> str:
+        """Stops the server (SIGTERM, then SIGKILL after 15 s); everything it printed."""
         if self.process is None:
             return ""
         self.process.terminate()
@@ -196,11 +201,16 @@ class LiveServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        return self._read_output()
+        return self._output()
 
-    def _read_output(self) -> str:
-        self.output.seek(0)
-        return self.output.read().decode(errors="replace")
+    def _output(self) -> str:
+        self.reader.join(10)
+        return b"".join(self.output).decode(errors="replace")
+
+
+def _collect(stream, chunks: list[bytes]) -> None:
+    for line in stream:
+        chunks.append(line)
 
 
 @pytest.fixture(scope="session")
