@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -201,7 +201,7 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
     config["http"] = timely_http(settings.request_read_timeout)  # slow clients are cut off
     with metrics_directory():
         if settings.workers > 1 and reuse_port_available():
@@ -306,7 +306,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(regions_app, name="regions")
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     csv = "csv"
     xlsx = "xlsx"
 

@@ -10,7 +10,6 @@ import sys
 import threading
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from db.engine import Database

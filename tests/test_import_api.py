@@ -73,7 +73,7 @@ async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_p
     assert ministry["importRecords"]["job"] is None
     assert [p["code"] for p in ministry["importRecords"]["report"]["problems"]] == ["FORBIDDEN"]
     mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=await ye_county_mentor(open_db))
-    for run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
+    for _run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
                           (2, {"written": True, "created": 0, "unchanged": 1500})):
         variables["file"] = upload(path, "大表.csv")
         payload = (await run_graphql(open_db, IMPORT, variables, mentor)).data["importRecords"]

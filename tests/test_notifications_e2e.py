@@ -181,7 +181,7 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     again = await asyncio.gather(*(run_daily_job(world.db, TODAY, mailer_of(settings)) for _ in range(2)))
     assert [report.digests_sent for report in again] == [0, 0]
     assert sorted(rcpt for rcpts in inbox.recipients for rcpt in rcpts) == ["lushan@example.org", "ministry@example.org"]
-    message = next(m for m, r in zip(inbox.messages, inbox.recipients) if r == ["lushan@example.org"])
+    message = next(m for m, r in zip(inbox.messages, inbox.recipients, strict=True) if r == ["lushan@example.org"])
     assert message["Subject"] == f"【牵手计划】每日摘要 {TODAY.isoformat()}：待审核 1 份，逾期里程碑 1 个"
     assert message["From"] == "noreply@qianshou.example"
     text = message.get_content()

@@ -202,10 +202,8 @@ async def websocket_close_code(server: LiveServer, secret: str) -> int | None:
     url = server.url.replace("http://", "ws://") + "/graphql"
     async with connect(url, subprotocols=["graphql-transport-ws"]) as websocket:
         await websocket.send(json.dumps({"type": "connection_init", "payload": {"token": secret}}))
-        try:
+        with contextlib.suppress(Exception):  # the close arrives as ConnectionClosed
             await asyncio.wait_for(websocket.recv(), 10)
-        except Exception:  # the close arrives as ConnectionClosed
-            pass
         await asyncio.wait_for(websocket.wait_closed(), 10)
         return websocket.close_code
 
