@@ -391,6 +391,11 @@ from server.import_cli import import_app  # noqa: E402
 
 app.add_typer(import_app, name="import")
 
+# `qianshou docs build`: the API reference page from the schema file (server/api_reference.py).
+from server.api_reference import docs_app  # noqa: E402
+
+app.add_typer(docs_app, name="docs")
+
 
 notify_app = typer.Typer(help="Notifications: the daily job (docs/user-guide.md: Notifications).", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
