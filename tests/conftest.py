@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -68,6 +69,7 @@ class DatabaseFactory:
     def __init__(self, tmp_dir: Path) -> None:
         self.tmp_dir = tmp_dir
         self.created: list[str] = []
+        self._demo_template: str | None = None
 
     async def new_url(self, name: str) -> str:
         suffix = uuid.uuid4().hex[:8]
@@ -79,11 +81,33 @@ class DatabaseFactory:
         return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
 
     async def new_database(self, name: str, *, demo: bool = False) -> Database:
+        if demo:
+            return Database.from_url(await self._copy_of_demo(name))
         db = Database.from_url(await self.new_url(name))
         await upgrade(db.write_engine)
-        if demo:
-            await load_henan_demo(db)
         return db
+
+    async def _copy_of_demo(self, name: str) -> str:
+        """A new database holding the migrated demo, copied from one made once per session: migrating
+        and loading the demo took most of a small test's time. The demo is the same on every load
+        (its dates are set against a fixed day), so a copy is what loading it again would give."""
+        if self._demo_template is None:
+            url = await self.new_url("demo-template")
+            template = Database.from_url(url)
+            await upgrade(template.write_engine)
+            await load_henan_demo(template)
+            await template.dispose()  # SQLite checkpoints its WAL; PostgreSQL copies only an unused template
+            self._demo_template = url
+        if not POSTGRES_URL:
+            source = Path(make_url(self._demo_template).database or "")
+            target = self.tmp_dir / f"{name}-{uuid.uuid4().hex[:8]}.sqlite3"
+            shutil.copyfile(source, target)
+            return f"sqlite:///{target}"
+        template = make_url(self._demo_template).database
+        database = f"{make_url(POSTGRES_URL).database}_{name}_{uuid.uuid4().hex[:8]}"
+        await _postgres_admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+        self.created.append(database)
+        return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
 
     async def drop_all(self) -> None:
         for database in self.created:

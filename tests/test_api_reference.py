@@ -5,6 +5,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from server.api_reference import OUTPUT, SCHEMA_FILE, render
 from tests.conftest import ROOT
 
@@ -36,6 +38,7 @@ def test_the_reference_carries_descriptions_arguments_and_permissions():
     assert 'href="#Pairing"' in html
 
 
+@pytest.mark.slow
 def test_docs_build_writes_the_page(tmp_path):
     output = tmp_path / "api" / "index.html"
     result = subprocess.run(

@@ -10,6 +10,7 @@ import sys
 import threading
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from db.engine import Database
@@ -17,6 +18,8 @@ from db.migrate import current_revision, head_revision
 from db.models import Program, Role
 from resolvers.tokens import create_token
 from tests.conftest import POSTGRES_URL, ROOT, TODAY, LiveServer
+
+pytestmark = pytest.mark.slow  # backs up a real server under writes
 
 WRITE = """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
 

@@ -101,6 +101,7 @@ async def test_twenty_simultaneous_duplicates_leave_one_row(api, world, mutation
         assert (await totals_row(world.db, world.pairing_pk)).training_sessions == 1
 
 
+@pytest.mark.slow
 async def test_simultaneous_duplicates_against_a_live_server(world):
     tokens = await make_tokens(world)
     server = LiveServer(world.db.url, env={"QIANSHOU_RATE_LIMIT_PER_MINUTE": "0"}).start()

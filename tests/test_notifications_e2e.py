@@ -23,6 +23,8 @@ from tests.conftest import ROOT, TODAY, LiveServer, free_port
 from tests.test_mutations_support import World, make_tokens, world  # noqa: F401
 from tests.webhook_receiver import Receiver
 
+pytestmark = pytest.mark.slow  # a real server, SMTP and webhook receivers
+
 SECRET = "receiver-secret-0123456789"
 
 

@@ -34,6 +34,8 @@ from server.settings import load_settings
 from tests.conftest import POSTGRES_URL, TODAY, LiveServer, free_port
 from tests.test_subscriptions import open_connection, receive
 
+pytestmark = pytest.mark.slow  # stops and starts PostgreSQL under a real server
+
 QUERY = {"query": "{ viewer { role } pairings(first: 1) { totalCount } }"}
 PG_BIN = sorted(glob("/usr/lib/postgresql/*/bin"))
 

@@ -23,6 +23,8 @@ from db.models import Role
 from resolvers.tokens import create_token
 from tests.conftest import ROOT, LiveServer
 
+pytestmark = pytest.mark.slow  # drives Chromium against a real server
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')")
 if not Path(CHROMIUM).exists():
