@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 from resolvers.ids import encode_id
 from server.i18n import CHINESE, ENGLISH, language_of
 from tests.conftest import ROOT, LiveServer
-from tests.test_mutations_support import api, app_for, mutation_text, world  # noqa: F401
+from tests.test_mutations_support import app_for, mutation_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}

@@ -10,16 +10,7 @@ import pytest
 
 from db.models import AuditEvent, IdempotencyRecord, MilestoneUpdate, ResourceLink, TrainingSession
 from tests.conftest import LiveServer
-from tests.test_mutations_support import (  # noqa: F401
-    api,
-    codes,
-    count_rows,
-    fields,
-    make_tokens,
-    mutation_text,
-    totals_row,
-    world,
-)
+from tests.test_mutations_support import codes, count_rows, fields, make_tokens, mutation_text, totals_row
 
 UPDATE = "milestoneUpdate { id status milestone { version } }"
 

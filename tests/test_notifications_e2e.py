@@ -20,7 +20,7 @@ from resolvers.tokens import create_token
 from server.mail import mailer_of
 from server.settings import load_settings
 from tests.conftest import ROOT, TODAY, LiveServer, free_port
-from tests.test_mutations_support import World, make_tokens, world  # noqa: F401
+from tests.test_mutations_support import World, make_tokens
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow  # a real server, SMTP and webhook receivers
