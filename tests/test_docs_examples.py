@@ -13,6 +13,7 @@ import importlib.util
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,3 +212,37 @@ def test_every_python_module_in_the_docs_exists():
         if importlib.util.find_spec(module) is None
     ]
     assert not missing, missing
+
+
+# --- links ---------------------------------------------------------------------------------------
+
+LINK = re.compile(r"\[[^\]]+\]\(([^)\s]+)\)")
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub and most renderers give a heading: lower case, punctuation dropped, spaces as -."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def anchors(path: Path) -> set[str]:
+    return {anchor(line.lstrip("#")) for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")}
+
+
+def test_every_link_between_the_docs_leads_somewhere():
+    broken = []
+    for path in DOCS:
+        for target in LINK.findall(path.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            file, _, fragment = target.partition("#")
+            destination = (path.parent / file).resolve() if file else path
+            if not destination.exists():
+                broken.append(f"{path.name}: {target} (no such file)")
+            elif fragment and destination.suffix == ".md" and fragment not in anchors(destination):
+                broken.append(f"{path.name}: {target} (no such heading)")
+    assert not broken, "\n".join(broken)
+
+
+def test_the_anchor_of_a_heading():
+    assert anchor("Coverage: 一区县一中心、一镇街一站点") == "coverage-一区县一中心一镇街一站点"
+    assert anchor("Requests: limits, HTTP and errors") == "requests-limits-http-and-errors"
