@@ -21,13 +21,6 @@ SUBSCRIPTION = "subscription { id url eventKinds format version pausedAt } secre
 ALL_KINDS = ["UPDATE_SUBMITTED", "UPDATE_APPROVED", "UPDATE_RETURNED"]
 
 
-@pytest.fixture
-def allow_private():
-    POLICY.allow_private = True
-    yield
-    POLICY.allow_private = False
-
-
 async def subscribe(api: Api, url: str, **extra) -> dict:
     input = {"name": "省厅工作群", "url": url, "eventKinds": ALL_KINDS, **extra}
     return await api.mutate("createWebhookSubscription", input, SUBSCRIPTION, as_="admin")
