@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from db.models import AuditEvent
-from tests.test_mutations_support import api, codes, count_rows, world  # noqa: F401
+from tests.test_mutations_support import codes, count_rows
 
 AUDIT = """query($id: ID!, $first: Int, $after: String) {
   auditEvents(objectId: $id, first: $first, after: $after) {
