@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -201,7 +201,7 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
     # Slow clients are cut off (server/timeouts.py); a stop loses no request (server/shutdown.py).
     config["http"] = graceful_http(settings.request_read_timeout)
     with metrics_directory():
@@ -306,7 +306,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(regions_app, name="regions")
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     csv = "csv"
     xlsx = "xlsx"
 
@@ -390,6 +390,11 @@ def regions_import(
 from server.import_cli import import_app  # noqa: E402
 
 app.add_typer(import_app, name="import")
+
+# `qianshou docs build`: the API reference page from the schema file (server/api_reference.py).
+from server.api_reference import docs_app  # noqa: E402
+
+app.add_typer(docs_app, name="docs")
 
 
 notify_app = typer.Typer(help="Notifications: the daily job (docs/user-guide.md: Notifications).", no_args_is_help=True)
