@@ -162,7 +162,7 @@ async def check_floor(db: Database, fixture: Fixture, first: int) -> list[str]:
     return problems
 
 
-async def explain(db: Database, statements: list[tuple[str, Any]]) -> None:
+async def explain(db: Database, statements: list[tuple[str, Any]], name: str = "Q1") -> None:
     if db.is_sqlite:
         print("--explain: SQLite has no comparable plans; run against PostgreSQL", file=sys.stderr)
         return
@@ -170,7 +170,7 @@ async def explain(db: Database, statements: list[tuple[str, Any]]) -> None:
         raw = (await connection.get_raw_connection()).driver_connection
         for number, (statement, parameters) in enumerate(statements, start=1):
             plan = await raw.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *(parameters or ()))
-            print(f"\n-- Q1 statement {number}:\n{statement}\n-- parameters: {parameters}")
+            print(f"\n-- {name} statement {number}:\n{statement}\n-- parameters: {parameters}")
             print("\n".join(row[0] for row in plan))
 
 
