@@ -101,13 +101,17 @@ async def drive(
     seconds: float,
     warmup: float,
     alternate_with: Callable[[], Awaitable[Any]] | None = None,
+    answered: Callable[[int, str, int, bytes], None] | None = None,
 ) -> Run:
     """`make_request(worker, n)` gives the n-th request of a worker, each worker on a connection of
     its own. Requests during the warm-up are made but not measured.
 
     With `alternate_with`, each request is followed by that step, timed too (label ALTERNATE): the
     server and the floor then see the same machine, which on a shared 2-core machine changes speed
-    from minute to minute, so that their ratio holds still."""
+    from minute to minute, so that their ratio holds still.
+
+    `answered(worker, label, status, body)` is told each answer, for requests that depend on the
+    previous one's (a write's id) or that must check it."""
     run = Run(seconds=seconds)
     connections = [await Connection.open(url) for _ in range(concurrency)]
     started = time.perf_counter()
@@ -124,6 +128,8 @@ async def drive(
             now = time.perf_counter()
             status, content = await connection.post("/graphql", payload, headers)
             done = time.perf_counter()
+            if answered is not None:
+                answered(number, label, status, content)
             if alternate_with is not None:
                 await alternate_with()
             # Counted when it started inside the window, so that a slow request is never left out.

@@ -54,7 +54,15 @@ query Stats($programId: ID, $regionId: ID) {
 
 M1_SUBMIT = """
 mutation Submit($input: SubmitMilestoneUpdateInput!) {
-  submitMilestoneUpdate(input: $input) { userErrors { field message code } }
+  submitMilestoneUpdate(input: $input) { milestoneUpdate { id } userErrors { field message code } }
+}
+"""
+
+# Staff return the update just submitted, so that the milestone takes the next submission: M1 runs
+# submit and return in turn, each a real accepted write, measured apart.
+M1_RETURN = """
+mutation Return($input: ReviewMilestoneUpdateInput!) {
+  reviewMilestoneUpdate(input: $input) { milestoneUpdate { id } userErrors { field message code } }
 }
 """
 

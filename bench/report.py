@@ -53,7 +53,7 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
 def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespace) -> Path:
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    info = {key: value for key, value in info.items() if key != "m1_token"}
+    info = {key: value for key, value in info.items() if key != "m1_writers"}
     payload = {
         "database": args.database_url.split("@")[-1], "scale": args.scale, "workers": args.workers,
         "seconds": args.seconds, "info": info,

@@ -17,7 +17,6 @@ import datetime as dt
 import random
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,15 +27,15 @@ if __package__ in (None, ""):  # `python bench/run.py`
 import orjson
 from sqlalchemy import select
 
-from bench import floor, modes, paths
+from bench import floor, modes, paths, writes
 from bench.load import ALTERNATE, Request, drive
-from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
+from bench.queries import MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.report import RESULTS, print_table, write_json
 from bench.server import MemorySampler, Server
 from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade
-from db.models import Milestone, MilestoneStatus, Pairing, PairingStatus, Program, Region
+from db.models import Pairing, Program, Region
 from db.statements import recording
 from resolvers.ids import encode_id
 from resolvers.pagination import encode_cursor
@@ -54,7 +53,7 @@ class Fixture:
     program_id: str
     province_id: str
     pairing_pks: list[int]
-    open_milestones: list[tuple[int, int]] = field(default_factory=list)  # (milestone pk, mentor agency pk)
+    program_pk: int
 
 
 @dataclass
@@ -124,20 +123,7 @@ async def prepare(db: Database, scale: float) -> tuple[Fixture, float | None]:
         program_pk = await session.scalar(select(Program.id).where(Program.name == PROGRAM_NAME))
         province_pk = await session.scalar(select(Region.id).where(Region.code == PROVINCE_CODE))
         pairing_pks = list(await session.scalars(select(Pairing.id).where(Pairing.program_id == program_pk)))
-        open_rows = await session.execute(
-            select(Milestone.id, Pairing.mentor_id)
-            .join(Pairing, Pairing.id == Milestone.pairing_id)
-            # ACTIVE pairings: a suspended or closed one takes no updates.
-            .where(
-                Pairing.program_id == program_pk,
-                Pairing.status == PairingStatus.ACTIVE,
-                Milestone.status == MilestoneStatus.IN_PROGRESS,
-            )
-            .order_by(Milestone.id)
-            .limit(2000)
-        )
-        open_milestones = [(milestone, mentor) for milestone, mentor in open_rows]
-    fixture = Fixture(encode_id("Program", program_pk), encode_id("Region", province_pk), pairing_pks, open_milestones)
+    fixture = Fixture(encode_id("Program", program_pk), encode_id("Region", province_pk), pairing_pks, program_pk)
     return fixture, load_seconds
 
 
@@ -181,7 +167,7 @@ async def check_floor(db: Database, fixture: Fixture, first: int) -> list[str]:
     return problems
 
 
-async def explain(db: Database, statements: list[tuple[str, Any]]) -> None:
+async def explain(db: Database, statements: list[tuple[str, Any]], name: str = "Q1") -> None:
     if db.is_sqlite:
         print("--explain: SQLite has no comparable plans; run against PostgreSQL", file=sys.stderr)
         return
@@ -189,7 +175,7 @@ async def explain(db: Database, statements: list[tuple[str, Any]]) -> None:
         raw = (await connection.get_raw_connection()).driver_connection
         for number, (statement, parameters) in enumerate(statements, start=1):
             plan = await raw.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *(parameters or ()))
-            print(f"\n-- Q1 statement {number}:\n{statement}\n-- parameters: {parameters}")
+            print(f"\n-- {name} statement {number}:\n{statement}\n-- parameters: {parameters}")
             print("\n".join(row[0] for row in plan))
 
 
@@ -214,26 +200,10 @@ async def in_process(args: argparse.Namespace, rows: dict[str, Row]) -> tuple[Fi
         if args.explain:
             await explain(db, q1_statements)
         if "M1" in args.operations:
-            info["m1_token"] = await m1_token(db, fixture)
+            info["m1_writers"] = await writes.prepare_writers(db, fixture.program_pk, max(args.concurrency))
     finally:
         await db.dispose()
     return fixture, info
-
-
-async def m1_token(db: Database, fixture: Fixture) -> tuple[str, int] | str:
-    """A MENTOR_AGENCY token for the mentor of the first open milestone, or why there is none."""
-    try:
-        from db.models import Role  # noqa: PLC0415
-        from resolvers.tokens import create_token  # noqa: PLC0415 - tokens may not exist in every tree
-    except ImportError as exc:
-        return f"no token support ({exc})"
-    if not fixture.open_milestones:
-        return "no open milestone to report on"
-    mentor_pk = fixture.open_milestones[0][1]
-    secret = await create_token(
-        db, f"bench-{uuid.uuid4().hex[:12]}", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", mentor_pk)
-    )
-    return secret, mentor_pk
 
 
 # --- over HTTP --------------------------------------------------------------------------------------
@@ -267,9 +237,10 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 continue
             for concurrency in args.concurrency:
                 cpu_before = server.cpu_by_process()
-                run = asyncio.run(
-                    drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup)
-                )
+                run = asyncio.run(drive(
+                    server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup,
+                    answered=getattr(make_request, "answered", None),
+                ))
                 cpu_used = server.cpu_by_process()
                 template = rows.get(name, Row(name))
                 row = Row(name, concurrency, run.stats(label), statements=template.statements, note=template.note)
@@ -283,10 +254,10 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                     row.paired_ms, row.floor_ms = asyncio.run(paired_with_floor)
                 if run.first_error:
                     row.note = f"first error: {run.first_error}"
-                if name == "M1":
-                    reads = run.stats("read")
-                    row.note = row.note or f"with Q2 reads: {reads['rps']:.0f} req/s, p50 {reads['p50_ms']:.1f} ms"
                 results.append(row)
+                if name == "M1":
+                    writes.check_accepted(run)
+                    results.append(Row("M1 return", concurrency, run.stats(writes.REVIEW), note="the update returned"))
     finally:
         sampler.stop()
         server.stop()
@@ -350,35 +321,20 @@ def http_operations(args, fixture: Fixture, info: dict[str, Any], url: str, rows
             ("Q3 province", q3({"programId": fixture.program_id, "regionId": fixture.province_id}), "all")
         )
     if "M1" in args.operations:
-        operations.append(m1_operation(fixture, info, url, q2))
+        operations.append(m1_operation(args, info, url))
     return operations
 
 
-def m1_operation(fixture: Fixture, info: dict[str, Any], url: str, read):
-    """One submitMilestoneUpdate in five requests, the rest Q2 reads; skipped (with the reason) when the
-    schema has no such mutation or there is no token to call it with."""
+def m1_operation(args: argparse.Namespace, info: dict[str, Any], url: str):
+    """M1 (bench/writes.py), skipped (with the reason) when the schema has no such mutation or
+    there are not enough mentor agencies to write as."""
     input_type = m1_input_type(url)
     if input_type is None:
         return "M1", None, "skipped: the schema has no submitMilestoneUpdate mutation yet"
-    token = info.get("m1_token")
-    if not isinstance(token, tuple):
-        return "M1", None, f"skipped: {token}"
-    secret, mentor_pk = token
-    milestones = [pk for pk, mentor in fixture.open_milestones if mentor == mentor_pk]
-    query = M1_SUBMIT.replace("SubmitMilestoneUpdateInput", input_type)
-    headers = {"authorization": f"Bearer {secret}"}
-
-    def mixed(worker: int, n: int) -> Request:
-        if n % 5:
-            body, _, _ = read(worker, n)
-            return body, {}, "read"
-        variables = {"input": {
-            "milestoneId": encode_id("Milestone", milestones[n // 5 % len(milestones)]),
-            "note": "基准测试进展报告", "progressPercent": 50, "idempotencyKey": uuid.uuid4().hex,
-        }}
-        return {"query": query, "variables": variables}, headers, "write"
-
-    return "M1", mixed, "write"
+    fixture = info.get("m1_writers")
+    if not isinstance(fixture, writes.WriteFixture):
+        return "M1", None, f"skipped: {fixture}"
+    return "M1", writes.M1Requests(fixture, input_type), writes.WRITE
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -389,11 +345,22 @@ def main(argv: list[str] | None = None) -> int:
     except NationalDemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.modes != ["development"]:
-        reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
-        cells = modes.compare(reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat())
-        modes.print_comparison(cells, args)
-        return 0
+    try:
+        if args.modes != ["development"]:
+            reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
+            cells = modes.compare(reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat())
+            modes.print_comparison(cells, args)
+            return 0
+        return measure_and_report(args, fixture, info, rows)
+    except writes.Refused as exc:
+        print(f"error: M1 measures accepted writes only, and {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if isinstance(info.get("m1_writers"), writes.WriteFixture):
+            asyncio.run(revoke_writers(args.database_url, info["m1_writers"]))
+
+
+def measure_and_report(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], rows: dict[str, Row]) -> int:
     if args.fast_paths:
         def measure(env: list[str]) -> list[Row]:
             return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
@@ -405,6 +372,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(f"wrote {write_json(results, info, args)}")
     return 0
+
+
+async def revoke_writers(database_url: str, fixture: writes.WriteFixture) -> None:
+    db = Database.from_url(database_url)
+    try:
+        await writes.revoke_writers(db, fixture)
+    finally:
+        await db.dispose()
 
 
 if __name__ == "__main__":

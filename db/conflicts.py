@@ -12,5 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 def insert_new(session: AsyncSession, model: Any) -> Insert:
     """An INSERT into `model`'s table that leaves out rows conflicting with stored ones (ON CONFLICT
     DO NOTHING): two processes writing the same row both succeed and one row is stored."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return insert_new_into(session.bind.dialect.name, model)
+
+
+def insert_new_into(dialect_name: str, model: Any) -> Insert:
+    """`insert_new` for a statement made before there is a session (and so a database) to ask."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     return dialect.insert(model).on_conflict_do_nothing()

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Integer, String, TypeDecorator, bindparam
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Integer, String, TypeDecorator, bindparam, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -96,3 +96,32 @@ def _month_of_sqlite(element, compiler, **kw) -> str:
 @compiles(month_of, "postgresql")
 def _month_of_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
+
+
+def is_prefix_of(prefix: ColumnElement[str], text: ColumnElement[str]) -> ColumnElement[bool]:
+    """`prefix` (a column) begins `text`: a region path covering another. Spelled with substr
+    rather than LIKE, whose wildcards a column's value could hold."""
+    return func.substr(text, 1, func.length(prefix)) == prefix
+
+
+class json_list_holds(FunctionElement[bool]):
+    """A JSON list column holds the given string."""
+
+    type = Boolean()
+    inherit_cache = True
+    _is_implicitly_boolean = True
+
+    def __init__(self, column: ColumnElement[Any], value: ColumnElement[str]) -> None:
+        super().__init__(column, value)
+
+
+@compiles(json_list_holds, "sqlite")
+def _json_list_holds_sqlite(element, compiler, **kw) -> str:
+    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
+
+
+@compiles(json_list_holds, "postgresql")
+def _json_list_holds_postgresql(element, compiler, **kw) -> str:
+    column, value = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"

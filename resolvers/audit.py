@@ -1,5 +1,6 @@
 """The audit trail: one append-only AuditEvent per object a mutation changes, written in the
-mutation's transaction. Nothing here (or anywhere) updates or deletes audit rows."""
+mutation's transaction (with its batch, resolvers/writes.py). Nothing here (or anywhere) updates or
+deletes audit rows."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, inspect, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import (
     AuditEvent,
     IncubatedOrganization,
@@ -71,27 +72,24 @@ def diff(before: Snapshot | None, after: Snapshot) -> dict[str, Snapshot]:
     return {"before": {key: before.get(key) for key in changed}, "after": {key: after[key] for key in changed}}
 
 
-async def write_audit_event(
-    session: AsyncSession, scope: Scope, action: str, row: Any, before: Snapshot | None,
-    extra: Snapshot | None = None,
-) -> AuditEvent:
-    """`extra`: what the write did beside the row's columns (e.g. the files it attached), recorded
-    among the `after` values."""
-    await session.flush()
+def audit_values(
+    scope: Scope, action: str, row: Any, before: Snapshot | None, extra: Snapshot | None = None
+) -> dict[str, Any]:
+    """The AuditEvent of a change to `row` (as it is now), as the values of its INSERT. `extra`: what
+    the write did beside the row's columns (e.g. the files it attached), recorded among the `after` values."""
     changes = diff(before, snapshot(row))
     if extra:
         changes["after"].update(extra)
-    event = AuditEvent(
-        actor_token_id=scope.actor.token_id,
-        actor_name=scope.actor.name,
-        action=action,
-        object_type=type(row).__name__,
-        object_id=row.id,
-        changes=changes,
-        request_id=scope.request_id,
-    )
-    session.add(event)
-    return event
+    return {
+        "occurred_at": utcnow(),
+        "actor_token_id": scope.actor.token_id,
+        "actor_name": scope.actor.name,
+        "action": action,
+        "object_type": type(row).__name__,
+        "object_id": row.id,
+        "changes": changes,
+        "request_id": scope.request_id,
+    }
 
 
 # The records of a pairing whose trails its trail takes in, with its milestones and their updates.

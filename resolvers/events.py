@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, select, text
+from sqlalchemy import ColumnElement, Select, Text, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
+from db.batch import Batch, typed_parameters
 from db.models import Milestone, MilestoneEvent, MilestoneEventKind, MilestoneUpdate, Pairing
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ApiError, ErrorCode
@@ -29,33 +31,47 @@ MAX_REPLAY = 10_000
 REPLAY_BATCH = 200
 
 
-async def record_milestone_event(
-    session: AsyncSession, kind: MilestoneEventKind, milestone: Milestone, update: MilestoneUpdate
-) -> MilestoneEvent:
-    """Log the event with the change; subscribers hear of it only once the transaction commits."""
-    pairing = await session.get_one(Pairing, milestone.pairing_id)
-    postgres = session.bind.dialect.name == "postgresql"
-    if postgres:
-        # A replay "since n" reads ids above n, so an event must not take a lower id than one
-        # already committed: writers of events queue here from taking an id until they commit.
-        # (SQLite serializes every write transaction already.)
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENT_ORDER_LOCK})
-    event = MilestoneEvent(
-        kind=kind,
-        milestone_id=milestone.id,
-        update_id=update.id,
-        pairing_id=pairing.id,
-        program_id=pairing.program_id,
-    )
-    session.add(event)
-    await session.flush()
-    if postgres:
-        await session.execute(
-            text("SELECT pg_notify(:channel, :event_id)"), {"channel": NOTIFY_CHANNEL, "event_id": str(event.id)}
-        )
-    else:
-        session.info.setdefault(PENDING_EVENTS_KEY, []).append(event.id)
-    return event
+EVENT_COLUMNS = ["kind", "milestone_id", "update_id", "pairing_id", "program_id", "occurred_at"]
+_events = MilestoneEvent.__table__
+# SQLite serializes every write transaction: ids become visible in order by themselves.
+_RECORD_SQLITE = insert(_events).from_select(
+    EVENT_COLUMNS, select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_"))
+).returning(_events.c.id)
+
+
+def _record_postgresql() -> Select:
+    """A replay "since n" reads ids above n, so an event must not take a lower id than one already
+    committed: writers of events queue on a lock from before taking an id until they commit. The id
+    is drawn as the row is made from the lock's subquery (a volatile function, which PostgreSQL
+    neither inlines nor drops), so after the lock; and taking the lock in the batch, the last
+    statement before COMMIT, keeps the queue as short as it can be. The NOTIFY goes with it."""
+    order = select(func.pg_advisory_xact_lock(EVENT_ORDER_LOCK).label("locked")).subquery("event_order")
+    row = select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_")).select_from(order)
+    event = insert(_events).from_select(EVENT_COLUMNS, row).returning(_events.c.id).cte("milestone_event")
+    return select(func.pg_notify(NOTIFY_CHANNEL, cast(event.c.id, Text))).select_from(event)
+
+
+_RECORD_POSTGRESQL = _record_postgresql()
+
+
+def record_milestone_event(
+    session: AsyncSession, batch: Batch, kind: MilestoneEventKind, milestone: Milestone, update: MilestoneUpdate,
+    pairing: Pairing,
+) -> None:
+    """Log the event with the change, in the write's batch; subscribers hear of it only once the
+    transaction commits."""
+    values = {
+        "event_kind": kind, "event_milestone_id": milestone.id, "event_update_id": update.id,
+        "event_pairing_id": pairing.id, "event_program_id": pairing.program_id, "event_occurred_at": utcnow(),
+    }
+    if session.bind.dialect.name == "postgresql":
+        batch.add(_RECORD_POSTGRESQL, values)
+        return
+
+    def pending(result) -> None:
+        session.info.setdefault(PENDING_EVENTS_KEY, []).append(result.scalar_one())
+
+    batch.add(_RECORD_SQLITE, values, then=pending)
 
 
 @dataclass(frozen=True)

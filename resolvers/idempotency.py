@@ -12,19 +12,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
 from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
+from db.batch import Batch
 from db.models import IdempotencyRecord
 from resolvers.errors import ErrorCode, UserError, UserErrors
 
 MAX_KEY_LENGTH = 200
+_records = IdempotencyRecord.__table__
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,15 +74,22 @@ def check_key(key: str) -> None:
         )
 
 
+@functools.cache
+def _claim_statement(dialect_name: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (
+        dialect.insert(_records)
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(_records.c.id)
+    )
+
+
 async def claim(session: AsyncSession, principal: str, key: str, operation: str, request: Any) -> Claim:
     check_key(key)
     digest = request_hash(operation, request)
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.scalar(
-        dialect.insert(IdempotencyRecord)
-        .values(principal=principal, key=key, operation=operation, request_hash=digest)
-        .on_conflict_do_nothing(index_elements=["principal", "key"])
-        .returning(IdempotencyRecord.id)
+        _claim_statement(session.bind.dialect.name),
+        {"principal": principal, "key": key, "operation": operation, "request_hash": digest, "created_at": utcnow()},
     )
     if inserted is not None:
         return Claim(record_id=inserted, replay_id=None)
@@ -99,8 +110,11 @@ async def claim(session: AsyncSession, principal: str, key: str, operation: str,
     return Claim(record_id=None, replay_id=earlier.result_id)
 
 
-async def settle(session: AsyncSession, claim: Claim, result_id: int) -> None:
-    """Remember the result the claim's write produced, in the same transaction."""
-    await session.execute(
-        update(IdempotencyRecord).where(IdempotencyRecord.id == claim.record_id).values(result_id=result_id)
-    )
+_SETTLE = (
+    update(_records).where(_records.c.id == bindparam("record_id")).values(result_id=bindparam("settled_result_id"))
+)
+
+
+def settle(batch: Batch, claim: Claim, result_id: int) -> None:
+    """Remember the result the claim's write produced, with the write's batch."""
+    batch.add(_SETTLE, {"record_id": claim.record_id, "settled_result_id": result_id})

@@ -175,10 +175,22 @@ async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
     return milestone
 
 
+# The id of the milestone's update pending review, if any, and the notice's subject: read with the milestone.
+SUBMIT_ALSO = (
+    *notices.SUBJECT_COLUMNS,
+    (
+        "pending",
+        select(MilestoneUpdate.id)
+        .where(MilestoneUpdate.milestone_id == Milestone.id, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW)
+        .scalar_subquery(),
+    ),
+)
+
+
 @mutation("submitMilestoneUpdate", replay=MilestoneUpdate)
 async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> MilestoneUpdate:
     # Submitters quote no version: two submitting at once both succeed, one after the other.
-    milestone = await tx.load(Milestone, request.milestone_id, "milestone_id", lock=True)
+    milestone, loaded = await tx.load_with(Milestone, request.milestone_id, "milestone_id", lock=True, also=SUBMIT_ALSO)
     pairing = await tx.session.get_one(Pairing, milestone.pairing_id)
     access.require(tx.scope.actor, "submitMilestoneUpdate", pairing=pairing)
     checks = Checks()
@@ -196,7 +208,9 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
                 message_zh=f"该里程碑已是 {milestone.status.value}，不再接受进展报告",
             )
         )
-    if await _pending_update(tx, milestone) is not None:
+    # Read with the row, before its lock was granted: a submission that committed while this one
+    # waited is not seen here, and the unique index on pending updates refuses this one instead.
+    if loaded["pending"] is not None:
         raise UserErrors(UPDATE_PENDING)
     await tx.versioned_update(milestone, {"status": MilestoneStatus.SUBMITTED})
     update = await tx.add(
@@ -210,14 +224,13 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
         ),
         request.evidence,
     )
-    await record_milestone_event(tx.session, MilestoneEventKind.SUBMITTED, milestone, update)
-    await notices.on_review_step(tx, MilestoneEventKind.SUBMITTED, milestone, update)
+    _announce(tx, MilestoneEventKind.SUBMITTED, pairing, loaded, milestone, update)
     return update
 
 
 @mutation("reviewMilestoneUpdate")
 async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Reviewed:
-    update = await tx.load(MilestoneUpdate, request.update_id, "update_id")
+    update, loaded = await tx.load_with(MilestoneUpdate, request.update_id, "update_id", also=notices.SUBJECT_COLUMNS)
     milestone = await tx.session.get_one(Milestone, update.milestone_id)
     pairing = await tx.session.get_one(Pairing, milestone.pairing_id)
     access.require(tx.scope.actor, "reviewMilestoneUpdate", pairing=pairing)
@@ -268,19 +281,19 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
         MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW,
         _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
-    await record_milestone_event(tx.session, kind, milestone, update)
-    await notices.on_review_step(tx, kind, milestone, update)
+    _announce(tx, kind, pairing, loaded, milestone, update)
     await notices.on_milestones_changed(tx, pairing.id)
     return Reviewed(update=update, milestone=milestone)
 
 
-async def _pending_update(tx: Tx, milestone: Milestone) -> int | None:
-    """The id of the milestone's update pending review, if any (the milestone row is locked)."""
-    return await tx.session.scalar(
-        select(MilestoneUpdate.id).where(
-            MilestoneUpdate.milestone_id == milestone.id, MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW
-        )
-    )
+def _announce(
+    tx: Tx, kind: MilestoneEventKind, pairing: Pairing, loaded: dict[str, Any], milestone: Milestone,
+    update: MilestoneUpdate,
+) -> None:
+    """The milestone event (for subscriptions) and the notice (inbox, webhooks) of a review step,
+    written with the write's batch; `loaded`: the notice's subject columns, read with the row."""
+    record_milestone_event(tx.session, tx.batch, kind, milestone, update, pairing)
+    notices.on_review_step(tx, kind, notices.subject_from(pairing, loaded), milestone, update)
 
 
 def _achieved_on(tx: Tx, update: MilestoneUpdate, pairing: Pairing, given: dt.date | None) -> dt.date:

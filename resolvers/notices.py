@@ -2,25 +2,28 @@
 
 A Notice is one event (an update submitted, returned or approved; a milestone due soon or newly
 overdue; a pairing turning OFF_TRACK) with its text for people, in Chinese, and its facts for
-machines. `publish` writes an inbox entry for each principal of the event's audience
+machines. Publishing it writes an inbox entry for each principal of the event's audience
 (resolvers/recipients.py) and a webhook delivery for each subscription that wants it
-(resolvers/webhooks.py). Each event has a key naming it; writing the same event twice, from a
-retried job or a second server, stores nothing new.
+(resolvers/webhooks.py), each with one INSERT ... SELECT: in a mutation's batch
+(resolvers/writes.py), or at once (`publish`). Each event has a key naming it; writing the same
+event twice, from a retried job or a second server, stores nothing new.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.base import utcnow
-from db.conflicts import insert_new
+from db.batch import typed_parameters
+from db.conflicts import insert_new, insert_new_into
 from db.models import (
     Agency,
     Milestone,
@@ -37,8 +40,8 @@ from db.models import (
 from resolvers.ids import encode_id
 from resolvers.labels import zh
 from resolvers.progress import Health, progress_from_row, progress_select
-from resolvers.recipients import audience_of, principal_key
-from resolvers.webhooks import enqueue_deliveries
+from resolvers.recipients import AUDIENCES, Audience, audience_parameters, audience_select, principal_key
+from resolvers.webhooks import deliveries_insert, deliveries_parameters
 from resolvers.writes import Tx
 
 # Event IDs are derived from event keys, so the same event has the same ID wherever it is written.
@@ -62,6 +65,31 @@ class Subject:
     @property
     def pair(self) -> str:
         return f"{self.mentor_name}（帮扶）与{self.supported_name}（受援）"
+
+
+def _subject_columns() -> tuple[tuple[str, ColumnElement[Any]], ...]:
+    mentor, supported = aliased(Agency), aliased(Agency)
+    return (
+        ("mentor_name", select(mentor.name).where(mentor.id == Pairing.mentor_id).scalar_subquery()),
+        ("supported_name", select(supported.name).where(supported.id == Pairing.supported_id).scalar_subquery()),
+        (
+            "supported_path",
+            select(Region.path)
+            .join(supported, supported.region_id == Region.id)
+            .where(supported.id == Pairing.supported_id)
+            .scalar_subquery(),
+        ),
+    )
+
+
+# What a Subject needs beyond its pairing, as subqueries over `pairings` for `Tx.load_with`: a write
+# that loads a pairing's row has its subject in the same statement.
+SUBJECT_COLUMNS = _subject_columns()
+
+
+def subject_from(pairing: Pairing, loaded: dict[str, Any]) -> Subject:
+    return Subject(pairing.id, pairing.program_id, pairing.mentor_id, loaded["mentor_name"], loaded["supported_name"],
+                   loaded["supported_path"])
 
 
 async def subject_of(session: AsyncSession, pairing_id: int) -> Subject:
@@ -121,35 +149,45 @@ class Notice:
         }
 
 
-async def publish(session: AsyncSession, notice: Notice, cause: tuple[PrincipalKind, int] | None = None) -> int:
-    """Write the notice to its audience's inboxes and to the webhook outbox; returns how many
-    inbox entries it was meant for (those written before are not written again)."""
+NOTICE_COLUMNS = ["kind", "event_key", "title", "body", "pairing_id", "milestone_id", "update_id", "created_at"]
+
+
+@functools.cache
+def _inbox_insert(dialect_name: str, audiences: frozenset[Audience], with_cause: bool) -> Insert:
+    entries = audience_select(audiences, with_cause).add_columns(*typed_parameters(Notification, NOTICE_COLUMNS, "n_"))
+    columns = ["recipient_kind", "recipient_id", *NOTICE_COLUMNS]
+    return insert_new_into(dialect_name, Notification.__table__).from_select(columns, entries)
+
+
+def notice_statements(
+    dialect_name: str, notice: Notice, cause: tuple[PrincipalKind, int] | None = None
+) -> list[tuple[Insert, dict[str, Any]]]:
+    """The two INSERT ... SELECTs that publish a notice, with their parameters: an inbox entry for
+    each principal of its audience but `cause`, and a webhook delivery for each subscription that
+    wants it. Entries and deliveries written before (the same event key) are not written again."""
     subject, now = notice.subject, utcnow()
-    recipients = [
-        principal
-        for principal in await audience_of(session, notice.kind, subject.mentor_id, subject.supported_path)
-        if principal.key != cause
+    entry = {
+        "kind": notice.kind, "event_key": notice.key, "title": notice.title, "body": notice.body,
+        "pairing_id": subject.pairing_id, "milestone_id": notice.milestone.id if notice.milestone else None,
+        "update_id": notice.update.id if notice.update else None, "created_at": now,
+    }
+    inbox = {
+        **{f"n_{name}": value for name, value in entry.items()},
+        **audience_parameters(subject.mentor_id, subject.supported_path, cause),
+    }
+    deliveries = deliveries_parameters(
+        notice.event_id, notice.kind, notice.payload(now), subject.program_id, subject.supported_path
+    )
+    return [
+        (_inbox_insert(dialect_name, AUDIENCES[notice.kind], cause is not None), inbox),
+        (deliveries_insert(dialect_name), deliveries),
     ]
-    if recipients:
-        rows = [
-            {
-                "recipient_kind": principal.kind,
-                "recipient_id": principal.id,
-                "kind": notice.kind,
-                "event_key": notice.key,
-                "title": notice.title,
-                "body": notice.body,
-                "pairing_id": subject.pairing_id,
-                "milestone_id": notice.milestone.id if notice.milestone else None,
-                "update_id": notice.update.id if notice.update else None,
-                "created_at": now,
-            }
-            for principal in recipients
-        ]
-        await session.execute(insert_new(session, Notification), rows)
-    await enqueue_deliveries(session, notice.event_id, notice.kind, notice.payload(now), subject.program_id,
-                             subject.supported_path)
-    return len(recipients)
+
+
+async def publish(session: AsyncSession, notice: Notice, cause: tuple[PrincipalKind, int] | None = None) -> None:
+    """Write the notice to its audience's inboxes and to the webhook outbox now."""
+    for statement, parameters in notice_statements(session.bind.dialect.name, notice, cause):
+        await session.execute(statement, parameters)
 
 
 # --- the events -----------------------------------------------------------------------------------
@@ -223,10 +261,13 @@ def _excerpt(text: str) -> str:
 # --- hooks of the milestone workflow -------------------------------------------------------------
 
 
-async def on_review_step(tx: Tx, event: MilestoneEventKind, milestone: Milestone, update: MilestoneUpdate) -> None:
-    """An update submitted, approved or returned: tell its audience, in the write's transaction."""
-    subject = await subject_of(tx.session, milestone.pairing_id)
-    await publish(tx.session, review_notice(REVIEW_KINDS[event], subject, milestone, update), principal_key(tx.scope.actor))
+def on_review_step(
+    tx: Tx, event: MilestoneEventKind, subject: Subject, milestone: Milestone, update: MilestoneUpdate
+) -> None:
+    """An update submitted, approved or returned: tell its audience, in the write's batch."""
+    notice = review_notice(REVIEW_KINDS[event], subject, milestone, update)
+    for statement, parameters in notice_statements(tx.session.bind.dialect.name, notice, principal_key(tx.scope.actor)):
+        tx.batch.add(statement, parameters)
 
 
 async def on_milestones_changed(tx: Tx, pairing_id: int) -> None:

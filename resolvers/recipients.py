@@ -11,12 +11,15 @@ The principal that caused an event is not told of it.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, Subquery, bindparam, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import Id
+from db.functions import is_prefix_of
 from db.models import Account, ApiToken, NotificationKind, PrincipalKind, Region, Role
 from resolvers.access import Actor
 
@@ -111,31 +114,40 @@ async def principals_where(session: AsyncSession, *conditions) -> list[Principal
     return found
 
 
-async def audience_of(
-    session: AsyncSession, kind: NotificationKind, mentor_id: int, supported_path: str
-) -> list[Principal]:
-    """The principals to tell of an event of `kind` on a pairing with this mentor agency and this
-    supported agency's region path, each once, ordered by kind and id."""
-    audiences = AUDIENCES[kind]
-    candidates = await principals_where(
-        session,
-        lambda c: or_(
-            c.role.in_([Role.ADMIN, Role.MINISTRY, Role.REGIONAL_STAFF]),
-            (c.role == Role.MENTOR_AGENCY) & (c.agency_id == mentor_id),
-        ),
-    )
-    chosen = {}
-    for principal in candidates:
-        if _in_audience(principal, audiences, mentor_id, supported_path):
-            chosen[principal.key] = principal
-    return [chosen[key] for key in sorted(chosen)]
+@functools.cache
+def _principals() -> Subquery:
+    """Every live principal of every source, as a subquery (made once: making it is most of the cost
+    of an audience's statement)."""
+    return union_all(*(source() for source in PRINCIPAL_SOURCES)).subquery("principals")
 
 
-def _in_audience(principal: Principal, audiences: frozenset[Audience], mentor_id: int, supported_path: str) -> bool:
-    role = principal.role
-    if role is Role.MENTOR_AGENCY:
-        return Audience.MENTOR in audiences and principal.agency_id == mentor_id
-    if role is Role.REGIONAL_STAFF:
-        covers = principal.region_path is not None and supported_path.startswith(principal.region_path)
-        return covers and bool(audiences & {Audience.REVIEWERS, Audience.REGIONAL})
-    return role in (Role.ADMIN, Role.MINISTRY) and Audience.REVIEWERS in audiences
+@functools.cache
+def audience_select(audiences: frozenset[Audience], with_cause: bool) -> Select:
+    """(kind, id) of each principal of `audiences` for an event on a pairing, once each, ordered by
+    kind and id; with `with_cause`, the principal that caused the event left out. Its parameters:
+    `mentor_id` (the pairing's mentor agency), `supported_path` (its supported agency's region
+    path), `cause_kind` and `cause_id`. A statement, made once, so that the inbox entries are
+    written by one INSERT ... SELECT without reading the principals first."""
+    c = _principals().c
+    wanted = []
+    if Audience.MENTOR in audiences:
+        wanted.append((c.role == Role.MENTOR_AGENCY) & (c.agency_id == bindparam("mentor_id", type_=Id)))
+    if audiences & {Audience.REVIEWERS, Audience.REGIONAL}:
+        covers = is_prefix_of(c.region_path, bindparam("supported_path", type_=String()))
+        wanted.append((c.role == Role.REGIONAL_STAFF) & covers)
+    if Audience.REVIEWERS in audiences:
+        wanted.append(c.role.in_([Role.ADMIN, Role.MINISTRY]))
+    statement = select(c.kind, c.id).where(or_(*wanted))
+    if with_cause:
+        cause = (c.kind == bindparam("cause_kind", type_=String())) & (c.id == bindparam("cause_id", type_=Id))
+        statement = statement.where(~cause)
+    return statement.order_by(c.kind, c.id)
+
+
+def audience_parameters(
+    mentor_id: int, supported_path: str, cause: tuple[PrincipalKind, int] | None
+) -> dict[str, object]:
+    parameters: dict[str, object] = {"mentor_id": mentor_id, "supported_path": supported_path}
+    if cause is not None:
+        parameters.update(cause_kind=cause[0].value, cause_id=cause[1])
+    return parameters

@@ -9,15 +9,17 @@ keeps collecting deliveries; resuming it sends them, and those that had failed, 
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Insert, String, bindparam, or_, select, update
 
-from db.base import utcnow
-from db.conflicts import insert_new
+from db.base import Id, utcnow
+from db.batch import typed_parameters
+from db.conflicts import insert_new_into
+from db.functions import is_prefix_of, json_list_holds
 from db.models import (
     DeliveryStatus,
     NotificationKind,
@@ -42,39 +44,40 @@ SECRET_MIN, SECRET_MAX = 16, 200
 NAME_MAX = 100
 
 
-async def enqueue_deliveries(
-    session: AsyncSession,
-    event_id: str,
-    kind: NotificationKind,
-    payload: dict[str, Any],
-    program_id: int,
-    supported_path: str,
-) -> int:
-    """A delivery for each live subscription that wants this event; returns how many were due."""
-    subscriptions = (
-        await session.execute(
-            select(WebhookSubscription.id, WebhookSubscription.event_kinds, WebhookSubscription.program_id, Region.path)
-            .outerjoin(Region, Region.id == WebhookSubscription.region_id)
-            .where(WebhookSubscription.deleted_at.is_(None))
-            .order_by(WebhookSubscription.id)
+DELIVERY_COLUMNS = ["event_id", "event_kind", "payload", "status", "attempts", "next_attempt_at", "created_at"]
+
+
+@functools.cache
+def deliveries_insert(dialect_name: str) -> Insert:
+    """The INSERT ... SELECT of a delivery for each live subscription that wants an event: of its
+    kinds, in its program (or any) and its region (or any); once per subscription and event. Made
+    once; its parameters are `deliveries_parameters`."""
+    wanted = (
+        select(WebhookSubscription.id.label("subscription_id"), *typed_parameters(WebhookDelivery, DELIVERY_COLUMNS, "d_"))
+        .outerjoin(Region, Region.id == WebhookSubscription.region_id)
+        .where(
+            WebhookSubscription.deleted_at.is_(None),
+            json_list_holds(WebhookSubscription.event_kinds, bindparam("wanted_kind", type_=String())),
+            or_(WebhookSubscription.program_id.is_(None), WebhookSubscription.program_id == bindparam("program_id", type_=Id)),
+            or_(Region.path.is_(None), is_prefix_of(Region.path, bindparam("supported_path", type_=String()))),
         )
-    ).all()
-    wanted = [
-        row.id
-        for row in subscriptions
-        if kind.value in row.event_kinds
-        and row.program_id in (None, program_id)
-        and (row.path is None or supported_path.startswith(row.path))
-    ]
-    if wanted:
-        now = utcnow()
-        rows = [
-            {"subscription_id": sid, "event_id": event_id, "event_kind": kind, "payload": payload,
-             "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
-            for sid in wanted
-        ]
-        await session.execute(insert_new(session, WebhookDelivery), rows)
-    return len(wanted)
+        .order_by(WebhookSubscription.id)
+    )
+    return insert_new_into(dialect_name, WebhookDelivery.__table__).from_select(["subscription_id", *DELIVERY_COLUMNS], wanted)
+
+
+def deliveries_parameters(
+    event_id: str, kind: NotificationKind, payload: dict[str, Any], program_id: int, supported_path: str
+) -> dict[str, Any]:
+    now = utcnow()
+    delivery = {
+        "event_id": event_id, "event_kind": kind, "payload": payload, "status": DeliveryStatus.PENDING,
+        "attempts": 0, "next_attempt_at": now, "created_at": now,
+    }
+    return {
+        **{f"d_{name}": value for name, value in delivery.items()},
+        "wanted_kind": kind.value, "program_id": program_id, "supported_path": supported_path,
+    }
 
 
 # --- subscriptions --------------------------------------------------------------------------------

@@ -14,20 +14,24 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import ColumnElement, Insert, Select, bindparam, inspect, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Milestone, MilestoneUpdate, Pairing
+from db.batch import Batch, insert_rows, rows_parameters
+from db.models import AuditEvent, Milestone, MilestoneUpdate, Pairing
 from resolvers import access
-from resolvers.audit import Snapshot, snapshot, write_audit_event
+from resolvers.audit import Snapshot, audit_values, snapshot
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
 from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import claim, settle
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
 from resolvers.validation import REASON_LENGTH, Checks, odd_values
+
+# Named values a write loads with its row (Tx.load_with).
+Also = tuple[tuple[str, ColumnElement[Any]], ...]
 
 R = TypeVar("R")
 Q = TypeVar("Q")
@@ -88,13 +92,20 @@ def conflict_error(exc: IntegrityError) -> UserError:
 
 
 class Tx:
-    """One write transaction of one request: the session plus the helpers every write needs."""
+    """One write transaction of one request: the session plus the helpers every write needs.
+    Rows that nothing in the transaction reads again (audit events, notices, the idempotency
+    record's result, milestone events) go to `batch` and are written together at its end."""
 
     def __init__(self, scope: Scope, session: AsyncSession, action: str) -> None:
         self.scope = scope
         self.session = session
         self.action = action
         self.audited = 0
+        self.batch = Batch()
+        self._audit_rows: list[dict[str, Any]] = []
+        # Rows loaded along with the one asked for (its milestone, its pairing): the session keeps
+        # only weak references, and a later `session.get` of them should not read them again.
+        self._held: list[Any] = []
 
     @property
     def today(self) -> dt.date:
@@ -104,6 +115,16 @@ class Tx:
         """The row a global ID in the input names; a bad or unknown ID is a user error on that field.
         With `lock`, concurrent writers of the row queue behind this transaction (FOR UPDATE on
         PostgreSQL; SQLite's write lock already serializes them) instead of failing as stale."""
+        row, _ = await self.load_with(model, global_id, field_name, lock=lock)
+        return row
+
+    async def load_with(
+        self, model: type[M], global_id: str, field_name: str, *, lock: bool = False, also: Also = (),
+    ) -> tuple[M, dict[str, Any]]:
+        """`load`, in one statement with the row's milestone and pairing (which the access check
+        needs and the write reads next) and the values of `also`: named columns or correlated
+        subqueries over the row and its pairing, for the write's own checks (made once, at import,
+        so that the statement is made once too)."""
         type_name = model.__name__
         try:
             kind, pk = decode_id(global_id)
@@ -113,10 +134,12 @@ class Tx:
                     f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name], message_zh=f"ID 格式错误：{global_id!r}"
                 )
             ) from None
-        row = await self.session.get(model, pk, with_for_update=lock) if kind == type_name else None
+        statement = _load_statement(model, lock, also)
+        found = await self.session.execute(statement, {"pk": pk}) if kind == type_name else None
+        loaded = None if found is None else found.first()
         # A row the caller may not read is answered as one that does not exist, so that a write
         # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
-        if row is None or not await self._readable(row):
+        if loaded is None or not self._readable(loaded[0], _owned_pairing(model, loaded)):
             raise UserErrors(
                 UserError(
                     f"no {type_name} with ID {global_id!r}",
@@ -125,28 +148,30 @@ class Tx:
                     message_zh=f"没有 ID 为 {global_id!r} 的{type_name_zh(type_name)}",
                 )
             )
-        return row
+        owners = len(_owners(model))
+        self._held.extend(loaded[1 : 1 + owners])
+        return loaded[0], dict(zip((name for name, _ in also), loaded[1 + owners :], strict=True))
 
-    async def _readable(self, row: Any) -> bool:
+    def _readable(self, row: Any, pairing: Pairing | None) -> bool:
         actor = self.scope.actor
         if not access.is_scoped(actor):
             return access.can_read(actor, type(row), row)
-        owner = await self.session.get_one(Milestone, row.milestone_id) if isinstance(row, MilestoneUpdate) else row
-        pairing_id = getattr(owner, "pairing_id", None)
-        pairing = None if pairing_id is None else await self.session.get_one(Pairing, pairing_id)
         return access.can_read(actor, type(row), row, pairing)
 
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
 
     async def add(self, row: M, evidence: Sequence[StoredEvidence] = ()) -> M:
-        """Insert and audit a new row, read back as stored so the first answer and every replay agree;
-        with the evidence files (stored before the transaction) attached, and named in the audit."""
-        self.session.add(row)
-        await self.session.flush()
-        await self.session.refresh(row)
-        await self.audit(row, None, await self.attach(row, evidence))
-        return row
+        """Insert and audit a new row, read back as stored (RETURNING) so the first answer and every
+        replay agree; with the evidence files (stored before the transaction) attached, and named in
+        the audit. Returns the stored row: use it, not the one passed in."""
+        model = type(row)
+        values = {
+            attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__
+        }
+        stored_row = await self.session.scalar(_insert_returning(model), values)
+        await self.audit(stored_row, None, await self.attach(stored_row, evidence))
+        return stored_row
 
     async def attach(self, row: Any, evidence: Sequence[StoredEvidence]) -> Snapshot | None:
         """Attach evidence files (stored before the transaction) to a row; what its audit event adds."""
@@ -155,8 +180,17 @@ class Tx:
         return {"evidence": await attach(self.session, self.scope.actor.name, row, list(evidence))}
 
     async def audit(self, row: Any, before: Snapshot | None, extra: Snapshot | None = None) -> None:
-        await write_audit_event(self.session, self.scope, self.action, row, before, extra)
+        """Audit the row as it is now: its event is written with the write's batch."""
+        await self.session.flush()
+        self._audit_rows.append(audit_values(self.scope, self.action, row, before, extra))
         self.audited += 1
+
+    async def finish(self) -> None:
+        """Write what the write left for its end (audit events first), before the commit."""
+        if self._audit_rows:
+            rows, self._audit_rows = self._audit_rows, []
+            self.batch.add(insert_rows(AuditEvent, tuple(rows[0]), len(rows)), rows_parameters(rows))
+        await self.batch.run(self.session)
 
     async def guarded_update(
         self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError,
@@ -211,6 +245,40 @@ class Tx:
         await self.guarded_update(row, {"voided_at": utcnow(), "void_reason": reason}, model.voided_at.is_(None), refusal)
 
 
+def _owners(model: type) -> tuple[type, ...]:
+    """The rows a row of `model` is read with: those its access check goes through."""
+    if model is MilestoneUpdate:
+        return (Milestone, Pairing)
+    if model is not Pairing and "pairing_id" in inspect(model).columns:
+        return (Pairing,)
+    return ()
+
+
+def _owned_pairing(model: type, loaded: Any) -> Pairing | None:
+    owners = _owners(model)
+    return loaded[owners.index(Pairing) + 1] if Pairing in owners else None
+
+
+@functools.cache
+def _insert_returning(model: type) -> Insert:
+    # Made once per model and run with each row's values: the values are its parameters.
+    return insert(model).returning(model)
+
+
+@functools.cache
+def _load_statement(model: type, lock: bool, also: Also) -> Select:
+    owners = _owners(model)
+    statement = select(model, *owners, *(column for _, column in also)).where(model.id == bindparam("pk"))
+    if model is MilestoneUpdate:
+        statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
+            Pairing, Pairing.id == Milestone.pairing_id
+        )
+    elif owners:
+        # Some records may stand outside a pairing (a service station): no pairing, not no row.
+        statement = statement.outerjoin(Pairing, Pairing.id == model.pairing_id)
+    return statement.with_for_update(of=model) if lock else statement
+
+
 Write = Callable[[Tx, Q], Awaitable[R]]
 
 
@@ -235,9 +303,10 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
                             return Outcome(await session.get_one(replay, claimed.replay_id))
                     value = await write(tx, request)
                     if key is not None:
-                        await settle(session, claimed, value.id)
+                        settle(tx.batch, claimed, value.id)
                     if not tx.audited:
                         raise RuntimeError(f"{action} wrote no audit event")
+                    await tx.finish()
             except UserErrors as exc:
                 return Outcome(errors=exc.errors)
             except IntegrityError as exc:

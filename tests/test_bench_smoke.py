@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import orjson
 import pytest
 
 from tests.conftest import ROOT
@@ -72,6 +73,41 @@ async def test_benchmark_compares_development_with_production_modes(databases):
         assert float(rps) > 0 and 0 < float(p50) <= float(p99) and errors == "0", (key, finished.stdout)
         assert float(cpu_ms) > 0, (key, finished.stdout)
         assert (db_cpu_ms == "-") == url.startswith("sqlite"), (key, finished.stdout)
+
+
+M1_ROW = re.compile(r"^(M1|M1 return)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s", re.MULTILINE)
+
+
+async def test_m1_measures_accepted_writes_only(databases):
+    """M1 submits and returns updates in turn, every one accepted: the write rows show no errors."""
+    url = await databases.new_url("bench_m1")
+    command = [
+        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
+        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "M1",
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in M1_ROW.finditer(finished.stdout)}
+    assert set(rows) == {"M1", "M1 return"}, finished.stdout
+    for name, (requests_per_second, p50, p99, errors) in rows.items():
+        assert requests_per_second > 0 and 0 < p50 <= p99 and errors == 0, (name, finished.stdout)
+
+
+def test_a_refused_write_stops_the_benchmark() -> None:
+    from bench.writes import WRITE, M1Requests, Refused, WriteFixture, Writer
+
+    requests = M1Requests(WriteFixture([Writer("secret", [[7, 1]])], "staff"))
+    body, headers, label = requests(0, 0)
+    assert label == WRITE and headers == {"authorization": "Bearer secret"}
+    refusal = {"data": {"submitMilestoneUpdate": {"milestoneUpdate": None, "userErrors": [
+        {"field": ["milestoneId"], "message": "pending", "code": "UPDATE_PENDING"}]}}}
+    with pytest.raises(Refused, match="UPDATE_PENDING"):
+        requests.answered(0, WRITE, 200, orjson.dumps(refusal))
+    accepted = {"data": {"submitMilestoneUpdate": {"milestoneUpdate": {"id": "U1"}, "userErrors": []}}}
+    requests.answered(0, WRITE, 200, orjson.dumps(accepted))
+    body, headers, label = requests(0, 1)
+    assert label == "review" and body["variables"]["input"]["updateId"] == "U1"
+    assert body["variables"]["input"]["milestoneVersion"] == 2
 
 
 REVALIDATION = re.compile(r"^\s+1\s+(full|304)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+\S+\s+(\d+)$", re.MULTILINE)

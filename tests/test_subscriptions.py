@@ -14,8 +14,9 @@ from sqlalchemy import select
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from db.batch import Batch
 from db.engine import Database
-from db.models import Milestone, MilestoneEventKind, MilestoneUpdate, Pairing, Role, UpdateStatus
+from db.models import Milestone, MilestoneEvent, MilestoneEventKind, MilestoneUpdate, Pairing, Role, UpdateStatus
 from resolvers.events import record_milestone_event
 from resolvers.ids import decode_id, encode_id
 from resolvers.tokens import create_token
@@ -99,7 +100,11 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
             )
             session.add(update)
             await session.flush()
-            event_id = (await record_milestone_event(session, MilestoneEventKind.SUBMITTED, milestone, update)).id
+            batch = Batch()
+            pairing = await session.get_one(Pairing, pairing_pk)
+            record_milestone_event(session, batch, MilestoneEventKind.SUBMITTED, milestone, update, pairing)
+            await batch.run(session)
+            event_id = await session.scalar(select(MilestoneEvent.id).where(MilestoneEvent.update_id == update.id))
             if not commit:
                 raise RolledBack
     except RolledBack:

@@ -26,9 +26,10 @@ async def test_a_guarded_update_reads_the_row_back_in_its_own_statement(fresh_db
             values = {"title": "完善机构章程（修订）", "version": Milestone.version + 1}
             await tx.guarded_update(milestone, values, Milestone.version == version, STALE)
         # One statement: the UPDATE returns the row as stored, with no SELECT to read it back.
-        # (The audit event is written with the next flush.)
+        # (The audit event is written with the write's batch, when it finishes.)
         assert [text.split()[0] for text in statements.texts] == ["UPDATE"], statements.texts
         assert (milestone.title, milestone.version) == ("完善机构章程（修订）", version + 1)
+        await tx.finish()
         event = await session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         assert event.changes["after"] == {"title": "完善机构章程（修订）", "version": version + 1}
 

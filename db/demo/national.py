@@ -65,6 +65,7 @@ TERM_DAYS = 1095
 MILESTONE_SPACING = 91  # twelve milestones, one a quarter, the last on the term's end
 MAX_SCALE = 100.0
 CHUNK = 5_000
+PAIRINGS_PER_SLICE = 500
 
 PER_PAIRING_TRAINING = 20
 PER_PAIRING_ACTIVITIES = 200
@@ -161,16 +162,23 @@ class Counts:
 
 @dataclass
 class Rows:
-    """Rows per table, in insertion order (parents first), and the next free id of each table."""
+    """Rows per table not yet written, in insertion order (parents first), the next free id of each
+    table and how many rows of each this load made."""
 
     next_id: dict[str, int]
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    made: dict[str, int] = field(default_factory=dict)
 
     def add(self, table: Table, row: dict[str, Any]) -> int:
         pk = self.next_id[table.name]
         self.next_id[table.name] = pk + 1
+        self.made[table.name] = self.made.get(table.name, 0) + 1
         self.tables.setdefault(table.name, []).append({"id": pk, **row})
         return pk
+
+    def take(self, table: Table) -> list[dict[str, Any]]:
+        """The rows of `table` made since the last take, which are then written."""
+        return self.tables.pop(table.name, [])
 
 
 def check_scale(scale: float) -> float:
@@ -195,9 +203,11 @@ async def load_national_demo(db: Database, scale: float = 1.0) -> bool:
             return False
         regions = await _load_regions(session)
         rows = Rows(next_id={table.name: await _next_id(session, table) for table in _TABLES})
-        _generate(rows, Counts.of(scale), regions, policy)
-        for table in _TABLES:
-            await _bulk_insert(session, table, rows.tables.get(table.name, []))
+        # Made and written a slice of pairings at a time: at scale 30 (12 million rows) the whole
+        # set would not fit in memory.
+        for _ in _generate(rows, Counts.of(scale), regions, policy):
+            for table in _TABLES:
+                await _bulk_insert(session, table, rows.take(table))
         if not db.is_sqlite:
             for table in _TABLES:
                 await session.execute(
@@ -314,7 +324,11 @@ def _agency_name(place: Place, serial: int, kind: str) -> str:
     return f"{county}{word}{kind}" + (f"（{round_ + 1}）" if round_ else "")
 
 
-def _generate(rows: Rows, counts: Counts, regions: tuple[list[Place], list[Place]], policy: str) -> None:
+def _generate(
+    rows: Rows, counts: Counts, regions: tuple[list[Place], list[Place]], policy: str
+) -> Iterator[None]:
+    """Make the rows into `rows`, pausing (yielding) whenever a slice of pairings is made and
+    whole: every row's parents are made in the same slice or an earlier one."""
     capitals, others = regions
     stamp = _stamp(dt.date(2023, 1, 1))
     program_id = rows.add(
@@ -332,11 +346,14 @@ def _generate(rows: Rows, counts: Counts, regions: tuple[list[Place], list[Place
         place = others[(index * 11) % len(others)]
         supported = _add_agency(rows, place, "社会工作服务中心", AgencyStatus.REGISTERED)
         _generate_pairing(rows, random.Random(index), index, program_id, mentors[index % len(mentors)], supported, place)
+        if index % PAIRINGS_PER_SLICE == PAIRINGS_PER_SLICE - 1:
+            yield
+    yield
 
 
 def _add_agency(rows: Rows, place: Place, kind: str, status: AgencyStatus) -> int:
     # The serial (agencies made so far in this load) keeps names and credit codes unique.
-    serial = len(rows.tables.get("agencies", []))
+    serial = rows.made.get("agencies", 0)
     stamp = _stamp(dt.date(2019, 1, 1) + _days(serial % 1000))
     registered = status is AgencyStatus.REGISTERED
     return rows.add(
