@@ -29,7 +29,7 @@ from db.statements import recording
 from resolvers.access import Actor
 from resolvers.ids import decode_typed_id
 from tests.conftest import run_graphql
-from tests.test_mutations_support import World, make_tokens, world  # noqa: F401
+from tests.test_mutations_support import World, make_tokens
 
 SUBMIT = """
 mutation($input: SubmitMilestoneUpdateInput!) {
