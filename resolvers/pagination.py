@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, func
 
 from db.engine import Database
 from db.functions import one_of
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import MAX_KEY, from_base64url, to_base64url

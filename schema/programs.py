@@ -52,7 +52,7 @@ class Program(Node):
     async def pairings(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Pairing, strawberry.lazy("schema.pairings")]]:
-        from schema.pairings import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
+        from schema.engine.pairing_pages import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
 
         loaders = info.context.loaders
         page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after, (info.context.actor,)))

@@ -17,9 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
-from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
+from db.reads import fast_paths
 from resolvers.access import Actor
 from resolvers.broker import Broker
 from resolvers.imports.files import ImportLimits

@@ -22,15 +22,15 @@ log = logging.getLogger("qianshou.fast_paths")
 
 @dataclass
 class FastPaths:
-    # schema/execution.py: plain fields completed by planned, generated code rather than graphql-core.
+    # schema/engine/execution.py: plain fields completed by planned, generated code rather than graphql-core.
     fast_execution: bool = True
-    # db/prepared.py: reads compiled once and run on the driver's connection, without SQLAlchemy's execution.
+    # db/reads/prepared.py: reads compiled once and run on the driver's connection, without SQLAlchemy's execution.
     prepared_reads: bool = True
-    # db/combined.py: a turn's prepared reads sent to PostgreSQL as one statement (needs prepared_reads).
+    # db/reads/combined.py: a turn's prepared reads sent to PostgreSQL as one statement (needs prepared_reads).
     combined_reads: bool = True
-    # schema/pairings.py, schema/lookahead.py: a page's agencies, progress, totals and lists fetched ahead.
+    # schema/pairings.py, schema/engine/lookahead.py: a page's agencies, progress, totals and lists fetched ahead.
     fetch_ahead: bool = True
-    # schema/validation_cache.py: validation kept per parsed document (strawberry's schema.execute).
+    # schema/engine/validation_cache.py: validation kept per parsed document (strawberry's schema.execute).
     validation_cache: bool = True
 
 
