@@ -37,16 +37,16 @@ from db.reads.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
-from resolvers.errors import ApiError, ErrorCode
-from resolvers.pagination import (
+from resolvers.child_pages import (
     ChildList,
     ChildPageKey,
     NestedPageKey,
-    Page,
     child_pages,
     load_child_pages,
     load_nested_child_rows,
 )
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.pagination import Page
 from resolvers.pairing_details import DetailParts, PairingDetails, fetch_pairing_details
 
 

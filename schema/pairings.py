@@ -9,9 +9,9 @@ import datetime as dt
 import strawberry
 
 from db import models
+from resolvers.child_pages import ChildPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey
 from resolvers.pairing_details import DetailParts, PairingDetails
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity

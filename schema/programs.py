@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
+from resolvers.child_pages import ChildPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey
 from resolvers.stats import program_stats
 from schema.context import Info
 from schema.regions import Region, load_region

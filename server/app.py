@@ -35,7 +35,6 @@ from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
-    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -49,6 +48,7 @@ from server.imports import TemplateRoutes
 from server.limits import Limits
 from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
 from server.notifier import Notifier
+from server.persisted_queries import PersistedQueries
 from server.ratelimit import RateLimiter
 from server.refusals import Refusals
 from server.reports import ReportRoutes

@@ -14,9 +14,10 @@ from db.models import Milestone, MilestoneStatus, MilestoneUpdate
 from db.statements import recording
 from resolvers.access import ANONYMOUS
 from resolvers.batching import BatchLoader
+from resolvers.child_pages import ChildPageKey, NestedPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import UPDATES, Loaders, _prime_nested_pages
-from resolvers.pagination import ChildPageKey, NestedPageKey, Page, encode_cursor
+from resolvers.pagination import Page, encode_cursor
 from tests.conftest import TODAY, gql
 
 

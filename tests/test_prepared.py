@@ -31,9 +31,9 @@ from db.reads.combined import _Part
 from db.reads.prepared import PreparedRead, _result_processor
 from db.reads.rounds import MAX_COMBINED, Rounds, statements
 from db.statements import recording
+from resolvers.child_pages import _child_page_statement
 from resolvers.ids import encode_id
 from resolvers.loaders import MILESTONES
-from resolvers.pagination import _child_page_statement
 from resolvers.progress import progress_of_pairings
 from tests.conftest import gql
 

@@ -26,8 +26,8 @@ from typing import Any
 
 from db.reads.fast_paths import FAST_PATHS, fell_back
 from resolvers.batching import BatchLoader
+from resolvers.child_pages import ChildPageKey, NestedPageKey
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey, NestedPageKey
 from schema.engine.loaded import LoadedField
 from schema.engine.lookahead import Selected
 from schema.engine.node_cache import NodeCache

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from resolvers.batching import BatchLoader
+from resolvers.child_pages import ChildPageKey
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey, Page
+from resolvers.pagination import Page
 from resolvers.scope import Scope
 from schema.engine.lookahead import NOT_FETCHED, NotFetched, read_ahead
 from schema.relay import Connection
