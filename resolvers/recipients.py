@@ -14,7 +14,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, literal, or_, select
+from sqlalchemy import ColumnElement, Select, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Account, ApiToken, NotificationKind, PrincipalKind, Region, Role
@@ -39,34 +39,27 @@ class Principal:
         return Actor(name=self.name, role=self.role, agency_id=self.agency_id, region_path=self.region_path)
 
 
-def _tokens() -> Select:
+def _live(kind: PrincipalKind, model: type[ApiToken] | type[Account], live: ColumnElement[bool]) -> Select:
     return (
         select(
-            literal(PrincipalKind.TOKEN.value).label("kind"),
-            ApiToken.id,
-            ApiToken.name,
-            ApiToken.role,
-            ApiToken.agency_id,
+            literal(kind.value).label("kind"),
+            model.id,
+            model.name,
+            model.role,
+            model.agency_id,
             Region.path.label("region_path"),
         )
-        .outerjoin(Region, Region.id == ApiToken.region_id)
-        .where(ApiToken.revoked_at.is_(None))
+        .outerjoin(Region, Region.id == model.region_id)
+        .where(live)
     )
+
+
+def _tokens() -> Select:
+    return _live(PrincipalKind.TOKEN, ApiToken, ApiToken.revoked_at.is_(None))
 
 
 def _accounts() -> Select:
-    return (
-        select(
-            literal(PrincipalKind.ACCOUNT.value).label("kind"),
-            Account.id,
-            Account.name,
-            Account.role,
-            Account.agency_id,
-            Region.path.label("region_path"),
-        )
-        .outerjoin(Region, Region.id == Account.region_id)
-        .where(Account.disabled_at.is_(None))
-    )
+    return _live(PrincipalKind.ACCOUNT, Account, Account.disabled_at.is_(None))
 
 
 # Each makes a statement of (kind, id, name, role, agency_id, region_path) over its live principals;

@@ -23,8 +23,9 @@ from resolvers.evidence import EvidenceStore, FileLimits, readable_file
 from resolvers.images import THUMBNAIL_TYPE
 from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
-from server.i18n import language_of
+from server.i18n import language_of, pick
 from server.multipart import MultipartLimits
+from server.sessions import unauthenticated
 from server.settings import Settings
 
 NOT_FOUND = ("no such file, or not one you may read", "文件不存在或无权查看")
@@ -62,11 +63,12 @@ class FileRoutes:
 
     async def _send(self, request: Request, *, thumbnail: bool) -> Response:
         service = self.service
+        language = language_of(request.headers.get("accept-language"))
         try:
             actor = await service.caller(request)  # downloads spend the caller's budget (server/budget.py)
         except Unauthenticated as exc:
-            return json_response(error_payload(str(exc), "UNAUTHENTICATED"), 401, headers={"WWW-Authenticate": "Bearer"})
-        scope = service.scope(actor, request_id=uuid.uuid4().hex, language=language_of(request.headers.get("accept-language")))
+            return unauthenticated(request, exc, language)
+        scope = service.scope(actor, request_id=uuid.uuid4().hex, language=language)
         try:
             row = await readable_file(scope, request.path_params["file_id"])
         finally:
@@ -75,7 +77,7 @@ class FileRoutes:
         store = service.files.blobs
         if sha256 is None or not store.exists(sha256):
             message, message_zh = NOT_FOUND
-            return json_response(error_payload(message, "NOT_FOUND", messageZh=message_zh), 404)
+            return json_response(error_payload(pick(language, message, message_zh), "NOT_FOUND", messageZh=message_zh), 404)
         headers = {
             "X-Content-Type-Options": "nosniff",
             # Kept by the caller's browser alone, and asked for again each time: access is checked per request.

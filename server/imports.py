@@ -19,7 +19,7 @@ from resolvers.imports.templates import XLSX_MEDIA_TYPE, write_template
 from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
 from server.i18n import language_of, pick
-from server.sessions import clear_cookie
+from server.sessions import unauthenticated
 
 
 @functools.cache
@@ -45,10 +45,7 @@ class TemplateRoutes:
         try:
             await self.service.caller(request)  # downloads spend the caller's budget (server/budget.py)
         except Unauthenticated as exc:
-            response = json_response(error_payload(pick(language, str(exc), exc.message_zh), "UNAUTHENTICATED"), status=401)
-            if exc.expired_cookie:
-                clear_cookie(request, response)
-            return response
+            return unauthenticated(request, exc, language)
         kind = ImportKind.from_slug(request.path_params["kind"])
         if kind is None:
             kinds = ", ".join(kind.slug for kind in ImportKind)

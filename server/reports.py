@@ -27,7 +27,7 @@ from resolvers.reports import HEADERS, pairing_report
 from server.auth import Unauthenticated
 from server.graphql_http import error_payload, json_response
 from server.i18n import language_of, pick
-from server.sessions import clear_cookie
+from server.sessions import unauthenticated
 
 BOM = "\ufeff"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -103,11 +103,7 @@ class ReportRoutes:
             actor, program_id = await self._arguments(request)
             return await pairing_report(self.service.db, actor, self.service.today(), program_id=program_id)
         except Unauthenticated as exc:
-            message = pick(language, str(exc), exc.message_zh)
-            response = json_response(error_payload(message, "UNAUTHENTICATED"), status=401)
-            if exc.expired_cookie:
-                clear_cookie(request, response)
-            return response
+            return unauthenticated(request, exc, language)
         except ApiError as exc:
             status = 404 if exc.code is ErrorCode.NOT_FOUND else 400
             message = pick(language, str(exc), exc.message_zh)

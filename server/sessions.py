@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from resolvers.ids import encode_id
 from resolvers.sessions import Outcome, SessionPolicy, sign_in, sign_out
-from server.auth import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE, CsrfRefused
+from server.auth import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE, CsrfRefused, Unauthenticated
 from server.graphql_http import JSON, BadRequest, error_payload, json_response, read_body
 from server.i18n import language_of, pick
 from server.ratelimit import retry_after
@@ -94,6 +94,16 @@ class SessionRoutes:
 
 def clear_cookie(request: Request, response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/", secure=_over_tls(request), httponly=True, samesite="lax")
+
+
+def unauthenticated(request: Request, error: Unauthenticated, language: str) -> Response:
+    """The 401 of every route but /graphql (which adds its request ID): in the caller's language, and
+    clearing a cookie that names no live session so that the browser stops sending it."""
+    message = pick(language, str(error), error.message_zh)
+    response = json_response(error_payload(message, "UNAUTHENTICATED"), 401, headers={"WWW-Authenticate": "Bearer"})
+    if error.expired_cookie:
+        clear_cookie(request, response)
+    return response
 
 
 def _over_tls(request: Request) -> bool:

@@ -12,15 +12,13 @@ from typing import Any
 
 import pytest
 
-from sqlalchemy import update
-
 from db.engine import Database
-from db.models import Pairing, PairingStatus, Role
+from db.models import Role
 from resolvers import access
 from resolvers.access import SYSTEM, Actor
 from resolvers.errors import ApiError
 from resolvers.ids import encode_id
-from tests.conftest import gql, run_graphql
+from tests.conftest import gql, reopen_ye_county, run_graphql
 from tests.test_access_matrix import OTHER_PAIRING, OWN_PAIRING, make_actors, objects_of
 
 A, M, R, MA, SA, V = (
@@ -167,10 +165,9 @@ async def with_mentor(db: Database, pairing_id: str, ids: Ids) -> Ids:
 @pytest.fixture(scope="module")
 async def world(databases) -> AsyncIterator[WriteWorld]:
     db = await databases.new_database("access-writes", demo=True)
-    # The matrix is about roles, on open pairings: the Ye County pairing's term is over (COMPLETED),
-    # and what a pairing's status allows has tests of its own (tests/test_workflow_rules.py).
-    async with db.writing() as session:
-        await session.execute(update(Pairing).where(Pairing.id == 1).values(status=PairingStatus.ACTIVE))
+    # The matrix is about roles, on open pairings; what a pairing's status allows has tests of its
+    # own (tests/test_workflow_rules.py).
+    await reopen_ye_county(db)
     try:
         own = await with_mentor(db, OWN_PAIRING, await objects_of(db, OWN_PAIRING))
         other = await with_mentor(db, OTHER_PAIRING, await objects_of(db, OTHER_PAIRING))

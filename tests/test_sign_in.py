@@ -202,6 +202,29 @@ def test_sign_out_ends_the_session_and_clears_the_cookie(server: LiveServer) -> 
     assert "max-age=0" in stale.headers["set-cookie"].lower()
 
 
+def test_a_stale_cookie_is_refused_in_chinese_and_cleared_on_every_route(server: LiveServer) -> None:
+    with signed_in_client(server, "demo-viewer") as client:
+        cookie = client.cookies["qianshou_session"]
+        assert client.post("/auth/sign-out", headers=CSRF).status_code == 204
+    routes = [
+        "/reports/pairings.csv",
+        "/reports/pairings.xlsx",
+        "/imports/templates/training-sessions.xlsx",
+        f"/files/{encode_id('EvidenceFile', 1)}",
+        f"/files/{encode_id('EvidenceFile', 1)}/thumbnail",
+    ]
+    for route in routes:
+        stale = httpx.get(
+            f"{server.url}{route}", cookies={"qianshou_session": cookie}, headers={"Accept-Language": "zh-CN"}
+        )
+        assert stale.status_code == 401, route
+        (error,) = stale.json()["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert any("\u4e00" <= char <= "\u9fff" for char in error["message"]), (route, error["message"])
+        assert "max-age=0" in stale.headers["set-cookie"].lower(), route
+        assert stale.headers["www-authenticate"] == "Bearer", route
+
+
 def test_reports_are_read_with_the_cookie_in_the_accounts_scope(server: LiveServer) -> None:
     with signed_in_client(server, "demo-supported-agency") as client:
         own = client.get("/reports/pairings.csv")
