@@ -69,8 +69,16 @@ ACTIVITIES_OF = connection_field(lambda loaders: loaders.activities_of_pairing, 
 RESOURCES_OF = connection_field(lambda loaders: loaders.resources_of_pairing, ResourceLink.from_model)
 STATIONS_OF = list_field(lambda loaders: loaders.stations_of_pairing, ServiceStation.from_model)
 INCUBATIONS_OF = list_field(lambda loaders: loaders.incubations_of_pairing, IncubatedOrganization.from_model)
-# What a pairing, or a page of them, fetches ahead (schema/engine/fetch_ahead.py), by field name:
-# its lists, and its milestones' updates with the pages of milestones.
+# The updates on a pairing's milestones, read with the pages of milestones rather than after them.
+MILESTONE_UPDATES = NestedList(
+    parent="milestones",
+    field="updates",
+    parent_loaded=MILESTONES_OF,
+    loaded=UPDATES,
+    loader=lambda loaders: loaders.updates_on_milestone_pages,
+)
+# What a pairing, or a page of them, fetches ahead (schema/engine/fetch_ahead.py): its lists by
+# field name, and its milestones' updates.
 PAIRING_LISTS = ListsOf(
     lists={
         "milestones": MILESTONES_OF,
@@ -80,13 +88,7 @@ PAIRING_LISTS = ListsOf(
         "serviceStations": STATIONS_OF,
         "incubatedOrganizations": INCUBATIONS_OF,
     },
-    nested=NestedList(
-        parent="milestones",
-        field="updates",
-        parent_loaded=MILESTONES_OF,
-        loaded=UPDATES,
-        loader=lambda loaders: loaders.updates_on_milestone_pages,
-    ),
+    nested=MILESTONE_UPDATES,
 )
 
 NO_DETAILS = PairingDetails()
@@ -150,7 +152,7 @@ class Pairing(Node):
     ) -> Connection[Milestone]:
         loaders = info.context.loaders
         # Where the milestones are resolved, not read ahead, their updates still come with them.
-        updates = fetch_nested_ahead(loaders, self.pk, PAIRING_LISTS.nested, Selected.here(info))
+        updates = fetch_nested_ahead(loaders, self.pk, MILESTONE_UPDATES, Selected.here(info))
         try:
             page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
         finally:

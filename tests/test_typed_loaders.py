@@ -10,7 +10,7 @@ from pathlib import Path
 from resolvers.access import ANONYMOUS
 from resolvers.batching import BatchLoader
 from schema.milestones import UPDATES
-from schema.pairings import PAIRING_LISTS
+from schema.pairings import MILESTONE_UPDATES, PAIRING_LISTS
 from schema.query import NODE_TYPES
 from tests.conftest import make_scope
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_declared_loader_is_an_attribute_of_the_request_s_loaders(demo_db) -> None:
     loaders = make_scope(demo_db, ANONYMOUS).loaders
-    nested = PAIRING_LISTS.nested
+    nested = MILESTONE_UPDATES
     accessors = [field.loader for field in (*PAIRING_LISTS.lists.values(), UPDATES)]
     accessors += [nested.loader, nested.parent_loaded.loader, nested.loaded.loader]
     accessors += [loader_of for loader_of, _ in NODE_TYPES.values()]
