@@ -39,9 +39,45 @@ def restore(url: str, source: Path) -> None:
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_backup(source)
-        _copy_sqlite(source, Path(parsed.database))
+        target = Path(parsed.database)
+        seen = _sqlite(target, VERSION_READ) if target.is_file() else None
+        _copy_sqlite(source, target)
+        _sqlite(target, VERSION_JUMP.format(jump=_jump(seen)))
     else:
+        seen = _psql(url, VERSION_READ)
         _run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={_libpq(url)}", str(source))
+        _psql(url, VERSION_JUMP.format(jump=_jump(seen)))
+
+
+# The data version (db/data_version.py) never goes back: a restored database would count again
+# through versions that tags were made for, with other data. Past every version the database had.
+VERSION_READ = "SELECT coalesce(sum(version), 0) FROM data_versions"
+VERSION_JUMP = "UPDATE data_versions SET version = version + {jump} WHERE slot = 0"
+
+
+def _jump(seen: str | None) -> int:
+    return int(seen or 0) + 1
+
+
+def _sqlite(path: Path, statement: str) -> str | None:
+    """The first value `statement` returns, or None when the database has no data version (yet)."""
+    with closing(sqlite3.connect(path)) as connection:
+        try:
+            row = connection.execute(statement).fetchone()
+        except sqlite3.OperationalError:  # no such table: a database older than the data version
+            return None
+        connection.commit()
+    return None if row is None else str(row[0])
+
+
+def _psql(url: str, statement: str) -> str | None:
+    if shutil.which("psql") is None:
+        raise BackupError("psql is not installed (Debian: apt-get install postgresql-client)")
+    result = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement, _libpq(url)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return None  # no data version (yet), or a database that does not exist
+    return result.stdout.strip() or None
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:

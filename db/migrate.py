@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db import data_version
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The PostgreSQL advisory lock that upgrades of a database take in turn (any fixed 64-bit number;
 # these are the bytes of "qianshou"). Advisory locks belong to one database, so upgrades of
@@ -36,6 +38,8 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        # Tables added since the data version's migration get its trigger too (db/data_version.py).
+        data_version.watch_all(connection)
 
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":

@@ -14,6 +14,7 @@ import datetime as dt
 import enum
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
@@ -182,6 +183,27 @@ async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Act
     elif now - live.last_seen_at >= SEEN_RESOLUTION:
         await record_use(db, AccountSession.last_seen_at, live.id, now, SEEN_RESOLUTION)
     return actor
+
+
+async def ended_among(db: Database, secret_hashes: Collection[str]) -> set[str]:
+    """Those of the sessions (by their secrets' hashes) that have ended since they were accepted:
+    signed out, their account disabled or given a new password, or past their absolute end.
+    Connections that outlive a request (WebSockets) ask this now and then; an open connection is a
+    page in use, so the idle limit, which HTTP requests reset, is not applied to it."""
+    if not secret_hashes:
+        return set()
+    statement = (
+        select(AccountSession.token_hash)
+        .join(Account, Account.id == AccountSession.account_id)
+        .where(
+            AccountSession.token_hash.in_(secret_hashes),
+            AccountSession.expires_at > utcnow(),
+            Account.disabled_at.is_(None),
+        )
+    )
+    async with db.reading() as session:
+        live = set((await session.scalars(statement)).all())
+    return set(secret_hashes) - live
 
 
 async def sign_out(db: Database, secret: str) -> None:

@@ -22,12 +22,13 @@ from db.migrate import upgrade
 from db.reads import fast_paths
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.data_version import current_version
 from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
 from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
-from server import outage
+from server import etag, outage
 from server.auth import CsrfRefused, Unauthenticated, actor_of
 from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
@@ -108,15 +109,17 @@ class Service:
         self.notifier = Notifier(self.db, settings, self.today)
         self.files = evidence_files(settings)
         self.uploads = upload_limits(settings)
+        # Settings that decide answers (limits, production's rules) are part of every tag.
+        self.conditional = etag.Conditional(settings=(self.limits, settings.production))
 
     def today(self):
         return self.settings.today or china_today()
 
-    def scope(self, actor: Actor, request_id: str, language: str) -> Scope:
+    def scope(self, actor: Actor, request_id: str, language: str, today: dt.date | None = None) -> Scope:
         return Scope(
             db=self.db,
             actor=actor,
-            today=self.today(),
+            today=today or self.today(),
             request_id=request_id,
             files=self.files,
             language=language,
@@ -144,7 +147,7 @@ class Service:
         production = self.settings.production
         language = language_of(request.headers.get("accept-language"))
         # A GET with neither a query nor a persisted-query hash is a browser asking for GraphiQL.
-        if request.method == "GET" and not {"query", "extensions"} & request.query_params.keys():
+        if request.method == "GET" and not sends_operation(request):
             if production:
                 message = pick(language, "GraphiQL is off in production", "生产环境下不提供 GraphiQL")
                 return json_response(error_payload(message, "NOT_FOUND"), status=404)
@@ -175,11 +178,26 @@ class Service:
         except CsrfRefused as exc:
             return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
         note_caller(actor)
+        # A poll whose tag still holds is answered before anything else runs (server/etag.py): a tag
+        # is made only for a query answered without errors, so the same request passed every check.
+        # A GET is known by its query string as sent, so that a 304 does not even decode it.
+        today = self.today()
+        tag = None
+        if request.method == "GET":
+            sent_as = request.scope["query_string"].decode("latin-1")
+            tag = await self.current_tag(actor, today, language, media_type, sent_as)
+            if etag.matches(request.headers.get("if-none-match"), tag):
+                return etag.not_modified(tag)
         try:
             graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
         try:
+            if request.method != "GET" and etag.conditional(graphql_request):
+                sent = (graphql_request.query, graphql_request.variables, graphql_request.operation_name)
+                tag = await self.current_tag(actor, today, language, media_type, sent)
+                if etag.matches(request.headers.get("if-none-match"), tag):
+                    return etag.not_modified(tag)
             checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
             if checked.document is None:
                 return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
@@ -191,12 +209,19 @@ class Service:
                     "GET 只能发送查询；变更请用 POST 发送",
                 )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
-            scope = self.scope(actor, request_id, language)
+            scope = self.scope(actor, request_id, language, today)
             payload = await execute(checked.document, graphql_request, scope, production=production)
-            return answer(payload, execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200)
+            tagged = tag is not None and checked.operation is OperationType.QUERY and not payload.get("errors")
+            status = execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200
+            return answer(payload, status, etag.headers(tag) if tagged else None)
         finally:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()
+
+    async def current_tag(self, actor: Actor, today: dt.date, language: str, media_type: str, sent: object) -> str:
+        """The ETag of the answer to `sent` as of now (server/etag.py)."""
+        version = await current_version(self.db)
+        return self.conditional.tag(version, actor, today, language, media_type, sent)
 
     async def caller(self, request: Request) -> Actor:
         """The request's actor, its request charged to the caller's budget (server/budget.py):
@@ -224,6 +249,13 @@ class Service:
             log.warning("readiness check failed: %s", exc)
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+
+def sends_operation(request: Request) -> bool:
+    """Whether a GET names a query or a persisted query (else it asks for GraphiQL). The names are
+    looked for in the query string as sent first: a poll answered 304 never decodes its query string."""
+    names = {part.split(b"=", 1)[0] for part in request.scope["query_string"].split(b"&")}
+    return bool({b"query", b"extensions"} & names) or bool({"query", "extensions"} & request.query_params.keys())
 
 
 def create_app(settings: Settings | None = None) -> ASGIApp:

@@ -176,8 +176,8 @@ def serve(
     """Run the GraphQL server (Uvicorn) at /graphql."""
     import uvicorn
 
-    from server.timeouts import timely_http
     from server.observability import log_config, metrics_directory
+    from server.shutdown import GracefulServer, graceful_http
     from server.workers import APP, ListenError, reuse_port_available, serve_workers
 
     settings = settings_or_exit(host=host, port=port, workers=workers)
@@ -198,7 +198,8 @@ def serve(
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
     config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
-    config["http"] = timely_http(settings.request_read_timeout)  # slow clients are cut off
+    # Slow clients are cut off (server/timeouts.py); a stop loses no request (server/shutdown.py).
+    config["http"] = graceful_http(settings.request_read_timeout)
     with metrics_directory():
         if settings.workers > 1 and reuse_port_available():
             try:
@@ -208,14 +209,13 @@ def serve(
             if status:
                 raise fail("a worker exited; the server stopped")
             return
-        uvicorn.run(
-            APP,
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=settings.workers,
-            **config,
-        )
+        if settings.workers > 1:  # not on Linux: Uvicorn's workers and its own shutdown
+            uvicorn.run(APP, factory=True, host=settings.host, port=settings.port, workers=settings.workers, **config)
+            return
+        server = GracefulServer(uvicorn.Config(APP, factory=True, host=settings.host, port=settings.port, **config))
+        server.run()
+        if not server.started:
+            raise typer.Exit(3)  # Uvicorn's STARTUP_FAILURE, as uvicorn.run exits with
 
 
 async def _with_db(settings: Settings, work):

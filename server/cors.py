@@ -9,8 +9,9 @@ from __future__ import annotations
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Requested-With"]
-EXPOSED_HEADERS = ["X-Request-Id", "Retry-After"]
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "Accept", "Accept-Language", "X-Requested-With", "If-None-Match"]
+# ETag: for clients that keep tags themselves (server/etag.py); the browser's cache needs neither.
+EXPOSED_HEADERS = ["X-Request-Id", "Retry-After", "ETag"]
 # How long a browser may keep a preflight's answer.
 PREFLIGHT_MAX_AGE = 600
 

@@ -8,6 +8,7 @@ With `application/json` such answers are 200 with `errors`, as older clients exp
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ class GraphQLRequest:
     operation_name: str | None
     # Files of a multipart request, placed in `variables`; closed once the request is answered.
     files: tuple[Any, ...] = ()
+    # Sent by its hash (a persisted query): such a request may be answered 304 (server/etag.py).
+    persisted: bool = False
 
     async def close(self) -> None:
         for file in self.files:
@@ -103,8 +106,9 @@ async def read_request(
                 "LIMIT_EXCEEDED",
                 message_zh=f"查询字符串超过了 {max_bytes} 字节的上限",
             )
-        if "variables" in body:
-            body["variables"] = _loads(body["variables"], "variables")
+        for name in ("variables", "extensions"):  # JSON text in a query string
+            if name in body:
+                body[name] = _loads(body[name], name)
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != JSON:
@@ -119,7 +123,8 @@ async def read_request(
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object", message_zh="请求体必须是一个 JSON 对象")
     query = await persisted_query(body.get("query"), body.get("extensions"), documents)
-    return graphql_request(query, body.get("variables"), body.get("operationName"))
+    parsed = graphql_request(query, body.get("variables"), body.get("operationName"))
+    return dataclasses.replace(parsed, persisted=by_hash(body.get("extensions")))
 
 
 async def _read_multipart(request: Request, uploads: MultipartLimits, documents: PersistedQueries) -> GraphQLRequest:
@@ -137,6 +142,13 @@ async def _read_multipart(request: Request, uploads: MultipartLimits, documents:
     return GraphQLRequest(parsed.query, parsed.variables, parsed.operation_name, multipart.files)
 
 
+def check_extensions(extensions: Any) -> None:
+    """The GraphQL-over-HTTP spec: `extensions`, when present, is a map; anything else is a bad
+    request, over HTTP (400) and WebSocket alike."""
+    if extensions is not None and not isinstance(extensions, dict):
+        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
+
+
 def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLRequest:
     """The parts of a request as received (over HTTP or WebSocket), refused unless well typed."""
     if not isinstance(query, str) or not query.strip():
@@ -148,13 +160,16 @@ def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLR
     return GraphQLRequest(query, variables, operation_name)
 
 
+def by_hash(extensions: Any) -> bool:
+    """Whether the request names its document by hash (checked by `persisted_query` already)."""
+    return isinstance(extensions, dict) and extensions.get("persistedQuery") is not None
+
+
 async def persisted_query(query: Any, extensions: Any, documents: PersistedQueries) -> Any:
     """The document to run: `query` as sent, or the one its `extensions.persistedQuery` names."""
     if isinstance(extensions, str):  # GET sends extensions as JSON text
         extensions = _loads(extensions, "extensions")
-    if extensions is not None and not isinstance(extensions, dict):
-        # The GraphQL-over-HTTP spec: extensions, when present, is a map; anything else is a bad request.
-        raise BadRequest("`extensions` must be a JSON object", message_zh="`extensions` 必须是一个 JSON 对象")
+    check_extensions(extensions)
     persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
     if persisted is None:
         return query

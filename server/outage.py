@@ -66,6 +66,16 @@ def _away(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in _NETWORK_ERRNOS
 
 
+def describe(error: BaseException) -> str:
+    """One short line naming why the database is away, fit for a log line per refused request:
+    the driver's own error rather than SQLAlchemy's, whose text carries the whole statement and
+    its parameters (kilobytes a request, and a credential's hash when authentication failed)."""
+    links = list(_chain(error))
+    cause = next((link for link in reversed(links) if _away(link)), links[-1] if links else error)
+    first_line = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first_line[:200]}" if first_line else type(cause).__name__
+
+
 def _chain(error: BaseException | None) -> Iterator[BaseException]:
     """The error, the driver error SQLAlchemy wraps, and their causes, a few links deep."""
     seen: set[int] = set()

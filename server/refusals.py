@@ -62,7 +62,7 @@ def refusal(error: Exception, path: str, language: str) -> Response | None:
         message = pick(language, str(error), error.message_zh)
         return _answer(request_id, 429, message, RATE_LIMITED, error.message_zh, error.retry_after)
     if outage.database_away(error):
-        log.warning("request %s to %s: the database is unavailable: %r", request_id, path, error)
+        log.warning("request %s to %s: the database is unavailable: %s", request_id, path, outage.describe(error))
         message = pick(language, outage.MESSAGE, outage.MESSAGE_ZH)
         return _answer(request_id, 503, message, outage.CODE, outage.MESSAGE_ZH, str(outage.RETRY_AFTER_SECONDS))
     return None

@@ -27,11 +27,6 @@ MESSAGE = "the request was not received in time"
 MESSAGE_ZH = "请求未能在规定时间内送达"
 
 
-def timely_http(read_timeout: float) -> Any:
-    """The protocol factory to give Uvicorn as its `http` option."""
-    return functools.partial(TimelyHttpToolsProtocol, read_timeout=read_timeout)
-
-
 class TimelyHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, read_timeout: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -8,14 +8,15 @@ of QIANSHOU_CORS_ORIGINS): browsers send cookies with any page's handshake, so a
 another origin's page is ignored (no cross-site WebSocket hijacking). Every operation sent over the
 socket passes the same checks as an HTTP request (limits, production rules) before it runs, and
 spends from the same caller's request budget (server/budget.py). A connection whose token is
-revoked is closed (server/revocation.py); one that cannot reach the database at connection_init is
-closed with 1013 (try again later).
+revoked, or whose session has ended, is closed (server/revocation.py); one that cannot reach the
+database at connection_init is closed with 1013 (try again later).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.sessions import SessionPolicy
+from resolvers.sessions import SessionPolicy, hash_secret
 from resolvers.tokens import authenticate
 from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
 from server import outage
@@ -45,13 +46,14 @@ from server.budget import Budget, RateLimited
 from server.graphql_http import (
     BadRequest,
     check_document,
+    check_extensions,
     error_payload,
     graphql_request,
 )
 from server.graphql_errors import format_error
 from server.i18n import language_of, pick
 from server.limits import Limits
-from server.revocation import OpenSockets
+from server.revocation import Credential, OpenSockets
 from server.metrics import (
     Observer,
     note_caller,
@@ -71,6 +73,7 @@ TRY_AGAIN_LATER_CLOSE_CODE = 1013
 DATABASE_AWAY_REASON = "database unavailable; retry shortly; 数据库暂时无法访问"
 REVOKED_CLOSE_CODE = 4403
 REVOKED_REASON = "token revoked; 令牌已被撤销"
+SESSION_ENDED_REASON = "session ended; sign in again; 登录已失效，请重新登录"
 
 
 def token_from_params(params: dict[str, Any]) -> str | None:
@@ -114,6 +117,22 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
     view: SubscriptionView
     context: SocketScope
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What each operation's `subscribe` carried beside what Strawberry keeps, by operation id.
+        self._extensions: dict[str, Any] = {}
+
+    async def handle_subscribe(self, message: Any) -> None:
+        payload = message.get("payload")
+        if not isinstance(payload, dict):  # Strawberry would fail on it with a TypeError
+            await self.websocket.close(code=4400, reason="Invalid subscribe payload; subscribe 的 payload 必须是对象")
+            return
+        operation_id = message.get("id")
+        self._extensions[operation_id] = payload.get("extensions")
+        await super().handle_subscribe(message)
+        if operation_id not in self.operations:  # refused: no operation will take them
+            self._extensions.pop(operation_id, None)
+
     async def handle_connection_init(self, message: Any) -> None:
         try:
             await super().handle_connection_init(message)
@@ -124,14 +143,23 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         except Exception as exc:
             if not outage.database_away(exc):
                 raise
-            log.warning("WebSocket connection_init: the database is unavailable: %r", exc)
+            log.warning("WebSocket connection_init: the database is unavailable: %s", outage.describe(exc))
             await self.websocket.close(code=TRY_AGAIN_LATER_CLOSE_CODE, reason=DATABASE_AWAY_REASON)
             return
-        if self.connection_acknowledged and self.context.actor.token_id is not None:
-            self.view.open_sockets.add(self, self.context.actor.token_id, self._close_revoked)
+        if self.connection_acknowledged and (credential := self._credential()) is not None:
+            self.view.open_sockets.add(self, credential, functools.partial(self._close_ended, credential))
 
-    async def _close_revoked(self) -> None:
-        await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+    def _credential(self) -> Credential | None:
+        actor, cookie = self.context.actor, self.context.session_cookie
+        if actor.token_id is not None:
+            return Credential(token_id=actor.token_id)
+        if actor.account_id is not None and cookie:  # signed in by the cookie (SubscriptionView.actor_of)
+            return Credential(session_hash=hash_secret(cookie))
+        return None
+
+    async def _close_ended(self, credential: Credential) -> None:
+        reason = REVOKED_REASON if credential.token_id is not None else SESSION_ENDED_REASON
+        await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=reason)
 
     async def shutdown(self) -> None:
         self.view.open_sockets.discard(self)
@@ -141,6 +169,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
         samples come when it ends, with the statements of every event it sent."""
         language = self.context.language
+        extensions = self._extensions.pop(operation.id, None)
         with self.view.observer.observing(self.context.request_id, "websocket") as record:
             status = 500
             try:
@@ -154,7 +183,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                     await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
                     return
                 if errors := self.view.refusal(
-                    operation.query, operation.variables, operation.operation_name, language
+                    operation.query, operation.variables, operation.operation_name, extensions, language
                 ):
                     note_payload({"errors": errors})
                     status = 400
@@ -282,9 +311,12 @@ class SubscriptionView(GraphQL):
             )
         return ANONYMOUS
 
-    def refusal(self, query: Any, variables: Any, operation_name: Any, language: str) -> list[dict[str, Any]]:
+    def refusal(
+        self, query: Any, variables: Any, operation_name: Any, extensions: Any, language: str
+    ) -> list[dict[str, Any]]:
         """Why an operation may not run, as the errors HTTP would answer; empty when it may."""
         try:
+            check_extensions(extensions)
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
             return error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]

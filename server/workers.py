@@ -22,6 +22,8 @@ from typing import Any
 
 import uvicorn
 
+from server.shutdown import GracefulServer
+
 # The application factory Uvicorn imports, with workers of ours or its own.
 APP = "server.app:create_app"
 # How long workers have to finish the requests they are serving once told to stop.
@@ -85,4 +87,4 @@ def _work(family: socket.AddressFamily, address: Any, config: dict[str, Any]) ->
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     listener.bind(address)
-    uvicorn.Server(uvicorn.Config(APP, factory=True, **config)).run(sockets=[listener])
+    GracefulServer(uvicorn.Config(APP, factory=True, **config)).run(sockets=[listener])

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -164,17 +165,23 @@ class LiveServer:
         }
         self.workers = workers
         self.process: subprocess.Popen[bytes] | None = None
+        self.output: list[bytes] = []
+        self.reader: threading.Thread | None = None
 
     def start(self) -> LiveServer:
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         )
+        # The server's log is read as it comes: a pipe nobody reads fills at 64 KB, and the
+        # server's next log line then blocks its event loop, every request with it.
+        self.output = []
+        self.reader = threading.Thread(target=_collect, args=(self.process.stdout, self.output), daemon=True)
+        self.reader.start()
         deadline = time.monotonic() + 60  # a busy 2-core CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
-                raise RuntimeError(f"server exited early:\n{output}")
+                raise RuntimeError(f"server exited early:\n{self._output()}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
                     return self
@@ -185,15 +192,25 @@ class LiveServer:
         raise RuntimeError("server did not become ready in 60 s")
 
     def stop(self) -> str:
+        """Stops the server (SIGTERM, then SIGKILL after 15 s); everything it printed."""
         if self.process is None:
             return ""
         self.process.terminate()
         try:
-            output, _ = self.process.communicate(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            output, _ = self.process.communicate()
-        return output.decode(errors="replace") if output else ""
+            self.process.wait()
+        return self._output()
+
+    def _output(self) -> str:
+        self.reader.join(10)
+        return b"".join(self.output).decode(errors="replace")
+
+
+def _collect(stream, chunks: list[bytes]) -> None:
+    for line in stream:
+        chunks.append(line)
 
 
 @pytest.fixture(scope="session")

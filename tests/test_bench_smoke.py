@@ -44,3 +44,22 @@ def test_worker_split_shows_the_busiest_workers_shares() -> None:
     assert worker_split([1, 300, 100], 2) == "75:25"
     assert worker_split([641, 1, 0], 2) == "100:0"
     assert worker_split([0, 0], 2) == "0:0"
+
+
+REVALIDATION = re.compile(r"^\s+1\s+(full|304)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+\S+\s+(\d+)$", re.MULTILINE)
+
+
+async def test_etag_benchmark_smoke_run(databases):
+    """bench.etag measures full answers and 304s in both modes, and every revalidation was a 304."""
+    url = await databases.new_url("bench_etag")
+    command = [
+        sys.executable, "-m", "bench.etag", "--database-url", url, "--scale", "0.01", "--workers", "1",
+        "--rounds", "1", "--seconds", "1", "--warmup", "0.1",
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    rows = [match.groups() for match in REVALIDATION.finditer(finished.stdout)]
+    assert [kind for kind, *_ in rows] == ["full", "304", "full", "304"], finished.stdout
+    for kind, requests_per_second, cpu_ms, unexpected in rows:
+        assert float(requests_per_second) > 0 and float(cpu_ms) >= 0 and unexpected == "0", (kind, finished.stdout)
+    assert finished.stdout.count("304 / full per round pair") == 2, finished.stdout

@@ -159,11 +159,6 @@ def test_the_rate_limit_is_one_budget_across_servers(deployment):
     assert statuses[:RATE] == [200] * RATE
 
 
-@pytest.mark.xfail(
-    reason="open defect (issue 22): now and then one request of a few thousand gets nginx's 502 while "
-    "a server shuts down (a keep-alive upstream connection closed as nginx reuses it); cause not yet fixed",
-    strict=False,
-)
 async def test_a_rolling_restart_under_load_loses_no_request(deployment):
     nginx, servers, tokens = deployment
     ws_url = nginx.url.replace("http", "ws") + "/graphql"

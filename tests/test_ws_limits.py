@@ -144,6 +144,30 @@ async def test_variables_that_are_not_an_object_are_refused(development) -> None
         assert error["extensions"]["code"] == "BAD_REQUEST"
 
 
+@pytest.mark.parametrize("extensions", [1, True, []], ids=["number", "boolean", "list"])
+async def test_extensions_that_are_not_an_object_are_refused_as_http_refuses_them(development, extensions) -> None:
+    body = {"query": "{ viewer { role } }", "extensions": extensions}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{development.url}/graphql", json=body)
+    assert response.status_code == 400
+    async with await open_connection(development) as websocket:
+        await websocket.send(json.dumps({"id": "x", "type": "subscribe", "payload": body}))
+        message = await receive(websocket)
+        assert message == {"id": "x", "type": "error", "payload": response.json()["errors"]}
+        assert message["payload"][0]["extensions"]["code"] == "BAD_REQUEST"
+        assert "extensions" in message["payload"][0]["message"]
+        # An object, or none, runs; the connection is still good.
+        await websocket.send(json.dumps({"id": "ok", "type": "subscribe", "payload": {**body, "extensions": {}}}))
+        assert (await receive(websocket))["payload"]["data"] == {"viewer": {"role": "VIEWER"}}
+
+
+async def test_a_subscribe_whose_payload_is_not_an_object_closes_with_4400(development) -> None:
+    async with await open_connection(development) as websocket:
+        await websocket.send(json.dumps({"id": "x", "type": "subscribe", "payload": 1}))
+        await asyncio.wait_for(websocket.wait_closed(), 10)
+    assert websocket.close_code == 4400
+
+
 async def test_development_keeps_introspection_and_suggestions(development) -> None:
     async with await open_connection(development) as websocket:
         schema = await answer(websocket, "schema", "{ __schema { queryType { name } } }")

@@ -5,6 +5,7 @@ from db.models.account import Account, AccountSession, SignInAttempt
 from db.models.activity import ServiceActivity, ServiceKind
 from db.models.agency import Agency, AgencyStatus
 from db.models.audit import AuditEvent
+from db.models.data_version import DataVersion
 from db.models.event import MilestoneEvent, MilestoneEventKind
 from db.models.evidence import EvidenceFile
 from db.models.idempotency import IdempotencyRecord
@@ -48,6 +49,7 @@ __all__ = [
     "AgencyStatus",
     "ApiToken",
     "AuditEvent",
+    "DataVersion",
     "Base",
     "EvidenceFile",
     "FocusArea",
