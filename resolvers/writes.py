@@ -111,7 +111,8 @@ class Tx:
         self.permission_checked = True
 
     def require_rule(self, rule: Callable[[access.Actor], None]) -> None:
-        """A permission checked by a rule of its own (`rule(actor)` raises FORBIDDEN), declared as require's is."""
+        """A permission checked by a rule of its own (`rule(actor)` raises FORBIDDEN), declared as
+        require's is."""
         rule(self.scope.actor)
         self.permission_checked = True
 

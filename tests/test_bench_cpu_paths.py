@@ -18,7 +18,9 @@ async def test_cpu_paths_smoke_run(databases):
     command = [sys.executable, "-m", "bench.cpu_paths", "--database-url", url, "--scale", "0.01", "--requests", "2"]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = {(match[1], match[2]): [float(value) for value in match.groups()[2:]] for match in ROW.finditer(finished.stdout)}
+    rows = {
+        (match[1], match[2]): [float(value) for value in match.groups()[2:]] for match in ROW.finditer(finished.stdout)
+    }
     assert set(rows) == {(path, operation) for path in FAST_PATHS for operation in ("Q1", "Q2")}, finished.stdout
     for cell, (on, off, ratio) in rows.items():
         assert on > 0 and off > 0, (cell, finished.stdout)

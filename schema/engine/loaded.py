@@ -1,6 +1,6 @@
 """Fields whose values a request's loaders hold: one description serves the field's resolver, its
-read ahead (schema/engine/execution.py completes it without a resolver call when the value is at hand) and
-the fetch ahead of a parent that knows what the query will ask for (a pairing's lists)."""
+read ahead (schema/engine/execution.py completes it without a resolver call when the value is at
+hand) and the fetch ahead of a parent that knows what the query will ask for (a pairing's lists)."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class LoadedField(Generic[K, V, T]):
-    """`loader` picks the request's loader (an attribute of Loaders, typed), `key` makes its key from the object's pk and the field's
-    arguments, and `value` turns what the loader holds into the field's value."""
+    """`loader` picks the request's loader (a typed attribute of Loaders), `key` makes its key from
+    the object's pk and the field's arguments, and `value` turns what the loader holds into the
+    field's value."""
 
     loader: Callable[[Loaders], BatchLoader[K, V]]
     key: Callable[..., K]
