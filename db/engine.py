@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from db.reads.combined import combinable, combination
 from db.reads.fast_paths import FAST_PATHS
 from db.reads.prepared import Listener, PreparedRead
 from db.reads.rounds import Rounds
+from db.replicas import Replica, Replicas, current_route, refuse_closed, replica_name, routing
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Prepared reads and their combinations come in a fixed, small set of shapes: keep them all.
@@ -89,6 +90,8 @@ class Database:
     idle_reads: int = 4
     # Statements a turn's reads are spread over when no other reads are running (db/reads/combined.py).
     idle_spread: int = 2
+    # Read replicas (db/replicas.py), on PostgreSQL when QIANSHOU_DATABASE_REPLICA_URLS names some.
+    replicas: Replicas | None = None
     _idle: list[PoolProxiedConnection] = field(default_factory=list, init=False)
     _rounds: Rounds = field(init=False)
 
@@ -98,7 +101,22 @@ class Database:
         self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str, *, echo: bool = False, pool_size: int = 10) -> Database:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        replica_urls: Sequence[str] = (),
+        replica_max_lag: float = 10.0,
+        replica_check_seconds: float = 1.0,
+    ) -> Database:
+        if replica_urls:
+            db = cls.from_url(url, echo=echo, pool_size=pool_size)
+            db.replicas = Replicas(
+                db, [db._replica(each, echo, pool_size) for each in replica_urls], replica_max_lag, replica_check_seconds
+            )
+            return db
         url = normalise_url(url)
         # JSON columns are read with orjson: a page of pairings decodes one per row.
         options = {"echo": echo, "json_deserializer": orjson.loads}
@@ -146,6 +164,38 @@ class Database:
             return cls(url, read_engine, write_engine, prepared_engine)
         return cls(url, read_engine, write_engine, read_engine)
 
+    def _replica(self, url: str, echo: bool, pool_size: int) -> Replica:
+        replica = type(self).from_url(url, echo=echo, pool_size=pool_size)
+        if self.is_sqlite or replica.is_sqlite:
+            raise DatabaseUrlError("read replicas need PostgreSQL, for the database and for each replica")
+        replica.read_listeners = self.read_listeners  # its prepared reads are counted as ours
+        for engine in replica.engines:
+            refuse_closed(engine)
+        return Replica(replica_name(url), replica)
+
+    async def start(self) -> None:
+        """Starts checking the replicas, if there are any."""
+        if self.replicas is not None:
+            await self.replicas.start()
+
+    def routed(self, caller: str | None, *, replicas: bool = True) -> AbstractContextManager[None]:
+        """A request of `caller`'s: its reads may go to a replica if `replicas` (a query), and its
+        writes are read back by the caller's next requests (db/replicas.py). Outside such a block
+        every read is the primary's."""
+        return nullcontext() if self.replicas is None else routing(caller, replicas)
+
+    def route(self, caller: str | None, *, replicas: bool) -> None:
+        """Names the caller of the routed request under way, and whether its reads may go to a replica
+        from now on (a request learns both as it goes: who calls, then what it asks)."""
+        if self.replicas is not None and (route := current_route()) is not None:
+            route.caller, route.primary_only = caller, not replicas
+
+    async def _reader(self) -> Replica | None:
+        """The replica this read goes to; None: the primary."""
+        if (route := current_route()) is None or route.primary_only:
+            return None
+        return await self.replicas.for_route(route)
+
     @property
     def is_sqlite(self) -> bool:
         return self.read_engine.dialect.name == "sqlite"
@@ -158,11 +208,21 @@ class Database:
         engines: dict[int, AsyncEngine] = {}
         for engine in (self.write_engine, self.read_engine, self.prepared_engine):
             engines.setdefault(id(engine.pool), engine)
-        return tuple(engines.values())
+        return tuple(engines.values()) + tuple(self.replicas.engines if self.replicas is not None else ())
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self.read_sessions() as session:
+        session = None
+        if self.replicas is not None and (replica := await self._reader()) is not None:
+            session = replica.db.read_sessions()
+            try:
+                await session.connection()  # a replica that went away: the primary reads instead
+            except Exception as exc:
+                await session.close()
+                if not self.replicas.failed(replica, exc):
+                    raise
+                session = None
+        async with session or self.read_sessions() as session:
             yield session
 
     @asynccontextmanager
@@ -175,15 +235,29 @@ class Database:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+        """One transaction: committed when the block ends, rolled back if it raises. In a routed
+        request, the request's later reads are the primary's, and its caller's next ones read
+        what it wrote (db/replicas.py)."""
+        route = current_route() if self.replicas is not None else None
+        if route is not None:
+            route.primary_only = True
         async with self.write_sessions() as session, session.begin():
             yield session
+        if route is not None and route.caller is not None:
+            await self.replicas.written(route.caller)
 
     async def fetch(
         self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
+        # Tested first, without a call: the hot path of every read when there are no replicas.
+        if self.replicas is not None and (replica := await self._reader()) is not None:
+            try:
+                return await replica.db.fetch(statement, parameters)
+            except Exception as exc:
+                if not self.replicas.failed(replica, exc):
+                    raise
         if isinstance(statement, PreparedRead):
             if not FAST_PATHS.prepared_reads:  # the plain path: SQLAlchemy's execution of the same statement
                 statement = statement.statement
@@ -211,6 +285,10 @@ class Database:
     ) -> list[list[Any]]:
         dialect, listeners, combined = self.prepared_engine.dialect, self.read_listeners, combination(statements)
         return await self._on_driver(lambda driver: combined.run(driver, dialect, parameter_sets, listeners))
+
+    async def run_on_driver(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """`work` on a driver connection, its statements uncounted: the replicas' bookkeeping."""
+        return await self._on_driver(work)
 
     async def _on_driver(self, work: Callable[[Any], Awaitable[T]]) -> T:
         """`work` done on the driver's own connection of a pooled connection.
@@ -251,6 +329,8 @@ class Database:
 
     async def dispose(self) -> None:
         # A read still running would keep its connection after the pools are gone.
+        if self.replicas is not None:
+            await self.replicas.dispose()
         await self._rounds.settled()
         idle, self._idle = self._idle, []
         for pooled in idle:

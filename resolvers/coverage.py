@@ -94,7 +94,7 @@ async def coverage_of(scope: Scope, region_id: str) -> CoverageFigures:
     township_counts = select(
         func.count(township.id), func.count(township.id).filter(_covered(township, RegionLevel.TOWNSHIP))
     ).where(*township_where)
-    async with scope.db.read_sessions() as session:
+    async with scope.db.reading() as session:
         counties_total, counties_covered = (await session.execute(county_counts)).one()
         townships_total, townships_covered = (await session.execute(township_counts)).one()
     return CoverageFigures(root, counties_total, counties_covered, townships_total, townships_covered)

@@ -29,7 +29,7 @@ from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
 from server import etag, outage
-from server.auth import CsrfRefused, Unauthenticated, actor_of
+from server.auth import CsrfRefused, Unauthenticated, actor_of, caller_key
 from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
 from server.files import FileRoutes, evidence_files, upload_limits
@@ -55,7 +55,7 @@ from server.refusals import Refusals
 from server.reports import ReportRoutes
 from server.sessions import SessionRoutes, clear_cookie
 from server.settings import Settings, load_settings
-from server.shared_state import RedisBuckets, RedisDocuments, SharedState
+from server.shared_state import RedisBuckets, RedisDocuments, RedisPositions, SharedState
 from server.tracing import Tracing
 from server.web import graphiql_page, web_routes
 from server.websocket import SubscriptionView
@@ -71,7 +71,13 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         fast_paths.use(settings.fast_paths)
-        self.db = Database.from_url(settings.database_url, pool_size=settings.db_pool_size)
+        self.db = Database.from_url(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            replica_urls=settings.replica_urls,
+            replica_max_lag=settings.replica_max_lag_seconds,
+            replica_check_seconds=settings.replica_check_seconds,
+        )
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
         self.session_policy = SessionPolicy(
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
@@ -89,6 +95,14 @@ class Service:
         else:
             self.rate_limiter = RateLimiter(settings.rate_limit_per_minute, RedisBuckets(self.shared))
             self.documents = PersistedQueries(shared=RedisDocuments(self.shared))
+            if self.db.replicas is not None:
+                self.db.replicas.positions = RedisPositions(self.shared)
+        if self.db.replicas is not None and self.shared is None and settings.workers > 1:
+            log.warning(
+                "read replicas without QIANSHOU_REDIS_URL: each worker knows only its own callers' writes, "
+                "so a caller's next request on another worker may miss its write for up to %g s",
+                settings.replica_max_lag_seconds,
+            )
         self.budget = Budget(self.rate_limiter)
         self.subscriptions = SubscriptionView(
             schema,
@@ -131,7 +145,11 @@ class Service:
         with self.observer.observing(request_id, "http") as record:
             status = 500  # unless an answer comes back
             try:
-                response = await self._graphql(request, request_id)
+                # Authentication reads from the primary (a revoked token is refused at once); the
+                # caller's query may then read from a replica (db/replicas.py), the data version of
+                # its tag (server/etag.py) from the same one.
+                with self.db.routed(None, replicas=False):
+                    response = await self._graphql(request, request_id)
                 status = response.status_code
             except Exception as exc:
                 # Refusals (server/refusals.py) answers these two; counted as what the client gets.
@@ -178,6 +196,7 @@ class Service:
         except CsrfRefused as exc:
             return answer(error_payload(pick(language, exc.message, exc.message_zh), "CSRF"), 403)
         note_caller(actor)
+        self.db.route(caller_key(actor), replicas=True)
         # A poll whose tag still holds is answered before anything else runs (server/etag.py): a tag
         # is made only for a query answered without errors, so the same request passed every check.
         # A GET is known by its query string as sent, so that a 304 does not even decode it.
@@ -209,6 +228,8 @@ class Service:
                     "GET 只能发送查询；变更请用 POST 发送",
                 )
                 return answer(error_payload(message, "METHOD_NOT_ALLOWED"), 405, {"Allow": "POST"})
+            if checked.operation is not OperationType.QUERY:
+                self.db.route(caller_key(actor), replicas=False)  # a mutation decides on what it reads
             scope = self.scope(actor, request_id, language, today)
             payload = await execute(checked.document, graphql_request, scope, production=production)
             tagged = tag is not None and checked.operation is OperationType.QUERY and not payload.get("errors")
@@ -268,6 +289,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             # The embedded default must work on a new machine with no set-up step (production
             # migrates as a step of its own: `qianshou db upgrade`, checked by `serve`).
             await upgrade(service.db.write_engine)
+        await service.db.start()
         await service.broker.start()
         service.subscriptions.open_sockets.start()
         service.notifier.start()
@@ -306,7 +328,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             Route("/files/{file_id}/thumbnail", files.thumbnail, methods=["GET", "HEAD"]),
             Route("/healthz", service.healthz, methods=["GET"]),
             Route("/readyz", service.readyz, methods=["GET"]),
-            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/metrics", metrics_endpoint(service.db), methods=["GET"]),
             *web_routes(),
         ],
         lifespan=lifespan,

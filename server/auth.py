@@ -39,6 +39,15 @@ class CsrfRefused(Exception):
     message_zh = f"已登录的非 GET 请求必须带有请求头 `X-Requested-With: {CSRF_VALUE}`"
 
 
+def caller_key(actor: Actor) -> str:
+    """Whose earlier writes a request must read (db/replicas.py): its token's, its account's, else its name's."""
+    if actor.token_id is not None:
+        return f"token:{actor.token_id}"
+    if actor.account_id is not None:
+        return f"account:{actor.account_id}"
+    return f"name:{actor.name}"
+
+
 async def actor_of(request: Request, db: Database, *, production: bool, sessions: SessionPolicy) -> Actor:
     """The token's actor, else the session cookie's. Neither: the anonymous VIEWER in development,
     refused in production. A malformed header, an unknown or revoked token, or a cookie of a

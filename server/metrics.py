@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -32,7 +32,10 @@ from starlette.responses import Response
 
 from db import tally
 from db.engine import Database
+from db.replicas import Replica
 from resolvers.access import Actor
+from resolvers.imports.jobs import jobs_by_status
+from resolvers.outbox import backlog
 from server.tracing import Tracing
 
 log = logging.getLogger("qianshou.request")
@@ -60,6 +63,27 @@ POOL_IN_USE = Gauge(
     multiprocess_mode="livesum",
 )
 SUBSCRIPTIONS = Gauge("qianshou_open_subscriptions", "Subscriptions being streamed.", multiprocess_mode="livesum")
+# The queues are counted in the database when /metrics is read; any worker's count is everyone's.
+WEBHOOK_DELIVERIES = Gauge(
+    "qianshou_webhook_deliveries", "Webhook deliveries waiting in the outbox, by status (PENDING, FAILED).",
+    ["status"], multiprocess_mode="mostrecent",
+)
+DELIVERY_ATTEMPTS = Counter(
+    "qianshou_webhook_delivery_attempts", "Webhook delivery attempts, by outcome (delivered, retrying, gave_up).",
+    ["outcome"],
+)
+IMPORT_JOBS = Gauge(
+    "qianshou_import_jobs", "Background import jobs, by status.", ["status"], multiprocess_mode="mostrecent"
+)
+# As each worker's last replica check found them (db/replicas.py).
+REPLICA_IN_USE = Gauge(
+    "qianshou_replica_in_use", "1 while a read replica serves reads, 0 while it is skipped.", ["replica"],
+    multiprocess_mode="livemostrecent",
+)
+REPLICA_LAG = Gauge(
+    "qianshou_replica_lag_seconds", "How far a read replica is behind the primary, in seconds (NaN: not answering).",
+    ["replica"], multiprocess_mode="livemostrecent",
+)
 
 
 @dataclass
@@ -90,6 +114,8 @@ class Observer:
         # QIANSHOU_ACCESS_LOG: the request line goes with Uvicorn's access line.
         self.log_requests = log_requests
         tally.watch(db)
+        if db.replicas is not None:
+            db.replicas.listeners.append(note_replicas)
 
     @contextmanager
     def observing(self, request_id: str, transport: str) -> Iterator[Record]:
@@ -211,7 +237,34 @@ def worker_stopped() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
-async def metrics_endpoint(request: Request) -> Response:
+def note_replicas(replicas: Sequence[Replica]) -> None:
+    for replica in replicas:
+        REPLICA_IN_USE.labels(replica.name).set(1 if replica.in_use else 0)
+        REPLICA_LAG.labels(replica.name).set(float("nan") if replica.lag_seconds is None else replica.lag_seconds)
+
+
+async def count_queues(db: Database) -> None:
+    """The webhook outbox and the import jobs as they stand, for this scrape."""
+    try:
+        deliveries, jobs = await backlog(db), await jobs_by_status(db)
+    except Exception as exc:  # the database away: the rest of the samples still answer
+        log.warning("could not count the queues for /metrics: %r", exc)
+        return
+    for status, count in deliveries.items():
+        WEBHOOK_DELIVERIES.labels(status).set(count)
+    for status, count in jobs.items():
+        IMPORT_JOBS.labels(status).set(count)
+
+
+def metrics_endpoint(db: Database):
+    async def metrics(request: Request) -> Response:
+        await count_queues(db)
+        return metrics_response()
+
+    return metrics
+
+
+def metrics_response() -> Response:
     """Prometheus's text format: every worker's samples when they share a directory."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

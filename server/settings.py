@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     today: dt.date | None = None
     # Pool size per worker process for PostgreSQL.
     db_pool_size: int = 10
+    # Read replicas (docs/operations.md): comma-separated PostgreSQL URLs of streaming standbys of
+    # the database. A replica more than `replica_max_lag_seconds` behind, or not answering, is
+    # skipped; each is checked every `replica_check_seconds`.
+    database_replica_urls: str = ""
+    replica_max_lag_seconds: float = Field(default=10.0, gt=0)
+    replica_check_seconds: float = Field(default=1.0, gt=0, le=60)
     # Events a live subscriber may have waiting before it is dropped as too slow (close 4429).
     subscriber_queue_size: int = Field(default=1000, ge=1)
 
@@ -115,6 +121,20 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return url
 
+    @field_validator("database_replica_urls")
+    @classmethod
+    def _replicas_of_postgresql(cls, urls: str, info: ValidationInfo) -> str:
+        for url in _split(urls):
+            try:
+                if not normalise_url(url).startswith("postgresql"):
+                    raise ValueError("each replica must be a postgresql:// URL")
+            except DatabaseUrlError as exc:
+                raise ValueError(str(exc)) from None
+        primary = info.data.get("database_url")
+        if _split(urls) and primary is not None and not normalise_url(primary).startswith("postgresql"):
+            raise ValueError("read replicas need QIANSHOU_DATABASE_URL to be PostgreSQL too")
+        return urls
+
     @field_validator("redis_url")
     @classmethod
     def _known_redis(cls, url: str | None) -> str | None:
@@ -131,6 +151,10 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def replica_urls(self) -> list[str]:
+        return _split(self.database_replica_urls)
 
     @property
     def allowed_origins(self) -> list[str]:
@@ -157,6 +181,10 @@ class Settings(BaseSettings):
     @property
     def fast_paths(self) -> FastPaths:
         return FastPaths(**{each.name: getattr(self, each.name) for each in dataclasses.fields(FastPaths)})
+
+
+def _split(urls: str) -> list[str]:
+    return [url.strip() for url in urls.split(",") if url.strip()]
 
 
 def load_settings(**overrides: object) -> Settings:

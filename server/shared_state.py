@@ -1,5 +1,5 @@
 """State the workers and servers share through Redis when QIANSHOU_REDIS_URL is set: the rate
-limit's buckets and the persisted-query documents.
+limit's buckets, the persisted-query documents and each caller's last write position (read replicas).
 
 Redis is a help, never a dependency: when it does not answer, the rate limit lets requests through
 (fails open) and persisted queries fall back to each process's memory. The outage is logged once
@@ -15,6 +15,8 @@ from typing import TypeVar
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from db.replicas import UNKNOWN_POSITION, LocalPositions
 
 log = logging.getLogger("qianshou.redis")
 
@@ -81,6 +83,38 @@ class SharedState:
 
     async def close(self) -> None:
         await self.client.aclose()
+
+
+# Keeps the later of two positions: writes of one caller on two servers may report out of order.
+KEEP_LATER = """
+local kept = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > kept then kept = tonumber(ARGV[1]) end
+redis.call('SET', KEYS[1], string.format('%.0f', kept), 'PX', ARGV[2])
+"""
+
+
+class RedisPositions:
+    """Each caller's last write position (db/replicas.py) for every server. Kept in the process too:
+    while Redis is away a caller's reads go to the primary, and its writes are remembered here."""
+
+    def __init__(self, shared: SharedState) -> None:
+        self.shared = shared
+        self.local = LocalPositions(shared.clock)
+        self.keep_later = shared.client.register_script(KEEP_LATER)
+
+    async def get(self, caller: str) -> int | None:
+        kept = await self.shared.call(lambda: self.shared.client.get(f"{self.shared.prefix}wal:{caller}"))
+        if not self.shared.available:
+            return UNKNOWN_POSITION
+        positions = [int(kept)] if kept is not None else []
+        if (local := self.local.known(caller)) is not None:
+            positions.append(local)
+        return max(positions, default=None)
+
+    async def put(self, caller: str, position: int, ttl: float) -> None:
+        await self.local.put(caller, position, ttl)
+        keys = [f"{self.shared.prefix}wal:{caller}"]
+        await self.shared.call(lambda: self.keep_later(keys=keys, args=[position, int(ttl * 1000)]))
 
 
 class RedisBuckets:

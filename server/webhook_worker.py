@@ -28,6 +28,7 @@ from resolvers import outbox
 from resolvers.outbox import Attempt, Claimed, RetryPolicy
 from resolvers.webhook_formats import SIGNATURE_HEADER, body_of, dingtalk_query, signature
 from resolvers.webhook_targets import Target, TargetRefused, resolve_target
+from server.metrics import DELIVERY_ATTEMPTS
 
 log = logging.getLogger("qianshou.webhooks")
 
@@ -93,9 +94,13 @@ class WebhookWorker:
                 if attempt.error is not None:
                     log.warning("webhook delivery %s (attempt %d) failed: %s", attempt.claimed.event_id,
                                 attempt.claimed.attempts + 1, attempt.error)
-            for attempt in await outbox.record(self.db, self.name, attempts, self.policy):
+            paused = await outbox.record(self.db, self.name, attempts, self.policy)
+            for attempt in paused:
                 log.warning("webhook subscription %s paused after %d failed attempts", attempt.claimed.subscription_id,
                             attempt.claimed.attempts + 1)
+            for attempt in attempts:
+                outcome = "delivered" if attempt.error is None else "gave_up" if attempt in paused else "retrying"
+                DELIVERY_ATTEMPTS.labels(outcome).inc()
         return len(claimed)
 
     async def send(self, delivery: Claimed) -> Attempt:

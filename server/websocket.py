@@ -39,7 +39,7 @@ from resolvers.broker import Broker, ConnectionScope
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.sessions import SessionPolicy, hash_secret
 from resolvers.tokens import authenticate
-from server.auth import SESSION_COOKIE, Unauthenticated, signed_in_actor
+from server.auth import SESSION_COOKIE, Unauthenticated, caller_key, signed_in_actor
 from server import outage
 from server.budget import CODE as RATE_LIMITED
 from server.budget import Budget, RateLimited
@@ -189,7 +189,11 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                     status = 400
                     await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
                     return
-                await super().run_operation(operation)
+                # A query may read from a replica; a subscription reads from the primary, whose NOTIFY
+                # its events follow (db/replicas.py).
+                db = self.view.broker.db
+                with db.routed(caller_key(self.context.actor), replicas=record.type == "query"):
+                    await super().run_operation(operation)
                 status = 200
             except asyncio.CancelledError:  # the client stopped it or left: an ending, not a failure
                 status = 200

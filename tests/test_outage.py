@@ -88,12 +88,13 @@ class Cluster:
     """A PostgreSQL cluster in a temporary directory, run as the `postgres` user when we are root
     (initdb refuses root)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, settings: tuple[str, ...] = ()) -> None:
         self.bin = Path(PG_BIN[-1])
         self.data = root / "data"
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self.root = root
+        self.settings = settings  # more `-c name=value` for the server, e.g. log_statement=all
 
     def run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -105,8 +106,19 @@ class Cluster:
         self.run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         return self
 
+    def standby_of(self, primary: Cluster) -> Cluster:
+        """A streaming standby of `primary`: its copy by pg_basebackup, with -R to follow it."""
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        self.run(
+            str(self.bin / "pg_basebackup"), "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres",
+            "-D", str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync",
+        )
+        return self
+
     def start(self) -> None:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options += "".join(f" -c {setting}" for setting in self.settings)
         self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
 
     def stop(self) -> None:

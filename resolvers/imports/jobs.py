@@ -15,9 +15,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from db.base import utcnow
+from db.engine import Database
 from db.models import ImportJob, ImportJobStatus, Role
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
@@ -52,6 +53,12 @@ async def wait_for_jobs() -> None:
     """Until every job of this process has ended (tests, and a server shutting down)."""
     while _tasks:
         await asyncio.gather(*list(_tasks), return_exceptions=True)
+
+
+async def jobs_by_status(db: Database) -> dict[str, int]:
+    """How many jobs are in each status (for /metrics)."""
+    rows = await db.fetch(select(ImportJob.status, func.count()).group_by(ImportJob.status))
+    return {status.value: 0 for status in ImportJobStatus} | {status.value: count for status, count in rows}
 
 
 async def get_job(scope: Scope, job_id: str) -> ImportJob:
