@@ -8,10 +8,19 @@ import enum
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect, select
+from sqlalchemy import ColumnElement, and_, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import AuditEvent
+from db.models import (
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
 from db.records import read_columns
 from resolvers import access
 from resolvers.errors import ApiError, ErrorCode
@@ -85,8 +94,37 @@ async def write_audit_event(
     return event
 
 
-async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, after: str | None) -> Page[AuditEvent]:
-    """The trail of one object (any type, by its global ID), oldest first."""
+# The records of a pairing whose trails its trail takes in, with its milestones and their updates.
+PAIRING_RECORDS = (TrainingSession, ServiceActivity, ServiceStation, IncubatedOrganization, ResourceLink)
+
+
+def _events_of(type_name: str, ids: Any) -> ColumnElement[bool]:
+    """Events of objects of one type: `ids` is one id or a select of ids (each read through the
+    (object_type, object_id) index)."""
+    match = AuditEvent.object_id.in_(ids) if hasattr(ids, "subquery") else AuditEvent.object_id == ids
+    return and_(AuditEvent.object_type == type_name, match)
+
+
+def _trail(type_name: str, pk: int, with_descendants: bool) -> ColumnElement[bool]:
+    """The events of one object and, if asked, of the objects under it: a milestone's updates; a
+    pairing's milestones, their updates and its records (their evidence files are in their events)."""
+    own = _events_of(type_name, pk)
+    if not with_descendants or type_name not in ("Pairing", "Milestone"):
+        return own
+    if type_name == "Milestone":
+        updates = select(MilestoneUpdate.id).where(MilestoneUpdate.milestone_id == pk)
+        return or_(own, _events_of("MilestoneUpdate", updates))
+    milestones = select(Milestone.id).where(Milestone.pairing_id == pk)
+    updates = select(MilestoneUpdate.id).where(MilestoneUpdate.milestone_id.in_(milestones))
+    records = [_events_of(model.__name__, select(model.id).where(model.pairing_id == pk)) for model in PAIRING_RECORDS]
+    return or_(own, _events_of("Milestone", milestones), _events_of("MilestoneUpdate", updates), *records)
+
+
+async def list_audit_events(
+    scope: Scope, object_id: str, *, first: int | None, after: str | None, with_descendants: bool = False
+) -> Page[AuditEvent]:
+    """The trail of one object (any type, by its global ID), oldest first; `with_descendants` adds
+    the trails of what is under it (see _trail)."""
     if not access.reads_audit(scope.actor):
         raise ApiError(
             ErrorCode.FORBIDDEN,
@@ -98,5 +136,5 @@ async def list_audit_events(scope: Scope, object_id: str, *, first: int | None, 
         raise ApiError(
             ErrorCode.INVALID, "audit events have no audit trail of their own", message_zh="审计事件本身没有审计记录"
         )
-    statement = select(*read_columns(AuditEvent)).where(AuditEvent.object_type == type_name, AuditEvent.object_id == pk)
+    statement = select(*read_columns(AuditEvent)).where(_trail(type_name, pk, with_descendants))
     return await paginate(scope.db, statement, AUDIT_ORDER, first=first, after=after)

@@ -228,7 +228,8 @@ class Broker:
                 await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             lost = asyncio.Event()
-            connection.add_termination_listener(lambda _connection: lost.set())
+            # Bound now: an old connection's late termination must not set a later connection's event.
+            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
             try:
                 await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
                 if self._high_water is None:

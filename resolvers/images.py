@@ -44,7 +44,7 @@ def without_location(file: BinaryIO) -> BinaryIO:
         file.seek(0)
         return file
     del exif[ExifTags.IFD.GPSInfo]
-    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)
+    out = tempfile.SpooledTemporaryFile(max_size=4 * 1024 * 1024)  # noqa: SIM115 - returned open, the caller closes it
     try:
         if image.format == "JPEG":
             _rewrite_jpeg_metadata(file, out, exif.tobytes())

@@ -46,15 +46,15 @@ def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.da
                        registered_on: dt.date | None, independent_on: dt.date | None, today: dt.date) -> None:
     """Each stage reached has its date, no date of a stage not reached, and the dates in order."""
     reached = STAGE_ORDER.index(stage)
-    for field, date, step in (("registered_on", registered_on, 1), ("independent_on", independent_on, 2)):
+    for name, date, step in (("registered_on", registered_on, 1), ("independent_on", independent_on, 2)):
         if (date is not None) != (reached >= step):
             required = reached >= step
             checks.fail(
-                field,
+                name,
                 f"{'required' if required else 'not allowed'} for stage {stage.value}",
                 message_zh=f"{stage.value} 阶段{'必须填写' if required else '不应填写'}此日期",
             )
-        checks.not_future(field, date, today)
+        checks.not_future(name, date, today)
     checks.dates_in_order("registered_on", started_on, registered_on)
     checks.dates_in_order("independent_on", registered_on or started_on, independent_on)
 

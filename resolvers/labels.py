@@ -141,6 +141,20 @@ LABELS: dict[str, dict[str, Label]] = {
         "MILESTONE_OVERDUE": Label("里程碑已逾期", "Milestone overdue"),
         "PAIRING_OFF_TRACK": Label("结对进展严重滞后", "Pairing off track"),
     },
+    "PairingSort": {
+        "ID": Label("创建顺序", "Creation order"),
+        "SUPPORTED_NAME": Label("受援机构名称", "Supported agency name"),
+        "MENTOR_NAME": Label("帮扶机构名称", "Mentor agency name"),
+        "REGION": Label("受援机构所在地区", "Supported agency's region"),
+        "STARTS_ON": Label("开始日期", "Start date"),
+        "PROGRESS": Label("完成进度", "Progress"),
+        "OVERDUE": Label("逾期里程碑数", "Overdue milestones"),
+        "HEALTH": Label("健康度", "Health"),
+    },
+    "SortDirection": {
+        "ASC": Label("升序", "Ascending"),
+        "DESC": Label("降序", "Descending"),
+    },
     "WebhookFormat": {
         "PLAIN": Label("JSON", "JSON"),
         "WECOM": Label("企业微信群机器人", "WeCom group robot"),

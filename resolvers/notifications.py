@@ -101,7 +101,7 @@ async def mark_read(scope: Scope, request: MarkNotificationsRead) -> Outcome[Mar
             statement = update(Notification).where(_mine(key), Notification.read_at.is_(None))
             if pks is not None:
                 found = set((await session.scalars(select(Notification.id).where(_mine(key), Notification.id.in_(pks)))).all())
-                missing = [global_id for global_id, pk in zip(request.ids or [], pks) if pk not in found]
+                missing = [global_id for global_id, pk in zip(request.ids or [], pks, strict=True) if pk not in found]
                 if missing:
                     raise _refuse(f"no notification with ID {missing[0]!r} in your inbox",
                                   f"收件箱中没有 ID 为 {missing[0]!r} 的通知", "ids", ErrorCode.NOT_FOUND)

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
 
 from db.models import Milestone, Pairing
 from db.records import read_columns
-from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.pairings import PairingFilter, pairing_conditions
 from resolvers.progress import overdue
 from resolvers.scope import Scope
 
-
-class DueOrdering(Ordering):
-    """(due_on, id): the cursor holds the date as ISO text, compared as a date in SQL."""
-
-    def key(self, cursor: str) -> tuple[Any, ...]:
-        due_text, last_id = super().key(cursor)
-        try:
-            return dt.date.fromisoformat(str(due_text)), last_id
-        except ValueError:
-            raise ApiError(
-                ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}"
-            ) from None
-
-
-OVERDUE_ORDER = DueOrdering(
+# (due_on, id): the cursor holds the date as ISO text, compared as a date in SQL.
+OVERDUE_ORDER = Ordering(
     columns=(Milestone.due_on, Milestone.id), key_of=lambda milestone: (milestone.due_on.isoformat(), milestone.id)
 )
 

@@ -7,12 +7,25 @@ many parents at once) are resolvers/child_pages.py's.
 from __future__ import annotations
 
 import binascii
+import datetime as dt
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    select,
+    tuple_,
+)
 
 from db.engine import Database
 from db.reads.prepared import PreparedRead
@@ -54,10 +67,13 @@ def decode_cursor(cursor: str, arity: int) -> tuple[Any, ...]:
 
 
 def _cursor_value(value: Any) -> bool:
-    """A value our cursors hold: a key in the 64-bit range, or text without NUL (which neither
-    database can bind). Anything else was not made by encode_cursor, and would reach the database."""
+    """A value our cursors hold: a key in the 64-bit range, a finite number (a sort by a computed
+    figure), or text without NUL (which neither database can bind). Anything else was not made by
+    encode_cursor, and would reach the database."""
     if isinstance(value, int) and not isinstance(value, bool):
         return -MAX_KEY - 1 <= value <= MAX_KEY
+    if isinstance(value, float):
+        return math.isfinite(value)
     return isinstance(value, str) and "\x00" not in value
 
 
@@ -77,25 +93,61 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True)
 class Ordering:
-    """The sort key of a connection: columns ascending, ending in a unique column, and how to read
-    the same key off a loaded object (plain values: ints, or ISO text for dates)."""
+    """The sort key of a connection: columns, all ascending or all descending, ending in a unique
+    column, and how to read the same key off a loaded object (plain values: ints, floats, or ISO
+    text for dates). A named ordering (a list sorted on request) writes its name into its cursors,
+    so that a cursor of one sort is refused by another rather than read as a key of the wrong kind."""
 
     columns: tuple[ColumnElement[Any], ...]
     key_of: Callable[[Any], tuple[Any, ...]]
+    descending: bool = False
+    name: str | None = None
+
+    @property
+    def order_by(self) -> tuple[ColumnElement[Any], ...]:
+        return tuple(column.desc() for column in self.columns) if self.descending else self.columns
+
+    def cursor_key(self, item: Any) -> tuple[Any, ...]:
+        return self.key_of(item) if self.name is None else (self.name, *self.key_of(item))
 
     def after(self, cursor: str | None) -> ColumnElement[bool] | None:
         if cursor is None:
             return None
-        return _after(self.columns, self.key(cursor))
+        return _after(self.columns, self.key(cursor), self.descending)
 
     def key(self, cursor: str) -> tuple[Any, ...]:
         """The sort key a cursor holds; one that does not fit the columns is a BAD_CURSOR, not a
         database error."""
-        values = decode_cursor(cursor, len(self.columns))
-        for column, value in zip(self.columns, values, strict=True):
-            if isinstance(column.type, Integer) and type(value) is not int:
-                raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
-        return values
+        values = decode_cursor(cursor, len(self.columns) + (self.name is not None))
+        if self.name is not None:
+            if values[0] != self.name:
+                raise ApiError(
+                    ErrorCode.BAD_CURSOR,
+                    f"the cursor {cursor!r} belongs to another order of this list",
+                    message_zh=f"游标 {cursor!r} 属于此列表的另一种排序",
+                )
+            values = values[1:]
+        return tuple(_bound(column, value, cursor) for column, value in zip(self.columns, values, strict=True))
+
+
+def _bound(column: ColumnElement[Any], value: Any, cursor: str) -> Any:
+    """A cursor's value as its column binds it: an int for an integer, a number for a float, text
+    for text and a date from ISO text."""
+    kind = column.type
+    fits = (
+        type(value) is int if isinstance(kind, Integer)
+        else type(value) in (int, float) if isinstance(kind, Float)
+        else isinstance(value, str) if isinstance(kind, String | Date)
+        else True
+    )
+    if fits and isinstance(kind, Date):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            fits = False
+    if not fits:
+        raise ApiError(ErrorCode.BAD_CURSOR, f"malformed cursor {cursor!r}", message_zh=f"游标格式错误：{cursor!r}")
+    return value
 
 
 async def paginate(
@@ -112,7 +164,7 @@ async def paginate(
     condition = ordering.after(after)
     if condition is not None:
         page_statement = page_statement.where(condition)
-    page_statement = page_statement.order_by(*ordering.columns).limit(size + 1)
+    page_statement = page_statement.order_by(*ordering.order_by).limit(size + 1)
     items = list(await db.fetch(page_statement))
     return _page(db, statement, ordering, items, size, after)
 
@@ -127,9 +179,11 @@ class ListStatement:
         self.statement, self.ordering = statement, ordering
         limit = bindparam("limit", type_=Integer())
         after = [bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(ordering.columns)]
-        self.first_page = PreparedRead(statement.order_by(*ordering.columns).limit(limit))
+        self.first_page = PreparedRead(statement.order_by(*ordering.order_by).limit(limit))
         self.next_page = PreparedRead(
-            statement.where(_after(ordering.columns, after)).order_by(*ordering.columns).limit(limit)
+            statement.where(_after(ordering.columns, after, ordering.descending))
+            .order_by(*ordering.order_by)
+            .limit(limit)
         )
 
     async def page(self, db: Database, *, first: int | None, after: str | None) -> Page[Any]:
@@ -142,10 +196,12 @@ class ListStatement:
         return _page(db, self.statement, self.ordering, list(items), size, after)
 
 
-def _after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any]) -> ColumnElement[bool]:
-    if len(columns) == 1:
-        return columns[0] > values[0]
-    return tuple_(*columns) > tuple_(*values)
+def _after(
+    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False
+) -> ColumnElement[bool]:
+    left = columns[0] if len(columns) == 1 else tuple_(*columns)
+    right = values[0] if len(columns) == 1 else tuple_(*values)
+    return left < right if descending else left > right
 
 
 def _page(
@@ -160,5 +216,9 @@ def _page(
     has_next = len(items) > size
     items = items[:size]
     return Page(
-        items=items, has_next_page=has_next, has_previous_page=after is not None, count=count, key_of=ordering.key_of
+        items=items,
+        has_next_page=has_next,
+        has_previous_page=after is not None,
+        count=count,
+        key_of=ordering.cursor_key,
     )

@@ -15,15 +15,13 @@ from db.records import read_columns
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_typed_id
-from resolvers.pagination import ListStatement, Ordering, Page, paginate
+from resolvers.pagination import ListStatement, Page, paginate
+from resolvers.pairing_order import DEFAULT_ORDER, PairingOrder, ordered
 from resolvers.progress import Health, pairings_with_health
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
 from resolvers.validation import REASON_LENGTH, Checks
 from resolvers.writes import Tx, mutation
-
-PAIRING_ORDER = Ordering(columns=(Pairing.id,), key_of=lambda pairing: (pairing.id,))
-
 
 @dataclass(frozen=True)
 class PairingFilter:
@@ -63,24 +61,23 @@ def filter_conditions(actor: Actor, filter: PairingFilter, today: dt.date) -> li
     return conditions
 
 
-async def pairings_query(scope: Scope, filter: PairingFilter) -> Select:
-    return select(*read_columns(Pairing)).where(*await pairing_conditions(scope, filter))
-
-
 async def list_pairings(
-    scope: Scope, filter: PairingFilter, *, first: int | None, after: str | None
+    scope: Scope, filter: PairingFilter, *, first: int | None, after: str | None, order: PairingOrder = DEFAULT_ORDER
 ) -> Page[Pairing]:
     if filter.region_id is None:
-        return await _listing(scope.actor, filter, scope.today).page(scope.db, first=first, after=after)
-    return await paginate(scope.db, await pairings_query(scope, filter), PAIRING_ORDER, first=first, after=after)
+        return await _listing(scope.actor, filter, scope.today, order).page(scope.db, first=first, after=after)
+    conditions = await pairing_conditions(scope, filter)
+    statement, ordering = ordered(select(*read_columns(Pairing)).where(*conditions), order, scope.today, conditions)
+    return await paginate(scope.db, statement, ordering, first=first, after=after)
 
 
 @functools.lru_cache(maxsize=128)
-def _listing(actor: Actor, filter: PairingFilter, today: dt.date) -> ListStatement:
-    """The list of pairings an actor sees through a filter: what dashboards poll all day. Today is
-    part of the key because the health filter compares with it."""
-    statement = select(*read_columns(Pairing)).where(*filter_conditions(actor, filter, today))
-    return ListStatement(statement, PAIRING_ORDER)
+def _listing(actor: Actor, filter: PairingFilter, today: dt.date, order: PairingOrder) -> ListStatement:
+    """The list of pairings an actor sees through a filter, in an order: what dashboards poll all
+    day. Today is part of the key because the health filter and the sorts by progress compare with it."""
+    conditions = filter_conditions(actor, filter, today)
+    statement, ordering = ordered(select(*read_columns(Pairing)).where(*conditions), order, today, conditions)
+    return ListStatement(statement, ordering)
 
 
 # --- writes ---------------------------------------------------------------------------------------

@@ -1,21 +1,53 @@
-"""The domain's enums, exposed under the contract's names."""
+"""The domain's enums, exposed under the contract's names.
+
+strawberry.enum registers the class itself and returns it; naming the class first (not the call's
+result) keeps each name a type that mypy accepts in annotations."""
+
+import enum
 
 import strawberry
 
 from db import models
-from resolvers import progress
+from resolvers import pairing_order, progress
 
-PairingStatus = strawberry.enum(models.PairingStatus, name="PairingStatus")
-PairingHealth = strawberry.enum(progress.Health, name="PairingHealth")
-MilestoneStatus = strawberry.enum(models.MilestoneStatus, name="MilestoneStatus")
-MilestoneCategory = strawberry.enum(models.MilestoneCategory, name="MilestoneCategory")
-UpdateStatus = strawberry.enum(models.UpdateStatus, name="UpdateStatus")
-ServiceKind = strawberry.enum(models.ServiceKind, name="ServiceKind")
-RegionLevel = strawberry.enum(models.RegionLevel, name="RegionLevel")
-Role = strawberry.enum(models.Role, name="Role")
-AgencyStatus = strawberry.enum(models.AgencyStatus, name="AgencyStatus")
-FocusArea = strawberry.enum(models.FocusArea, name="FocusArea")
-TrainingMode = strawberry.enum(models.TrainingMode, name="TrainingMode")
-IncubationStage = strawberry.enum(models.IncubationStage, name="IncubationStage")
-ResourceKind = strawberry.enum(models.ResourceKind, name="ResourceKind")
-MilestoneEventKind = strawberry.enum(models.MilestoneEventKind, name="MilestoneEventKind")
+PairingStatus = models.PairingStatus
+strawberry.enum(PairingStatus, name="PairingStatus")
+PairingHealth = progress.Health
+strawberry.enum(PairingHealth, name="PairingHealth")
+MilestoneStatus = models.MilestoneStatus
+strawberry.enum(MilestoneStatus, name="MilestoneStatus")
+MilestoneCategory = models.MilestoneCategory
+strawberry.enum(MilestoneCategory, name="MilestoneCategory")
+UpdateStatus = models.UpdateStatus
+strawberry.enum(UpdateStatus, name="UpdateStatus")
+ServiceKind = models.ServiceKind
+strawberry.enum(ServiceKind, name="ServiceKind")
+RegionLevel = models.RegionLevel
+strawberry.enum(RegionLevel, name="RegionLevel")
+Role = models.Role
+strawberry.enum(Role, name="Role")
+AgencyStatus = models.AgencyStatus
+strawberry.enum(AgencyStatus, name="AgencyStatus")
+FocusArea = models.FocusArea
+strawberry.enum(FocusArea, name="FocusArea")
+TrainingMode = models.TrainingMode
+strawberry.enum(TrainingMode, name="TrainingMode")
+IncubationStage = models.IncubationStage
+strawberry.enum(IncubationStage, name="IncubationStage")
+ResourceKind = models.ResourceKind
+strawberry.enum(ResourceKind, name="ResourceKind")
+MilestoneEventKind = models.MilestoneEventKind
+strawberry.enum(MilestoneEventKind, name="MilestoneEventKind")
+PairingSort = pairing_order.PairingSort
+strawberry.enum(
+    PairingSort,
+    name="PairingSort",
+    description="What a pairing list sorts on. REGION is the supported agency's region code; HEALTH runs from "
+    "COMPLETED, NOT_STARTED and ON_TRACK to AT_RISK and OFF_TRACK, so DESC puts pairings in trouble first.",
+)
+
+
+@strawberry.enum(description="Ascending or descending.")
+class SortDirection(enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"

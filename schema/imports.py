@@ -19,9 +19,12 @@ from resolvers.imports.uploads import save_upload, upload_name
 from schema.context import Info
 from schema.inputs import UserErrorCode
 
-ImportKind = strawberry.enum(import_kinds.ImportKind, name="ImportKind")
-ImportRowOutcome = strawberry.enum(import_report.RowOutcome, name="ImportRowOutcome")
-ImportJobStatus = strawberry.enum(models.ImportJobStatus, name="ImportJobStatus")
+ImportKind = import_kinds.ImportKind
+strawberry.enum(ImportKind, name="ImportKind")
+ImportRowOutcome = import_report.RowOutcome
+strawberry.enum(ImportRowOutcome, name="ImportRowOutcome")
+ImportJobStatus = models.ImportJobStatus
+strawberry.enum(ImportJobStatus, name="ImportJobStatus")
 
 RESULTS_PAGE = 1_000
 

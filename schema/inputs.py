@@ -16,7 +16,8 @@ from schema.context import Info
 P = TypeVar("P")
 R = TypeVar("R")
 
-UserErrorCode = strawberry.enum(errors.ErrorCode, name="UserErrorCode")
+UserErrorCode = errors.ErrorCode
+strawberry.enum(UserErrorCode, name="UserErrorCode")
 
 
 @strawberry.type(description="A business rule the input broke; nothing of the mutation was written.")

@@ -14,7 +14,8 @@ from schema.evidence import EvidenceInput, evidence_argument
 from schema.inputs import UserError, payload_of, request_of
 from schema.milestones import Milestone, MilestoneUpdate
 
-ReviewDecision = strawberry.enum(milestones.ReviewDecision, name="ReviewDecision")
+ReviewDecision = milestones.ReviewDecision
+strawberry.enum(ReviewDecision, name="ReviewDecision")
 
 
 @strawberry.input

@@ -15,8 +15,9 @@ from schema.milestones import Milestone, MilestoneUpdate
 from schema.pairings import Pairing
 from schema.relay import Connection, instance
 
-NotificationKind = strawberry.enum(
-    models.NotificationKind,
+NotificationKind = models.NotificationKind
+strawberry.enum(
+    NotificationKind,
     name="NotificationKind",
     description="What a notification (or a webhook event) reports.",
 )

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
-from resolvers import access, agencies, audit, pairings, programs, regions
+from resolvers import access, agencies, audit, pairing_order, pairings, programs, regions
 from resolvers.batching import BatchLoader
 from resolvers.coverage import coverage_of
 from resolvers.errors import ApiError, ErrorCode
@@ -21,7 +21,7 @@ from schema.coverage import Coverage
 from schema.dashboard import DashboardQuery
 from schema.engine.lookahead import node_paths
 from schema.engine.pairing_pages import fetch_pairing_ahead, pairings_of
-from schema.enums import PairingHealth, PairingStatus, RegionLevel
+from schema.enums import PairingHealth, PairingSort, PairingStatus, RegionLevel, SortDirection
 from schema.incubations import IncubatedOrganization
 from schema.milestones import Milestone, MilestoneUpdate
 from schema.pairings import Pairing
@@ -101,10 +101,25 @@ class PairingFilter:
     health: PairingHealth | None = None
 
 
+@strawberry.input(description="A sort of a pairing list; ties are broken by creation order, in the same direction.")
+class PairingOrder:
+    field: PairingSort
+    direction: SortDirection = SortDirection.ASC
+
+    def of_list(self) -> pairing_order.PairingOrder:
+        return pairing_order.PairingOrder(self.field, self.direction is SortDirection.DESC)
+
+
 @strawberry.input
 class AgencyFilter:
     name_contains: str | None = None
     region_id: strawberry.ID | None = strawberry.field(default=None, description="This region or below it.")
+
+
+WITH_DESCENDANTS = (
+    "With the trails of what is under the object: a milestone's updates; a pairing's milestones, their updates, "
+    "and its training sessions, activities, stations, incubations and resources."
+)
 
 
 @strawberry.type
@@ -145,10 +160,16 @@ class Query(DashboardQuery):
 
     @strawberry.field
     async def pairings(
-        self, info: Info, filter: PairingFilter | None = None, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        filter: PairingFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        order_by: PairingOrder | None = None,
     ) -> Connection[Pairing]:
         conditions = pairings.PairingFilter(**vars(filter)) if filter else pairings.PairingFilter()
-        page = await pairings.list_pairings(info.context, conditions, first=first, after=after)
+        order = order_by.of_list() if order_by else pairing_order.DEFAULT_ORDER
+        page = await pairings.list_pairings(info.context, conditions, first=first, after=after, order=order)
         return Connection.of_nodes(page, await pairings_of(info, page.items))
 
     @strawberry.field
@@ -205,8 +226,15 @@ class Query(DashboardQuery):
 
     @strawberry.field(description="The audit trail of one object (by its global ID), oldest first.")
     async def audit_events(
-        self, info: Info, object_id: strawberry.ID, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        object_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+        include_descendants: Annotated[bool, strawberry.argument(description=WITH_DESCENDANTS)] = False,
     ) -> Connection[AuditEvent]:
         access.require_audit_reader(info.context.actor)
-        page = await audit.list_audit_events(info.context, object_id, first=first, after=after)
+        page = await audit.list_audit_events(
+            info.context, object_id, first=first, after=after, with_descendants=include_descendants
+        )
         return Connection.of(page, AuditEvent.from_model)

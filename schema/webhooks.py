@@ -16,12 +16,14 @@ from schema.notifications import NotificationKind
 from schema.regions import Region, load_region
 from schema.relay import Connection, instance
 
-WebhookFormat = strawberry.enum(
-    models.WebhookFormat,
+WebhookFormat = models.WebhookFormat
+strawberry.enum(
+    WebhookFormat,
     name="WebhookFormat",
     description="PLAIN: the event as JSON; WECOM / DINGTALK: a markdown message for a 企业微信 / 钉钉 group robot.",
 )
-DeliveryStatus = strawberry.enum(models.DeliveryStatus, name="WebhookDeliveryStatus")
+DeliveryStatus = models.DeliveryStatus
+strawberry.enum(DeliveryStatus, name="WebhookDeliveryStatus")
 
 ADMIN_ONLY = " ADMIN only."
 

@@ -10,7 +10,7 @@ import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -197,7 +197,7 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
     # Slow clients are cut off (server/timeouts.py); a stop loses no request (server/shutdown.py).
     config["http"] = graceful_http(settings.request_read_timeout)
     with metrics_directory():
@@ -306,6 +306,11 @@ app.add_typer(regions_app, name="regions")
 from server.import_cli import import_app  # noqa: E402
 
 app.add_typer(import_app, name="import")
+
+# `qianshou docs build`: the API reference page from the schema file (server/api_reference.py).
+from server.api_reference import docs_app  # noqa: E402
+
+app.add_typer(docs_app, name="docs")
 
 
 # `qianshou notify …` and `qianshou files …`: the jobs for cron, in a module of their own.

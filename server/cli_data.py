@@ -25,7 +25,7 @@ report_app = typer.Typer(help="Spreadsheets of progress.", no_args_is_help=True)
 regions_app = typer.Typer(help="Administrative divisions (GB/T 2260).", no_args_is_help=True)
 
 
-class ReportFormat(str, enum.Enum):
+class ReportFormat(enum.StrEnum):
     csv = "csv"
     xlsx = "xlsx"
 

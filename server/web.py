@@ -19,12 +19,13 @@ from starlette.types import Receive, Scope, Send
 STATIC = Path(__file__).parent / "static" / "app"
 
 # The app's client-side routes (web/src/App.tsx).
-APP_PATHS = ("/", "/pairings", "/pairings/{pairing_id}", "/review", "/report", "/sign-in")
+APP_PATHS = ("/", "/pairings", "/pairings/{pairing_id}", "/review", "/report", "/import", "/inbox", "/sign-in")
 
 # React sets style attributes, and GraphiQL's editor inline styles: hence 'unsafe-inline' for styles
-# only. Scripts come from this origin alone.
+# only. Scripts come from this origin alone. Images may be blob: URLs: a kiosk tab (a token, no cookie)
+# fetches evidence thumbnails with its Authorization header and shows what it fetched.
 _CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self' data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 PAGE_HEADERS = {

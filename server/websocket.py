@@ -15,6 +15,7 @@ database at connection_init is closed with 1013 (try again later).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -333,10 +334,8 @@ class SubscriptionView(GraphQL):
 
     def _closer(self, websocket: WebSocket) -> Callable[[], None]:
         async def close_now() -> None:
-            try:
+            with contextlib.suppress(RuntimeError):  # the client left first
                 await websocket.close(SLOW_SUBSCRIBER_CLOSE_CODE, SLOW_SUBSCRIBER_REASON)
-            except RuntimeError:  # the client left first
-                pass
 
         def close() -> None:
             task = asyncio.create_task(close_now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -69,6 +70,7 @@ class DatabaseFactory:
     def __init__(self, tmp_dir: Path) -> None:
         self.tmp_dir = tmp_dir
         self.created: list[str] = []
+        self._templates: dict[bool, str] = {}
 
     async def new_url(self, name: str) -> str:
         suffix = uuid.uuid4().hex[:8]
@@ -80,11 +82,30 @@ class DatabaseFactory:
         return make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False)
 
     async def new_database(self, name: str, *, demo: bool = False) -> Database:
-        db = Database.from_url(await self.new_url(name))
-        await upgrade(db.write_engine)
-        if demo:
-            await load_henan_demo(db)
-        return db
+        """A new migrated database (with the demo data if `demo`), copied from one made once per
+        session: migrating and loading the demo took most of a small test's time. The demo is the
+        same on every load (its dates are set against a fixed day), so a copy is what loading it
+        again would give. SQLite: a file copy; PostgreSQL: CREATE DATABASE ... TEMPLATE."""
+        template = await self._template(demo)
+        if not POSTGRES_URL:
+            target = self.tmp_dir / f"{name}-{uuid.uuid4().hex[:8]}.sqlite3"
+            shutil.copyfile(make_url(template).database or "", target)
+            return Database.from_url(f"sqlite:///{target}")
+        database = f"{make_url(POSTGRES_URL).database}_{name}_{uuid.uuid4().hex[:8]}"
+        await _postgres_admin(f'CREATE DATABASE "{database}" TEMPLATE "{make_url(template).database}"')
+        self.created.append(database)
+        return Database.from_url(make_url(POSTGRES_URL).set(database=database).render_as_string(hide_password=False))
+
+    async def _template(self, demo: bool) -> str:
+        if demo not in self._templates:
+            url = await self.new_url("demo-template" if demo else "template")
+            template = Database.from_url(url)
+            await upgrade(template.write_engine)
+            if demo:
+                await load_henan_demo(template)
+            await template.dispose()  # SQLite checkpoints its WAL; PostgreSQL copies only an unused template
+            self._templates[demo] = url
+        return self._templates[demo]
 
     async def drop_all(self) -> None:
         for database in self.created:
@@ -218,3 +239,40 @@ def live_server(demo_db: Database) -> Iterator[LiveServer]:
     server = LiveServer(demo_db.url).start()
     yield server
     server.stop()
+
+
+# The write tests' world (tests/test_mutations_support.py): a migrated database of its own with a
+# program, agencies, a pairing and a milestone, and `api`, a client of the app in-process with a token
+# per role. Modules with a `world` of their own override these.
+@pytest.fixture
+async def world(databases: DatabaseFactory) -> AsyncIterator[Any]:
+    from tests.test_mutations_support import build_world
+
+    db = await databases.new_database("writes")
+    try:
+        yield await build_world(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+async def api(world: Any) -> AsyncIterator[Any]:
+    from tests.test_mutations_support import Api, app_for, make_tokens
+
+    tokens = await make_tokens(world)
+    app = app_for(world.db, rate_limit_per_minute=0)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            yield Api(client, tokens)
+    finally:
+        await app.state.service.db.dispose()
+
+
+@pytest.fixture
+def allow_private() -> Iterator[None]:
+    """Webhook URLs on loopback allowed (the tests' receivers listen there), then refused again."""
+    from resolvers.webhook_targets import POLICY
+
+    POLICY.allow_private = True
+    yield
+    POLICY.allow_private = False

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import func, select, update
 
 from db.engine import Database
@@ -162,6 +163,7 @@ async def test_a_lock_ends_when_the_failures_leave_the_window(fresh_db: Database
     assert (await sign_in(fresh_db, "wang.fang", "a-good-password", policy)).outcome is Outcome.OK
 
 
+@pytest.mark.slow
 async def test_demo_accounts_are_made_once_and_repaired(fresh_db: Database) -> None:
     scopes = await demo_scopes(fresh_db)
     printed = await ensure_demo_accounts(fresh_db, scopes)
@@ -201,6 +203,7 @@ def qianshou(database_url: str, *args: str, stdin: str = "") -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 async def test_user_commands_never_echo_the_password(fresh_db: Database) -> None:
     secret = "correct-horse-battery"
     created = qianshou(

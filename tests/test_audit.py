@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from db.models import AuditEvent
-from tests.test_mutations_support import api, codes, count_rows, world  # noqa: F401
+from tests.test_mutations_support import codes, count_rows
 
 AUDIT = """query($id: ID!, $first: Int, $after: String) {
   auditEvents(objectId: $id, first: $first, after: $after) {
@@ -98,3 +98,41 @@ async def test_audit_rows_are_only_ever_inserted(api, world):
     async with world.db.reading() as session:
         after = [(e.id, e.changes) for e in await session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
     assert after[: len(before)] == before and len(after) == len(before) + 1
+
+
+WITHIN = """query($id: ID!, $first: Int, $after: String) {
+  auditEvents(objectId: $id, includeDescendants: true, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { action objectType objectId } }
+  }
+}"""
+
+
+async def test_a_pairings_trail_takes_in_its_milestones_updates_and_records(api, world):
+    await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "SUSPENDED"}, "pairing { id }")
+    await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "ACTIVE"}, "pairing { id }")
+    update = (await api.mutate(
+        "submitMilestoneUpdate", {"milestoneId": world.milestone, "note": "含下级", "progressPercent": 40},
+        "milestoneUpdate { id }", as_="mentor",
+    ))["milestoneUpdate"]["id"]
+    station = (await api.mutate(
+        "createServiceStation",
+        {"pairingId": world.pairing, "name": "含下级站点", "regionId": world.village, "establishedOn": "2025-04-01"},
+        "serviceStation { id }", as_="mentor",
+    ))["serviceStation"]["id"]
+    own = {(edge["node"]["objectType"], edge["node"]["objectId"]) for edge in (await trail(api, world.pairing, first=100))["edges"]}
+    assert own == {("Pairing", world.pairing)}
+
+    whole = (await api.query(WITHIN, {"id": world.pairing, "first": 100}))["auditEvents"]
+    seen = {(edge["node"]["objectType"], edge["node"]["objectId"]) for edge in whole["edges"]}
+    assert {("Pairing", world.pairing), ("Milestone", world.milestone), ("MilestoneUpdate", update), ("ServiceStation", station)} <= seen
+    assert whole["totalCount"] == len(whole["edges"])
+    # Every event of each of those objects, no more: the sum of their own trails.
+    own_counts = [(await trail(api, object_id, first=100))["totalCount"] for _, object_id in seen]
+    assert whole["totalCount"] == sum(own_counts)
+    # Paged like any trail, oldest first.
+    page = (await api.query(WITHIN, {"id": world.pairing, "first": 2}))["auditEvents"]
+    rest = (await api.query(WITHIN, {"id": world.pairing, "first": 100, "after": page["pageInfo"]["endCursor"]}))["auditEvents"]
+    assert page["edges"] + rest["edges"] == whole["edges"]
+
+    milestone = (await api.query(WITHIN, {"id": world.milestone, "first": 100}))["auditEvents"]
+    assert {edge["node"]["objectType"] for edge in milestone["edges"]} == {"Milestone", "MilestoneUpdate"}

@@ -19,6 +19,8 @@ from db.models import Program, Role
 from resolvers.tokens import create_token
 from tests.conftest import POSTGRES_URL, ROOT, TODAY, LiveServer
 
+pytestmark = pytest.mark.slow  # backs up a real server under writes
+
 WRITE = """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
 
 

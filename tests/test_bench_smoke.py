@@ -7,7 +7,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # runs the benchmark
 
 ROW = re.compile(r"^(Q1|Q2|Q3 program|Q3 province)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+0\s", re.MULTILINE)
 # Q1 and Q2 also show the server's p50 and the floor's, timed in alternation, and their ratio.

@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 from resolvers.ids import encode_id
 from server.i18n import CHINESE, ENGLISH, language_of
 from tests.conftest import ROOT, LiveServer
-from tests.test_mutations_support import api, app_for, mutation_text, world  # noqa: F401
+from tests.test_mutations_support import app_for, mutation_text
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
@@ -252,6 +252,7 @@ async def test_refusals_of_requests_in_chinese(both: Both) -> None:
     await both.request("POST", "/auth/sign-in", json={"name": 1}, as_=None)
 
 
+@pytest.mark.slow
 async def test_refusals_in_production_and_over_the_rate_limit_in_chinese(world) -> None:  # noqa: F811
     for settings, method, url in (
         ({"env": "production"}, "POST", "/graphql"),
@@ -287,6 +288,7 @@ async def ws_errors(server: LiveServer, language: dict[str, str]) -> list[dict]:
     return payloads
 
 
+@pytest.mark.slow
 async def test_websocket_errors_in_chinese(live_server: LiveServer) -> None:
     english, chinese = await ws_errors(live_server, EN), await ws_errors(live_server, ZH)
     for en, zh in zip(english, chinese, strict=True):

@@ -6,8 +6,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from schema.schema import schema
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # runs the qianshou command
 
 
 def qianshou(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:

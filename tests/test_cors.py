@@ -10,6 +10,8 @@ import pytest
 from db.engine import Database
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # real servers
+
 DASHBOARD = "https://dash.example.org"
 PREFLIGHT = {
     "Origin": DASHBOARD,

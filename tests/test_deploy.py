@@ -27,6 +27,7 @@ from tests.redis_support import REDIS_URL, needs_redis, unique_prefix
 from tests.test_subscriptions import SUBSCRIBE, mentor_token, open_milestones, submit
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres_only,
     needs_redis,
     pytest.mark.skipif(NGINX is None, reason="needs nginx (apt-get install -y nginx)"),

@@ -19,6 +19,8 @@ from resolvers.tokens import create_token
 from tests.conftest import LiveServer
 from tests.test_subscriptions import open_connection, receive, ws_url
 
+pytestmark = pytest.mark.slow  # a real server
+
 LIMIT = 4
 QUERY = "{ viewer { role } }"
 BAD_TOKEN = "qs_" + "B" * 43

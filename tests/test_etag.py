@@ -90,6 +90,7 @@ async def world(databases) -> Iterator[World]:
     await db.dispose()
 
 
+@pytest.mark.slow  # two real workers
 @pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT")
 def test_writes_and_polls_alternate_across_two_workers(world: World) -> None:
     workers = workers_of(world.server)
@@ -112,6 +113,7 @@ def test_writes_and_polls_alternate_across_two_workers(world: World) -> None:
     assert min(busy) > 0, f"both workers answered polls: {busy}"
 
 
+@pytest.mark.slow  # two real workers
 def test_no_caller_is_answered_on_another_callers_tag(world: World) -> None:
     polled = world.poll()
     tag = polled.headers["ETag"]
@@ -128,6 +130,7 @@ def test_no_caller_is_answered_on_another_callers_tag(world: World) -> None:
     assert graphql_response.status_code == 200 and graphql_response.headers["ETag"] != tag
 
 
+@pytest.mark.slow  # two real workers
 def test_a_write_in_another_program_ends_the_304s_too(world: World) -> None:
     """By design: the data version is one for all data (resolvers/data_version.py)."""
     program = world.post({"query": """mutation { createProgram(input: {name: "第二期牵手计划", startsOn: "2026-01-01"}) {
@@ -146,6 +149,7 @@ def test_a_write_in_another_program_ends_the_304s_too(world: World) -> None:
     assert world.poll(after.headers["ETag"]).status_code == 304
 
 
+@pytest.mark.slow  # two real workers
 def test_persisted_queries_by_hash_are_conditional_by_post_too(world: World) -> None:
     sha256 = hashlib.sha256(POLL.encode()).hexdigest()
     extensions = {"persistedQuery": {"version": 1, "sha256Hash": sha256}}
@@ -164,6 +168,7 @@ def test_persisted_queries_by_hash_are_conditional_by_post_too(world: World) -> 
         assert changed.status_code == 200 and changed.headers["ETag"] != tag
 
 
+@pytest.mark.slow  # two real workers
 def test_mutations_and_errors_get_no_tag(world: World) -> None:
     request = {"pairingId": POLLED, "kind": "HOME_VISIT", "occurredOn": "2026-11-01", "count": 1}
     written = world.post({"query": RECORD, "variables": {"input": request}})
@@ -173,6 +178,7 @@ def test_mutations_and_errors_get_no_tag(world: World) -> None:
     assert failed.json().get("errors") and "ETag" not in failed.headers
 
 
+@pytest.mark.slow  # two real workers
 async def test_a_revoked_token_gets_no_304(world: World) -> None:
     tag = world.poll(caller="revoked").headers["ETag"]
     assert world.poll(tag, caller="revoked").status_code == 304

@@ -27,6 +27,8 @@ from resolvers.ids import encode_id
 from resolvers.tokens import create_token
 from tests.conftest import reopen_ye_county, ROOT, LiveServer
 
+pytestmark = pytest.mark.slow  # a real server and the qianshou command
+
 YE_COUNTY = encode_id("Pairing", 1)  # mentored by 姑苏区善行; its supported agency lies in 平顶山市
 LUONING = encode_id("Pairing", 9)  # another mentor agency's pairing
 PREFLIGHT = {"GraphQL-Require-Preflight": "1"}

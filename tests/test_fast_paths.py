@@ -160,6 +160,7 @@ def test_a_fallback_is_logged_once_and_counted_every_time(caplog) -> None:
 PAIR = re.compile(r"^fast_execution\s+Q1\s+1\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+([\d.]+)$", re.MULTILINE)
 
 
+@pytest.mark.slow
 async def test_the_benchmark_prints_what_a_fast_path_buys(databases) -> None:
     url = await databases.new_url("bench_paths")
     command = [

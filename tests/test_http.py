@@ -289,6 +289,7 @@ async def test_unexpected_errors_are_masked_in_production(databases, caplog) -> 
     assert codes(shown.json()) == ["INTERNAL"] and "audit_events" in shown.text
 
 
+@pytest.mark.slow
 def test_production_over_a_real_server(world) -> None:
     db, tokens = world
     server = LiveServer(db.url, env={"QIANSHOU_ENV": "production"}).start()

@@ -10,16 +10,7 @@ import pytest
 
 from db.models import AuditEvent, IdempotencyRecord, MilestoneUpdate, ResourceLink, TrainingSession
 from tests.conftest import LiveServer
-from tests.test_mutations_support import (  # noqa: F401
-    api,
-    codes,
-    count_rows,
-    fields,
-    make_tokens,
-    mutation_text,
-    totals_row,
-    world,
-)
+from tests.test_mutations_support import codes, count_rows, fields, make_tokens, mutation_text, totals_row
 
 UPDATE = "milestoneUpdate { id status milestone { version } }"
 
@@ -101,6 +92,7 @@ async def test_twenty_simultaneous_duplicates_leave_one_row(api, world, mutation
         assert (await totals_row(world.db, world.pairing_pk)).training_sessions == 1
 
 
+@pytest.mark.slow
 async def test_simultaneous_duplicates_against_a_live_server(world):
     tokens = await make_tokens(world)
     server = LiveServer(world.db.url, env={"QIANSHOU_RATE_LIMIT_PER_MINUTE": "0"}).start()

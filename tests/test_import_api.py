@@ -10,6 +10,7 @@ import sys
 
 import httpx
 import openpyxl
+import pytest
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 
@@ -65,6 +66,7 @@ async def test_import_records_lists_problems_with_sheet_row_column_value_and_chi
     }]
 
 
+@pytest.mark.slow
 async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_path):
     path = write_csv(tmp_path / "big.csv", ACTIVITY_HEADER, tally(1500))
     variables = {"file": upload(path, "大表.csv"), "dryRun": False, "background": True}
@@ -73,7 +75,7 @@ async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_p
     assert ministry["importRecords"]["job"] is None
     assert [p["code"] for p in ministry["importRecords"]["report"]["problems"]] == ["FORBIDDEN"]
     mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=await ye_county_mentor(open_db))
-    for run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
+    for _run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
                           (2, {"written": True, "created": 0, "unchanged": 1500})):
         variables["file"] = upload(path, "大表.csv")
         payload = (await run_graphql(open_db, IMPORT, variables, mentor)).data["importRecords"]
@@ -100,6 +102,7 @@ def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 async def test_the_cli_writes_templates_and_imports_with_a_report(fresh_db, tmp_path):
     template = tmp_path / "机构.xlsx"
     assert cli(fresh_db.url, "template", "agencies", "--output", str(template)).returncode == 0
@@ -117,6 +120,7 @@ async def test_the_cli_writes_templates_and_imports_with_a_report(fresh_db, tmp_
     assert "40 unchanged" in cli(fresh_db.url, "agencies", str(good)).stdout
 
 
+@pytest.mark.slow
 def test_templates_download_over_http_for_every_kind(live_server):
     for kind in ImportKind:
         response = httpx.get(f"{live_server.url}/imports/templates/{kind.slug}.xlsx", timeout=30)

@@ -6,7 +6,11 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import POSTGRES_URL, ROOT
+
+pytestmark = pytest.mark.slow  # runs the import benchmark
 
 LINE = re.compile(r"^(xlsx|csv)\s+(first|again)\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+(yes|NO)$", re.MULTILINE)
 

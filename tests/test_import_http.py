@@ -14,6 +14,8 @@ from resolvers.tokens import create_token
 from tests.conftest import LiveServer, reopen_ye_county
 from tests.test_imports import ACTIVITY_HEADER, tally
 
+pytestmark = pytest.mark.slow  # a real server
+
 PREFLIGHT = {"GraphQL-Require-Preflight": "1"}
 IMPORT = """mutation($file: Upload!, $background: Boolean) {
   importRecords(kind: SERVICE_ACTIVITIES, file: $file, background: $background) {

@@ -13,6 +13,8 @@ from db.engine import Database
 from db.migrate import current_revision, head_revision, upgrade
 from tests.conftest import ROOT, TODAY, LiveServer, free_port
 
+pytestmark = pytest.mark.slow  # starts qianshou serve against databases at several revisions
+
 
 def qianshou(*args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url, "QIANSHOU_TODAY": TODAY.isoformat(), **env}

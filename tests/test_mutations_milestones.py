@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from db.models import MilestoneEvent, MilestoneUpdate
-from tests.test_mutations_support import Api, World, api, codes, count_rows, fields, world  # noqa: F401
+from tests.test_mutations_support import Api, World, codes, count_rows, fields
 
 MILESTONE = "milestone { id status version achievedOn }"
 UPDATE = "milestoneUpdate { id status note progressPercent evidenceUrls reviewNote reviewedBy milestone { id status version } }"

@@ -6,15 +6,7 @@ import pytest
 
 from db.models import Agency, Pairing, Program
 from resolvers.ids import decode_typed_id
-from tests.test_mutations_support import (  # noqa: F401
-    api,
-    codes,
-    count_rows,
-    credit_code,
-    fields,
-    totals_row,
-    world,
-)
+from tests.test_mutations_support import codes, count_rows, credit_code, fields, totals_row
 
 PAIRING = "pairing { id status startsOn endsOn version statusReason focusAreas }"
 AGENCY = "agency { id name creditCode status version region { id } }"

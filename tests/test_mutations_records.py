@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from db.models import IncubatedOrganization, ResourceLink, ServiceActivity, ServiceStation, TrainingSession
-from tests.test_mutations_support import api, codes, count_rows, fields, totals_row, world  # noqa: F401
+from tests.test_mutations_support import codes, count_rows, fields, totals_row
 
 TRAINING = "trainingSession { id topic startsOn endsOn hours participants voidedAt voidReason }"
 ACTIVITY = "serviceActivity { id kind count beneficiaries stationId }"

@@ -8,12 +8,10 @@ The tests import the fixtures from here; this module has no tests of its own.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from db.credit_code import credit_code_check_char
@@ -183,26 +181,6 @@ async def make_tokens(world: World) -> dict[str, str]:
 
 def app_for(db: Database, **settings: Any):
     return create_app(load_settings(database_url=db.url, today=TODAY, **settings))
-
-
-@pytest.fixture
-async def world(databases) -> AsyncIterator[World]:
-    db = await databases.new_database("writes")
-    try:
-        yield await build_world(db)
-    finally:
-        await db.dispose()
-
-
-@pytest.fixture
-async def api(world: World) -> AsyncIterator[Api]:
-    tokens = await make_tokens(world)
-    app = app_for(world.db, rate_limit_per_minute=0)
-    try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-            yield Api(client, tokens)
-    finally:
-        await app.state.service.db.dispose()
 
 
 async def totals_row(db: Database, pairing_pk: int) -> PairingTotals:

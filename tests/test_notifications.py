@@ -12,7 +12,7 @@ from resolvers.daily import run_daily_job
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
 from tests.conftest import TODAY
-from tests.test_mutations_support import Api, World, api, codes, world  # noqa: F401
+from tests.test_mutations_support import Api, World, codes
 
 UPDATE = "milestoneUpdate { id milestone { version } }"
 INBOX = """query($first: Int, $after: String, $unread: Boolean) {

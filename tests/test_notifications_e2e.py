@@ -20,8 +20,10 @@ from resolvers.tokens import create_token
 from server.mail import mailer_of
 from server.settings import load_settings
 from tests.conftest import ROOT, TODAY, LiveServer, free_port
-from tests.test_mutations_support import World, make_tokens, world  # noqa: F401
+from tests.test_mutations_support import World, make_tokens
 from tests.webhook_receiver import Receiver
+
+pytestmark = pytest.mark.slow  # a real server, SMTP and webhook receivers
 
 SECRET = "receiver-secret-0123456789"
 
@@ -181,7 +183,7 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     again = await asyncio.gather(*(run_daily_job(world.db, TODAY, mailer_of(settings)) for _ in range(2)))
     assert [report.digests_sent for report in again] == [0, 0]
     assert sorted(rcpt for rcpts in inbox.recipients for rcpt in rcpts) == ["lushan@example.org", "ministry@example.org"]
-    message = next(m for m, r in zip(inbox.messages, inbox.recipients) if r == ["lushan@example.org"])
+    message = next(m for m, r in zip(inbox.messages, inbox.recipients, strict=True) if r == ["lushan@example.org"])
     assert message["Subject"] == f"【牵手计划】每日摘要 {TODAY.isoformat()}：待审核 1 份，逾期里程碑 1 个"
     assert message["From"] == "noreply@qianshou.example"
     text = message.get_content()

@@ -16,6 +16,8 @@ from db.models import Role
 from resolvers.tokens import create_token
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # real servers with several workers
+
 QUERY = "query DashboardPage { programs(first: 5) { totalCount edges { node { name } } } }"
 SUBSCRIBE = "subscription Watch { milestoneEvents { id } }"
 

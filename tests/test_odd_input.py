@@ -11,7 +11,7 @@ import pytest
 from db.models import Agency, ServiceActivity, TrainingSession
 from resolvers.ids import encode_id, to_base64url
 from resolvers.pagination import encode_cursor
-from tests.test_mutations_support import Api, World, api, codes, count_rows, fields, totals_row, world  # noqa: F401
+from tests.test_mutations_support import Api, World, codes, count_rows, fields, totals_row
 
 HUGE = 99999999999999999999  # Pairing:HUGE is the fuzzer's ID
 

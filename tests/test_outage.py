@@ -34,6 +34,8 @@ from server.settings import load_settings
 from tests.conftest import POSTGRES_URL, TODAY, LiveServer, free_port
 from tests.test_subscriptions import open_connection, receive
 
+pytestmark = pytest.mark.slow  # stops and starts PostgreSQL under a real server
+
 QUERY = {"query": "{ viewer { role } pairings(first: 1) { totalCount } }"}
 PG_BIN = sorted(glob("/usr/lib/postgresql/*/bin"))
 
@@ -209,10 +211,8 @@ async def websocket_close_code(server: LiveServer, secret: str) -> int | None:
     url = server.url.replace("http://", "ws://") + "/graphql"
     async with connect(url, subprotocols=["graphql-transport-ws"]) as websocket:
         await websocket.send(json.dumps({"type": "connection_init", "payload": {"token": secret}}))
-        try:
+        with contextlib.suppress(Exception):  # the close arrives as ConnectionClosed
             await asyncio.wait_for(websocket.recv(), 10)
-        except Exception:  # the close arrives as ConnectionClosed
-            pass
         await asyncio.wait_for(websocket.wait_closed(), 10)
         return websocket.close_code
 

@@ -61,7 +61,7 @@ def expected_health(pairing) -> str:
     if pairing["status"] == "COMPLETED":
         return "COMPLETED"
     starts, ends = dt.date.fromisoformat(pairing["startsOn"]), dt.date.fromisoformat(pairing["endsOn"])
-    if pairing["status"] == "PLANNED" or TODAY < starts:
+    if pairing["status"] == "PLANNED" or starts > TODAY:
         return "NOT_STARTED"
     milestones = [edge["node"] for edge in pairing["milestones"]["edges"]]
     countable = [m for m in milestones if m["status"] != "WAIVED"]

@@ -6,6 +6,9 @@ import hashlib
 import uuid
 
 import httpx
+import pytest
+
+pytestmark = pytest.mark.slow  # real servers
 
 QUERY = "query Apq%s { programs(first: 5) { edges { node { name } } } }"
 

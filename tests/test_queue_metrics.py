@@ -14,8 +14,8 @@ from db.models import ImportJob, ImportJobStatus
 from resolvers.outbox import RetryPolicy
 from server.metrics import metrics_endpoint
 from server.webhook_worker import WebhookWorker
-from tests.test_mutations_support import Api, World, api, world  # noqa: F401
-from tests.test_webhooks import allow_private, submit, subscribe  # noqa: F401
+from tests.test_mutations_support import Api, World
+from tests.test_webhooks import submit, subscribe
 from tests.webhook_receiver import Receiver
 
 

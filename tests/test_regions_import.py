@@ -20,6 +20,8 @@ from resolvers.region_import import (
 )
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.slow  # runs the qianshou command on the national list
+
 
 async def all_regions(db) -> dict[str, Region]:
     async with db.reading() as session:

@@ -35,6 +35,8 @@ from tests.test_observability import sample, samples
 from tests.test_outage import Cluster, cluster_skip_reason
 from tests.test_subscriptions import open_connection, receive
 
+pytestmark = pytest.mark.slow  # a primary and a standby PostgreSQL under real servers
+
 # Programs by a prepared read, notification settings through a session: both read paths.
 PROGRAMS = "query Programs { programs(first: 100) { edges { node { name } } } notificationSettings { emailDigest } }"
 CREATE = "mutation Create($input: CreateProgramInput!) { createProgram(input: $input) { program { name } userErrors { code } } }"

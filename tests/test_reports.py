@@ -22,6 +22,8 @@ from resolvers.reports import HEADERS, pairing_report
 from resolvers.tokens import create_token
 from tests.conftest import ROOT, TODAY, LiveServer, gql
 
+pytestmark = pytest.mark.slow  # runs the qianshou command
+
 YE_COUNTY = "叶县心天地社会工作服务中心"
 HEALTH_LABELS = {"NOT_STARTED": "未开始", "ON_TRACK": "正常", "AT_RISK": "有风险", "OFF_TRACK": "严重滞后", "COMPLETED": "已完成"}
 

@@ -24,6 +24,8 @@ from resolvers.tokens import create_token
 from tests.conftest import ROOT, LiveServer
 from tests.test_subscriptions import event_pk, next_event, open_connection, pairing_pks, subscribe, write_event
 
+pytestmark = pytest.mark.slow  # servers with several workers
+
 RECHECK_SECONDS = 0.5
 # 4403 as for a token refused at connection_init (graphql-transport-ws's Forbidden).
 REVOKED_CLOSE_CODE = 4403

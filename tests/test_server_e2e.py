@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.test_read_api import PAIRING_FIELDS
+
+pytestmark = pytest.mark.slow  # a real server
 
 
 def test_health_and_readiness(live_server):

@@ -16,6 +16,8 @@ from server.shared_state import RETRY_SECONDS, RedisBuckets, RedisDocuments, Sha
 from tests.conftest import LiveServer, free_port
 from tests.redis_support import REDIS_URL, PrivateRedis, needs_redis, needs_redis_server, unique_prefix
 
+pytestmark = pytest.mark.slow  # two servers sharing Redis
+
 QUERY = "{ programs(first: 1) { totalCount } }"
 
 

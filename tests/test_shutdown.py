@@ -15,6 +15,8 @@ from server.shutdown import drain
 from tests.conftest import LiveServer
 from tests.test_timeouts import read_until_closed
 
+pytestmark = pytest.mark.slow  # stops real servers
+
 BODY = json.dumps({"query": "{ programs(first: 1) { totalCount } }"}).encode()
 REQUEST = (
     b"POST /graphql HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"

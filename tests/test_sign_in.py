@@ -28,6 +28,8 @@ from resolvers.scope import Scope
 from resolvers.tokens import create_token, demo_scopes
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # a real server
+
 VIEWER = "{ viewer { name role kind agency { name } region { name } } }"
 CSRF = {"X-Requested-With": "qianshou-web"}
 MAX_FAILURES = 3

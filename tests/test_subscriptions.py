@@ -21,6 +21,8 @@ from resolvers.ids import decode_id, encode_id
 from resolvers.tokens import create_token
 from tests.conftest import LiveServer, run_graphql
 
+pytestmark = pytest.mark.slow  # WebSockets to a real server
+
 SUBSCRIBE = """
 subscription Events($programId: ID, $pairingId: ID, $since: ID) {
   milestoneEvents(programId: $programId, pairingId: $pairingId, since: $since) {

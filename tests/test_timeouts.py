@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import LiveServer
 
+pytestmark = pytest.mark.slow  # waits out a real server's read timeouts
+
 TIMEOUT = 1.0
 # What the server may take beyond the timeout to cut a client off, on a busy machine.
 SLACK = 4.0

@@ -128,6 +128,7 @@ async def test_list_shows_scope_and_state_never_the_secret(db: Database) -> None
     assert secret not in repr(info)
 
 
+@pytest.mark.slow
 async def test_demo_tokens_rotate(db: Database) -> None:
     scopes = await demo_scopes(db)
     assert set(scopes) == set(Role)
@@ -160,6 +161,7 @@ def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 async def test_cli_create_list_revoke(db: Database) -> None:
     created = cli(db.url, "create", "--name", "xintiandi", "--role", "SUPPORTED_AGENCY", "--agency", encode_id("Agency", 10))
     assert created.returncode == 0, created.stderr
@@ -177,6 +179,7 @@ async def test_cli_create_list_revoke(db: Database) -> None:
     assert again.returncode == 1 and "revoked already" in again.stderr
 
 
+@pytest.mark.slow
 async def test_cli_refuses_a_token_without_its_scope(db: Database) -> None:
     result = cli(db.url, "create", "--name", "m", "--role", "MENTOR_AGENCY")
     assert result.returncode == 1 and "needs --agency" in result.stderr

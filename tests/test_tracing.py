@@ -15,6 +15,8 @@ import pytest
 
 from tests.conftest import ROOT, LiveServer
 
+pytestmark = pytest.mark.slow  # a real server exporting to a receiver
+
 trace_service = pytest.importorskip(
     "opentelemetry.proto.collector.trace.v1.trace_service_pb2", reason="needs the otel extra: pip install -e '.[otel]'"
 )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs npm ci and a Vite build
+
 ROOT = Path(__file__).parents[1]
 BUILT = ROOT / "server" / "static" / "app"
 

@@ -14,18 +14,11 @@ from resolvers import outbox
 from resolvers.outbox import RetryPolicy
 from resolvers.webhook_targets import POLICY
 from server.webhook_worker import WebhookWorker
-from tests.test_mutations_support import Api, World, api, codes, world  # noqa: F401
+from tests.test_mutations_support import Api, World, codes
 from tests.webhook_receiver import Receiver
 
 SUBSCRIPTION = "subscription { id url eventKinds format version pausedAt } secret"
 ALL_KINDS = ["UPDATE_SUBMITTED", "UPDATE_APPROVED", "UPDATE_RETURNED"]
-
-
-@pytest.fixture
-def allow_private():
-    POLICY.allow_private = True
-    yield
-    POLICY.allow_private = False
 
 
 async def subscribe(api: Api, url: str, **extra) -> dict:

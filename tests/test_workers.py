@@ -18,7 +18,7 @@ from bench.server import cpu_ticks, listening_sockets, process_tree
 from server.workers import reuse_port_available
 from tests.conftest import ROOT, LiveServer
 
-pytestmark = pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT")
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT")]
 
 
 def wait_for(condition, seconds: float = 20) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from db.models import AuditEvent, MilestoneUpdate, Pairing, PairingStatus, ServiceActivity, UpdateStatus
 from resolvers.ids import decode_typed_id
-from tests.test_mutations_support import Api, World, api, codes, count_rows, fields, totals_row, world  # noqa: F401
+from tests.test_mutations_support import Api, World, codes, count_rows, fields, totals_row
 
 ACTIVITY = {"kind": "HOME_VISIT", "occurredOn": "2026-01-05", "count": 3, "beneficiaries": 3}
 MILESTONE = "milestone { id status version achievedOn approvedOn isOverdue }"

@@ -21,6 +21,8 @@ from server.graphql_errors import INTERNAL_MESSAGE
 from tests.conftest import LiveServer
 from tests.test_subscriptions import open_connection, receive
 
+pytestmark = pytest.mark.slow  # WebSockets to a real server
+
 LIMITS = {
     "QIANSHOU_MAX_QUERY_DEPTH": "6",
     "QIANSHOU_MAX_ALIASES": "2",

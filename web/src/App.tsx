@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { request } from './client';
+import { InboxLink } from './components/InboxLink';
 import { Link } from './components/Link';
 import { LiveFeed } from './components/LiveFeed';
 import { LocaleContext, translator, type Lang, type Locale } from './i18n';
 import { LabelsQuery } from './labels';
 import { Import } from './pages/Import';
+import { Inbox } from './pages/Inbox';
 import { Overview } from './pages/Overview';
 import { PairingPage } from './pages/PairingPage';
 import { Pairings } from './pages/Pairings';
@@ -24,6 +26,7 @@ function Page({ location, onSignedIn }: { location: Location; onSignedIn: () => 
     case '/review': return <ReviewQueue />;
     case '/report': return <Report location={location} />;
     case '/import': return <Import />;
+    case '/inbox': return <Inbox location={location} />;
     case '/sign-in': return <SignIn onSignedIn={onSignedIn} next={location.params.get('next') ?? '/'} />;
     default: return <p className="error-note" role="alert">404</p>;
   }
@@ -34,6 +37,9 @@ export function App() {
   const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem('qianshou.lang') === 'en' ? 'en' : 'zh'));
   const [labels, setLabels] = useState<Record<string, [string, string]>>({});
   const [viewer, setViewer] = useState<Viewer | null>(null);
+  // Whether the server refused the visitor (production, anonymous access off): then there is no
+  // read-only visitor, only someone not signed in yet.
+  const [refused, setRefused] = useState(false);
   const [session, setSession] = useState(0);
   const [live, setLive] = useState(0);
   useEffect(() => {
@@ -44,6 +50,7 @@ export function App() {
       const table: Record<string, [string, string]> = {};
       for (const row of answer.data?.enumLabels ?? []) table[`${row.enum}.${row.value}`] = [row.zh, row.en];
       setLabels(table);
+      setRefused(answer.status === 401);
       setViewer(answer.data?.viewer ?? { name: 'anonymous', role: 'VIEWER', agency: null });
     });
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -68,6 +75,7 @@ export function App() {
   };
   const { t } = locale;
   const current = viewer ?? { name: 'anonymous', role: 'VIEWER', agency: null };
+  const anonymous = current.name === 'anonymous';
   const nav: [string, string][] = [['/', t('overview')], ['/pairings', t('pairings')]];
   if (reviews(current)) nav.push(['/review', t('review')]);
   if (reports(current)) nav.push(['/report', t('report')]);
@@ -84,11 +92,12 @@ export function App() {
               <ul>{nav.map(([href, text]) => <li key={href}><Link href={href} aria-current={active(href) ? 'page' : undefined}>{text}</Link></li>)}</ul>
             </nav>
             <div className="who">
-              <span>{current.name === 'anonymous' ? t('anonymous') : `${t('signedInAs')}：${current.name}（${locale.label('Role', current.role)}）`}</span>
-              {current.name === 'anonymous' || !viewer
+              {viewer && !anonymous && <InboxLink current={location.path === '/inbox'} />}
+              <span data-testid="who">{anonymous ? t(refused ? 'notSignedIn' : 'anonymous') : `${t('signedInAs')}：${current.name}（${locale.label('Role', current.role)}）`}</span>
+              {anonymous || !viewer
                 ? <Link href="/sign-in">{t('signIn')}</Link>
                 : <button type="button" className="link" onClick={signOut}>{t('signOut')}</button>}
-              <button type="button" className="lang" aria-label={t('languageLabel')} onClick={() => locale.setLang(lang === 'zh' ? 'en' : 'zh')}>{t('language')}</button>
+              <button type="button" className="lang" aria-label={`${t('languageLabel')}：${t('language')}`} onClick={() => locale.setLang(lang === 'zh' ? 'en' : 'zh')}>{t('language')}</button>
             </div>
           </header>
           <LiveFeed onEvent={onEvent} />

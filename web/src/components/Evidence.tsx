@@ -1,5 +1,6 @@
 // Evidence files (佐证材料): shown under the record they prove, and picked with captions in a form.
-import { useId } from 'react';
+import { useEffect, useId, useState, type MouseEvent } from 'react';
+import { headers } from '../client';
 import { useLocale } from '../i18n';
 
 export interface EvidenceFile {
@@ -18,6 +19,53 @@ export function formatSize(bytes: number): string {
   return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
+/**
+ * A tab that holds an API token (a kiosk) has no session cookie, so a plain link or <img> would be
+ * refused: such a tab fetches the file with its Authorization header and hands the browser a blob
+ * URL. The token never goes into a URL, where logs and history would keep it.
+ */
+const withToken = () => Boolean(sessionStorage.getItem('qianshou.token'));
+
+async function blobUrl(url: string): Promise<string | null> {
+  const { Authorization } = headers();
+  const response = await fetch(url, { headers: { Authorization }, credentials: 'omit' }).catch(() => null);
+  return response?.ok ? URL.createObjectURL(await response.blob()) : null;
+}
+
+function Thumbnail({ file }: { file: EvidenceFile }) {
+  const [src, setSrc] = useState<string | null>(withToken() ? null : file.thumbnailUrl);
+  useEffect(() => {
+    if (!withToken() || !file.thumbnailUrl) return undefined;
+    let made: string | null = null;
+    blobUrl(file.thumbnailUrl).then((url) => { made = url; setSrc(url); });
+    return () => { if (made) URL.revokeObjectURL(made); };
+  }, [file.thumbnailUrl]);
+  return src ? <img src={src} alt={file.caption ?? file.name} loading="lazy" width={64} height={64} /> : <span className="file-type" aria-hidden="true">IMG</span>;
+}
+
+function FileLink({ file }: { file: EvidenceFile }) {
+  const { t } = useLocale();
+  const [failed, setFailed] = useState(false);
+  const onClick = async (event: MouseEvent<HTMLAnchorElement>) => {
+    if (!withToken()) return; // the cookie goes with the link
+    event.preventDefault();
+    const url = await blobUrl(file.url);
+    setFailed(url === null);
+    if (url === null) return;
+    const link = Object.assign(document.createElement('a'), { href: url, download: file.name });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  };
+  return (
+    <>
+      <a href={file.url} download={file.name} onClick={onClick}>{file.name}</a>
+      {failed && <span className="field-error" role="alert"> {t('downloadFailed')}</span>}
+    </>
+  );
+}
+
 /** The files of one record: a thumbnail for photos, name, size, caption and a download link. */
 export function EvidenceList({ files }: { files: readonly EvidenceFile[] }) {
   const { t } = useLocale();
@@ -27,10 +75,10 @@ export function EvidenceList({ files }: { files: readonly EvidenceFile[] }) {
       {files.map((f) => (
         <li key={f.id}>
           {f.thumbnailUrl
-            ? <img src={f.thumbnailUrl} alt={f.caption ?? f.name} loading="lazy" width={64} height={64} />
+            ? <Thumbnail file={f} />
             : <span className="file-type" aria-hidden="true">{f.name.split('.').pop()?.toUpperCase().slice(0, 4) ?? '?'}</span>}
           <span className="file-text">
-            <a href={f.url} download={f.name}>{f.name}</a> <span className="muted">{formatSize(f.size)}</span>
+            <FileLink file={f} /> <span className="muted">{formatSize(f.size)}</span>
             {f.caption && <span className="caption">{f.caption}</span>}
           </span>
         </li>

@@ -27,7 +27,7 @@ export function LiveFeed({ onEvent }: { onEvent: () => void }) {
     onEvent();
   }), [onEvent, t, label]);
   return (
-    <div className="live" aria-live="polite" aria-label={t('live')} data-testid="live-feed">
+    <div className="live" role="log" aria-live="polite" aria-label={t('live')} data-testid="live-feed">
       {seen.map((item) => <p key={item.id}><span className="dot-live" aria-hidden="true" /> {formatDateTime(item.at)} {item.text}</p>)}
     </div>
   );

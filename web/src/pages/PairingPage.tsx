@@ -34,8 +34,9 @@ const PairingQuery = graphql(`
       serviceStations { id name establishedOn region { name } agency { name } voidedAt voidReason }
       incubatedOrganizations { id stage startedOn registeredOn independentOn agency { name } voidedAt voidReason evidence { id name size contentType caption url thumbnailUrl } }
     }
-    auditEvents(objectId: $id, first: 50) @include(if: $audit) {
-      edges { node { id occurredAt actorName action changes } }
+    auditEvents(objectId: $id, includeDescendants: true, first: 100) @include(if: $audit) {
+      totalCount
+      edges { node { id occurredAt actorName action objectType changes } }
     }
   }
 `);
@@ -43,6 +44,15 @@ const PairingQuery = graphql(`
 function Voided({ at, reason }: { at: string | null; reason: string | null }) {
   const { t } = useLocale();
   return at ? <span className="badge voided" title={reason ?? ''}>{t('voided')}{reason ? `：${reason}` : ''}</span> : null;
+}
+
+/** What an audit event changed, in words: the pairing itself, or one of its milestones, updates or records. */
+function objectName(t: ReturnType<typeof useLocale>['t'], type: string): string {
+  const names: Record<string, Parameters<typeof t>[0]> = {
+    Pairing: 'pairingObject', Milestone: 'milestone', MilestoneUpdate: 'updateObject', TrainingSession: 'trainingSessions',
+    ServiceActivity: 'serviceActivities', ServiceStation: 'stations', IncubatedOrganization: 'incubations', ResourceLink: 'resources',
+  };
+  return names[type] ? t(names[type]) : type;
 }
 
 export function PairingPage({ id }: { id: string }) {
@@ -167,9 +177,10 @@ export function PairingPage({ id }: { id: string }) {
       {data.auditEvents && (
         <section className="panel wide" aria-labelledby="audit-heading">
           <h2 id="audit-heading">{t('audit')}</h2>
-          <table className="data"><thead><tr><th scope="col">{t('when')}</th><th scope="col">{t('who')}</th><th scope="col">{t('action')}</th><th scope="col">{t('changes')}</th></tr></thead>
+          <p className="hint">{t('auditNote', { n: formatNumber(data.auditEvents.totalCount) })}</p>
+          <table className="data audit"><thead><tr><th scope="col">{t('when')}</th><th scope="col">{t('who')}</th><th scope="col">{t('object')}</th><th scope="col">{t('action')}</th><th scope="col">{t('changes')}</th></tr></thead>
             <tbody>{data.auditEvents.edges.map(({ node: e }) => (
-              <tr key={e.id}><td className="nowrap">{formatDateTime(e.occurredAt)}</td><td>{e.actorName}</td><td>{e.action}</td><td><code>{JSON.stringify(e.changes)}</code></td></tr>
+              <tr key={e.id}><td className="nowrap">{formatDateTime(e.occurredAt)}</td><td>{e.actorName}</td><td>{objectName(t, e.objectType)}</td><td>{e.action}</td><td><code>{JSON.stringify(e.changes)}</code></td></tr>
             ))}</tbody></table>
           {data.auditEvents.edges.length === 0 && <p>{t('noData')}</p>}
         </section>

@@ -16,8 +16,8 @@ const PAGE = 25;
 const STATUSES = ['PLANNED', 'ACTIVE', 'SUSPENDED', 'COMPLETED', 'TERMINATED'] as const;
 
 const PairingsQuery = graphql(`
-  query Pairings($filter: PairingFilter, $first: Int, $after: String) {
-    pairings(filter: $filter, first: $first, after: $after) {
+  query Pairings($filter: PairingFilter, $first: Int, $after: String, $orderBy: PairingOrder) {
+    pairings(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
       totalCount
       pageInfo { hasNextPage endCursor }
       edges { node {
@@ -41,18 +41,10 @@ const AgencyName = graphql(`
   query AgencyName($id: ID!) { agency(id: $id) { id name } }
 `);
 
+// The columns the list sorts on, as the API names them (`orderBy`): the whole list is sorted, page by page.
+const SORTS = ['SUPPORTED_NAME', 'MENTOR_NAME', 'REGION', 'STARTS_ON', 'PROGRESS', 'OVERDUE', 'HEALTH'] as const;
+type SortKey = (typeof SORTS)[number];
 type Row = ResultOf<typeof PairingsQuery>['pairings']['edges'][number]['node'];
-type SortKey = 'supported' | 'mentor' | 'progress' | 'elapsed' | 'overdue' | 'health' | 'startsOn';
-const HEALTH_ORDER: Record<string, number> = { OFF_TRACK: 0, AT_RISK: 1, ON_TRACK: 2, NOT_STARTED: 3, COMPLETED: 4 };
-const SORTS: Record<SortKey, (row: Row) => string | number> = {
-  supported: (row) => row.supported.name,
-  mentor: (row) => row.mentor.name,
-  progress: (row) => row.progress.percentComplete,
-  elapsed: (row) => row.progress.timeElapsedPercent,
-  overdue: (row) => row.progress.milestonesOverdue,
-  health: (row) => HEALTH_ORDER[row.progress.health] ?? 9,
-  startsOn: (row) => row.startsOn,
-};
 
 function AgencyFilter({ location }: { location: Location }) {
   const { t } = useLocale();
@@ -98,20 +90,17 @@ export function Pairings({ location }: { location: Location }) {
     health: params.get('health') as (typeof HEALTHS)[number] | null, status: params.get('status') as (typeof STATUSES)[number] | null,
   };
   const after = params.get('after');
-  const { data, errors, loading } = useQuery(PairingsQuery, { filter, first: PAGE, after });
-  const sort = (params.get('sort') ?? '') as SortKey | '';
+  const sort = (SORTS as readonly string[]).includes(params.get('sort') ?? '') ? (params.get('sort') as SortKey) : null;
   const descending = params.get('dir') === 'desc';
-  const rows = [...(data?.pairings.edges.map((e) => e.node) ?? [])];
-  if (sort && SORTS[sort]) {
-    const key = SORTS[sort];
-    rows.sort((a, b) => { const x = key(a), y = key(b); return (x < y ? -1 : x > y ? 1 : 0) * (descending ? -1 : 1); });
-  }
+  const orderBy = sort ? { field: sort, direction: descending ? ('DESC' as const) : ('ASC' as const) } : null;
+  const { data, errors, loading } = useQuery(PairingsQuery, { filter, first: PAGE, after, orderBy });
+  const rows: Row[] = data?.pairings.edges.map((e) => e.node) ?? [];
   const exportQuery = filter.programId ? `?programId=${encodeURIComponent(filter.programId)}` : '';
   const header = (key: SortKey, text: string, numeric = false) => {
     const active = sort === key;
     return (
       <th scope="col" className={numeric ? 'num' : undefined} aria-sort={active ? (descending ? 'descending' : 'ascending') : 'none'}>
-        <button type="button" className="sort" onClick={() => navigate(withParams(location, { sort: key, dir: active && !descending ? 'desc' : null }), true)}>
+        <button type="button" className="sort" onClick={() => navigate(withParams(location, { sort: key, dir: active && !descending ? 'desc' : null, after: null }), true)}>
           {text} <span aria-hidden="true">{active ? (descending ? '▼' : '▲') : '↕'}</span>
         </button>
       </th>
@@ -149,20 +138,22 @@ export function Pairings({ location }: { location: Location }) {
           <table className="data pairings" aria-describedby="sort-note">
             <thead>
               <tr>
-                {header('supported', t('supported'))}
-                {header('mentor', t('mentor'))}
+                {header('SUPPORTED_NAME', t('supported'))}
+                {header('REGION', t('region'))}
+                {header('MENTOR_NAME', t('mentor'))}
                 <th scope="col">{t('program')}</th>
                 <th scope="col">{t('status')}</th>
-                {header('startsOn', t('term'))}
-                {header('progress', t('progress'))}
-                {header('overdue', t('overdue'), true)}
-                {header('health', t('health'))}
+                {header('STARTS_ON', t('term'))}
+                {header('PROGRESS', t('progress'))}
+                {header('OVERDUE', t('overdue'), true)}
+                {header('HEALTH', t('health'))}
               </tr>
             </thead>
             <tbody>
               {rows.map((row) => (
                 <tr key={row.id}>
-                  <td><Link href={`/pairings/${row.id}`}>{row.supported.name}</Link><br /><small>{row.supported.region.name}</small></td>
+                  <td><Link href={`/pairings/${row.id}`}>{row.supported.name}</Link></td>
+                  <td>{row.supported.region.name}</td>
                   <td>{row.mentor.name}</td>
                   <td>{row.program.name}</td>
                   <td><StatusBadge enumName="PairingStatus" value={row.status} /></td>

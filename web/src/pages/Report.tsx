@@ -58,6 +58,14 @@ const int = (value: string) => (value.trim() === '' ? null : Number(value));
 const text = (value: string) => (value.trim() === '' ? null : value.trim());
 const key = () => crypto.randomUUID();
 
+/** Picked files as a mutation's `evidence` input (each file's place left null) and the parts that fill those places. */
+function evidenceOf(files: PickedFile[]) {
+  return {
+    evidence: files.map((f) => ({ file: null, caption: text(f.caption) })),
+    parts: files.map((f, i) => ({ path: `input.evidence.${i}.file`, file: f.file })),
+  };
+}
+
 /** The payload of a mutation as a form outcome. */
 function outcome(answer: { data?: unknown; errors?: Outcome['errors'] }, field: string): Outcome {
   const payload = (answer.data as Record<string, { userErrors: Outcome['userErrors'] } | undefined> | null | undefined)?.[field];
@@ -110,11 +118,10 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'evidenceUrls', label: t('evidence'), type: 'textarea' },
       ],
       withFiles: true,
-      submit: async (v, files) => outcome(await upload(Submit, { input: {
+      submit: async (v, files) => { const { evidence, parts } = evidenceOf(files); return outcome(await upload(Submit, { input: {
         milestoneId: v.milestoneId, note: v.note, progressPercent: int(v.progressPercent), progressValue: text(v.progressValue),
-        evidenceUrls: v.evidenceUrls.split('\n').map((u) => u.trim()).filter(Boolean), idempotencyKey: key(),
-        evidence: files.map((f) => ({ file: null, caption: text(f.caption) })),
-      } }, files.map((f, i) => ({ path: `input.evidence.${i}.file`, file: f.file }))), 'submitMilestoneUpdate'),
+        evidenceUrls: v.evidenceUrls.split('\n').map((u) => u.trim()).filter(Boolean), idempotencyKey: key(), evidence,
+      } }, parts), 'submitMilestoneUpdate'); },
     },
     training: {
       title: t('recordTraining'),
@@ -126,10 +133,11 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'mode', label: t('mode'), type: 'select', required: true, initial: 'ON_SITE', options: kinds('TrainingMode', ['ON_SITE', 'REMOTE']) },
         { name: 'participants', label: t('participants'), type: 'number', required: true },
       ],
-      submit: async (v) => outcome(await request(Training, { input: {
+      withFiles: true,
+      submit: async (v, files) => { const { evidence, parts } = evidenceOf(files); return outcome(await upload(Training, { input: {
         pairingId, topic: v.topic, startsOn: v.startsOn, endsOn: text(v.endsOn), hours: v.hours || '0', mode: v.mode as 'ON_SITE',
-        participants: int(v.participants) ?? 0, idempotencyKey: key(),
-      } }), 'recordTrainingSession'),
+        participants: int(v.participants) ?? 0, idempotencyKey: key(), evidence,
+      } }, parts), 'recordTrainingSession'); },
     },
     activity: {
       title: t('recordActivity'),
@@ -141,10 +149,11 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'stationId', label: t('station'), type: 'select', options: pairing.serviceStations.filter((s) => !s.voidedAt).map((s) => ({ value: s.id, label: s.name })) },
         { name: 'note', label: t('note'), type: 'textarea' },
       ],
-      submit: async (v) => outcome(await request(Activity, { input: {
+      withFiles: true,
+      submit: async (v, files) => { const { evidence, parts } = evidenceOf(files); return outcome(await upload(Activity, { input: {
         pairingId, kind: v.kind as 'HOME_VISIT', occurredOn: v.occurredOn, count: int(v.count) ?? 0, beneficiaries: int(v.beneficiaries),
-        stationId: text(v.stationId), note: text(v.note), idempotencyKey: key(),
-      } }), 'recordServiceActivity'),
+        stationId: text(v.stationId), note: text(v.note), idempotencyKey: key(), evidence,
+      } }, parts), 'recordServiceActivity'); },
     },
     station: {
       title: t('createStation'),
@@ -164,7 +173,10 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'startedOn', label: t('startsOn'), type: 'date', required: true, initial: today() },
         { name: 'stage', label: t('stage'), type: 'select', required: true, initial: 'INCUBATING', options: kinds('IncubationStage', ['INCUBATING', 'REGISTERED', 'INDEPENDENT']) },
       ],
-      submit: async (v) => outcome(await request(Incubation, { input: { pairingId, agencyId: v.agencyId, startedOn: v.startedOn, stage: v.stage as 'INCUBATING', idempotencyKey: key() } }), 'recordIncubation'),
+      withFiles: true,
+      submit: async (v, files) => { const { evidence, parts } = evidenceOf(files); return outcome(await upload(Incubation, { input: {
+        pairingId, agencyId: v.agencyId, startedOn: v.startedOn, stage: v.stage as 'INCUBATING', idempotencyKey: key(), evidence,
+      } }, parts), 'recordIncubation'); },
     },
     resource: {
       title: t('recordResource'),
@@ -177,10 +189,11 @@ function Forms({ pairingId, form, location }: { pairingId: string; form: FormNam
         { name: 'disbursementBatch', label: t('batch'), type: 'number' },
         { name: 'peopleFunded', label: t('peopleFunded'), type: 'number' },
       ],
-      submit: async (v) => outcome(await request(Resource, { input: {
+      withFiles: true,
+      submit: async (v, files) => { const { evidence, parts } = evidenceOf(files); return outcome(await upload(Resource, { input: {
         pairingId, projectName: v.projectName, kind: v.kind as 'CASH', amountYuan: v.amountYuan || '0', occurredOn: v.occurredOn,
-        donor: text(v.donor), disbursementBatch: int(v.disbursementBatch), peopleFunded: int(v.peopleFunded), idempotencyKey: key(),
-      } }), 'recordResourceLink'),
+        donor: text(v.donor), disbursementBatch: int(v.disbursementBatch), peopleFunded: int(v.peopleFunded), idempotencyKey: key(), evidence,
+      } }, parts), 'recordResourceLink'); },
     },
   };
   const spec = specs[form];
