@@ -86,9 +86,9 @@ def _checks_permission(name: str, module: str, functions: dict[str, dict[str, as
     seen.add(name)
     for call in (each for each in ast.walk(node) if isinstance(each, ast.Call)):
         callee = call.func
-        if isinstance(callee, ast.Attribute) and callee.attr in {"require", "require_rule"}:
-            if isinstance(callee.value, ast.Name) and callee.value.id == "tx":
-                return True
+        is_tx = isinstance(callee, ast.Attribute) and isinstance(callee.value, ast.Name) and callee.value.id == "tx"
+        if is_tx and callee.attr in {"require", "require_rule"}:
+            return True
         if isinstance(callee, ast.Name) and _checks_permission(callee.id, module, functions, seen):
             return True
     return False
