@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
 import random
 import sys
 import time
@@ -29,9 +28,10 @@ if __package__ in (None, ""):  # `python bench/run.py`
 import orjson
 from sqlalchemy import select
 
-from bench import floor, paths
+from bench import floor, modes, paths
 from bench.load import ALTERNATE, Request, drive
 from bench.queries import M1_SUBMIT, MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
+from bench.report import RESULTS, print_table, write_json
 from bench.server import MemorySampler, Server
 from db.demo.national import PROGRAM_NAME, NationalDemoError, load_national_demo
 from db.engine import Database
@@ -43,7 +43,6 @@ from resolvers.pagination import encode_cursor
 from resolvers.scope import Scope
 
 TODAY = dt.date(2026, 11, 30)
-RESULTS = Path(__file__).resolve().parent / "results"
 PROVINCE_CODE = "410000"  # Q3 for one province: 河南省
 ALL_OPERATIONS = ("Q1", "Q2", "Q3", "M1")
 
@@ -93,6 +92,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL EXPLAIN ANALYZE of Q1's statements")
     parser.add_argument("--json", action="store_true", help="also write the results to bench/results/*.json")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra server environment")
+    parser.add_argument("--modes", default="development",
+                        help="development,token,session: compare the reads in these modes (bench/modes.py)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --modes: interleaved rounds per cell")
     parser.add_argument("--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)")
     args = parser.parse_args(argv)
     args.concurrency = [int(part) for part in args.concurrency.split(",") if part.strip()]
@@ -101,6 +103,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if unknown or not args.concurrency or min(args.concurrency) < 1:
         parser.error(f"bad --operations {sorted(unknown)} or --concurrency")
     args.fast_paths = paths.chosen(args.fast_paths) if args.fast_paths else None
+    args.modes = [part.strip() for part in args.modes.split(",") if part.strip()]
+    if set(args.modes) - set(modes.MODES) or not args.modes or args.rounds < 1:
+        parser.error(f"--modes takes some of {','.join(modes.MODES)}; --rounds at least 1")
     if args.database_url is None:
         RESULTS.mkdir(exist_ok=True)
         args.database_url = f"sqlite:///{RESULTS / f'national-{args.scale:g}.sqlite3'}"
@@ -376,63 +381,6 @@ def m1_operation(fixture: Fixture, info: dict[str, Any], url: str, read):
     return "M1", mixed, "write"
 
 
-# --- report -----------------------------------------------------------------------------------------
-
-
-def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespace) -> None:
-    print(f"\nQianshou benchmark: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
-          f"{args.seconds:g} s per cell, today {TODAY}")
-    if info.get("load_seconds") is not None:
-        print(f"national data loaded in {info['load_seconds']:.1f} s")
-    header = f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} " \
-             f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7} {'workers':>7}  note"
-    print(header)
-    print("-" * len(header))
-    for row in results:
-        if not row.stats:
-            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7} "
-                  f"{'-':>7}  {row.note}")
-            continue
-        s = row.stats
-        paired_ms = f"{row.paired_ms:.2f}" if row.paired_ms is not None else ""
-        floor_ms = f"{row.floor_ms:.2f}" if row.floor_ms is not None else ""
-        ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
-        statements = "" if row.statements is None else str(row.statements)
-        print(f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-              f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7} {row.worker_split or '':>7}  "
-              f"{row.note}")
-    if any(row.ratio is not None for row in results):
-        print("alt p50 and floor ms: the server's p50 and the floor's, timed in alternation; x floor: their ratio")
-    if any(row.worker_split for row in results):
-        print("workers: each worker's share of the server's CPU in the cell; its connections stay with one worker")
-    by_size = info.get("q1_statements_by_page_size", {})
-    print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
-    memory = info.get("memory")
-    if memory:
-        print(f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, halfway {memory['half_mib']:.1f} MiB, "
-              f"peak {memory['peak_mib']:.1f} MiB, end {memory['end_mib']:.1f} MiB over {memory['samples']} samples")
-    for problem in info.get("floor_problems", []):
-        print(f"warning: {problem}")
-
-
-def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespace) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    info = {key: value for key, value in info.items() if key != "m1_token"}
-    payload = {
-        "database": args.database_url.split("@")[-1], "scale": args.scale, "workers": args.workers,
-        "seconds": args.seconds, "info": info,
-        "rows": [
-            {"operation": row.name, "concurrency": row.concurrency, **row.stats, "floor_ms": row.floor_ms,
-             "paired_ms": row.paired_ms,
-             "ratio": row.ratio, "statements": row.statements, "worker_split": row.worker_split, "note": row.note}
-            for row in results
-        ],
-    }
-    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rows = {name: Row(name) for name in ("Q1", "Q2", "Q3 program", "Q3 province")}
@@ -441,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     except NationalDemoError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    if args.modes != ["development"]:
+        reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
+        cells = modes.compare(reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat())
+        modes.print_comparison(cells, args)
+        return 0
     if args.fast_paths:
         def measure(env: list[str]) -> list[Row]:
             return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
@@ -448,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         paths.print_pairs(paths.compare(measure, args.fast_paths), "postgresql" in args.database_url)
         return 0
     results = over_http(args, fixture, info, rows)
-    print_table(results, info, args)
+    print_table(results, info, args, TODAY)
     if args.json:
         print(f"wrote {write_json(results, info, args)}")
     return 0

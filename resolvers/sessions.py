@@ -149,10 +149,20 @@ async def _begin(session, account: Account, secret: str, password: str, policy: 
     await session.execute(update(Account).where(Account.id == account.id).values(**values))
 
 
-async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Actor | None:
-    """The signed-in account of a session secret; None when there is no such live session (it is
-    then deleted, if it merely expired)."""
-    now = utcnow()
+@dataclass(frozen=True)
+class SessionCheck:
+    """A session found by its secret; `actor` None when it has ended (too old, idle too long, its
+    account disabled), and is to be deleted."""
+
+    actor: Actor | None
+    session_id: int
+    last_seen_at: dt.datetime
+    expires_at: dt.datetime
+
+
+async def check_session(db: Database, secret: str, policy: SessionPolicy, now: dt.datetime) -> SessionCheck | None:
+    """The session of a secret and its account's Actor, read and nothing written; None when there
+    is no such session."""
     statement = (
         select(AccountSession, Account, Region.path)
         .join(Account, Account.id == AccountSession.account_id)
@@ -165,24 +175,31 @@ async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Act
             return None
         live, account, region_path = found
         expired = now >= live.expires_at or now - live.last_seen_at >= policy.idle or account.disabled_at is not None
-        actor = (
-            None
-            if expired
-            else await scoped_actor(
-                session,
-                name=account.name,
-                role=account.role,
-                account_id=account.id,
-                agency_id=account.agency_id,
-                region_id=account.region_id,
-                region_path=region_path,
-            )
+        actor = None if expired else await scoped_actor(
+            session,
+            name=account.name,
+            role=account.role,
+            account_id=account.id,
+            agency_id=account.agency_id,
+            region_id=account.region_id,
+            region_path=region_path,
         )
-    if actor is None:
+    return SessionCheck(actor, live.id, live.last_seen_at, live.expires_at)
+
+
+async def session_actor(db: Database, secret: str, policy: SessionPolicy) -> Actor | None:
+    """check_session, with an ended session deleted and the last use written at once (at most once
+    a minute). The server goes through resolvers/credentials.py instead."""
+    now = utcnow()
+    checked = await check_session(db, secret, policy, now)
+    if checked is None:
+        return None
+    if checked.actor is None:
         await sign_out(db, secret)
-    elif now - live.last_seen_at >= SEEN_RESOLUTION:
-        await record_use(db, AccountSession.last_seen_at, live.id, now, SEEN_RESOLUTION)
-    return actor
+        return None
+    if now - checked.last_seen_at >= SEEN_RESOLUTION:
+        await record_use(db, AccountSession.last_seen_at, checked.session_id, now, SEEN_RESOLUTION)
+    return checked.actor
 
 
 async def ended_among(db: Database, secret_hashes: Collection[str]) -> set[str]:

@@ -124,13 +124,22 @@ async def revoke_token(db: Database, name: str) -> None:
         token.revoked_at = utcnow()
 
 
-async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
-    """The Actor a presented secret stands for; ApiError UNAUTHENTICATED when it is malformed,
-    unknown or revoked (one message for all three, so a guess learns nothing)."""
-    refused = ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked", message_zh="令牌无效或已被吊销")
+@dataclass(frozen=True)
+class TokenCheck:
+    actor: Actor
+    last_used_at: dt.datetime | None
+
+
+def refused_token() -> ApiError:
+    # One message for a malformed, an unknown and a revoked token, so that a guess learns nothing.
+    return ApiError(ErrorCode.UNAUTHENTICATED, "the token is invalid or revoked", message_zh="令牌无效或已被吊销")
+
+
+async def check_token(db: Database, secret: str) -> TokenCheck:
+    """The Actor a presented secret stands for, read from the database and nothing written;
+    ApiError UNAUTHENTICATED when it is malformed, unknown or revoked."""
     if not SECRET_PATTERN.fullmatch(secret):
-        raise refused
-    now = now or utcnow()
+        raise refused_token()
     statement = (
         select(ApiToken, Region.path)
         .outerjoin(Region, Region.id == ApiToken.region_id)
@@ -139,7 +148,7 @@ async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = N
     async with db.reading() as session:
         found = (await session.execute(statement)).first()
         if found is None:
-            raise refused
+            raise refused_token()
         token, region_path = found
         actor = await scoped_actor(
             session,
@@ -150,9 +159,18 @@ async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = N
             region_id=token.region_id,
             region_path=region_path,
         )
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        await record_use(db, ApiToken.last_used_at, token.id, now, LAST_USED_RESOLUTION)
-    return actor
+    return TokenCheck(actor, token.last_used_at)
+
+
+async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
+    """check_token, and the token's last use written at once (at most once a minute). The server
+    goes through resolvers/credentials.py instead, which remembers and writes in the background."""
+    checked = await check_token(db, secret)
+    now = now or utcnow()
+    last = checked.last_used_at
+    if last is None or now - last >= LAST_USED_RESOLUTION:
+        await record_use(db, ApiToken.last_used_at, checked.actor.token_id, now, LAST_USED_RESOLUTION)
+    return checked.actor
 
 
 async def rotate_demo_tokens(db: Database, roles: dict[Role, tuple[str | None, str | None]]) -> dict[str, str]:

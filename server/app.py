@@ -22,6 +22,7 @@ from db.migrate import upgrade
 from db.reads import fast_paths
 from resolvers.access import Actor
 from resolvers.broker import Broker
+from resolvers.credentials import Credentials
 from resolvers.data_version import current_version
 from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
@@ -79,6 +80,10 @@ class Service:
             replica_check_seconds=settings.replica_check_seconds,
         )
         self.broker = Broker(self.db, queue_size=settings.subscriber_queue_size)
+        # Verified tokens and sessions, forgotten within a second of any change to them.
+        self.credentials = Credentials(
+            self.db, size=settings.credential_cache_size, ttl=settings.credential_cache_seconds
+        )
         self.session_policy = SessionPolicy(
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_max_hours),
@@ -107,6 +112,7 @@ class Service:
         self.subscriptions = SubscriptionView(
             schema,
             broker=self.broker,
+            credentials=self.credentials,
             settings=settings,
             sessions=self.session_policy,
             clock=self.today,
@@ -250,7 +256,7 @@ class Service:
         client = request.client.host if request.client else "unknown"
         try:
             actor = await actor_of(
-                request, self.db, production=self.settings.production, sessions=self.session_policy
+                request, self.credentials, production=self.settings.production, sessions=self.session_policy
             )
         except Unauthenticated:
             await self.budget.spend(None, client)
@@ -291,6 +297,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
             await upgrade(service.db.write_engine)
         await service.db.start()
         await service.broker.start()
+        await service.credentials.start()
         service.subscriptions.open_sockets.start()
         service.notifier.start()
         # Everything built so far (schema, engines, imported modules) lives as long as the process:
@@ -306,6 +313,7 @@ def create_app(settings: Settings | None = None) -> ASGIApp:
         await wait_for_jobs()  # a background import in progress finishes (or fails) before the pools go
         await service.notifier.stop()
         await service.broker.stop()
+        await service.credentials.stop()  # writes the last uses still pending
         await service.db.dispose()
         if service.shared is not None:
             await service.shared.close()

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
-from db.engine import Database
 from resolvers.access import ANONYMOUS, Actor
+from resolvers.credentials import Credentials
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.sessions import SessionPolicy, session_actor
-from resolvers.tokens import authenticate
+from resolvers.sessions import SessionPolicy
 
 SESSION_COOKIE = "qianshou_session"
 CSRF_HEADER = "x-requested-with"
@@ -48,16 +47,18 @@ def caller_key(actor: Actor) -> str:
     return f"name:{actor.name}"
 
 
-async def actor_of(request: Request, db: Database, *, production: bool, sessions: SessionPolicy) -> Actor:
+async def actor_of(
+    request: Request, credentials: Credentials, *, production: bool, sessions: SessionPolicy
+) -> Actor:
     """The token's actor, else the session cookie's. Neither: the anonymous VIEWER in development,
     refused in production. A malformed header, an unknown or revoked token, or a cookie of a
     session that has ended is refused whatever the mode."""
     header = request.headers.get("authorization")
     if header is not None:
-        return await _token_actor(db, header)
+        return await _token_actor(credentials, header)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return await cookie_actor(request, db, cookie, sessions)
+        return await cookie_actor(request, credentials, cookie, sessions)
     if production:
         raise Unauthenticated(
             "sign in, or send a token: `Authorization: Bearer TOKEN`",
@@ -66,7 +67,7 @@ async def actor_of(request: Request, db: Database, *, production: bool, sessions
     return ANONYMOUS
 
 
-async def _token_actor(db: Database, header: str) -> Actor:
+async def _token_actor(credentials: Credentials, header: str) -> Actor:
     scheme, _, secret = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthenticated(
@@ -74,23 +75,23 @@ async def _token_actor(db: Database, header: str) -> Actor:
             message_zh="Authorization 请求头的格式必须是 `Bearer TOKEN`",
         )
     try:
-        return await authenticate(db, secret.strip())
+        return await credentials.token_actor(secret.strip())
     except ApiError as exc:
         if exc.code is ErrorCode.UNAUTHENTICATED:
             raise Unauthenticated(str(exc), message_zh=exc.message_zh or str(exc)) from None
         raise
 
 
-async def cookie_actor(request: Request, db: Database, cookie: str, sessions: SessionPolicy) -> Actor:
-    actor = await signed_in_actor(db, cookie, sessions)
+async def cookie_actor(request: Request, credentials: Credentials, cookie: str, sessions: SessionPolicy) -> Actor:
+    actor = await signed_in_actor(credentials, cookie, sessions)
     if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
         raise CsrfRefused()
     return actor
 
 
-async def signed_in_actor(db: Database, cookie: str, sessions: SessionPolicy) -> Actor:
+async def signed_in_actor(credentials: Credentials, cookie: str, sessions: SessionPolicy) -> Actor:
     """The account of a session cookie; Unauthenticated when its session has ended."""
-    actor = await session_actor(db, cookie, sessions) if len(cookie) <= 100 else None
+    actor = await credentials.session_actor(cookie, sessions) if len(cookie) <= 100 else None
     if actor is None:
         raise Unauthenticated(
             "your session has ended; sign in again", message_zh="登录已失效，请重新登录", expired_cookie=True

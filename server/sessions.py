@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from resolvers.ids import encode_id
-from resolvers.sessions import Outcome, SessionPolicy, sign_in, sign_out
+from resolvers.sessions import Outcome, SessionPolicy, sign_in
 from server.auth import CSRF_HEADER, CSRF_VALUE, SESSION_COOKIE, CsrfRefused, Unauthenticated
 from server.graphql_http import JSON, BadRequest, error_payload, json_response, read_body
 from server.i18n import language_of, pick
@@ -66,7 +66,7 @@ class SessionRoutes:
         agency_id = None if account.agency_id is None else encode_id("Agency", account.agency_id)
         response = json_response({"name": account.name, "role": account.role.value, "agencyId": agency_id})
         if old := request.cookies.get(SESSION_COOKIE):
-            await sign_out(self.service.db, old)
+            await self.service.credentials.sign_out(old)
         response.set_cookie(
             SESSION_COOKIE,
             result.secret,
@@ -86,7 +86,7 @@ class SessionRoutes:
             refusal = CsrfRefused()
             return json_response(error_payload(pick(language, refusal.message, refusal.message_zh), "CSRF"), 403)
         if cookie:
-            await sign_out(self.service.db, cookie)
+            await self.service.credentials.sign_out(cookie)
         response = Response(status_code=204)
         clear_cookie(request, response)
         return response

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     # Seconds between re-checks of open WebSocket connections' tokens: a revoked token's
     # connections are closed within this time, on every worker.
     credential_recheck_seconds: float = Field(default=5.0, gt=0)
+    # A verified token or session is remembered by each process this long, at most this many
+    # (resolvers/credentials.py); any change to one reaches every process within a second anyway.
+    # 0 seconds: every request asks the database.
+    credential_cache_seconds: float = Field(default=60.0, ge=0)
+    credential_cache_size: int = Field(default=10_000, ge=0)
     # Spreadsheet imports (docs/user-guide.md: Import from spreadsheets): the largest file, the most data rows,
     # and the size above which importRecords runs as a background job.
     import_max_bytes: int = Field(default=20_000_000, ge=1_000)

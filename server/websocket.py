@@ -37,9 +37,9 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.broker import Broker, ConnectionScope
+from resolvers.credentials import Credentials
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.sessions import SessionPolicy, hash_secret
-from resolvers.tokens import authenticate
 from server.auth import SESSION_COOKIE, Unauthenticated, caller_key, signed_in_actor
 from server import outage
 from server.budget import CODE as RATE_LIMITED
@@ -248,6 +248,7 @@ class SubscriptionView(GraphQL):
         schema: Any,
         *,
         broker: Broker,
+        credentials: Credentials,
         settings: Settings,
         sessions: SessionPolicy,
         clock: Callable[[], Any],
@@ -264,6 +265,7 @@ class SubscriptionView(GraphQL):
             allowed_origins=["*"],
         )
         self.broker = broker
+        self.credentials = credentials
         self.settings = settings
         self.sessions = sessions
         self.limits = Limits.of(settings)
@@ -305,9 +307,9 @@ class SubscriptionView(GraphQL):
         """As for HTTP (server/auth.py): the token, else the session cookie; neither is the
         anonymous VIEWER in development only."""
         if token is not None:
-            return await authenticate(self.broker.db, token)
+            return await self.credentials.token_actor(token)
         if context.session_cookie:
-            return await signed_in_actor(self.broker.db, context.session_cookie, self.sessions)
+            return await signed_in_actor(self.credentials, context.session_cookie, self.sessions)
         if self.settings.production:
             raise ApiError(
                 ErrorCode.UNAUTHENTICATED,

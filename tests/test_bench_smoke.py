@@ -50,6 +50,30 @@ def test_worker_split_shows_the_busiest_workers_shares() -> None:
     assert worker_split([0, 0], 2) == "0:0"
 
 
+MODE_ROW = re.compile(
+    r"^(Q1|Q2)\s+1\s+(development|token|session)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+([\d.]+)\s+(\S+)", re.MULTILINE
+)
+
+
+async def test_benchmark_compares_development_with_production_modes(databases):
+    """Each mode answers without errors (a token and a session cookie production accepts), and
+    each row carries the server's CPU per request (and the database's on PostgreSQL)."""
+    url = await databases.new_url("bench_modes")
+    command = [
+        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
+        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "Q1,Q2",
+        "--modes", "development,token,session",
+    ]
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    rows = {(match[1], match[2]): match.groups()[2:] for match in MODE_ROW.finditer(finished.stdout)}
+    assert len(rows) == 6, finished.stdout
+    for key, (rps, p50, p99, errors, cpu_ms, db_cpu_ms) in rows.items():
+        assert float(rps) > 0 and 0 < float(p50) <= float(p99) and errors == "0", (key, finished.stdout)
+        assert float(cpu_ms) > 0, (key, finished.stdout)
+        assert (db_cpu_ms == "-") == url.startswith("sqlite"), (key, finished.stdout)
+
+
 REVALIDATION = re.compile(r"^\s+1\s+(full|304)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+\S+\s+(\d+)$", re.MULTILINE)
 
 

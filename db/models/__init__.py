@@ -36,7 +36,7 @@ from db.models.program import Program
 from db.models.region import Region, RegionLevel
 from db.models.resource import ResourceKind, ResourceLink
 from db.models.station import ServiceStation
-from db.models.token import ApiToken, Role
+from db.models.token import ApiToken, CredentialChanges, Role
 from db.models.totals import PairingTotals
 from db.models.training import TrainingMode, TrainingSession
 
@@ -48,6 +48,7 @@ __all__ = [
     "Agency",
     "AgencyStatus",
     "ApiToken",
+    "CredentialChanges",
     "AuditEvent",
     "DataVersion",
     "Base",

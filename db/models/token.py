@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Id, IdMixin, UTCDateTime, utcnow
@@ -31,3 +31,14 @@ class ApiToken(IdMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CredentialChanges(Base):
+    """One row whose `version` the SQLite triggers of migration 0009_authcache bump whenever what a
+    credential stands for may have changed; each process watches it (resolvers/credentials.py).
+    On PostgreSQL the same triggers NOTIFY instead, and the row stays at 0."""
+
+    __tablename__ = "credential_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer, default=0)
