@@ -43,7 +43,7 @@ from db.models import (
     TrainingSession,
 )
 from db.models.totals import SERVICE_COLUMNS
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 from resolvers.ids import encode_id
 from resolvers.pagination import decode_cursor, encode_cursor
 from resolvers.progress import progress_select

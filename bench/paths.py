@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from db.fast_paths import FastPaths
+from db.reads.fast_paths import FastPaths
 
 FAST_PATHS = tuple(each.name for each in dataclasses.fields(FastPaths))
 

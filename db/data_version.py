@@ -23,7 +23,7 @@ import time
 from sqlalchemy import BigInteger, Connection, cast, func, inspect, select, text
 
 from db.models import Base, DataVersion
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 
 TABLE = "data_versions"
 SLOTS = 64

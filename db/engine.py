@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db import tally
-from db.combined import Rounds, combinable, combination
-from db.fast_paths import FAST_PATHS
-from db.prepared import Listener, PreparedRead
+from db.reads.combined import combinable, combination
+from db.reads.fast_paths import FAST_PATHS
+from db.reads.prepared import Listener, PreparedRead
+from db.reads.rounds import Rounds
 from db.replicas import Replica, Replicas, current_route, refuse_closed, replica_name, routing
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -80,14 +81,14 @@ class Database:
     url: str
     read_engine: AsyncEngine
     write_engine: AsyncEngine
-    # The engine of prepared reads (db/prepared.py), which run on its driver connections.
+    # The engine of prepared reads (db/reads/prepared.py), which run on its driver connections.
     prepared_engine: AsyncEngine
     read_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     write_sessions: async_sessionmaker[AsyncSession] = field(init=False)
     # Told of each PreparedRead's statement, which SQLAlchemy's events do not see (db.statements).
     read_listeners: list[Listener] = field(default_factory=list)
     idle_reads: int = 4
-    # Statements a turn's reads are spread over when no other reads are running (db/combined.py).
+    # Statements a turn's reads are spread over when no other reads are running (db/reads/combined.py).
     idle_spread: int = 2
     # Read replicas (db/replicas.py), on PostgreSQL when QIANSHOU_DATABASE_REPLICA_URLS names some.
     replicas: Replicas | None = None
@@ -154,7 +155,7 @@ class Database:
                     # (a pairing's incubated organizations) was read whole rather than by index.
                     "server_settings": {"plan_cache_mode": "force_generic_plan", "random_page_cost": "1.1"},
                     # asyncpg keeps statements prepared only up to 15 KB of SQL by default; a
-                    # combination of reads (db/combined.py) can be longer, and would be parsed
+                    # combination of reads (db/reads/combined.py) can be longer, and would be parsed
                     # and planned again on every execution.
                     "max_cacheable_statement_size": MAX_PREPARED_SQL,
                 },
@@ -270,7 +271,7 @@ class Database:
         Connection around it (40 µs a statement on PostgreSQL). Outside a transaction either way:
         asyncpg runs each statement on its own, and SQLite connections are set up without implicit
         transactions. On PostgreSQL, the reads asked for in the same turn of the event loop go
-        together, in as few statements as db/combined.py makes of them."""
+        together, in as few statements as db/reads/rounds.py makes of them."""
         if self.is_sqlite or not FAST_PATHS.combined_reads or not combinable(statement):
             return await self._read_alone(statement, parameters)
         return await self._rounds.read(statement, parameters)

@@ -1,7 +1,7 @@
 """The statements a request runs and the time they take, counted in a context variable, so that
 concurrent requests on one event loop each see their own (metrics and the request log read them).
 
-Reads that db/combined.py runs together for several requests are counted by the request whose
+Reads that db/reads/combined.py runs together for several requests are counted by the request whose
 task ran the combination (each part as one statement), so figures are exact per process and close
 per request."""
 

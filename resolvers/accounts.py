@@ -119,7 +119,7 @@ class CreateAccount:
 
 @mutation("createAccount")
 async def create_account(tx: Tx, request: CreateAccount) -> Account:
-    require_account_manager(tx.scope.actor)
+    tx.require_rule(require_account_manager)
     checks = Checks()
     name = checks.text("name", request.name, max_length=100)
     if name is not None and not NAME_PATTERN.fullmatch(name):
@@ -213,7 +213,7 @@ async def end_sessions(session, account_id: int) -> None:
 
 
 async def _load(tx: Tx, global_id: str) -> Account:
-    require_account_manager(tx.scope.actor)
+    tx.require_rule(require_account_manager)
     return await tx.load(Account, global_id, "id", lock=True)
 
 

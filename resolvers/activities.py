@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
-from resolvers import access
 from resolvers.totals import activity_delta, add_to_totals
 from resolvers.validation import MAX_COUNT, MAX_PEOPLE, REASON_LENGTH, Checks
 from resolvers.writes import Tx, VoidRecord, mutation, void_record
@@ -45,7 +44,7 @@ def check_activity(
 async def record_service_activity(tx: Tx, request: RecordServiceActivity) -> ServiceActivity:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     station = await tx.load_optional(ServiceStation, request.station_id, "station_id")
-    access.require(tx.scope.actor, "recordServiceActivity", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     note = check_activity(checks, pairing, station, request, tx.today)
     checks.done()

@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from db.models import Agency, AgencyStatus, Region
 from db.records import read_columns
-from resolvers import access
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
@@ -62,7 +61,7 @@ class UpdateAgency:
 @mutation("createAgency", replay=Agency)
 async def create_agency(tx: Tx, request: CreateAgency) -> Agency:
     region = await tx.load(Region, request.region_id, "region_id")
-    access.require(tx.scope.actor, "createAgency")
+    tx.require()
     checks = Checks()
     name = checks.text("name", request.name, max_length=NAME_LENGTH)
     credit_code = checks.credit_code("credit_code", request.credit_code)
@@ -74,7 +73,7 @@ async def create_agency(tx: Tx, request: CreateAgency) -> Agency:
 async def update_agency(tx: Tx, request: UpdateAgency) -> Agency:
     agency = await tx.load(Agency, request.agency_id, "agency_id")
     region = await tx.load_optional(Region, request.region_id, "region_id")
-    access.require(tx.scope.actor, "updateAgency", agency_id=agency.id, region_path=region.path if region else None)
+    tx.require(agency_id=agency.id, region_path=region.path if region else None)
     checks = Checks()
     values = {
         "name": checks.text("name", request.name, max_length=NAME_LENGTH) if request.name is not None else None,

@@ -20,6 +20,7 @@ import functools
 import io
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -37,8 +38,10 @@ from db.models import (
     TrainingSession,
 )
 from resolvers import file_types, images
+from resolvers.batching import BatchLoader
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_id
+from resolvers.loaders import Loaders
 
 # Unreferenced blobs younger than this may belong to a write still under way; gc leaves them.
 GC_GRACE = dt.timedelta(days=1)
@@ -236,13 +239,18 @@ async def readable_file(scope: Any, global_id: str) -> Any | None:
     row = await scope.loaders.unfiltered(EvidenceFile).load(pk)
     if row is None or row.owner_type not in OWNERS:
         return None
-    owner_loader = getattr(scope.loaders, _loader_name(row.owner_type))
+    owner_loader = _OWNER_LOADERS[row.owner_type](scope.loaders)
     return row if await owner_loader.load(row.owner_id) is not None else None
 
 
-def _loader_name(owner_type: str) -> str:
-    """MilestoneUpdate -> milestone_update, the by-id loader of Loaders that applies access rules."""
-    return "".join(f"_{c.lower()}" if c.isupper() else c for c in owner_type).lstrip("_")
+# Each kind of owner's by-id loader in the request's Loaders, the one that applies the access rules.
+_OWNER_LOADERS: dict[str, Callable[[Loaders], BatchLoader[int, Any]]] = {
+    "MilestoneUpdate": lambda loaders: loaders.milestone_update,
+    "TrainingSession": lambda loaders: loaders.training_session,
+    "ServiceActivity": lambda loaders: loaders.service_activity,
+    "ResourceLink": lambda loaders: loaders.resource_link,
+    "IncubatedOrganization": lambda loaders: loaders.incubated_organization,
+}
 
 
 @dataclass(frozen=True)

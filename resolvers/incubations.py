@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Agency, IncubatedOrganization, IncubationStage, Pairing
-from resolvers import access
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.validation import Checks
 from resolvers.writes import Tx, VoidRecord, mutation, void_record
@@ -64,7 +63,7 @@ def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.da
 async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrganization:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     agency = await tx.load(Agency, request.agency_id, "agency_id")
-    access.require(tx.scope.actor, "recordIncubation", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     if agency.id in (pairing.mentor_id, pairing.supported_id):
         checks.fail(
@@ -113,7 +112,7 @@ async def _already_recorded(tx: Tx, pairing: Pairing, agency: Agency) -> bool:
 async def change_incubation_stage(tx: Tx, request: ChangeIncubationStage) -> IncubatedOrganization:
     incubation = await tx.load(IncubatedOrganization, request.incubation_id, "incubation_id")
     pairing = await tx.session.get_one(Pairing, incubation.pairing_id)
-    access.require(tx.scope.actor, "changeIncubationStage", pairing=pairing)
+    tx.require(pairing=pairing)
     if incubation.voided_at is not None or STAGE_ORDER.index(request.stage) <= STAGE_ORDER.index(incubation.stage):
         raise UserErrors(
             UserError(

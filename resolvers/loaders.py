@@ -33,20 +33,20 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 from db.records import read_columns
 from resolvers.access import Actor, can_read, is_scoped, visible_pairings
 from resolvers.batching import BatchLoader
-from resolvers.errors import ApiError, ErrorCode
-from resolvers.pagination import (
+from resolvers.child_pages import (
     ChildList,
     ChildPageKey,
     NestedPageKey,
-    Page,
     child_pages,
     load_child_pages,
     load_nested_child_rows,
 )
+from resolvers.errors import ApiError, ErrorCode
+from resolvers.pagination import Page
 from resolvers.pairing_details import DetailParts, PairingDetails, fetch_pairing_details
 
 
@@ -106,7 +106,7 @@ def _by_id(model: type) -> functools.cached_property[BatchLoader[int, Any]]:
 
         async def load(ids: Sequence[int]) -> list[Any]:
             # Read here rather than in a batch of `raw`, which would start a turn of the event loop
-            # later and miss the reads that this one goes with (db/combined.py); `raw` then holds
+            # later and miss the reads that this one goes with (db/reads/combined.py); `raw` then holds
             # the rows for the access checks.
             if missing := [pk for pk in ids if raw.loaded(pk, _NOT_LOADED) is _NOT_LOADED]:
                 for pk, row in zip(missing, await _stored_rows(db, model, missing), strict=True):
@@ -137,7 +137,10 @@ def _children(model: Any, parent_key: str) -> functools.cached_property[BatchLoa
 
 
 def _nested_pages(
-    outer: ChildList, inner: ChildList, outer_pages: str, inner_pages: str
+    outer: ChildList,
+    inner: ChildList,
+    outer_pages: Callable[[Loaders], BatchLoader[ChildPageKey, Page[Any]]],
+    inner_pages: Callable[[Loaders], BatchLoader[ChildPageKey, Page[Any]]],
 ) -> functools.cached_property[BatchLoader[NestedPageKey, None]]:
     """Pages of `inner` children of the objects on pages of `outer` (NestedPageKey), read with
     those pages rather than after them, and handed to the loader `inner_pages` as its own. Each
@@ -149,8 +152,8 @@ def _nested_pages(
 
         async def load(keys: Sequence[NestedPageKey]) -> list[None]:
             found = await load_nested_child_rows(db, outer, inner, keys)
-            pages = await getattr(self, outer_pages).load_many([key.outer for key in keys])
-            _prime_nested_pages(db, getattr(self, inner_pages), inner, keys, pages, found)
+            pages = await outer_pages(self).load_many([key.outer for key in keys])
+            _prime_nested_pages(db, inner_pages(self), inner, keys, pages, found)
             return [None] * len(keys)
 
         return BatchLoader(load)
@@ -192,7 +195,9 @@ def _child_pages(children: ChildList) -> functools.cached_property[BatchLoader[C
 
 
 class Loaders:
-    """A request's loaders, each made when first used: most requests use a few of them."""
+    """A request's loaders, each a typed attribute made when first used: most requests use a few of
+    them. Refer to a loader by its attribute (`loaders.pairing`, or `lambda loaders: loaders.x` where
+    it is chosen ahead), never by a string name, so that a type checker and a rename see every use."""
 
     def __init__(self, db: Database, actor: Actor, today: dt.date) -> None:
         self.db = db
@@ -227,7 +232,9 @@ class Loaders:
     activities_of_pairing = _child_pages(ACTIVITIES)
     resources_of_pairing = _child_pages(RESOURCES)
     pairings_of_program = _child_pages(PROGRAM_PAIRINGS)
-    updates_on_milestone_pages = _nested_pages(MILESTONES, UPDATES, "milestones_of_pairing", "updates_of_milestone")
+    updates_on_milestone_pages = _nested_pages(
+        MILESTONES, UPDATES, lambda loaders: loaders.milestones_of_pairing, lambda loaders: loaders.updates_of_milestone
+    )
 
     def release(self) -> None:
         """Drops the loaders and what they hold, once the request is answered. Their fetch functions

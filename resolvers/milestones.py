@@ -37,7 +37,7 @@ from db.models import (
     Pairing,
     UpdateStatus,
 )
-from resolvers import access, notices
+from resolvers import notices
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
@@ -126,7 +126,7 @@ def check_new_milestone(checks: Checks, pairing: Pairing, request: CreateMilesto
 @mutation("createMilestone", replay=Milestone)
 async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
-    access.require(tx.scope.actor, "createMilestone", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     title, unit = check_new_milestone(checks, pairing, request)
     checks.done()
@@ -149,7 +149,7 @@ async def create_milestone(tx: Tx, request: CreateMilestone) -> Milestone:
 async def update_milestone(tx: Tx, request: UpdateMilestone) -> Milestone:
     milestone = await tx.load(Milestone, request.milestone_id, "milestone_id")
     pairing = await tx.session.get_one(Pairing, milestone.pairing_id)
-    access.require(tx.scope.actor, "updateMilestone", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     values = {
         "title": checks.text("title", request.title, max_length=NAME_LENGTH) if request.title is not None else None,
@@ -192,7 +192,7 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
     # Submitters quote no version: two submitting at once both succeed, one after the other.
     milestone, loaded = await tx.load_with(Milestone, request.milestone_id, "milestone_id", lock=True, also=SUBMIT_ALSO)
     pairing = await tx.session.get_one(Pairing, milestone.pairing_id)
-    access.require(tx.scope.actor, "submitMilestoneUpdate", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     note = checks.text("note", request.note, max_length=NOTE_LENGTH)
     checks.number("progress_percent", request.progress_percent, low=0, high=100)
@@ -233,7 +233,7 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
     update, loaded = await tx.load_with(MilestoneUpdate, request.update_id, "update_id", also=notices.SUBJECT_COLUMNS)
     milestone = await tx.session.get_one(Milestone, update.milestone_id)
     pairing = await tx.session.get_one(Pairing, milestone.pairing_id)
-    access.require(tx.scope.actor, "reviewMilestoneUpdate", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     returning = request.decision is ReviewDecision.RETURN
     note = checks.text("review_note", request.review_note, max_length=NOTE_LENGTH, required=returning)

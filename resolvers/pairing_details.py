@@ -16,7 +16,7 @@ from db.engine import Database
 from db.functions import one_of
 from db.models import Agency, Pairing, PairingTotals, Region
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 from db.records import read_columns, record_type
 from resolvers.progress import Progress, progress_from_row, progress_of_pairings
 

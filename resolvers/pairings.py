@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, Select, or_, select
 
 from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
 from db.records import read_columns
-from resolvers import access
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.ids import decode_typed_id
@@ -147,7 +146,7 @@ async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
     mentor = await tx.load(Agency, request.mentor_id, "mentor_id")
     supported = await tx.load(Agency, request.supported_id, "supported_id")
     parties = SimpleNamespace(mentor_id=mentor.id, supported_id=supported.id)
-    access.require(tx.scope.actor, "createPairing", pairing=parties)
+    tx.require(pairing=parties)
     ends_on = request.ends_on or term_end(request.starts_on, program.default_term_months)
     checks = Checks()
     check_new_pairing(checks, mentor, supported, request.status, request.starts_on, ends_on)
@@ -170,7 +169,7 @@ async def create_pairing(tx: Tx, request: CreatePairing) -> Pairing:
 @mutation("changePairingStatus")
 async def change_pairing_status(tx: Tx, request: ChangePairingStatus) -> Pairing:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
-    access.require(tx.scope.actor, "changePairingStatus", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     reason = checks.text(
         "reason", request.reason, max_length=REASON_LENGTH, required=request.status is PairingStatus.TERMINATED

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from db.models import Program, Region
 from db.records import read_columns
-from resolvers import access
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.scope import Scope
 from resolvers.validation import NAME_LENGTH, REASON_LENGTH, Checks
@@ -41,7 +40,7 @@ class CreateProgram:
 @mutation("createProgram", replay=Program)
 async def create_program(tx: Tx, request: CreateProgram) -> Program:
     region = await tx.load_optional(Region, request.scope_region_id, "scope_region_id")
-    access.require(tx.scope.actor, "createProgram")
+    tx.require()
     checks = Checks()
     name = checks.text("name", request.name, max_length=NAME_LENGTH)
     policy = checks.text("policy_reference", request.policy_reference, max_length=REASON_LENGTH, required=False)

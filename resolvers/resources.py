@@ -8,7 +8,6 @@ from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, ResourceKind, ResourceLink
-from resolvers import access
 from resolvers.totals import add_to_totals, resource_delta
 from resolvers.validation import MAX_PEOPLE, NAME_LENGTH, Checks
 from resolvers.writes import Tx, VoidRecord, mutation, void_record
@@ -48,7 +47,7 @@ def check_resource(
 @mutation("recordResourceLink", replay=ResourceLink)
 async def record_resource_link(tx: Tx, request: RecordResourceLink) -> ResourceLink:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
-    access.require(tx.scope.actor, "recordResourceLink", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     project_name, donor = check_resource(checks, pairing, request, tx.today)
     checks.done()

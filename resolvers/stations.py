@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from db.models import Agency, Pairing, Region, RegionLevel, ServiceStation
-from resolvers import access
 from resolvers.validation import NAME_LENGTH, Checks
 from resolvers.writes import Tx, VoidRecord, mutation, void_record
 
@@ -47,7 +46,7 @@ async def create_service_station(tx: Tx, request: CreateServiceStation) -> Servi
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
     region = await tx.load(Region, request.region_id, "region_id")
     agency = await tx.load_optional(Agency, request.agency_id, "agency_id")
-    access.require(tx.scope.actor, "createServiceStation", pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     name = check_station(checks, pairing, region, agency, request, tx.today)
     checks.done()

@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 
 from db.models import Milestone, Pairing, PairingStatus, PairingTotals
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
 from resolvers.access import Actor
 from resolvers.pairings import PairingFilter, filter_conditions, supported_in_region
 from resolvers.progress import overdue
@@ -31,7 +31,7 @@ class ProgramStats:
 async def program_stats(scope: Scope, *, program_id: str | None, region_id: str | None) -> ProgramStats:
     region_path = None if region_id is None else (await region_by_global_id(scope, region_id)).path
     sums, overdue_count = _stats_reads(scope.actor, PairingFilter(program_id=program_id), region_path, scope.today)
-    # Asked for at once: one statement on PostgreSQL (db/combined.py).
+    # Asked for at once: one statement on PostgreSQL (db/reads/combined.py).
     (row,), ((milestones_overdue,),) = await asyncio.gather(scope.db.fetch(sums), scope.db.fetch(overdue_count))
     pairings, active, *figures = row
     values = dict(zip(COUNTER_COLUMNS + MONEY_COLUMNS, figures, strict=True))

@@ -8,7 +8,6 @@ from typing import Any
 from decimal import Decimal
 
 from db.models import Pairing, TrainingMode, TrainingSession
-from resolvers import access
 from resolvers.totals import add_to_totals, training_delta
 from resolvers.validation import MAX_COUNT, NAME_LENGTH, Checks
 from resolvers.writes import Tx, VoidRecord, mutation, void_record
@@ -48,7 +47,7 @@ def check_training(checks: Checks, pairing: Pairing, request: RecordTrainingSess
 @mutation("recordTrainingSession", replay=TrainingSession)
 async def record_training_session(tx: Tx, request: RecordTrainingSession) -> TrainingSession:
     pairing = await tx.load(Pairing, request.pairing_id, "pairing_id")
-    access.require(tx.scope.actor, "recordTrainingSession", pairing=pairing)
+    tx.require(pairing=pairing)
     ends_on = request.ends_on or request.starts_on
     checks = Checks()
     topic = check_training(checks, pairing, request, tx.today)

@@ -157,7 +157,7 @@ def _check_secret(checks: Checks, secret: str | None) -> None:
 
 @mutation("createWebhookSubscription")
 async def create_subscription(tx: Tx, request: CreateWebhookSubscription) -> CreatedSubscription:
-    access.require(tx.scope.actor, PERMISSION)
+    tx.require(PERMISSION)
     region = await tx.load_optional(Region, request.region_id, "region_id")
     program = await tx.load_optional(Program, request.program_id, "program_id")
     checks = Checks()
@@ -184,7 +184,7 @@ async def create_subscription(tx: Tx, request: CreateWebhookSubscription) -> Cre
 
 
 async def _live_subscription(tx: Tx, global_id: str) -> WebhookSubscription:
-    access.require(tx.scope.actor, PERMISSION)
+    tx.require(PERMISSION)
     subscription = await tx.load(WebhookSubscription, global_id, "id")
     if subscription.deleted_at is not None:
         raise UserErrors(

@@ -2,8 +2,9 @@
 
 A write function `async def f(tx: Tx, request) -> result` is wrapped by `@mutation(name)` into
 `async def f(scope, request) -> Outcome`. The wrapper runs it in one write transaction, claims the
-idempotency key first when the request has one, makes sure an audit event was written, and turns
-UserErrors and database constraint violations into user errors after rolling everything back.
+idempotency key first when the request has one, makes sure the write checked a permission
+(`tx.require`) and wrote an audit event (`tx.audit`), refusing and rolling back one that did not,
+and turns UserErrors and database constraint violations into user errors after rolling everything back.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class Tx:
         self.session = session
         self.action = action
         self.audited = 0
+        self.permission_checked = False
         self.batch = Batch()
         self._audit_rows: list[dict[str, Any]] = []
         # Rows loaded along with the one asked for (its milestone, its pairing): the session keeps
@@ -110,6 +112,20 @@ class Tx:
     @property
     def today(self) -> dt.date:
         return self.scope.today
+
+    def require(self, permission: str | None = None, **touched: Any) -> None:
+        """FORBIDDEN unless the actor may do `permission` (by default this mutation's own) to what
+        the write touches (access.require's pairing, agency_id, region_path). Every write declares
+        its permission here, or with require_rule, as it declares its audit: the runner refuses one
+        that checked none."""
+        access.require(self.scope.actor, permission or self.action, **touched)
+        self.permission_checked = True
+
+    def require_rule(self, rule: Callable[[access.Actor], None]) -> None:
+        """A permission checked by a rule of its own (`rule(actor)` raises FORBIDDEN), declared as
+        require's is."""
+        rule(self.scope.actor)
+        self.permission_checked = True
 
     async def load(self, model: type[M], global_id: str, field_name: str, *, lock: bool = False) -> M:
         """The row a global ID in the input names; a bad or unknown ID is a user error on that field.
@@ -304,6 +320,8 @@ def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R
                     value = await write(tx, request)
                     if key is not None:
                         settle(tx.batch, claimed, value.id)
+                    if not tx.permission_checked:
+                        raise RuntimeError(f"{action} checked no permission")
                     if not tx.audited:
                         raise RuntimeError(f"{action} wrote no audit event")
                     await tx.finish()
@@ -329,7 +347,7 @@ class VoidRecord:
 async def void_record(tx: Tx, model: type[M], request: VoidRecord) -> M:
     row = await tx.load(model, request.id, "id")
     pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
-    access.require(tx.scope.actor, tx.action, pairing=pairing)
+    tx.require(pairing=pairing)
     checks = Checks()
     reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
     checks.done()

@@ -7,8 +7,8 @@ import strawberry
 from db import models
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
+from schema.engine.lookahead import Lazy
 from schema.enums import AgencyStatus
-from schema.lookahead import Lazy
 from schema.regions import Region
 from schema.relay import Node, instance
 

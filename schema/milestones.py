@@ -11,17 +11,17 @@ from resolvers.access import reads_review_notes
 from resolvers.ids import encode_id
 from resolvers.progress import is_overdue
 from schema.context import Info
+from schema.engine.loaded import connection_field
 from schema.enums import MilestoneCategory, MilestoneStatus, UpdateStatus
 from schema.evidence import EVIDENCE_DESCRIPTION, EvidenceFile, evidence_of
-from schema.loaded import connection_field
 from schema.relay import Connection, Node, instance
 
 if TYPE_CHECKING:
     from schema.pairings import Pairing
 
 
-# A milestone's updates, which a page of milestones fetches ahead (schema/pairings.py).
-UPDATES = connection_field("updates_of_milestone", lambda row: MilestoneUpdate.from_model(row))
+# A milestone's updates, which a page of milestones fetches ahead (schema/pairings.py, PAIRING_LISTS).
+UPDATES = connection_field(lambda loaders: loaders.updates_of_milestone, lambda row: MilestoneUpdate.from_model(row))
 
 
 @strawberry.type(description="能力建设里程碑: a capacity milestone of a pairing.")

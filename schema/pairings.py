@@ -1,30 +1,29 @@
+"""The pairing (结对) and its progress: types and field wiring. What a page of pairings fetches
+ahead is the engine's (schema/engine/pairing_pages.py, schema/engine/fetch_ahead.py); this module
+only declares the lists a pairing can fetch ahead (PAIRING_LISTS)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
 
 import strawberry
 
 from db import models
-from db.fast_paths import FAST_PATHS, fell_back
+from resolvers.child_pages import ChildPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey, NestedPageKey
 from resolvers.pairing_details import DetailParts, PairingDetails
 from resolvers.progress import Progress
 from schema.activities import ServiceActivity
 from schema.agencies import Agency, load_agency
 from schema.context import Info
+from schema.engine.fetch_ahead import ListsOf, NestedList, fetch_nested_ahead
+from schema.engine.loaded import connection_field, list_field
+from schema.engine.lookahead import Lazy, Selected
 from schema.enums import FocusArea, MilestoneStatus, PairingHealth, PairingStatus
 from schema.incubations import IncubatedOrganization
-from schema.loaded import LoadedField, connection_field, list_field
-from schema.lookahead import Lazy, Selected, node_paths
 from schema.milestones import UPDATES, Milestone
-from schema.node_cache import NodeCache
 from schema.programs import Program, load_program
-from schema.regions import Region
 from schema.relay import Connection, Node, instance
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation
@@ -63,21 +62,34 @@ def _milestones_key(
     return ChildPageKey(pk, first, after, (status,))
 
 
-# The lists of a pairing; LISTS holds them by their fields' names.
-MILESTONES_OF = connection_field("milestones_of_pairing", Milestone.from_model, _milestones_key)
-TRAINING_OF = connection_field("training_of_pairing", TrainingSession.from_model)
-ACTIVITIES_OF = connection_field("activities_of_pairing", ServiceActivity.from_model)
-RESOURCES_OF = connection_field("resources_of_pairing", ResourceLink.from_model)
-STATIONS_OF = list_field("stations_of_pairing", ServiceStation.from_model)
-INCUBATIONS_OF = list_field("incubations_of_pairing", IncubatedOrganization.from_model)
-LISTS = {
-    "milestones": MILESTONES_OF,
-    "trainingSessions": TRAINING_OF,
-    "serviceActivities": ACTIVITIES_OF,
-    "resourceLinks": RESOURCES_OF,
-    "serviceStations": STATIONS_OF,
-    "incubatedOrganizations": INCUBATIONS_OF,
-}
+# The lists of a pairing, each loaded by its loader in the request's Loaders.
+MILESTONES_OF = connection_field(lambda loaders: loaders.milestones_of_pairing, Milestone.from_model, _milestones_key)
+TRAINING_OF = connection_field(lambda loaders: loaders.training_of_pairing, TrainingSession.from_model)
+ACTIVITIES_OF = connection_field(lambda loaders: loaders.activities_of_pairing, ServiceActivity.from_model)
+RESOURCES_OF = connection_field(lambda loaders: loaders.resources_of_pairing, ResourceLink.from_model)
+STATIONS_OF = list_field(lambda loaders: loaders.stations_of_pairing, ServiceStation.from_model)
+INCUBATIONS_OF = list_field(lambda loaders: loaders.incubations_of_pairing, IncubatedOrganization.from_model)
+# The updates on a pairing's milestones, read with the pages of milestones rather than after them.
+MILESTONE_UPDATES = NestedList(
+    parent="milestones",
+    field="updates",
+    parent_loaded=MILESTONES_OF,
+    loaded=UPDATES,
+    loader=lambda loaders: loaders.updates_on_milestone_pages,
+)
+# What a pairing, or a page of them, fetches ahead (schema/engine/fetch_ahead.py): its lists by
+# field name, and its milestones' updates.
+PAIRING_LISTS = ListsOf(
+    lists={
+        "milestones": MILESTONES_OF,
+        "trainingSessions": TRAINING_OF,
+        "serviceActivities": ACTIVITIES_OF,
+        "resourceLinks": RESOURCES_OF,
+        "serviceStations": STATIONS_OF,
+        "incubatedOrganizations": INCUBATIONS_OF,
+    },
+    nested=MILESTONE_UPDATES,
+)
 
 NO_DETAILS = PairingDetails()
 # Looked up, not called: a page converts a hundred of them.
@@ -106,10 +118,11 @@ class Pairing(Node):
         pairing: models.Pairing,
         loaders: Loaders,
         details: PairingDetails = NO_DETAILS,
-        agencies: FetchedAgencies | None = None,
+        mentor: Agency | None = None,
+        supported: Agency | None = None,
     ) -> Pairing:
-        """`details` holds what a page fetched with its rows; what is missing loads if selected."""
-        agencies = agencies or FetchedAgencies(loaders)
+        """`details`, `mentor` and `supported` hold what a page fetched with its rows
+        (schema/engine/pairing_pages.py); what is missing loads if selected."""
         pk = pairing.id
         progress, totals = details.progress, details.totals
         return instance(cls, {
@@ -122,10 +135,8 @@ class Pairing(Node):
             "focus_areas": [FOCUS_AREAS[area] for area in pairing.focus_areas],
             "status_reason": pairing.status_reason,
             "program": Lazy(lambda: load_program(loaders, pairing.program_id)),
-            "mentor": agencies.get(details.mentor, details.mentor_region)
-            or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
-            "supported": agencies.get(details.supported, details.supported_region)
-            or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
+            "mentor": mentor or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
+            "supported": supported or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
             "progress": PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
             "service_totals": ServiceTotals.from_totals(totals)
             if totals
@@ -139,12 +150,13 @@ class Pairing(Node):
     async def milestones(
         self, info: Info, status: MilestoneStatus | None = None, first: int | None = None, after: str | None = None
     ) -> Connection[Milestone]:
-        loaders, here = info.context.loaders, Selected.here(info)
-        updates = _updates_ahead(loaders, [self.pk], ListsAhead.of_updates(here))
+        loaders = info.context.loaders
+        # Where the milestones are resolved, not read ahead, their updates still come with them.
+        updates = fetch_nested_ahead(loaders, self.pk, MILESTONE_UPDATES, Selected.here(info))
         try:
             page = await MILESTONES_OF.load(loaders, self.pk, status=status, first=first, after=after)
         finally:
-            await _fetched_ahead(updates)
+            await updates
         return MILESTONES_OF.value(page)
 
     @strawberry.field(metadata=TRAINING_OF.metadata)
@@ -174,91 +186,6 @@ class Pairing(Node):
         return await INCUBATIONS_OF.resolve(info.context.loaders, self.pk)
 
 
-@dataclass(frozen=True)
-class ListsAhead:
-    """What fetch_lists_ahead asks for on each pairing of a selection: the arguments of every
-    selection of each list it selects, and the pages of updates it selects on their milestones.
-    Worked out once per selection (the parser cache gives a document's requests the same nodes),
-    and again for each request where an argument is a variable."""
-
-    lists: tuple[tuple[LoadedField[Any, Any, Any], tuple[dict[str, Any], ...]], ...]
-    milestones: tuple[dict[str, Any], ...]
-    # Keyed with a parent of 0: only their first, after and filters count.
-    update_pages: tuple[ChildPageKey, ...]
-    variable: bool
-
-    @classmethod
-    def of(cls, selected: Selected) -> ListsAhead:
-        subs = {name: sub for name in LISTS if (sub := selected.sub(name)).field_nodes}
-        ahead = cls.of_updates(subs["milestones"]) if "milestones" in subs else NOTHING_AHEAD
-        return replace(
-            ahead,
-            lists=tuple((LISTS[name], tuple(sub.arguments())) for name, sub in subs.items()),
-            variable=ahead.variable or any(sub.has_variables() for sub in subs.values()),
-        )
-
-    @classmethod
-    def of_updates(cls, milestones: Selected) -> ListsAhead:
-        """The pages of updates alone that the query selects on the nodes of pages of `milestones`."""
-        updates = milestones.connection_nodes().sub("updates")
-        if not updates.field_nodes:
-            return NOTHING_AHEAD
-        return cls(
-            lists=(),
-            milestones=tuple(milestones.arguments()),
-            update_pages=tuple(UPDATES.key(0, **arguments) for arguments in updates.arguments()),
-            variable=milestones.has_variables() or updates.has_variables(),
-        )
-
-
-NOTHING_AHEAD = ListsAhead(lists=(), milestones=(), update_pages=(), variable=False)
-_lists_ahead: NodeCache[ListsAhead] = NodeCache(4096)
-
-
-def fetch_lists_ahead(loaders: Loaders, pks: list[int], selected: Selected) -> Coroutine[Any, Any, None]:
-    """The lists that the query selects on these pairings (`selected`: where it selects them),
-    asked for now, in the same batches as whatever else is asked for in this turn of the event loop,
-    so that the pairings' fields read them ahead; and with them the updates that it selects on their
-    milestones, with the pages of milestones rather than after them: each milestone's `updates` then
-    reads its page ahead. The coroutine returned waits for them. Nothing fails here: what could not
-    be fetched loads, and fails, again in its own field."""
-    if not FAST_PATHS.fetch_ahead:
-        return _fetched_ahead([])
-    ahead = _lists_ahead.get(tuple(selected.field_nodes), lambda: ListsAhead.of(selected))
-    if ahead.variable:
-        ahead = ListsAhead.of(selected)
-    fetches = [field.fetch(loaders, pks, arguments) for field, arguments in ahead.lists]
-    return _fetched_ahead(fetches + _updates_ahead(loaders, pks, ahead))
-
-
-def fetch_pairing_ahead(info: Info, pk: int) -> Coroutine[Any, Any, None]:
-    """fetch_lists_ahead for the pairing that `pairing(id)` or `node(id)` reads."""
-    return fetch_lists_ahead(info.context.loaders, [pk], Selected.here(info, "Pairing"))
-
-
-def _updates_ahead(loaders: Loaders, pks: list[int], ahead: ListsAhead) -> list[Coroutine[Any, Any, Any]]:
-    """The pages of updates of `ahead` on the pages of milestones of these pairings, in one batch."""
-    if not ahead.update_pages:
-        return []
-    keys = [
-        NestedPageKey(outer, page.first, page.after, page.filters)
-        for outer in MILESTONES_OF.keys(pks, ahead.milestones)
-        for page in ahead.update_pages
-    ]
-    return [loaders.updates_on_milestone_pages.load_many(keys)]
-
-
-async def _fetched_ahead(fetches: list[Coroutine[Any, Any, Any]]) -> None:
-    # In order: the updates are primed once the pages of milestones, asked for first, are in.
-    # A failed fetch is counted and dropped: the field that needs it loads again when resolved, and
-    # fails there, in its own place in the response, if it fails again.
-    for fetch in fetches:
-        try:
-            await fetch
-        except Exception as error:
-            fell_back("fetch_ahead.error", error)
-
-
 async def load_pairing(loaders: Loaders, pk: int) -> Pairing:
     return Pairing.from_model(await loaders.pairing.load(pk), loaders)
 
@@ -277,43 +204,3 @@ async def service_totals_of(loaders: Loaders, pk: int) -> ServiceTotals:
 
 async def resource_totals_of(loaders: Loaders, pk: int) -> ResourceTotals:
     return ResourceTotals.from_totals((await loaders.pairing_details(TOTALS).load(pk)).totals)
-
-
-async def pairings_of(info: Info, rows: Sequence[models.Pairing]) -> list[Pairing]:
-    """The pairings of the page that the current field returns, with what the query selects on them
-    fetched ahead: their agencies, progress and totals in one statement, their lists in a batch each."""
-    loaders, paths, pks = info.context.loaders, node_paths(info), [row.id for row in rows]
-    parts = DetailParts(
-        agencies=bool({"mentor", "supported"} & paths),
-        progress="progress" in paths,
-        totals=bool({"serviceTotals", "resourceTotals"} & paths),
-    )
-    fetching = fetch_lists_ahead(loaders, pks, Selected.here(info).connection_nodes())
-    try:
-        if not parts or not FAST_PATHS.fetch_ahead:
-            return [Pairing.from_model(row, loaders) for row in rows]
-        details = await loaders.pairing_details(parts).load_many(pks)
-    finally:
-        await fetching
-    agencies = FetchedAgencies(loaders)
-    return [Pairing.from_model(row, loaders, found, agencies) for row, found in zip(rows, details, strict=True)]
-
-
-class FetchedAgencies:
-    """The agencies and regions a page fetched, each built once however many of its pairings share it."""
-
-    def __init__(self, loaders: Loaders) -> None:
-        self.loaders = loaders
-        self.agencies: dict[int, Agency] = {}
-        self.regions: dict[int, Region] = {}
-
-    def get(self, row: models.Agency | None, region_row: models.Region | None) -> Agency | None:
-        if row is None:
-            return None
-        agency = self.agencies.get(row.id)
-        if agency is None:
-            region = self.regions.get(region_row.id)
-            if region is None:
-                region = self.regions[region_row.id] = Region.from_model(region_row)
-            agency = self.agencies[row.id] = Agency.from_model(row, self.loaders, region)
-        return agency

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
+from resolvers.child_pages import ChildPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey
 from resolvers.stats import program_stats
 from schema.context import Info
 from schema.regions import Region, load_region
@@ -52,7 +52,7 @@ class Program(Node):
     async def pairings(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Annotated[Pairing, strawberry.lazy("schema.pairings")]]:
-        from schema.pairings import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
+        from schema.engine.pairing_pages import pairings_of  # noqa: PLC0415 - Pairing refers back to Program
 
         loaders = info.context.loaders
         page = await loaders.pairings_of_program.load(ChildPageKey(self.pk, first, after, (info.context.actor,)))

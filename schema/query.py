@@ -6,6 +6,7 @@ from typing import Annotated, Any
 import strawberry
 
 from resolvers import access, agencies, audit, pairing_order, pairings, programs, regions
+from resolvers.batching import BatchLoader
 from resolvers.coverage import coverage_of
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_id
@@ -18,11 +19,12 @@ from schema.audit import AuditEvent
 from schema.context import Info
 from schema.coverage import Coverage
 from schema.dashboard import DashboardQuery
+from schema.engine.lookahead import node_paths
+from schema.engine.pairing_pages import fetch_pairing_ahead, pairings_of
 from schema.enums import PairingHealth, PairingSort, PairingStatus, RegionLevel, SortDirection
 from schema.incubations import IncubatedOrganization
-from schema.lookahead import node_paths
 from schema.milestones import Milestone, MilestoneUpdate
-from schema.pairings import Pairing, fetch_pairing_ahead, pairings_of
+from schema.pairings import Pairing
 from schema.programs import Program
 from schema.regions import Region
 from schema.relay import Connection, Node
@@ -38,20 +40,23 @@ def _from_row(from_model: Callable[[Any], Node]) -> Callable[[Any, Loaders], Nod
     return lambda row, loaders: from_model(row)
 
 
-# Node type name -> (the loader attribute on Loaders, the GraphQL type built from a row).
-NODE_TYPES: dict[str, tuple[str, Callable[[Any, Loaders], Node]]] = {
-    "Region": ("region", _from_row(Region.from_model)),
-    "Agency": ("agency", Agency.from_model),
-    "Program": ("program", _from_row(Program.from_model)),
-    "Pairing": ("pairing", Pairing.from_model),
-    "Milestone": ("milestone", _from_row(Milestone.from_model)),
-    "MilestoneUpdate": ("milestone_update", _from_row(MilestoneUpdate.from_model)),
-    "TrainingSession": ("training_session", _from_row(TrainingSession.from_model)),
-    "ServiceActivity": ("service_activity", _from_row(ServiceActivity.from_model)),
-    "ServiceStation": ("service_station", _from_row(ServiceStation.from_model)),
-    "IncubatedOrganization": ("incubated_organization", _from_row(IncubatedOrganization.from_model)),
-    "ResourceLink": ("resource_link", _from_row(ResourceLink.from_model)),
-    "AuditEvent": ("audit_event", _from_row(AuditEvent.from_model)),
+# Node type name -> (its loader in the request's Loaders, the GraphQL type built from a row).
+NODE_TYPES: dict[str, tuple[Callable[[Loaders], BatchLoader[int, Any]], Callable[[Any, Loaders], Node]]] = {
+    "Region": (lambda loaders: loaders.region, _from_row(Region.from_model)),
+    "Agency": (lambda loaders: loaders.agency, Agency.from_model),
+    "Program": (lambda loaders: loaders.program, _from_row(Program.from_model)),
+    "Pairing": (lambda loaders: loaders.pairing, Pairing.from_model),
+    "Milestone": (lambda loaders: loaders.milestone, _from_row(Milestone.from_model)),
+    "MilestoneUpdate": (lambda loaders: loaders.milestone_update, _from_row(MilestoneUpdate.from_model)),
+    "TrainingSession": (lambda loaders: loaders.training_session, _from_row(TrainingSession.from_model)),
+    "ServiceActivity": (lambda loaders: loaders.service_activity, _from_row(ServiceActivity.from_model)),
+    "ServiceStation": (lambda loaders: loaders.service_station, _from_row(ServiceStation.from_model)),
+    "IncubatedOrganization": (
+        lambda loaders: loaders.incubated_organization,
+        _from_row(IncubatedOrganization.from_model),
+    ),
+    "ResourceLink": (lambda loaders: loaders.resource_link, _from_row(ResourceLink.from_model)),
+    "AuditEvent": (lambda loaders: loaders.audit_event, _from_row(AuditEvent.from_model)),
 }
 
 
@@ -65,14 +70,14 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     type_name, pk = decode_id(global_id)
     if type_name not in NODE_TYPES:
         return None
-    loader_name, convert = NODE_TYPES[type_name]
+    loader_of, convert = NODE_TYPES[type_name]
     loaders = info.context.loaders
     fetch_ahead = FETCH_AHEAD.get(type_name)
     # Asked for before the object's own read, in the same batches; never shown when the caller
     # may not read the object.
     fetching = None if fetch_ahead is None else fetch_ahead(info, pk)
     try:
-        row = await loaders.readable_or_forbidden(getattr(loaders, loader_name), pk)
+        row = await loaders.readable_or_forbidden(loader_of(loaders), pk)
     finally:
         if fetching is not None:
             await fetching

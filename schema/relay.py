@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from resolvers.pagination import Page
-from schema.lookahead import read_ahead
+from schema.engine.lookahead import read_ahead
 
 T = TypeVar("T")
 C = TypeVar("C")

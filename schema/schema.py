@@ -11,13 +11,13 @@ from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
-from schema.execution import FastExecutionContext, JsonExecutionContext
+from schema.engine.execution import FastExecutionContext, JsonExecutionContext
+from schema.engine.validation_cache import ValidationCache
 from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
 from schema.query import Query
 from schema.subscription import Subscription
-from schema.validation_cache import ValidationCache
 from schema.webhooks import WebhookQuery
 
 schema = strawberry.Schema(
@@ -27,7 +27,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     # Factories: a fresh extension per request; both caches live at module level and are shared.
     extensions=[lambda: ParserCache(maxsize=1024), ValidationCache],
-    # Plain-attribute subtrees skip graphql-core's per-field machinery (see schema/execution.py).
+    # Plain-attribute subtrees skip graphql-core's per-field machinery (see schema/engine/execution.py).
     execution_context_class=FastExecutionContext,
 )
 

@@ -17,9 +17,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp
 
-from db import fast_paths
 from db.engine import Database
 from db.migrate import upgrade
+from db.reads import fast_paths
 from resolvers.access import Actor
 from resolvers.broker import Broker
 from resolvers.credentials import Credentials
@@ -37,7 +37,6 @@ from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
-    PersistedQueries,
     check_document,
     error_payload,
     execute,
@@ -51,6 +50,7 @@ from server.imports import TemplateRoutes
 from server.limits import Limits
 from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
 from server.notifier import Notifier
+from server.persisted_queries import PersistedQueries
 from server.ratelimit import RateLimiter
 from server.refusals import Refusals
 from server.reports import ReportRoutes

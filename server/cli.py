@@ -7,11 +7,7 @@ they run, so that `qianshou --help` and the small commands start at once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import enum
 import os
-import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -300,91 +296,11 @@ def schema_export(
     typer.echo(f"wrote {output}")
 
 
-report_app = typer.Typer(help="Spreadsheets of progress.", no_args_is_help=True)
-regions_app = typer.Typer(help="Administrative divisions (GB/T 2260).", no_args_is_help=True)
+# `qianshou report …` and `qianshou regions …`: data out and in, in a module of their own.
+from server.cli_data import regions_app, report_app  # noqa: E402
+
 app.add_typer(report_app, name="report")
 app.add_typer(regions_app, name="regions")
-
-
-class ReportFormat(enum.StrEnum):
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-async def _write_report(settings: Settings, program: str | None, format: ReportFormat, output: Path | None) -> None:
-    from resolvers.access import SYSTEM
-    from resolvers.errors import ApiError
-    from resolvers.reports import pairing_report
-    from resolvers.scope import china_today
-    from server.reports import csv_chunks, temporary_xlsx_path, write_xlsx
-
-    db = await connected(settings)
-    try:
-        try:
-            batches = await pairing_report(db, SYSTEM, settings.today or china_today(), program_id=program)
-        except ApiError as exc:
-            raise fail(str(exc)) from None
-        if format is ReportFormat.csv:
-            with open(output, "wb") if output else contextlib.nullcontext(sys.stdout.buffer) as sink:
-                async for chunk in csv_chunks(batches):
-                    sink.write(chunk.encode("utf-8"))
-            return
-        path = str(output) if output else temporary_xlsx_path()
-        try:
-            await write_xlsx(batches, path)
-            if output is None:
-                with open(path, "rb") as workbook:
-                    shutil.copyfileobj(workbook, sys.stdout.buffer)
-        finally:
-            if output is None:
-                os.unlink(path)
-    finally:
-        await db.dispose()
-
-
-@report_app.command("pairings")
-def report_pairings(
-    format: Annotated[ReportFormat, typer.Option("--format", help="csv (UTF-8 with BOM) or xlsx.")],
-    program: Annotated[str | None, typer.Option("--program", help="A program's global ID; all programs if left out.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", help="File to write; standard output if left out.")] = None,
-) -> None:
-    """One row per pairing: agencies, county, term, status, completion, overdue milestones, health and totals."""
-    if format is ReportFormat.xlsx and output is None and sys.stdout.isatty():
-        raise fail("an .xlsx file is binary: give --output FILE or redirect standard output")
-    settings = settings_or_exit()
-    asyncio.run(_write_report(settings, program, format, output))
-    if output is not None:
-        typer.echo(f"wrote {output}", err=True)
-
-
-async def _import_regions(settings: Settings, file: Path):
-    from resolvers.region_import import import_regions, read_region_rows
-
-    rows = read_region_rows(file)
-    db = await connected(settings)
-    try:
-        await upgrade(db.write_engine)
-        return await import_regions(db, rows)
-    finally:
-        await db.dispose()
-
-
-@regions_app.command("import")
-def regions_import(
-    file: Annotated[
-        Path | None, typer.Option("--file", help="CSV of code,name,level,parent_code; the bundled national list if left out.")
-    ] = None,
-) -> None:
-    """Load the GB/T 2260 provinces, cities and counties (or your own CSV); a second run changes nothing."""
-    from resolvers.region_import import NATIONAL_REGIONS_CSV, RegionImportError
-
-    settings = settings_or_exit()
-    try:
-        result = asyncio.run(_import_regions(settings, file or NATIONAL_REGIONS_CSV))
-    except RegionImportError as exc:
-        raise fail(str(exc)) from None
-    typer.echo(f"regions: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
-
 
 # `qianshou import …` lives in its own module; it imports nothing heavy until a command runs.
 from server.import_cli import import_app  # noqa: E402
@@ -397,92 +313,11 @@ from server.api_reference import docs_app  # noqa: E402
 app.add_typer(docs_app, name="docs")
 
 
-notify_app = typer.Typer(help="Notifications: the daily job (docs/user-guide.md: Notifications).", no_args_is_help=True)
+# `qianshou notify …` and `qianshou files …`: the jobs for cron, in a module of their own.
+from server.cli_jobs import files_app, notify_app  # noqa: E402
+
 app.add_typer(notify_app, name="notify")
-
-
-async def _daily_job(settings: Settings, day):
-    from resolvers.daily import run_daily_job
-    from server.mail import mailer_of
-
-    db = await connected(settings)
-    try:
-        await upgrade(db.write_engine)
-        return await run_daily_job(db, day, mailer_of(settings))
-    finally:
-        await db.dispose()
-
-
-@notify_app.command("daily")
-def notify_daily(
-    date: Annotated[str | None, typer.Option(help="The China date to run for (YYYY-MM-DD); today if left out.")] = None,
-) -> None:
-    """Notices of milestones due soon or newly overdue and of pairings turned OFF_TRACK, and the staff's
-    e-mail digests. For cron, once a day; running it again (or on several servers) sends nothing twice."""
-    import datetime as dt
-
-    from resolvers.scope import china_today
-
-    settings = settings_or_exit()
-    try:
-        day = dt.date.fromisoformat(date) if date else settings.today or china_today()
-    except ValueError:
-        raise fail(f"--date {date!r} is not a date like 2026-11-30") from None
-    report = asyncio.run(_daily_job(settings, day))
-    typer.echo(report.summary())
-    if not settings.smtp_host:
-        typer.echo("no digests: QIANSHOU_SMTP_HOST is not set", err=True)
-    for problem in report.problems:
-        typer.echo(f"warning: {problem}", err=True)
-    if report.digests_failed:
-        raise typer.Exit(code=1)
-
-
-@notify_app.command("email")
-def notify_email(
-    token: Annotated[str, typer.Argument(help="The token's name.")],
-    email: Annotated[str | None, typer.Option(help='Where its daily digest goes; "" removes the address.')] = None,
-    digest: Annotated[bool | None, typer.Option("--digest/--no-digest", help="Turn the daily digest on or off.")] = None,
-) -> None:
-    """Set a token's e-mail address for the daily digest (its holder can also do so with updateNotificationSettings)."""
-    from resolvers.notifications import SettingsError, set_token_email
-
-    settings = settings_or_exit()
-
-    async def store(db: Database):
-        try:
-            return await set_token_email(db, token, email, digest)
-        except SettingsError as exc:
-            raise fail(str(exc)) from None
-
-    stored = asyncio.run(_with_db(settings, store))
-    state = "on" if stored.email_digest else "off"
-    typer.echo(f"token {token!r}: e-mail {stored.email or '(none)'}, daily digest {state}")
-
-
-files_app = typer.Typer(help="Evidence files in the file store (QIANSHOU_FILES_DIR).", no_args_is_help=True)
 app.add_typer(files_app, name="files")
-
-
-@files_app.command("gc")
-def files_gc(
-    older_than_hours: Annotated[
-        float, typer.Option(help="Leave unreferenced files younger than this: a write may be about to reference them.")
-    ] = 24.0,
-) -> None:
-    """Remove stored files that no evidence row references (left by failed writes)."""
-    import datetime as dt
-
-    from resolvers.evidence import collect_garbage
-    from server.files import evidence_files
-
-    settings = settings_or_exit()
-
-    async def collect(db: Database):
-        return await collect_garbage(db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours))
-
-    result = asyncio.run(_with_db(settings, collect))
-    typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")
 
 # Accounts of people: the `user` commands and the demo's accounts, in a module of their own.
 from server.cli_users import demo_accounts, print_demo_accounts, user_app  # noqa: E402

@@ -11,11 +11,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import logging
-import re
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 from graphql import (
@@ -34,19 +31,15 @@ from starlette.responses import Response
 from resolvers.scope import Scope
 from schema.schema import execute_checked
 from server.headers import preferred
-from server.i18n import CHINESE, ENGLISH, pick
+from server.graphql_errors import format_error, formatted
+from server.i18n import pick
 from server import outage
 from server.limits import Limits, check_limits, parse_limited
 from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
-
-log = logging.getLogger("qianshou.graphql")
+from server.persisted_queries import PersistedQueries
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-INTERNAL_MESSAGE = "internal error; the server log has the details under this request's requestId"
-INTERNAL_MESSAGE_ZH = "服务器内部错误；服务器日志中按此请求的 requestId 记有详情"
-# graphql-core appends " Did you mean ...?" to some messages it makes outside validation.
-SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 @dataclass(frozen=True)
@@ -167,47 +160,6 @@ def graphql_request(query: Any, variables: Any, operation_name: Any) -> GraphQLR
     return GraphQLRequest(query, variables, operation_name)
 
 
-class SharedDocuments(Protocol):
-    async def get(self, sha256: str) -> str | None: ...
-
-    async def put(self, sha256: str, query: str) -> None: ...
-
-
-class PersistedQueries:
-    """Automatic persisted queries (Apollo's APQ): a client sends the SHA-256 of a document instead of
-    the document; the first time it is unknown (PersistedQueryNotFound) and the client sends both.
-    Only document text is kept, never data, so nothing here can go stale. Each process keeps the
-    documents it has seen, least recently used first out; with `shared` (Redis, server/shared_state.py)
-    a document registered on one server is known to all, and one that a worker has not seen is
-    looked up there before the client is asked for it."""
-
-    def __init__(self, max_entries: int = 2048, shared: SharedDocuments | None = None) -> None:
-        self.max_entries = max_entries
-        self.shared = shared
-        self.documents: OrderedDict[str, str] = OrderedDict()
-
-    async def get(self, sha256: str) -> str | None:
-        query = self.documents.get(sha256)
-        if query is not None:
-            self.documents.move_to_end(sha256)
-            return query
-        if self.shared is not None and (query := await self.shared.get(sha256)) is not None:
-            self._remember(sha256, query)
-        return query
-
-    async def put(self, sha256: str, query: str) -> None:
-        known = sha256 in self.documents
-        self._remember(sha256, query)
-        if self.shared is not None and not known:
-            await self.shared.put(sha256, query)
-
-    def _remember(self, sha256: str, query: str) -> None:
-        self.documents[sha256] = query
-        self.documents.move_to_end(sha256)
-        while len(self.documents) > self.max_entries:
-            self.documents.popitem(last=False)
-
-
 def by_hash(extensions: Any) -> bool:
     """Whether the request names its document by hash (checked by `persisted_query` already)."""
     return isinstance(extensions, dict) and extensions.get("persistedQuery") is not None
@@ -297,11 +249,11 @@ def check_document(schema, request: GraphQLRequest, limits: Limits, *, productio
         document, validation_errors = _parsed_and_validated(schema, request.query, limits, production)
     except GraphQLError as exc:
         code = (exc.extensions or {}).get("code") or "GRAPHQL_PARSE_FAILED"
-        return Checked(None, [_formatted(exc, code, language)])
+        return Checked(None, [formatted(exc, code, language)])
     if limit_errors := check_limits(schema._schema, document, request.variables, limits):
-        return Checked(None, [_formatted(error, "LIMIT_EXCEEDED", language) for error in limit_errors])
+        return Checked(None, [formatted(error, "LIMIT_EXCEEDED", language) for error in limit_errors])
     if validation_errors:
-        return Checked(None, [_formatted(error, "GRAPHQL_VALIDATION_FAILED") for error in validation_errors])
+        return Checked(None, [formatted(error, "GRAPHQL_VALIDATION_FAILED") for error in validation_errors])
     operation = _operation(document, request.operation_name)
     if operation is None:
         message = pick(
@@ -314,7 +266,7 @@ def check_document(schema, request: GraphQLRequest, limits: Limits, *, productio
         schema._schema, operation.variable_definitions or (), request.variables or {}, hide_suggestions=production
     )
     if isinstance(coerced, list):
-        return Checked(None, [_formatted(error, "BAD_USER_INPUT") for error in coerced])
+        return Checked(None, [formatted(error, "BAD_USER_INPUT") for error in coerced])
     return Checked(document, [], operation.operation)
 
 
@@ -330,14 +282,6 @@ def _parsed_and_validated(
     return document, tuple(validate(schema._schema, document, rules, hide_suggestions=production))
 
 
-def _formatted(error: GraphQLError, code: str, language: str = ENGLISH) -> dict[str, Any]:
-    """graphql-core's own messages (syntax, validation) stay in English; ours have a Chinese one."""
-    formatted = error.formatted
-    formatted["message"] = pick(language, formatted["message"], getattr(error, "message_zh", None))
-    formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
-    return formatted
-
-
 def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
     for definition in document.definitions:
         if not isinstance(definition, OperationDefinitionNode):
@@ -345,41 +289,6 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
         if operation_name is None or (definition.name and definition.name.value == operation_name):
             return definition
     return None
-
-
-def format_error(error: GraphQLError, request_id: str, *, production: bool, language: str) -> dict[str, Any]:
-    """An error as the client sees it, in the request's language. Errors the API raised on purpose
-    carry their code; any other failure is INTERNAL, logged in full here and, in production, shown
-    without its message."""
-    formatted = error.formatted
-    extensions = formatted.get("extensions") or {}
-    if "code" in extensions:
-        if language == CHINESE:
-            translated = getattr(error.original_error, "message_zh", None) or getattr(error, "message_zh", None)
-            formatted["message"] = translated or formatted["message"]
-        return formatted
-    if outage.database_away(error.original_error):
-        log.warning("request %s: the database is unavailable: %r", request_id, error.original_error)
-        extensions = {"code": outage.CODE, "messageZh": outage.MESSAGE_ZH, "retryAfter": outage.RETRY_AFTER_SECONDS}
-        where = {key: value for key, value in formatted.items() if key in ("locations", "path")}
-        return {"message": pick(language, outage.MESSAGE, outage.MESSAGE_ZH), **where, "extensions": extensions}
-    if error.original_error is None or isinstance(error.original_error, GraphQLError):
-        # About the request itself (its document or variables), not a failure of ours.
-        if production:
-            formatted["message"] = SUGGESTION.sub("", formatted["message"])
-        formatted["extensions"] = {**extensions, "code": "GRAPHQL_VALIDATION_FAILED"}
-        return formatted
-    log.error(
-        "request %s: unexpected error at %s",
-        request_id,
-        ".".join(str(part) for part in error.path or ()),
-        exc_info=error.original_error,
-    )
-    if production:
-        formatted = {key: value for key, value in formatted.items() if key in ("locations", "path")}
-        formatted["message"] = pick(language, INTERNAL_MESSAGE, INTERNAL_MESSAGE_ZH)
-    formatted["extensions"] = {"code": "INTERNAL", "requestId": request_id}
-    return formatted
 
 
 async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:

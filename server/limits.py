@@ -37,7 +37,7 @@ from graphql.error import GraphQLSyntaxError
 
 from resolvers.errors import ErrorCode
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from schema.node_cache import NodeCache
+from schema.engine.node_cache import NodeCache
 
 # The arguments that size a field's answer; the cost check reads these alone.
 SIZE_ARGUMENTS = frozenset({"first", "ids"})

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from db.engine import DatabaseUrlError, normalise_url
-from db.fast_paths import FastPaths
+from db.reads.fast_paths import FastPaths
 
 
 class SettingsError(Exception):
@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     max_upload_files: int = Field(default=20, ge=1)
 
-    # The fast paths, each of which can be switched off to measure or rule it out (db/fast_paths.py).
+    # The fast paths, each of which can be switched off to measure or rule it out (db/reads/fast_paths.py).
     fast_execution: bool = True
     prepared_reads: bool = True
     combined_reads: bool = True

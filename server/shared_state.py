@@ -133,7 +133,7 @@ class RedisBuckets:
 
 
 class RedisDocuments:
-    """Persisted-query documents by their SHA-256, for every server (server/graphql_http.py)."""
+    """Persisted-query documents by their SHA-256, for every server (server/persisted_queries.py)."""
 
     def __init__(self, shared: SharedState) -> None:
         self.shared = shared

@@ -3,7 +3,7 @@
 Off, nothing of OpenTelemetry is imported and an operation costs one dictionary lookup; the
 packages are the optional extra `qianshou[otel]`. On, each request gets the ASGI span, a span per
 GraphQL operation (HTTP and WebSocket alike, opened by server/metrics.py), a span per SQLAlchemy
-statement, and an event on the operation's span per prepared read (db/prepared.py runs those on the
+statement, and an event on the operation's span per prepared read (db/reads/prepared.py runs those on the
 driver's connection, below SQLAlchemy). The exporter reads the standard OTEL_* variables
 (OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_HEADERS, OTEL_BSP_SCHEDULE_DELAY, ...)."""
 

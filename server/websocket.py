@@ -49,9 +49,9 @@ from server.graphql_http import (
     check_document,
     check_extensions,
     error_payload,
-    format_error,
     graphql_request,
 )
+from server.graphql_errors import format_error
 from server.i18n import language_of, pick
 from server.limits import Limits
 from server.revocation import Credential, OpenSockets

@@ -16,15 +16,16 @@ import strawberry
 from graphql import parse
 
 from bench.queries import Q1_DASHBOARD, Q2_DETAIL
-from db import fast_paths
-from db.combined import combination
-from db.fast_paths import FastPaths, fallbacks, fell_back
+from db.reads import fast_paths
+from db.reads.combined import combination
+from db.reads.fast_paths import FastPaths, fallbacks, fell_back
 from db.statements import recording
-from schema import validation_cache
+from schema.engine import validation_cache
 from schema.schema import execute_checked, schema
 from server.settings import load_settings
 from tests.conftest import ROOT, make_scope
-from tests.test_fast_execution import CORPUS, MINI, CountingFast, CountingFields, ids, mini_both, substitute
+from tests.test_fast_execution import CORPUS, CountingFast, CountingFields, ids, substitute
+from tests.test_fast_execution_handback import MINI, mini_both
 
 PATHS = [each.name for each in dataclasses.fields(FastPaths)]
 ALL_OFF = FastPaths(**dict.fromkeys(PATHS, False))

@@ -330,7 +330,7 @@ async def test_rate_limiter_refills_over_the_minute() -> None:
 
 
 async def test_what_a_request_loaded_is_freed_when_it_is_answered(world) -> None:
-    """Not when the cycle collector next runs: neither the execution context (schema/execution.py)
+    """Not when the cycle collector next runs: neither the execution context (schema/engine/execution.py)
     nor the loaders (server/graphql_http.py `execute`) are left in reference cycles."""
     db, _ = world
     query = """query($id: ID!) { pairing(id: $id) { id milestones(first: 5) { edges { node { id

@@ -14,9 +14,10 @@ from db.models import Milestone, MilestoneStatus, MilestoneUpdate
 from db.statements import recording
 from resolvers.access import ANONYMOUS
 from resolvers.batching import BatchLoader
+from resolvers.child_pages import ChildPageKey, NestedPageKey
 from resolvers.ids import encode_id
 from resolvers.loaders import UPDATES, Loaders, _prime_nested_pages
-from resolvers.pagination import ChildPageKey, NestedPageKey, Page, encode_cursor
+from resolvers.pagination import Page, encode_cursor
 from tests.conftest import TODAY, gql
 
 
@@ -105,7 +106,7 @@ def test_a_milestone_the_nested_read_did_not_see_loads_its_own() -> None:
 async def test_a_pairing_detail_reads_its_updates_with_its_lists(demo_db) -> None:
     """pairing(id) with its milestones' updates: the updates are read by the pairing's id, not by
     its milestones', so with the pairing and its lists rather than after them (one statement on
-    PostgreSQL, db/combined.py); and nothing is read per milestone."""
+    PostgreSQL, db/reads/combined.py); and nothing is read per milestone."""
     (pairing_pk, *_) = await pairings_with_updates(demo_db)
     query = """query($id: ID!) { pairing(id: $id) {
       milestones(first: 12) { edges { node { title updates(first: 10) { totalCount edges { node { status } } } } } }

@@ -11,7 +11,6 @@ from sqlalchemy import Enum, Integer, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
-from db.combined import MAX_COMBINED, Rounds, _Part, statements
 from db.functions import one_of
 from db.models import (
     Agency,
@@ -28,11 +27,13 @@ from db.models import (
     ServiceStation,
     TrainingSession,
 )
-from db.prepared import PreparedRead, _result_processor
+from db.reads.combined import _Part
+from db.reads.prepared import PreparedRead, _result_processor
+from db.reads.rounds import MAX_COMBINED, Rounds, statements
 from db.statements import recording
+from resolvers.child_pages import _child_page_statement
 from resolvers.ids import encode_id
 from resolvers.loaders import MILESTONES
-from resolvers.pagination import _child_page_statement
 from resolvers.progress import progress_of_pairings
 from tests.conftest import gql
 
@@ -82,7 +83,7 @@ async def test_every_column_type_reads_the_same(demo_with_audit, model, monkeypa
     statement = select(*model.__table__.c).where(one_of(key, "ids")).order_by(key)
     expected, got = await both_ways(demo_with_audit, statement, {"ids": ids})
     assert_same_rows(expected, got)
-    # And the same again when the read goes with another (db/combined.py: its values in arrays).
+    # And the same again when the read goes with another (db/reads/combined.py: its values in arrays).
     other = PreparedRead(select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id))
     combined, regions = await asyncio.gather(
         demo_with_audit.fetch(PreparedRead(statement), {"ids": ids}), demo_with_audit.fetch(other, {"ids": [1]})
@@ -168,7 +169,7 @@ async def test_the_recorder_sees_prepared_reads(demo_db):
 
 async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
     """Reads asked for in the same turn of the event loop go to PostgreSQL as one statement
-    (db/combined.py); each still returns exactly its own rows: values, Python types, names, order,
+    (db/reads/combined.py); each still returns exactly its own rows: values, Python types, names, order,
     none at all. The recorder sees each read."""
     fresh_db.idle_spread = 1
     async with fresh_db.read_engine.connect() as connection:

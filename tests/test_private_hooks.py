@@ -1,6 +1,6 @@
 """The private hooks of libraries that our fast paths rely on are where we expect them.
 
-The fast paths (db/fast_paths.py) reach into strawberry-graphql, graphql-core, SQLAlchemy and
+The fast paths (db/reads/fast_paths.py) reach into strawberry-graphql, graphql-core, SQLAlchemy and
 Uvicorn beyond their public APIs; pyproject.toml caps those libraries to the minor series tested.
 When an upgrade moves a hook, its test here fails with the library, the hook and OUR file to fix,
 before the fast path breaks at run time (or quietly falls back on every request).
@@ -13,6 +13,7 @@ import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +61,10 @@ def compiled() -> Any:
     return pg_select().compile(dialect=postgresql.asyncpg.dialect())
 
 
-EXECUTION, LOOKAHEAD, PREPARED, COMBINED = "schema/execution.py", "schema/lookahead.py", "db/prepared.py", "db/combined.py"
+# The engine's files (schema/engine/README.md) that use the hooks.
+EXECUTION, COMPLETERS = "schema/engine/execution.py", "schema/engine/completers.py"
+LOOKAHEAD, VALIDATION = "schema/engine/lookahead.py", "schema/engine/validation_cache.py"
+PREPARED, COMBINED = "db/reads/prepared.py", "db/reads/combined.py"
 GRAPHQL_CORE, STRAWBERRY, SQLALCHEMY = "graphql-core", "strawberry-graphql", "SQLAlchemy"
 
 HOOKS = [
@@ -81,7 +85,7 @@ HOOKS = [
          lambda: item("graphql.execution.collect_fields", "FieldDetailsList") is not None
          and {"node", "fragment_variable_values"} <= set(item("graphql.execution.collect_fields", "FieldDetails")
                                                           .__annotations__)),
-    Hook(GRAPHQL_CORE, "GraphQLScalarType(coerce_output_value=...)", EXECUTION,
+    Hook(GRAPHQL_CORE, "GraphQLScalarType(coerce_output_value=...)", COMPLETERS,
          lambda: "coerce_output_value" in inspect.signature(item("graphql", "GraphQLScalarType")).parameters),
     Hook(GRAPHQL_CORE, "graphql.execution.values.VariableValues(sources, coerced)", LOOKAHEAD,
          lambda: fields_of(item("graphql.execution.values", "VariableValues")) == {"sources", "coerced"}),
@@ -90,21 +94,22 @@ HOOKS = [
     # strawberry's execution context, schema and field definitions.
     Hook(STRAWBERRY, "strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext", EXECUTION, executor),
     Hook(STRAWBERRY, "strawberry.schema.schema.validate_document(schema, document, validation_rules)",
-         "schema/validation_cache.py",
+         VALIDATION,
          lambda: takes(item("strawberry.schema.schema", "validate_document"), "schema", "document", "validation_rules")),
     Hook(STRAWBERRY, "strawberry.types.arguments.convert_arguments(value, arguments, scalar_registry, config)",
          LOOKAHEAD, lambda: takes(item("strawberry.types.arguments", "convert_arguments"),
                                   "value", "arguments", "scalar_registry", "config")),
     Hook(STRAWBERRY, "Info(_raw_info, ...)", LOOKAHEAD,
          lambda: takes(item("strawberry.types.info", "Info").__init__, "_raw_info")),
-    Hook(STRAWBERRY, "StrawberryField.default_resolver, python_name, metadata, extensions, arguments", EXECUTION,
+    Hook(STRAWBERRY, "StrawberryField.default_resolver, python_name, metadata, extensions, arguments",
+         f"{EXECUTION}, {COMPLETERS}",
          lambda: {"default_resolver", "python_name", "metadata", "extensions", "arguments"}
          <= set(inspect.signature(item("strawberry.types.field", "StrawberryField").__init__).parameters)
          | set(dir(item("strawberry.types.field", "StrawberryField")))),
     Hook(STRAWBERRY, "StrawberryObjectDefinition.origin and concrete_of", EXECUTION,
          lambda: {"origin", "concrete_of"} <= fields_of(item("strawberry.types.base", "StrawberryObjectDefinition"))),
     Hook(STRAWBERRY, "strawberry's execution context: schema, graphql_document, validation_rules, "
-         "pre_execution_errors", "schema/validation_cache.py",
+         "pre_execution_errors", VALIDATION,
          lambda: {"schema", "graphql_document", "validation_rules", "pre_execution_errors"}
          <= fields_of(item("strawberry.types.execution", "ExecutionContext")) | set(
              dir(item("strawberry.types.execution", "ExecutionContext")))),
@@ -157,7 +162,14 @@ def test_every_private_hook_we_rely_on_is_where_we_expect_it(hook: Hook) -> None
     assert holds, f"{hook.library} changed {hook.name}: fix {hook.ours}"
 
 
-# What the executor holds while it completes an object, as schema/execution.py reads it.
+def test_every_hook_names_a_file_that_exists() -> None:
+    """A canary that names a moved or deleted file would send whoever upgrades to the wrong place."""
+    root = Path(__file__).resolve().parent.parent
+    named = {path.strip() for hook in HOOKS for path in hook.ours.split(",")}
+    assert sorted(path for path in named if not (root / path).is_file()) == []
+
+
+# What the executor holds while it completes an object, as schema/engine/execution.py reads it.
 seen: dict[str, Any] = {}
 
 
@@ -206,5 +218,5 @@ async def test_the_executor_holds_what_the_fast_path_reads_while_completing_an_o
     assert seen["raw_info"].field_name == "leaf", f"complete_object_value's info moved: fix {EXECUTION}"
     assert seen["strawberry_schema"] is hooks, f"GraphQLSchema._strawberry_schema moved: fix {LOOKAHEAD}"
     assert hooks._schema is seen["raw_info"].schema, (
-        "strawberry's Schema._schema moved: fix schema/schema.py, server/graphql_http.py, schema/validation_cache.py"
+        f"strawberry's Schema._schema moved: fix schema/schema.py, server/graphql_http.py, {VALIDATION}"
     )

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from db.engine import Database
-from db.prepared import PreparedRead
+from db.reads.prepared import PreparedRead
+from resolvers.child_pages import ChildList, _child_page_statement, _nested_page_statement
 from resolvers.loaders import ACTIVITIES, MILESTONES, RESOURCES, TRAINING, UPDATES
-from resolvers.pagination import ChildList, _child_page_statement, _nested_page_statement
 
 PAGES = [
     pytest.param(MILESTONES, (None,), id="milestones of a pairing"),

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from server.graphql_http import PersistedQueries
+from server.persisted_queries import PersistedQueries
 from server.ratelimit import RateLimiter
 from server.shared_state import RETRY_SECONDS, RedisBuckets, RedisDocuments, SharedState
 from tests.conftest import LiveServer, free_port

@@ -17,7 +17,7 @@ from db.engine import Database
 from db.models import Program, Role
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
-from server.graphql_http import INTERNAL_MESSAGE
+from server.graphql_errors import INTERNAL_MESSAGE
 from tests.conftest import LiveServer
 from tests.test_subscriptions import open_connection, receive
 

@@ -13,8 +13,8 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from db.fast_paths import FAST_PATHS
-from schema.node_cache import NodeCache
+from db.reads.fast_paths import FAST_PATHS
+from schema.engine.node_cache import NodeCache
 
 _validated: NodeCache[list[GraphQLError]] = NodeCache(1024)
 

@@ -1,4 +1,4 @@
-"""Object completers written out as Python source (used by schema/execution.py).
+"""Object completers written out as Python source (used by schema/engine/execution.py).
 
 An object's planned fields, completed by a loop over (key, getter, completer) entries, cost a tuple
 unpacking, a getter call and a completer call each. Written out as one dict display, a field is an

@@ -1,6 +1,6 @@
 """The fast paths' switches and their counted fallbacks.
 
-Each fast path (README, "Fast paths") does what a slower, plainer path does, and can be switched
+Each fast path (schema/engine/README.md) does what a slower, plainer path does, and can be switched
 off at start-up (QIANSHOU_FAST_EXECUTION, ...): to measure what it buys (`bench.run --fast-paths`),
 to compare answers (tests/test_fast_paths.py), or to rule it out when something looks wrong.
 
@@ -22,15 +22,15 @@ log = logging.getLogger("qianshou.fast_paths")
 
 @dataclass
 class FastPaths:
-    # schema/execution.py: plain fields completed by planned, generated code rather than graphql-core.
+    # schema/engine/execution.py: plain fields completed by planned, generated code rather than graphql-core.
     fast_execution: bool = True
-    # db/prepared.py: reads compiled once and run on the driver's connection, without SQLAlchemy's execution.
+    # db/reads/prepared.py: reads compiled once and run on the driver's connection, without SQLAlchemy's execution.
     prepared_reads: bool = True
-    # db/combined.py: a turn's prepared reads sent to PostgreSQL as one statement (needs prepared_reads).
+    # db/reads/combined.py: a turn's prepared reads sent to PostgreSQL as one statement (needs prepared_reads).
     combined_reads: bool = True
-    # schema/pairings.py, schema/lookahead.py: a page's agencies, progress, totals and lists fetched ahead.
+    # schema/engine/fetch_ahead.py, pairing_pages.py: a page's agencies, progress, totals and lists fetched ahead.
     fetch_ahead: bool = True
-    # schema/validation_cache.py: validation kept per parsed document (strawberry's schema.execute).
+    # schema/engine/validation_cache.py: validation kept per parsed document (strawberry's schema.execute).
     validation_cache: bool = True
 
 

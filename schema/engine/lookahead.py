@@ -8,7 +8,7 @@ fetches what its rows need ahead (a page of pairings: in one statement, resolver
 and hands the values over as plain fields; where a type is built outside such a page, the same
 fields hold a `Lazy` and load on demand. A field with arguments cannot be a plain attribute: its
 `read_ahead` reads the loader's cache instead (a milestone's updates), and the fast execution path
-(schema/execution.py) completes it with its object as if it were one.
+(schema/engine/execution.py) completes it with its object as if it were one.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from graphql.execution.values import VariableValues
 from strawberry.types.arguments import convert_arguments
 
 from schema.context import Info
-from schema.node_cache import NodeCache
+from schema.engine.node_cache import NodeCache
 
 T = TypeVar("T")
 

@@ -1,19 +1,19 @@
 """Fields whose values a request's loaders hold: one description serves the field's resolver, its
-read ahead (schema/execution.py completes it without a resolver call when the value is at hand) and
-the fetch ahead of a parent that knows what the query will ask for (a pairing's lists)."""
+read ahead (schema/engine/execution.py completes it without a resolver call when the value is at
+hand) and the fetch ahead of a parent that knows what the query will ask for (a pairing's lists)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Hashable, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from resolvers.batching import BatchLoader
+from resolvers.child_pages import ChildPageKey
 from resolvers.loaders import Loaders
-from resolvers.pagination import ChildPageKey, Page
+from resolvers.pagination import Page
 from resolvers.scope import Scope
-from schema.lookahead import NOT_FETCHED, NotFetched, read_ahead
+from schema.engine.lookahead import NOT_FETCHED, NotFetched, read_ahead
 from schema.relay import Connection
 
 K = TypeVar("K", bound=Hashable)
@@ -23,8 +23,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class LoadedField(Generic[K, V, T]):
-    """`loader` picks the request's loader, `key` makes its key from the object's pk and the field's
-    arguments, and `value` turns what the loader holds into the field's value."""
+    """`loader` picks the request's loader (a typed attribute of Loaders), `key` makes its key from
+    the object's pk and the field's arguments, and `value` turns what the loader holds into the
+    field's value."""
 
     loader: Callable[[Loaders], BatchLoader[K, V]]
     key: Callable[..., K]
@@ -67,12 +68,17 @@ def _own_key(pk: int) -> int:
 
 
 def connection_field(
-    loader: str, convert: Callable[[Any], T], key: Callable[..., ChildPageKey] = _page_key
+    loader: Callable[[Loaders], BatchLoader[ChildPageKey, Page[Any]]],
+    convert: Callable[[Any], T],
+    key: Callable[..., ChildPageKey] = _page_key,
 ) -> LoadedField[ChildPageKey, Page[Any], Connection[T]]:
-    """A connection held by the loader named `loader`, its rows turned into nodes by `convert`."""
-    return LoadedField(attrgetter(loader), key, lambda page: Connection.of(page, convert))
+    """A connection held by the request's `loader` (`lambda loaders: loaders.x`), its rows turned
+    into nodes by `convert`."""
+    return LoadedField(loader, key, lambda page: Connection.of(page, convert))
 
 
-def list_field(loader: str, convert: Callable[[Any], T]) -> LoadedField[int, list[Any], list[T]]:
-    """A whole list of an object's children held by the loader named `loader`."""
-    return LoadedField(attrgetter(loader), _own_key, lambda rows: [convert(row) for row in rows])
+def list_field(
+    loader: Callable[[Loaders], BatchLoader[int, list[Any]]], convert: Callable[[Any], T]
+) -> LoadedField[int, list[Any], list[T]]:
+    """A whole list of an object's children held by the request's `loader`."""
+    return LoadedField(loader, _own_key, lambda rows: [convert(row) for row in rows])

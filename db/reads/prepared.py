@@ -29,7 +29,7 @@ Listener = Callable[[str, Sequence[Any]], None]
 class PreparedRead:
     """A SELECT built once, run many times with new parameter values (see the module's note)."""
 
-    # Reads are combined in this order (db/combined.py): one order, one SQL text per set of reads.
+    # Reads are combined in this order (db/reads/combined.py): one order, one SQL text per set of reads.
     _serials = itertools.count()
 
     def __init__(self, statement: Select[Any]) -> None:
