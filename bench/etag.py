@@ -88,8 +88,11 @@ async def database_pids(url: str) -> list[int]:
     """The PostgreSQL backends connected to the bench's database (the server's pools)."""
     parsed = make_url(url)
     connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1", port=parsed.port or 5432, user=parsed.username or "postgres",
-        password=parsed.password, database=parsed.database,
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database,
     )
     try:
         rows = await connection.fetch(
@@ -101,8 +104,15 @@ async def database_pids(url: str) -> list[int]:
 
 
 async def run_round(
-    server: Server, database_url: str, target: str, headers: dict[str, str], kind: str, *,
-    concurrency: int, seconds: float, warmup: float,
+    server: Server,
+    database_url: str,
+    target: str,
+    headers: dict[str, str],
+    kind: str,
+    *,
+    concurrency: int,
+    seconds: float,
+    warmup: float,
 ) -> Round:
     connections = [await GetConnection.open(server.url) for _ in range(concurrency)]
     latencies: list[float] = []
@@ -135,8 +145,13 @@ async def run_round(
             await connection.close()
     count = max(1, len(latencies))
     return Round(
-        kind, len(latencies), elapsed, server_used * TICK_MS / count,
-        db_used * TICK_MS / count if postgres else None, percentile(sorted(latencies), 0.5) * 1000, unexpected,
+        kind,
+        len(latencies),
+        elapsed,
+        server_used * TICK_MS / count,
+        db_used * TICK_MS / count if postgres else None,
+        percentile(sorted(latencies), 0.5) * 1000,
+        unexpected,
     )
 
 
@@ -152,10 +167,20 @@ def measure_mode(args: argparse.Namespace, target: str, token: str | None, produ
         rounds = []
         for _ in range(args.rounds):
             for kind, sent in (("full", headers), ("304", revalidating)):
-                rounds.append(asyncio.run(run_round(
-                    server, args.database_url, target, sent, kind,
-                    concurrency=args.concurrency, seconds=args.seconds, warmup=args.warmup,
-                )))
+                rounds.append(
+                    asyncio.run(
+                        run_round(
+                            server,
+                            args.database_url,
+                            target,
+                            sent,
+                            kind,
+                            concurrency=args.concurrency,
+                            seconds=args.seconds,
+                            warmup=args.warmup,
+                        )
+                    )
+                )
     finally:
         server.stop()
     return rounds
@@ -174,19 +199,25 @@ async def first_tag(server: Server, target: str, headers: dict[str, str]) -> str
 
 def print_rounds(mode: str, rounds: list[Round]) -> None:
     print(f"\n{mode}")
-    print(f"{'round':>5} {'kind':>5} {'req/s':>8} {'p50 ms':>7} {'server CPU ms/req':>18} {'db CPU ms/req':>14} "
-          f"{'other':>6}")
+    print(
+        f"{'round':>5} {'kind':>5} {'req/s':>8} {'p50 ms':>7} {'server CPU ms/req':>18} {'db CPU ms/req':>14} "
+        f"{'other':>6}"
+    )
     for number, row in enumerate(rounds):
         database = f"{row.database_ms:.3f}" if row.database_ms is not None else "-"
-        print(f"{number // 2 + 1:>5} {row.kind:>5} {row.requests / row.seconds:>8.0f} {row.p50_ms:>7.2f} "
-              f"{row.server_ms:>18.3f} {database:>14} {row.unexpected:>6}")
+        print(
+            f"{number // 2 + 1:>5} {row.kind:>5} {row.requests / row.seconds:>8.0f} {row.p50_ms:>7.2f} "
+            f"{row.server_ms:>18.3f} {database:>14} {row.unexpected:>6}"
+        )
     full = [row for row in rounds if row.kind == "full"]
     revalidated = [row for row in rounds if row.kind == "304"]
     ratios = [r.server_ms / f.server_ms for f, r in zip(full, revalidated, strict=True) if f.server_ms]
-    print(f"median server CPU per request: full Q1 {statistics.median(r.server_ms for r in full):.3f} ms, "
-          f"304 {statistics.median(r.server_ms for r in revalidated):.3f} ms; "
-          f"304 / full per round pair: {', '.join(f'{x:.1%}' for x in ratios) or 'n/a'}; "
-          f"median {f'{statistics.median(ratios):.1%}' if ratios else 'n/a'}")
+    print(
+        f"median server CPU per request: full Q1 {statistics.median(r.server_ms for r in full):.3f} ms, "
+        f"304 {statistics.median(r.server_ms for r in revalidated):.3f} ms; "
+        f"304 / full per round pair: {', '.join(f'{x:.1%}' for x in ratios) or 'n/a'}; "
+        f"median {f'{statistics.median(ratios):.1%}' if ratios else 'n/a'}"
+    )
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -226,8 +257,10 @@ async def setup(args: argparse.Namespace) -> tuple[str, str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     target, token = asyncio.run(setup(args))
-    print(f"Q1 by GET ({len(target)} bytes of request target), {args.workers} workers, concurrency {args.concurrency}, "
-          f"{args.rounds} × ({args.seconds:g} s full, {args.seconds:g} s 304), {args.database_url.split('://')[0]}")
+    print(
+        f"Q1 by GET ({len(target)} bytes of request target), {args.workers} workers, concurrency {args.concurrency}, "
+        f"{args.rounds} × ({args.seconds:g} s full, {args.seconds:g} s 304), {args.database_url.split('://')[0]}"
+    )
     for mode in args.modes:
         production = mode == "production"
         print_rounds(mode, measure_mode(args, target, token if production else None, production))

@@ -39,8 +39,10 @@ async def prepare(url: str) -> tuple[str, str]:
         await load_henan_demo(db)
         async with db.read_engine.connect() as connection:
             mentor = (await connection.exec_driver_sql("SELECT mentor_id FROM pairings WHERE id = 1")).scalar_one()
-        return (await create_token(db, "bench-mentor", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", mentor)),
-                await create_token(db, "bench-admin", Role.ADMIN))
+        return (
+            await create_token(db, "bench-mentor", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", mentor)),
+            await create_token(db, "bench-admin", Role.ADMIN),
+        )
     finally:
         await db.dispose()
 
@@ -54,18 +56,34 @@ def photo(width: int, height: int) -> bytes:
 
 
 def open_milestone(client: httpx.Client) -> str:
-    created = client.post("/graphql", json={
-        "query": "mutation($i: CreateMilestoneInput!) { createMilestone(input: $i) { milestone { id } } }",
-        "variables": {"i": {"pairingId": encode_id("Pairing", 1), "title": "bench", "category": "GOVERNANCE",
-                            "termYear": 3, "dueOn": "2020-08-31"}}}).json()
+    created = client.post(
+        "/graphql",
+        json={
+            "query": "mutation($i: CreateMilestoneInput!) { createMilestone(input: $i) { milestone { id } } }",
+            "variables": {
+                "i": {
+                    "pairingId": encode_id("Pairing", 1),
+                    "title": "bench",
+                    "category": "GOVERNANCE",
+                    "termYear": 3,
+                    "dueOn": "2020-08-31",
+                }
+            },
+        },
+    ).json()
     return created["data"]["createMilestone"]["milestone"]["id"]
 
 
 def upload(client: httpx.Client, milestone: str, name: str, data: bytes, strip: bool) -> dict:
-    operations = {"query": SUBMIT, "variables": {"input": {
-        "milestoneId": milestone, "note": "bench", "evidence": [{"file": None, "stripLocation": strip}]}}}
+    operations = {
+        "query": SUBMIT,
+        "variables": {
+            "input": {"milestoneId": milestone, "note": "bench", "evidence": [{"file": None, "stripLocation": strip}]}
+        },
+    }
     response = client.post(
-        "/graphql", headers={"GraphQL-Require-Preflight": "1"},
+        "/graphql",
+        headers={"GraphQL-Require-Preflight": "1"},
         data={"operations": orjson.dumps(operations).decode(), "map": '{"0": ["variables.input.evidence.0.file"]}'},
         files={"0": (name, data, "application/octet-stream")},
     )
@@ -86,7 +104,9 @@ def timed(rounds: int, work) -> list[float]:
 def report(label: str, size: int, times: list[float]) -> None:
     median = statistics.median(times)
     p90 = sorted(times)[int(len(times) * 0.9) - 1] if len(times) > 1 else median
-    print(f"{label:<34} {size / 1e6:>8.2f} MB {median * 1000:>9.1f} ms {p90 * 1000:>9.1f} ms {size / 1e6 / median:>9.1f} MB/s")
+    print(
+        f"{label:<34} {size / 1e6:>8.2f} MB {median * 1000:>9.1f} ms {p90 * 1000:>9.1f} ms {size / 1e6 / median:>9.1f} MB/s"
+    )
 
 
 def main() -> None:
@@ -96,28 +116,53 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{Path(directory) / 'bench-files.sqlite3'}"
         mentor, admin = asyncio.run(prepare(url))
-        server = Server(url, workers=1, today="2026-11-30",
-                        env={"QIANSHOU_FILES_DIR": str(Path(directory) / "files")}).start()
+        server = Server(
+            url, workers=1, today="2026-11-30", env={"QIANSHOU_FILES_DIR": str(Path(directory) / "files")}
+        ).start()
         try:
-            with httpx.Client(base_url=server.url, timeout=120, headers={"Authorization": f"Bearer {admin}"}) as admin_client:
+            with httpx.Client(
+                base_url=server.url, timeout=120, headers={"Authorization": f"Bearer {admin}"}
+            ) as admin_client:
                 milestone = open_milestone(admin_client)
             small = b"%PDF-1.7\n" + bytes(range(256)) * 40
             large = b"%PDF-1.7\n" + bytes(range(256)) * (18 * 4096)
             picture = photo(4000, 3000)
             print(f"{'case':<34} {'size':>11} {'p50':>12} {'p90':>12} {'throughput':>14}")
-            with httpx.Client(base_url=server.url, timeout=120, headers={"Authorization": f"Bearer {mentor}"}) as client:
+            with httpx.Client(
+                base_url=server.url, timeout=120, headers={"Authorization": f"Bearer {mentor}"}
+            ) as client:
                 counter = iter(range(10**6))
                 # Each upload differs by a byte, so that every one is stored, not found stored already.
-                report("upload 10 KB PDF", len(small),
-                       timed(rounds, lambda: upload(client, milestone, "a.pdf", small + str(next(counter)).encode(), False)))
-                report("upload 18 MB PDF", len(large),
-                       timed(rounds, lambda: upload(client, milestone, "b.pdf", large + str(next(counter)).encode(), False)))
+                report(
+                    "upload 10 KB PDF",
+                    len(small),
+                    timed(
+                        rounds, lambda: upload(client, milestone, "a.pdf", small + str(next(counter)).encode(), False)
+                    ),
+                )
+                report(
+                    "upload 18 MB PDF",
+                    len(large),
+                    timed(
+                        rounds, lambda: upload(client, milestone, "b.pdf", large + str(next(counter)).encode(), False)
+                    ),
+                )
                 stored = upload(client, milestone, "b.pdf", large, False)
-                report("upload 12 MP photo, GPS stripped", len(picture),
-                       timed(rounds, lambda: upload(client, milestone, "c.jpg", picture + str(next(counter)).encode(), True)))
+                report(
+                    "upload 12 MP photo, GPS stripped",
+                    len(picture),
+                    timed(
+                        rounds, lambda: upload(client, milestone, "c.jpg", picture + str(next(counter)).encode(), True)
+                    ),
+                )
                 report("download 18 MB PDF", len(large), timed(rounds, lambda: client.get(stored["url"]).content))
-                report("download 1 MB range of it", 1 << 20, timed(rounds, lambda: client.get(
-                    stored["url"], headers={"Range": f"bytes=0-{(1 << 20) - 1}"}).content))
+                report(
+                    "download 1 MB range of it",
+                    1 << 20,
+                    timed(
+                        rounds, lambda: client.get(stored["url"], headers={"Range": f"bytes=0-{(1 << 20) - 1}"}).content
+                    ),
+                )
         finally:
             server.stop()
 

@@ -74,14 +74,31 @@ def _q1_statement(today: dt.date, dialect: str) -> PreparedRead:
     ).subquery("progress")
     return PreparedRead(
         select(
-            Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
-            mentor.id, mentor.name, mentor_region.id, mentor_region.name,
-            supported.id, supported.name, supported_region.id, supported_region.name,
+            Pairing.id,
+            Pairing.status,
+            Pairing.starts_on,
+            Pairing.ends_on,
+            mentor.id,
+            mentor.name,
+            mentor_region.id,
+            mentor_region.name,
+            supported.id,
+            supported.name,
+            supported_region.id,
+            supported_region.name,
             *(getattr(PairingTotals, column) for column in SERVICE_COLUMNS),
-            PairingTotals.cash_yuan, PairingTotals.in_kind_yuan, PairingTotals.disbursement_batches,
+            PairingTotals.cash_yuan,
+            PairingTotals.in_kind_yuan,
+            PairingTotals.disbursement_batches,
             PairingTotals.people_funded,
-            progress.c.total, progress.c.achieved, progress.c.overdue, progress.c.waived, progress.c.max_days,
-            progress.c.percent_complete, progress.c.time_elapsed, progress.c.health,
+            progress.c.total,
+            progress.c.achieved,
+            progress.c.overdue,
+            progress.c.waived,
+            progress.c.max_days,
+            progress.c.percent_complete,
+            progress.c.time_elapsed,
+            progress.c.health,
         )
         .join(mentor, mentor.id == Pairing.mentor_id)
         .join(mentor_region, mentor_region.id == mentor.region_id)
@@ -140,15 +157,23 @@ def _q1_node(row: Any) -> dict[str, Any]:
         "mentor": _agency(*agencies[:4]),
         "supported": _agency(*agencies[4:]),
         "progress": {
-            "milestonesTotal": int(total), "milestonesAchieved": int(achieved), "milestonesOverdue": int(overdue),
-            "milestonesWaived": int(waived), "maxDaysOverdue": int(max_days),
-            "percentComplete": round(float(percent), 2), "timeElapsedPercent": round(float(elapsed), 2),
+            "milestonesTotal": int(total),
+            "milestonesAchieved": int(achieved),
+            "milestonesOverdue": int(overdue),
+            "milestonesWaived": int(waived),
+            "maxDaysOverdue": int(max_days),
+            "percentComplete": round(float(percent), 2),
+            "timeElapsedPercent": round(float(elapsed), 2),
             "health": health,
         },
-        "serviceTotals": {_camel(column): int(value or 0) for column, value in zip(SERVICE_COLUMNS, service, strict=True)},
+        "serviceTotals": {
+            _camel(column): int(value or 0) for column, value in zip(SERVICE_COLUMNS, service, strict=True)
+        },
         "resourceTotals": {
-            "cashYuan": _money(cash), "inKindYuan": _money(in_kind),
-            "disbursementBatches": int(batches or 0), "peopleFunded": int(funded or 0),
+            "cashYuan": _money(cash),
+            "inKindYuan": _money(in_kind),
+            "disbursementBatches": int(batches or 0),
+            "peopleFunded": int(funded or 0),
         },
     }
 
@@ -170,21 +195,41 @@ async def q2_floor(db: Database, pairing_pk: int) -> bytes:
     training, stations, incubations = [], [], []
     for kind, child_pk, text, first_day, last_day, hours, mode, participants in children:
         if kind == 0:
-            training.append({"node": {
-                "id": encode_id("TrainingSession", child_pk), "topic": text, "startsOn": first_day,
-                "endsOn": last_day, "hours": str(hours), "mode": mode, "participants": participants,
-            }})
+            training.append(
+                {
+                    "node": {
+                        "id": encode_id("TrainingSession", child_pk),
+                        "topic": text,
+                        "startsOn": first_day,
+                        "endsOn": last_day,
+                        "hours": str(hours),
+                        "mode": mode,
+                        "participants": participants,
+                    }
+                }
+            )
         elif kind == 1:
             stations.append({"id": encode_id("ServiceStation", child_pk), "name": text, "establishedOn": first_day})
         else:
-            incubations.append({"id": encode_id("IncubatedOrganization", child_pk), "stage": text, "startedOn": first_day})
-    return orjson.dumps({"data": {"pairing": {
-        "id": encode_id("Pairing", pk), "status": status, "startsOn": starts_on, "endsOn": ends_on,
-        "milestones": {"edges": [{"node": milestone} for milestone in milestones.values()]},
-        "trainingSessions": {"edges": training},
-        "serviceStations": stations,
-        "incubatedOrganizations": incubations,
-    }}})
+            incubations.append(
+                {"id": encode_id("IncubatedOrganization", child_pk), "stage": text, "startedOn": first_day}
+            )
+    return orjson.dumps(
+        {
+            "data": {
+                "pairing": {
+                    "id": encode_id("Pairing", pk),
+                    "status": status,
+                    "startsOn": starts_on,
+                    "endsOn": ends_on,
+                    "milestones": {"edges": [{"node": milestone} for milestone in milestones.values()]},
+                    "trainingSessions": {"edges": training},
+                    "serviceStations": stations,
+                    "incubatedOrganizations": incubations,
+                }
+            }
+        }
+    )
 
 
 @functools.cache
@@ -196,9 +241,20 @@ def _q2_statements() -> tuple[PreparedRead, PreparedRead]:
     ).scalar_subquery()
     tree = (
         select(
-            Pairing.id, Pairing.status, Pairing.starts_on, Pairing.ends_on,
-            Milestone.id, Milestone.title, Milestone.category, Milestone.term_year, Milestone.due_on, Milestone.status,
-            MilestoneUpdate.id, MilestoneUpdate.note, MilestoneUpdate.progress_percent, MilestoneUpdate.status,
+            Pairing.id,
+            Pairing.status,
+            Pairing.starts_on,
+            Pairing.ends_on,
+            Milestone.id,
+            Milestone.title,
+            Milestone.category,
+            Milestone.term_year,
+            Milestone.due_on,
+            Milestone.status,
+            MilestoneUpdate.id,
+            MilestoneUpdate.note,
+            MilestoneUpdate.progress_percent,
+            MilestoneUpdate.status,
             MilestoneUpdate.submitted_at,
         )
         .outerjoin(Milestone, (Milestone.pairing_id == Pairing.id) & Milestone.id.in_(first_milestones))
@@ -212,15 +268,23 @@ def _q2_statements() -> tuple[PreparedRead, PreparedRead]:
 def _milestone(values: Any) -> dict[str, Any]:
     pk, title, category, term_year, due_on, status = values
     return {
-        "id": encode_id("Milestone", pk), "title": title, "category": category, "termYear": term_year,
-        "dueOn": due_on, "status": status, "updates": {"edges": []},
+        "id": encode_id("Milestone", pk),
+        "title": title,
+        "category": category,
+        "termYear": term_year,
+        "dueOn": due_on,
+        "status": status,
+        "updates": {"edges": []},
     }
 
 
 def _update(values: Any) -> dict[str, Any]:
     pk, note, percent, status, submitted_at = values
     return {
-        "id": encode_id("MilestoneUpdate", pk), "note": note, "progressPercent": percent, "status": status,
+        "id": encode_id("MilestoneUpdate", pk),
+        "note": note,
+        "progressPercent": percent,
+        "status": status,
         "submittedAt": submitted_at,
     }
 
@@ -231,8 +295,14 @@ def _children(pairing: BindParameter[int]) -> Select:
     no_hours, no_int = cast(null(), Numeric(6, 1)), cast(null(), Integer)
     training = (
         select(
-            literal(0).label("kind"), TrainingSession.id, cast(TrainingSession.topic, String), TrainingSession.starts_on,
-            TrainingSession.ends_on, TrainingSession.hours, cast(TrainingSession.mode, String), TrainingSession.participants,
+            literal(0).label("kind"),
+            TrainingSession.id,
+            cast(TrainingSession.topic, String),
+            TrainingSession.starts_on,
+            TrainingSession.ends_on,
+            TrainingSession.hours,
+            cast(TrainingSession.mode, String),
+            TrainingSession.participants,
         )
         .where(TrainingSession.pairing_id == pairing, TrainingSession.voided_at.is_(None))
         .order_by(TrainingSession.id)
@@ -240,12 +310,24 @@ def _children(pairing: BindParameter[int]) -> Select:
         .subquery()
     )
     stations = select(
-        literal(1), ServiceStation.id, cast(ServiceStation.name, String), ServiceStation.established_on,
-        no_date, no_hours, no_text, no_int,
+        literal(1),
+        ServiceStation.id,
+        cast(ServiceStation.name, String),
+        ServiceStation.established_on,
+        no_date,
+        no_hours,
+        no_text,
+        no_int,
     ).where(ServiceStation.pairing_id == pairing, ServiceStation.voided_at.is_(None))
     incubations = select(
-        literal(2), IncubatedOrganization.id, cast(IncubatedOrganization.stage, String), IncubatedOrganization.started_on,
-        no_date, no_hours, no_text, no_int,
+        literal(2),
+        IncubatedOrganization.id,
+        cast(IncubatedOrganization.stage, String),
+        IncubatedOrganization.started_on,
+        no_date,
+        no_hours,
+        no_text,
+        no_int,
     ).where(IncubatedOrganization.pairing_id == pairing, IncubatedOrganization.voided_at.is_(None))
     combined = union_all(select(training), stations, incubations).subquery()
     return select(combined).order_by(combined.c[0], combined.c[1])

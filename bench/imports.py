@@ -48,9 +48,13 @@ HEADER = ["受援机构", "服务类型", "服务日期", "服务数量", "受�
 
 async def _admin(url: str, statement: str) -> None:
     parsed = make_url(url)
-    connection = await asyncpg.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
-                                       user=parsed.username or "postgres", password=parsed.password,
-                                       database=parsed.database)
+    connection = await asyncpg.connect(
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        database=parsed.database,
+    )
     try:
         await connection.execute(statement)
     finally:
@@ -61,10 +65,14 @@ async def tally_rows(db: Database, rows: int) -> list[list]:
     """`rows` activities spread over the ACTIVE pairings (closed ones take no records), each dated
     within its term and not after today."""
     async with db.reading() as session:
-        pairings = (await session.execute(
-            select(Agency.name, Pairing.starts_on, Pairing.ends_on).join(Agency, Agency.id == Pairing.supported_id)
-            .where(Pairing.starts_on <= TODAY, Pairing.status == PairingStatus.ACTIVE).order_by(Pairing.id)
-        )).all()
+        pairings = (
+            await session.execute(
+                select(Agency.name, Pairing.starts_on, Pairing.ends_on)
+                .join(Agency, Agency.id == Pairing.supported_id)
+                .where(Pairing.starts_on <= TODAY, Pairing.status == PairingStatus.ACTIVE)
+                .order_by(Pairing.id)
+            )
+        ).all()
     kinds = labels_of(ServiceKind)
     out = []
     for index in range(rows):
@@ -98,8 +106,11 @@ async def totals_exact(db: Database) -> bool:
     async with db.reading() as session:
         stored = {row.pairing_id: row for row in (await session.execute(select(PairingTotals))).scalars()}
         recounted = (await session.execute(recount_select())).all()
-    return all(stored[row.pairing_id].home_visits == row.home_visits
-               and stored[row.pairing_id].beneficiaries == row.beneficiaries for row in recounted)
+    return all(
+        stored[row.pairing_id].home_visits == row.home_visits
+        and stored[row.pairing_id].beneficiaries == row.beneficiaries
+        for row in recounted
+    )
 
 
 def peak_mb() -> float:
@@ -114,8 +125,10 @@ async def bench(url: str, rows: int, formats: list[str]) -> None:
         data = await tally_rows(db, rows)
         folder = Path(tempfile.mkdtemp(prefix="qianshou-bench-imports-"))
         print(f"database: {db.write_engine.dialect.name}; {rows} service activities over the demo's pairings")
-        print(f"{'file':<6} {'pass':<8} {'MB':>6} {'seconds':>8} {'rows/s':>9} {'created':>8} {'unchanged':>9} "
-              f"{'peak RSS MB':>11} {'totals exact':>12}")
+        print(
+            f"{'file':<6} {'pass':<8} {'MB':>6} {'seconds':>8} {'rows/s':>9} {'created':>8} {'unchanged':>9} "
+            f"{'peak RSS MB':>11} {'totals exact':>12}"
+        )
         for file_format in formats:
             path = folder / f"tally.{file_format}"
             (write_xlsx if file_format == "xlsx" else write_csv)(path, data)
@@ -126,10 +139,12 @@ async def bench(url: str, rows: int, formats: list[str]) -> None:
                 seconds = time.perf_counter() - started
                 if not report.ok:
                     raise SystemExit(f"import refused: {report.problems[:3]}")
-                print(f"{file_format:<6} {run:<8} {path.stat().st_size / 1e6:>6.1f} {seconds:>8.2f} "
-                      f"{report.rows / seconds:>9.0f} {report.count(RowOutcome.CREATED):>8} "
-                      f"{report.count(RowOutcome.UNCHANGED):>9} {peak_mb():>11.0f} "
-                      f"{'yes' if await totals_exact(db) else 'NO':>12}")
+                print(
+                    f"{file_format:<6} {run:<8} {path.stat().st_size / 1e6:>6.1f} {seconds:>8.2f} "
+                    f"{report.rows / seconds:>9.0f} {report.count(RowOutcome.CREATED):>8} "
+                    f"{report.count(RowOutcome.UNCHANGED):>9} {peak_mb():>11.0f} "
+                    f"{'yes' if await totals_exact(db) else 'NO':>12}"
+                )
             # The next format's file makes the same records: start again from the demo alone.
             await _forget_activities(db)
     finally:
@@ -146,8 +161,11 @@ async def _forget_activities(db: Database) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1/test",
-                        help="a PostgreSQL database beside which a new one is made, or sqlite")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1/test",
+        help="a PostgreSQL database beside which a new one is made, or sqlite",
+    )
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--formats", default="xlsx,csv")
     args = parser.parse_args()
@@ -159,7 +177,9 @@ async def main() -> None:
     name = f"{make_url(args.database_url).database}_imports_{uuid.uuid4().hex[:8]}"
     await _admin(args.database_url, f'CREATE DATABASE "{name}"')
     try:
-        await bench(make_url(args.database_url).set(database=name).render_as_string(hide_password=False), args.rows, formats)
+        await bench(
+            make_url(args.database_url).set(database=name).render_as_string(hide_password=False), args.rows, formats
+        )
     finally:
         await _admin(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -61,8 +61,13 @@ class Connection:
         return cls(reader, writer, f"{parts.hostname}:{parts.port}")
 
     async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        lines = [f"POST {path} HTTP/1.1", f"host: {self.host}", "content-type: application/json",
-                 f"content-length: {len(body)}", *(f"{name}: {value}" for name, value in headers.items())]
+        lines = [
+            f"POST {path} HTTP/1.1",
+            f"host: {self.host}",
+            "content-type: application/json",
+            f"content-length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
         self.writer.write("\r\n".join(lines).encode() + b"\r\n\r\n" + body)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status_line, *header_lines = head.decode("latin-1").split("\r\n")

@@ -55,9 +55,12 @@ class Cell:
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies)
         return {
-            "requests": len(ordered), "rps": len(ordered) / self.seconds if self.seconds else 0.0,
-            "p50_ms": percentile(ordered, 0.5) * 1000, "p99_ms": percentile(ordered, 0.99) * 1000,
-            "errors": self.errors, "cpu_ms": self.per_request_ms(self.server_ns),
+            "requests": len(ordered),
+            "rps": len(ordered) / self.seconds if self.seconds else 0.0,
+            "p50_ms": percentile(ordered, 0.5) * 1000,
+            "p99_ms": percentile(ordered, 0.99) * 1000,
+            "errors": self.errors,
+            "cpu_ms": self.per_request_ms(self.server_ns),
             "db_cpu_ms": self.per_request_ms(self.database_ns),
         }
 
@@ -121,8 +124,9 @@ def used(before: dict[int, int] | None, after: dict[int, int] | None) -> int | N
     return sum(max(0, now - before.get(pid, 0)) for pid, now in after.items())
 
 
-async def measure(server: Server, backends: Backends, make_request, args: argparse.Namespace, concurrency: int,
-                  cell: Cell) -> None:
+async def measure(
+    server: Server, backends: Backends, make_request, args: argparse.Namespace, concurrency: int, cell: Cell
+) -> None:
     processes = process_tree(server.pid)  # the supervisor too: with one worker it serves itself
     if args.warmup > 0:  # run apart, so that the CPU counted is the measured requests' alone
         await drive(server.url, make_request, concurrency=concurrency, seconds=args.warmup, warmup=0)
@@ -152,8 +156,12 @@ def compare(args: argparse.Namespace, operations_of, today: str) -> dict[tuple[s
     headers = asyncio.run(credentials(args.database_url))
     env = dict(item.split("=", 1) for item in args.env)
     servers = {
-        mode: Server(args.database_url, workers=args.workers, today=today,
-                     env={**env, "QIANSHOU_ENV": "development" if mode == "development" else "production"})
+        mode: Server(
+            args.database_url,
+            workers=args.workers,
+            today=today,
+            env={**env, "QIANSHOU_ENV": "development" if mode == "development" else "production"},
+        )
         for mode in args.modes
     }
     backends = Backends(args.database_url)
@@ -176,10 +184,14 @@ def compare(args: argparse.Namespace, operations_of, today: str) -> dict[tuple[s
 
 
 def print_comparison(cells: dict[tuple[str, str, int], Cell], args: argparse.Namespace) -> None:
-    print(f"\nQianshou by mode: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
-          f"{args.rounds} round(s) of {args.seconds:g} s per cell, modes interleaved")
-    header = (f"{'operation':<12} {'conc':>4} {'mode':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-              f"{'CPU ms/req':>10} {'DB CPU ms/req':>13} {'vs dev req/s':>12} {'vs dev CPU':>10}")
+    print(
+        f"\nQianshou by mode: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
+        f"{args.rounds} round(s) of {args.seconds:g} s per cell, modes interleaved"
+    )
+    header = (
+        f"{'operation':<12} {'conc':>4} {'mode':<12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+        f"{'CPU ms/req':>10} {'DB CPU ms/req':>13} {'vs dev req/s':>12} {'vs dev CPU':>10}"
+    )
     print(header)
     print("-" * len(header))
     for (mode, name, concurrency), cell in sorted(cells.items(), key=lambda item: _order(item[0], args)):
@@ -191,9 +203,11 @@ def print_comparison(cells: dict[tuple[str, str, int], Cell], args: argparse.Nam
             ratio_rps = f"{s['rps'] / b['rps']:.3f}" if b["rps"] else ""
             ratio_cpu = f"{s['cpu_ms'] / b['cpu_ms']:.3f}" if b["cpu_ms"] else ""
         database = "-" if s["db_cpu_ms"] is None else f"{s['db_cpu_ms']:.3f}"
-        print(f"{name:<12} {concurrency:>4} {mode:<12} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-              f"{s['errors']:>6} {s['cpu_ms']:>10.3f} {database:>13} {ratio_rps:>12} {ratio_cpu:>10}"
-              + (f"  first error: {cell.first_error}" if cell.first_error else ""))
+        print(
+            f"{name:<12} {concurrency:>4} {mode:<12} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+            f"{s['errors']:>6} {s['cpu_ms']:>10.3f} {database:>13} {ratio_rps:>12} {ratio_cpu:>10}"
+            + (f"  first error: {cell.first_error}" if cell.first_error else "")
+        )
     print("CPU ms/req: the server's processes; DB CPU ms/req: PostgreSQL's backends of the database (- on SQLite)")
 
 

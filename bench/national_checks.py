@@ -18,6 +18,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
+from sqlalchemy import select
 
 from bench.queries import Q3_STATS
 from bench.run import PROVINCE_CODE, TODAY, explain
@@ -28,7 +29,6 @@ from db.models import Program, Region
 from db.statements import recording
 from resolvers.ids import encode_id
 from resolvers.scope import Scope
-from sqlalchemy import select
 
 OVERDUE = """
 query Overdue($programId: ID) {
@@ -96,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
             for name, query, variables in cases:
-                post = lambda c, q=query, v=variables: c.post("/graphql", json={"query": q, "variables": v}).json()
+
+                def post(c: httpx.Client, q: str = query, v: dict = variables) -> dict:
+                    return c.post("/graphql", json={"query": q, "variables": v}).json()
+
                 assert "errors" not in post(client), post(client)
                 print(f"{name:<32} p50 {timed(client, args.repeat, post):8.1f} ms")
             print(f"{'report CSV, first byte':<32} p50 {timed(client, args.repeat, first_byte):8.1f} ms")

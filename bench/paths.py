@@ -60,13 +60,17 @@ def compare(measure: Callable[[list[str]], list[Any]], paths: list[str]) -> list
 
 def print_pairs(pairs: list[Pair], postgresql: bool) -> None:
     print("\nWhat each fast path buys (on/off pairs, run one after the other; a shared machine is noisy)")
-    header = f"{'fast path':<18} {'operation':<12} {'conc':>4} {'on req/s':>9} {'off req/s':>9} " \
-             f"{'on p50':>8} {'off p50':>8} {'on/off':>7}"
+    header = (
+        f"{'fast path':<18} {'operation':<12} {'conc':>4} {'on req/s':>9} {'off req/s':>9} "
+        f"{'on p50':>8} {'off p50':>8} {'on/off':>7}"
+    )
     print(header)
     print("-" * len(header))
     for pair in pairs:
         ratio = f"{pair.ratio:.2f}" if pair.ratio is not None else "-"
-        print(f"{pair.path:<18} {pair.operation:<12} {pair.concurrency:>4} {pair.on['rps']:>9.1f} "
-              f"{pair.off['rps']:>9.1f} {pair.on['p50_ms']:>8.2f} {pair.off['p50_ms']:>8.2f} {ratio:>7}")
+        print(
+            f"{pair.path:<18} {pair.operation:<12} {pair.concurrency:>4} {pair.on['rps']:>9.1f} "
+            f"{pair.off['rps']:>9.1f} {pair.on['p50_ms']:>8.2f} {pair.off['p50_ms']:>8.2f} {ratio:>7}"
+        )
     if not postgresql and any(pair.path == "combined_reads" for pair in pairs):
         print("combined_reads combines reads on PostgreSQL only: on SQLite its pair measures noise")

@@ -15,27 +15,35 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespace, today: dt.date) -> None:
-    print(f"\nQianshou benchmark: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
-          f"{args.seconds:g} s per cell, today {today}")
+    print(
+        f"\nQianshou benchmark: {args.database_url.split('@')[-1]}, scale {args.scale:g}, {args.workers} worker(s), "
+        f"{args.seconds:g} s per cell, today {today}"
+    )
     if info.get("load_seconds") is not None:
         print(f"national data loaded in {info['load_seconds']:.1f} s")
-    header = f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} " \
-             f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7} {'workers':>7}  note"
+    header = (
+        f"{'operation':<12} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+        f"{'alt p50':>8} {'floor ms':>8} {'x floor':>7} {'SQL/req':>7} {'workers':>7}  note"
+    )
     print(header)
     print("-" * len(header))
     for row in results:
         if not row.stats:
-            print(f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7} "
-                  f"{'-':>7}  {row.note}")
+            print(
+                f"{row.name:<12} {'':>4} {'-':>8} {'-':>8} {'-':>8} {'-':>6} {'-':>8} {'-':>8} {'-':>7} {'-':>7} "
+                f"{'-':>7}  {row.note}"
+            )
             continue
         s = row.stats
         paired_ms = f"{row.paired_ms:.2f}" if row.paired_ms is not None else ""
         floor_ms = f"{row.floor_ms:.2f}" if row.floor_ms is not None else ""
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
         statements = "" if row.statements is None else str(row.statements)
-        print(f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
-              f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7} {row.worker_split or '':>7}  "
-              f"{row.note}")
+        print(
+            f"{row.name:<12} {row.concurrency:>4} {s['rps']:>8.1f} {s['p50_ms']:>8.2f} {s['p99_ms']:>8.2f} "
+            f"{s['errors']:>6} {paired_ms:>8} {floor_ms:>8} {ratio:>7} {statements:>7} {row.worker_split or '':>7}  "
+            f"{row.note}"
+        )
     if any(row.ratio is not None for row in results):
         print("alt p50 and floor ms: the server's p50 and the floor's, timed in alternation; x floor: their ratio")
     if any(row.worker_split for row in results):
@@ -44,8 +52,10 @@ def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespa
     print(f"\nQ1 SQL statements by page size: {', '.join(f'first {k}: {v}' for k, v in by_size.items())}")
     memory = info.get("memory")
     if memory:
-        print(f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, halfway {memory['half_mib']:.1f} MiB, "
-              f"peak {memory['peak_mib']:.1f} MiB, end {memory['end_mib']:.1f} MiB over {memory['samples']} samples")
+        print(
+            f"server RSS (all processes): start {memory['start_mib']:.1f} MiB, halfway {memory['half_mib']:.1f} MiB, "
+            f"peak {memory['peak_mib']:.1f} MiB, end {memory['end_mib']:.1f} MiB over {memory['samples']} samples"
+        )
     for problem in info.get("floor_problems", []):
         print(f"warning: {problem}")
 
@@ -55,12 +65,23 @@ def write_json(results: list[Row], info: dict[str, Any], args: argparse.Namespac
     path = RESULTS / f"bench-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     info = {key: value for key, value in info.items() if key != "m1_writers"}
     payload = {
-        "database": args.database_url.split("@")[-1], "scale": args.scale, "workers": args.workers,
-        "seconds": args.seconds, "info": info,
+        "database": args.database_url.split("@")[-1],
+        "scale": args.scale,
+        "workers": args.workers,
+        "seconds": args.seconds,
+        "info": info,
         "rows": [
-            {"operation": row.name, "concurrency": row.concurrency, **row.stats, "floor_ms": row.floor_ms,
-             "paired_ms": row.paired_ms,
-             "ratio": row.ratio, "statements": row.statements, "worker_split": row.worker_split, "note": row.note}
+            {
+                "operation": row.name,
+                "concurrency": row.concurrency,
+                **row.stats,
+                "floor_ms": row.floor_ms,
+                "paired_ms": row.paired_ms,
+                "ratio": row.ratio,
+                "statements": row.statements,
+                "worker_split": row.worker_split,
+                "note": row.note,
+            }
             for row in results
         ],
     }

@@ -91,10 +91,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL EXPLAIN ANALYZE of Q1's statements")
     parser.add_argument("--json", action="store_true", help="also write the results to bench/results/*.json")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="extra server environment")
-    parser.add_argument("--modes", default="development",
-                        help="development,token,session: compare the reads in these modes (bench/modes.py)")
+    parser.add_argument(
+        "--modes",
+        default="development",
+        help="development,token,session: compare the reads in these modes (bench/modes.py)",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="with --modes: interleaved rounds per cell")
-    parser.add_argument("--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)")
+    parser.add_argument(
+        "--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)"
+    )
     args = parser.parse_args(argv)
     args.concurrency = [int(part) for part in args.concurrency.split(",") if part.strip()]
     args.operations = [part.strip().upper() for part in args.operations.split(",") if part.strip()]
@@ -188,7 +193,8 @@ async def in_process(args: argparse.Namespace, rows: dict[str, Row]) -> tuple[Fi
         rng = random.Random(1)
         q1_vars = {"first": args.page_size, "after": None}
         info["q1_statements_by_page_size"] = {
-            size: (await count_statements(db, Q1_DASHBOARD, {"first": size, "after": None}))[0] for size in (10, 50, 100)
+            size: (await count_statements(db, Q1_DASHBOARD, {"first": size, "after": None}))[0]
+            for size in (10, 50, 100)
         }
         rows["Q1"].statements, q1_statements = await count_statements(db, Q1_DASHBOARD, q1_vars)
         rows["Q2"].statements, _ = await count_statements(db, Q2_DETAIL, q2_variables(fixture, rng))
@@ -237,10 +243,16 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 continue
             for concurrency in args.concurrency:
                 cpu_before = server.cpu_by_process()
-                run = asyncio.run(drive(
-                    server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=args.warmup,
-                    answered=getattr(make_request, "answered", None),
-                ))
+                run = asyncio.run(
+                    drive(
+                        server.url,
+                        make_request,
+                        concurrency=concurrency,
+                        seconds=args.seconds,
+                        warmup=args.warmup,
+                        answered=getattr(make_request, "answered", None),
+                    )
+                )
                 cpu_used = server.cpu_by_process()
                 template = rows.get(name, Row(name))
                 row = Row(name, concurrency, run.stats(label), statements=template.statements, note=template.note)
@@ -290,7 +302,11 @@ async def against_floor(args: argparse.Namespace, url: str, make_request, fetch_
     db = Database.from_url(args.database_url)
     try:
         run = await drive(
-            url, make_request, concurrency=1, seconds=args.seconds, warmup=args.warmup,
+            url,
+            make_request,
+            concurrency=1,
+            seconds=args.seconds,
+            warmup=args.warmup,
             alternate_with=lambda: fetch_floor(db),
         )
     finally:
@@ -348,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.modes != ["development"]:
             reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
-            cells = modes.compare(reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat())
+            cells = modes.compare(
+                reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat()
+            )
             modes.print_comparison(cells, args)
             return 0
         return measure_and_report(args, fixture, info, rows)
@@ -362,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure_and_report(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], rows: dict[str, Row]) -> int:
     if args.fast_paths:
+
         def measure(env: list[str]) -> list[Row]:
             return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
 

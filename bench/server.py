@@ -169,6 +169,9 @@ class MemorySampler:
         mib = [kib / 1024 for kib in self.samples] or [0.0]
         # Halfway as well as at the end: memory that is flat has stopped growing by then.
         return {
-            "start_mib": mib[0], "half_mib": mib[len(mib) // 2], "peak_mib": max(mib), "end_mib": mib[-1],
+            "start_mib": mib[0],
+            "half_mib": mib[len(mib) // 2],
+            "peak_mib": max(mib),
+            "end_mib": mib[-1],
             "samples": len(mib),
         }

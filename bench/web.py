@@ -16,8 +16,16 @@ import time
 
 from playwright.async_api import async_playwright
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 async def measure(url: str, runs: int, chromium: str) -> tuple[list[float], list[float]]:
@@ -51,8 +59,10 @@ def main() -> None:
     first, complete = asyncio.run(measure(options.url, options.runs, options.chromium))
     for name, timings in (("first data", first), ("complete", complete)):
         median = statistics.median(timings)
-        print(f"overview {name:<10} over {len(timings)} cold tabs: median {median:.2f} s, best {min(timings):.2f} s, "
-              f"worst {max(timings):.2f} s; median / 1.5 s target = {median / 1.5:.2f}")
+        print(
+            f"overview {name:<10} over {len(timings)} cold tabs: median {median:.2f} s, best {min(timings):.2f} s, "
+            f"worst {max(timings):.2f} s; median / 1.5 s target = {median / 1.5:.2f}"
+        )
 
 
 if __name__ == "__main__":

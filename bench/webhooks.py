@@ -43,9 +43,7 @@ class Receiver:
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
-                headers = dict(
-                    line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line
-                )
+                headers = dict(line.split(": ", 1) for line in head.decode().split("\r\n")[1:] if ": " in line)
                 lowered = {key.lower(): value for key, value in headers.items()}
                 await reader.readexactly(int(lowered.get("content-length", "0")))
                 self.events[lowered.get("x-qianshou-event-id", "")] += 1
@@ -63,16 +61,26 @@ async def fill(db: Database, port: int, deliveries: int, subscriptions: int) -> 
         await session.execute(delete(WebhookSubscription))
         ids = []
         for n in range(subscriptions):
-            row = WebhookSubscription(name=f"bench-{n}", url=f"http://127.0.0.1:{port}/hook/{n}", secret="s" * 32,
-                                      event_kinds=[NotificationKind.UPDATE_SUBMITTED.value], format=WebhookFormat.PLAIN)
+            row = WebhookSubscription(
+                name=f"bench-{n}",
+                url=f"http://127.0.0.1:{port}/hook/{n}",
+                secret="s" * 32,
+                event_kinds=[NotificationKind.UPDATE_SUBMITTED.value],
+                format=WebhookFormat.PLAIN,
+            )
             session.add(row)
             await session.flush()
             ids.append(row.id)
         payload = {"kind": "UPDATE_SUBMITTED", "title": "待审核", "body": "基准测试" * 20}
         rows = [
-            {"subscription_id": ids[n % subscriptions], "event_id": str(uuid.uuid4()),
-             "event_kind": NotificationKind.UPDATE_SUBMITTED, "payload": payload, "status": DeliveryStatus.PENDING,
-             "attempts": 0}
+            {
+                "subscription_id": ids[n % subscriptions],
+                "event_id": str(uuid.uuid4()),
+                "event_kind": NotificationKind.UPDATE_SUBMITTED,
+                "payload": payload,
+                "status": DeliveryStatus.PENDING,
+                "attempts": 0,
+            }
             for n in range(deliveries)
         ]
         await session.execute(insert(WebhookDelivery), rows)
@@ -107,8 +115,10 @@ async def main(arguments: argparse.Namespace) -> None:
     receiver = Receiver()
     server = await asyncio.start_server(receiver.serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    print(f"database: {db.read_engine.dialect.name}; {arguments.deliveries} deliveries over {arguments.subscriptions} "
-          "subscriptions")
+    print(
+        f"database: {db.read_engine.dialect.name}; {arguments.deliveries} deliveries over {arguments.subscriptions} "
+        "subscriptions"
+    )
     print(f"{'workers':>8} {'seconds':>8} {'deliveries/s':>13} {'duplicates':>11}")
     try:
         for workers in (int(w) for w in arguments.workers.split(",")):

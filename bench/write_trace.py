@@ -29,6 +29,7 @@ if __package__ in (None, ""):  # `python bench/write_trace.py`
 from sqlalchemy import event, select
 
 from bench.queries import M1_RETURN, M1_SUBMIT
+from bench.run import RESULTS, TODAY
 from db.demo.national import PROGRAM_NAME, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade
@@ -36,8 +37,6 @@ from db.models import Milestone, MilestoneStatus, Pairing, PairingStatus, Progra
 from resolvers.access import Actor
 from resolvers.ids import encode_id
 from resolvers.scope import Scope
-
-from bench.run import RESULTS, TODAY
 
 
 @dataclass
@@ -120,7 +119,9 @@ async def run(db: Database, repeat: int) -> dict[str, list[Trace]]:
         current.clear()
         current.append(Trace())
         started, cpu_started = time.perf_counter(), time.process_time()
-        result = await schema.execute(query, variable_values=variables, context_value=Scope(db=db, actor=actor, today=TODAY))
+        result = await schema.execute(
+            query, variable_values=variables, context_value=Scope(db=db, actor=actor, today=TODAY)
+        )
         current[0].total = time.perf_counter() - started
         current[0].cpu = time.process_time() - cpu_started
         traces[name].append(current[0])
@@ -132,15 +133,33 @@ async def run(db: Database, repeat: int) -> dict[str, list[Trace]]:
         return payload
 
     for _ in range(repeat):
-        submitted = await execute("submitMilestoneUpdate", mentor, M1_SUBMIT, {"input": {
-            "milestoneId": encode_id("Milestone", milestone_pk), "note": "基准测试进展报告", "progressPercent": 50,
-            "idempotencyKey": uuid.uuid4().hex,
-        }})
+        submitted = await execute(
+            "submitMilestoneUpdate",
+            mentor,
+            M1_SUBMIT,
+            {
+                "input": {
+                    "milestoneId": encode_id("Milestone", milestone_pk),
+                    "note": "基准测试进展报告",
+                    "progressPercent": 50,
+                    "idempotencyKey": uuid.uuid4().hex,
+                }
+            },
+        )
         version += 1
-        await execute("reviewMilestoneUpdate", staff, M1_RETURN, {"input": {
-            "updateId": submitted["milestoneUpdate"]["id"], "decision": "RETURN", "milestoneVersion": version,
-            "reviewNote": "基准测试：请补充材料",
-        }})
+        await execute(
+            "reviewMilestoneUpdate",
+            staff,
+            M1_RETURN,
+            {
+                "input": {
+                    "updateId": submitted["milestoneUpdate"]["id"],
+                    "decision": "RETURN",
+                    "milestoneVersion": version,
+                    "reviewNote": "基准测试：请补充材料",
+                }
+            },
+        )
         version += 1
     return traces
 
@@ -152,8 +171,10 @@ def report(name: str, traces: list[Trace]) -> None:
     medians = [statistics.median(trace.statements[i][1] for trace in same) for i in range(len(last.statements))]
     total = statistics.median(trace.total for trace in traces)
     cpu = statistics.median(trace.cpu for trace in traces)
-    print(f"\n{name}: {len(last.statements)} round trips; median of {len(traces)} writes: {total * 1000:.2f} ms, "
-          f"of which this process's CPU {cpu * 1000:.2f} ms")
+    print(
+        f"\n{name}: {len(last.statements)} round trips; median of {len(traces)} writes: {total * 1000:.2f} ms, "
+        f"of which this process's CPU {cpu * 1000:.2f} ms"
+    )
     for number, ((statement, _), seconds) in enumerate(zip(last.statements, medians, strict=True), start=1):
         print(f"{number:>3} {seconds * 1000:>7.2f} ms  {_shorten(statement)}")
     print(f"    {(total - sum(medians)) * 1000:>7.2f} ms  Python (resolvers, GraphQL, SQLAlchemy) and waits between")

@@ -105,14 +105,24 @@ class M1Requests:
         writer = self.fixture.writers[worker]
         if writer.pending is not None:
             update_id, version = writer.pending
-            variables = {"input": {"updateId": update_id, "decision": "RETURN", "milestoneVersion": version,
-                                   "reviewNote": "基准测试：请补充活动签到表后重新提交"}}
+            variables = {
+                "input": {
+                    "updateId": update_id,
+                    "decision": "RETURN",
+                    "milestoneVersion": version,
+                    "reviewNote": "基准测试：请补充活动签到表后重新提交",
+                }
+            }
             return {"query": M1_RETURN, "variables": variables}, self._bearer(self.fixture.staff_secret), REVIEW
         milestone = writer.milestones[writer.turn % len(writer.milestones)]
-        variables = {"input": {
-            "milestoneId": encode_id("Milestone", milestone[0]), "note": "基准测试进展报告", "progressPercent": 50,
-            "idempotencyKey": uuid.uuid4().hex,
-        }}
+        variables = {
+            "input": {
+                "milestoneId": encode_id("Milestone", milestone[0]),
+                "note": "基准测试进展报告",
+                "progressPercent": 50,
+                "idempotencyKey": uuid.uuid4().hex,
+            }
+        }
         return {"query": self.submit, "variables": variables}, self._bearer(writer.secret), WRITE
 
     def answered(self, worker: int, label: str, status: int, content: bytes) -> None:

@@ -45,7 +45,15 @@ def restore(url: str, source: Path) -> None:
         _sqlite(target, VERSION_JUMP.format(jump=_jump(seen)))
     else:
         seen = _psql(url, VERSION_READ)
-        _run("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={_libpq(url)}", str(source))
+        _run(
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={_libpq(url)}",
+            str(source),
+        )
         _psql(url, VERSION_JUMP.format(jump=_jump(seen)))
 
 
@@ -73,8 +81,9 @@ def _sqlite(path: Path, statement: str) -> str | None:
 def _psql(url: str, statement: str) -> str | None:
     if shutil.which("psql") is None:
         raise BackupError("psql is not installed (Debian: apt-get install postgresql-client)")
-    result = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement, _libpq(url)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", statement, _libpq(url)], capture_output=True, text=True
+    )
     if result.returncode != 0:
         return None  # no data version (yet), or a database that does not exist
     return result.stdout.strip() or None

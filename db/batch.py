@@ -60,7 +60,9 @@ class Batch:
             raise ValueError("only a batch's primary query (its one SELECT, or its last statement) takes `then`")
         combined = _combined(tuple(statement for statement, _, _ in statements), primary_at)
         parameters = {
-            f"{name}{_suffix(at)}": value for at, (_, given, _) in enumerate(statements) for name, value in given.items()
+            f"{name}{_suffix(at)}": value
+            for at, (_, given, _) in enumerate(statements)
+            for name, value in given.items()
         }
         result = await session.execute(combined, parameters)
         if statements[primary_at][2] is not None:

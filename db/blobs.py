@@ -41,6 +41,7 @@ class BlobStore(Protocol):
     def delete(self, sha256: str, *, stored_before: float | None = None) -> bool:
         """Remove the blob; with `stored_before`, only if it was not stored (or stored again) since."""
         ...
+
     def blobs(self) -> Iterator[tuple[str, float]]:
         """Every blob with the time it was stored (seconds since the epoch)."""
         ...

@@ -114,7 +114,10 @@ class Database:
         if replica_urls:
             db = cls.from_url(url, echo=echo, pool_size=pool_size)
             db.replicas = Replicas(
-                db, [db._replica(each, echo, pool_size) for each in replica_urls], replica_max_lag, replica_check_seconds
+                db,
+                [db._replica(each, echo, pool_size) for each in replica_urls],
+                replica_max_lag,
+                replica_check_seconds,
             )
             return db
         url = normalise_url(url)

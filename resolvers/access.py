@@ -99,8 +99,8 @@ def visible_pairings(actor: Actor) -> ColumnElement[bool]:
         return true()
     if actor.role is Role.REGIONAL_STAFF and actor.region_path:
         low, high = subtree(actor.region_path)
-        in_region = select(Agency.id).join(Region, Region.id == Agency.region_id).where(
-            Region.path >= low, Region.path < high
+        in_region = (
+            select(Agency.id).join(Region, Region.id == Agency.region_id).where(Region.path >= low, Region.path < high)
         )
         return Pairing.supported_id.in_(in_region)
     if actor.role is Role.MENTOR_AGENCY and actor.agency_id is not None:
@@ -262,7 +262,9 @@ def _require_permission(
         raise _forbidden(actor, permission, " into a region outside its scope", "向其范围以外的区域")
     if pairing is None and agency_id is None:
         # A scoped role must name what it acts on; without it the write would be unscoped.
-        raise _forbidden(actor, permission, " without a pairing or agency in its scope", "在未指明其范围内的结对或机构时")
+        raise _forbidden(
+            actor, permission, " without a pairing or agency in its scope", "在未指明其范围内的结对或机构时"
+        )
 
 
 def _pairing_in_write_scope(actor: Actor, pairing: PairingParties) -> bool:

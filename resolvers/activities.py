@@ -31,8 +31,11 @@ def check_activity(
 ) -> str | None:
     """The rules of a service activity, for the mutation and the spreadsheet import; the note stripped."""
     if station is not None and (station.pairing_id != pairing.id or station.voided_at is not None):
-        checks.fail("station_id", "the station is not a (non-voided) station of this pairing",
-                    message_zh="服务站不是该结对（未作废）的服务站")
+        checks.fail(
+            "station_id",
+            "the station is not a (non-voided) station of this pairing",
+            message_zh="服务站不是该结对（未作废）的服务站",
+        )
     checks.within_term("occurred_on", request.occurred_on, pairing)
     checks.not_future("occurred_on", request.occurred_on, today)
     checks.number("count", request.count, high=MAX_COUNT)

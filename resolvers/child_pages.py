@@ -177,7 +177,11 @@ def _nested_page_statement(
     long, joining and sorting them. SQLite has no LATERAL, and numbers them."""
     outer_id = outer.model.__table__.c.id
     pages = _numbered(
-        outer, outer_filters, "outer_after" if outer_after else None, one_of(outer.parent_column, "outer_parents"), [outer_id]
+        outer,
+        outer_filters,
+        "outer_after" if outer_after else None,
+        one_of(outer.parent_column, "outer_parents"),
+        [outer_id],
     )
     on_pages = select(pages.c.id).where(pages.c.rn <= bindparam("outer_limit", type_=Integer()))
     inner_after = "after" if after else None
@@ -192,7 +196,9 @@ def _nested_page_statement(
         on_pages = on_pages.cte("on_pages")
         parents = inner.parent_column.in_(select(on_pages.c.id))
         children = _numbered(inner, filters, inner_after, parents, read_columns(inner.model))
-        joined = on_pages.outerjoin(children, (children.c[inner.parent_key] == on_pages.c.id) & (children.c.rn <= limit))
+        joined = on_pages.outerjoin(
+            children, (children.c[inner.parent_key] == on_pages.c.id) & (children.c.rn <= limit)
+        )
         order = children.c.rn
     columns = [
         on_pages.c.id.label(column.key) if column.key == inner.parent_key else column

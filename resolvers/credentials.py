@@ -203,7 +203,8 @@ class Credentials:
                 await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             lost = asyncio.Event()
-            connection.add_termination_listener(lambda _connection: lost.set())
+            # Bound now: an old connection's late termination must not set a later connection's event.
+            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
             try:
                 await connection.add_listener(CHANNEL, self._on_notify)
                 self._trust()

@@ -85,7 +85,11 @@ async def due_notices(db: Database, today: dt.date, report: DailyReport) -> None
         async with db.writing() as session:
             subjects = {}
             for milestone in milestones[start : start + BATCH]:
-                kind = NotificationKind.MILESTONE_DUE_SOON if milestone.due_on >= today else NotificationKind.MILESTONE_OVERDUE
+                kind = (
+                    NotificationKind.MILESTONE_DUE_SOON
+                    if milestone.due_on >= today
+                    else NotificationKind.MILESTONE_OVERDUE
+                )
                 if milestone.pairing_id not in subjects:
                     subjects[milestone.pairing_id] = await subject_of(session, milestone.pairing_id)
                 notice = due_notice(kind, subjects[milestone.pairing_id], milestone, today)
@@ -153,4 +157,3 @@ async def _settle(db: Database, today: dt.date, recipient: Recipient, outcome: s
 async def _release(db: Database, today: dt.date, recipient: Recipient) -> None:
     async with db.writing() as session:
         await session.execute(delete(DigestClaim).where(_claim_of(today, recipient), DigestClaim.outcome.is_(None)))
-

@@ -51,10 +51,13 @@ class Digest:
 
 async def digest_recipients(session: AsyncSession) -> list[Recipient]:
     staff = await principals_where(session, lambda c: c.role.in_(STAFF))
-    rows = (await session.execute(
-        select(NotificationSettings.principal_kind, NotificationSettings.principal_id, NotificationSettings.email)
-        .where(NotificationSettings.email.is_not(None), NotificationSettings.email_digest.is_(True))
-    )).all()
+    rows = (
+        await session.execute(
+            select(
+                NotificationSettings.principal_kind, NotificationSettings.principal_id, NotificationSettings.email
+            ).where(NotificationSettings.email.is_not(None), NotificationSettings.email_digest.is_(True))
+        )
+    ).all()
     emails = {(kind, pk): email for kind, pk, email in rows}
     return [Recipient(p, emails[p.key]) for p in staff if p.key in emails]
 

@@ -34,9 +34,11 @@ REPLAY_BATCH = 200
 EVENT_COLUMNS = ["kind", "milestone_id", "update_id", "pairing_id", "program_id", "occurred_at"]
 _events = MilestoneEvent.__table__
 # SQLite serializes every write transaction: ids become visible in order by themselves.
-_RECORD_SQLITE = insert(_events).from_select(
-    EVENT_COLUMNS, select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_"))
-).returning(_events.c.id)
+_RECORD_SQLITE = (
+    insert(_events)
+    .from_select(EVENT_COLUMNS, select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_")))
+    .returning(_events.c.id)
+)
 
 
 def _record_postgresql() -> Select:
@@ -55,14 +57,22 @@ _RECORD_POSTGRESQL = _record_postgresql()
 
 
 def record_milestone_event(
-    session: AsyncSession, batch: Batch, kind: MilestoneEventKind, milestone: Milestone, update: MilestoneUpdate,
+    session: AsyncSession,
+    batch: Batch,
+    kind: MilestoneEventKind,
+    milestone: Milestone,
+    update: MilestoneUpdate,
     pairing: Pairing,
 ) -> None:
     """Log the event with the change, in the write's batch; subscribers hear of it only once the
     transaction commits."""
     values = {
-        "event_kind": kind, "event_milestone_id": milestone.id, "event_update_id": update.id,
-        "event_pairing_id": pairing.id, "event_program_id": pairing.program_id, "event_occurred_at": utcnow(),
+        "event_kind": kind,
+        "event_milestone_id": milestone.id,
+        "event_update_id": update.id,
+        "event_pairing_id": pairing.id,
+        "event_program_id": pairing.program_id,
+        "event_occurred_at": utcnow(),
     }
     if session.bind.dialect.name == "postgresql":
         batch.add(_RECORD_POSTGRESQL, values)

@@ -24,9 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.blobs import BlobStore, DiskBlobStore
 from db.models import (
@@ -104,14 +103,18 @@ async def stored(scope: Any, request: Any) -> Any:
         return request
     store: EvidenceStore | None = scope.files
     if store is None:
-        raise UserErrors(UserError("this server takes no files", ErrorCode.INVALID, ["evidence"],
-                                   message_zh="此服务器不接收文件"))
+        raise UserErrors(
+            UserError("this server takes no files", ErrorCode.INVALID, ["evidence"], message_zh="此服务器不接收文件")
+        )
     checked = _checked(store.limits, uploads)
     kinds = await asyncio.gather(*(asyncio.to_thread(file_types.sniff, binary) for _, binary, _ in checked))
     errors = [
-        _fail(index, "file",
-              f"the file {name!r} is not an allowed type: send {file_types.ALLOWED_DESCRIPTION}",
-              f"文件“{name}”的类型不允许：请上传{file_types.ALLOWED_DESCRIPTION_ZH}文件")
+        _fail(
+            index,
+            "file",
+            f"the file {name!r} is not an allowed type: send {file_types.ALLOWED_DESCRIPTION}",
+            f"文件“{name}”的类型不允许：请上传{file_types.ALLOWED_DESCRIPTION_ZH}文件",
+        )
         for index, ((name, _, _), kind) in enumerate(zip(checked, kinds, strict=True))
         if kind is None
     ]
@@ -124,24 +127,36 @@ async def stored(scope: Any, request: Any) -> Any:
         try:
             prepared.append(await asyncio.to_thread(_prepared, name, binary, upload, kind))
         except images.NotAnImage:
-            raise UserErrors(_fail(index, "file", f"the file {name!r} cannot be read as an image",
-                                   f"文件“{name}”无法作为图片读取")) from None
+            raise UserErrors(
+                _fail(index, "file", f"the file {name!r} cannot be read as an image", f"文件“{name}”无法作为图片读取")
+            ) from None
     return dataclasses.replace(request, evidence=[await asyncio.to_thread(_put, store.blobs, p) for p in prepared])
 
 
 def _checked(limits: FileLimits, uploads: list[Any]) -> list[tuple[str, BinaryIO, EvidenceUpload]]:
     """Name, bytes and upload of each file, once count, sizes and captions pass."""
     if len(uploads) > limits.max_files:
-        raise UserErrors(UserError(f"at most {limits.max_files} files per write, got {len(uploads)}",
-                                   ErrorCode.LIMIT_EXCEEDED, ["evidence"],
-                                   message_zh=f"每次最多上传 {limits.max_files} 个文件，收到 {len(uploads)} 个"))
+        raise UserErrors(
+            UserError(
+                f"at most {limits.max_files} files per write, got {len(uploads)}",
+                ErrorCode.LIMIT_EXCEEDED,
+                ["evidence"],
+                message_zh=f"每次最多上传 {limits.max_files} 个文件，收到 {len(uploads)} 个",
+            )
+        )
     errors, checked, total = [], [], 0
     max_mb = limits.max_file_bytes / 1024 / 1024
     for index, upload in enumerate(uploads):
         binary = getattr(upload.file, "file", None)
         if binary is None or not hasattr(binary, "seek"):
-            errors.append(_fail(index, "file", "not a file: send it as a multipart request part",
-                                "不是文件：请以 multipart 请求的文件部分上传"))
+            errors.append(
+                _fail(
+                    index,
+                    "file",
+                    "not a file: send it as a multipart request part",
+                    "不是文件：请以 multipart 请求的文件部分上传",
+                )
+            )
             continue
         name = file_name(getattr(upload.file, "filename", None))
         binary.seek(0, 2)
@@ -149,17 +164,30 @@ def _checked(limits: FileLimits, uploads: list[Any]) -> list[tuple[str, BinaryIO
         binary.seek(0)
         total += size
         if size > limits.max_file_bytes:
-            errors.append(_fail(index, "file", f"the file {name!r} is larger than the limit of {max_mb:g} MB",
-                                f"文件“{name}”超过单个文件大小上限 {max_mb:g} MB", ErrorCode.LIMIT_EXCEEDED))
+            errors.append(
+                _fail(
+                    index,
+                    "file",
+                    f"the file {name!r} is larger than the limit of {max_mb:g} MB",
+                    f"文件“{name}”超过单个文件大小上限 {max_mb:g} MB",
+                    ErrorCode.LIMIT_EXCEEDED,
+                )
+            )
         if upload.caption is not None and len(upload.caption.strip()) > CAPTION_LENGTH:
-            errors.append(_fail(index, "caption", f"at most {CAPTION_LENGTH} characters",
-                                f"说明最多 {CAPTION_LENGTH} 个字符"))
+            errors.append(
+                _fail(index, "caption", f"at most {CAPTION_LENGTH} characters", f"说明最多 {CAPTION_LENGTH} 个字符")
+            )
         checked.append((name, binary, upload))
     if total > limits.max_upload_bytes:
         total_mb = limits.max_upload_bytes / 1024 / 1024
-        errors.append(UserError(f"the files of one write are larger together than the limit of {total_mb:g} MB",
-                                ErrorCode.LIMIT_EXCEEDED, ["evidence"],
-                                message_zh=f"本次上传文件总大小超过上限 {total_mb:g} MB"))
+        errors.append(
+            UserError(
+                f"the files of one write are larger together than the limit of {total_mb:g} MB",
+                ErrorCode.LIMIT_EXCEEDED,
+                ["evidence"],
+                message_zh=f"本次上传文件总大小超过上限 {total_mb:g} MB",
+            )
+        )
     if errors:
         raise UserErrors(*errors)
     return checked
@@ -211,20 +239,24 @@ async def attach(session: AsyncSession, actor_name: str, owner: Any, files: list
     """Add the rows that reference the stored files to `owner`, in the write's transaction; what
     the audit event records of them."""
     for file in files:
-        session.add(EvidenceFile(
-            owner_type=type(owner).__name__,
-            owner_id=owner.id,
-            name=file.name,
-            caption=file.caption,
-            size=file.size,
-            content_type=file.content_type,
-            sha256=file.sha256,
-            thumbnail_sha256=file.thumbnail_sha256,
-            uploaded_by=actor_name,
-        ))
+        session.add(
+            EvidenceFile(
+                owner_type=type(owner).__name__,
+                owner_id=owner.id,
+                name=file.name,
+                caption=file.caption,
+                size=file.size,
+                content_type=file.content_type,
+                sha256=file.sha256,
+                thumbnail_sha256=file.thumbnail_sha256,
+                uploaded_by=actor_name,
+            )
+        )
     await session.flush()
-    return [{"name": file.name, "size": file.size, "contentType": file.content_type, "sha256": file.sha256}
-            for file in files]
+    return [
+        {"name": file.name, "size": file.size, "contentType": file.content_type, "sha256": file.sha256}
+        for file in files
+    ]
 
 
 async def readable_file(scope: Any, global_id: str) -> Any | None:
@@ -263,14 +295,16 @@ async def collect_garbage(db: Any, blobs: BlobStore, *, older_than: dt.timedelta
     """Remove the blobs that no evidence row references and that were stored more than
     `older_than` ago: a write still under way may be about to reference a younger one."""
     cutoff = time.time() - older_than.total_seconds()
-    candidates = [sha256 for sha256, stored_at in await asyncio.to_thread(lambda: list(blobs.blobs()))
-                  if stored_at < cutoff]
+    candidates = [
+        sha256 for sha256, stored_at in await asyncio.to_thread(lambda: list(blobs.blobs())) if stored_at < cutoff
+    ]
     referenced: set[str] = set()
     for start in range(0, len(candidates), 500):
-        batch = candidates[start:start + 500]
+        batch = candidates[start : start + 500]
         rows = await db.fetch(
-            select(EvidenceFile.sha256, EvidenceFile.thumbnail_sha256)
-            .where(or_(EvidenceFile.sha256.in_(batch), EvidenceFile.thumbnail_sha256.in_(batch)))
+            select(EvidenceFile.sha256, EvidenceFile.thumbnail_sha256).where(
+                or_(EvidenceFile.sha256.in_(batch), EvidenceFile.thumbnail_sha256.in_(batch))
+            )
         )
         referenced.update(value for row in rows for value in row if value is not None)
     removed = 0

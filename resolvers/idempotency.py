@@ -77,11 +77,7 @@ def check_key(key: str) -> None:
 @functools.cache
 def _claim_statement(dialect_name: str) -> Insert:
     dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (
-        dialect.insert(_records)
-        .on_conflict_do_nothing(index_elements=["principal", "key"])
-        .returning(_records.c.id)
-    )
+    return dialect.insert(_records).on_conflict_do_nothing(index_elements=["principal", "key"]).returning(_records.c.id)
 
 
 async def claim(session: AsyncSession, principal: str, key: str, operation: str, request: Any) -> Claim:

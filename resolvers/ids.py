@@ -43,7 +43,9 @@ def decode_id(global_id: str) -> tuple[str, int]:
         type_name, _, raw_pk = from_base64url(global_id).decode().partition(":")
         pk = int(raw_pk)
     except (ValueError, UnicodeError, binascii.Error):
-        raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}", message_zh=f"ID 格式错误：{global_id!r}") from None
+        raise ApiError(
+            ErrorCode.BAD_ID, f"malformed ID {global_id!r}", message_zh=f"ID 格式错误：{global_id!r}"
+        ) from None
     if not type_name.isidentifier() or pk < 1 or raw_pk != str(pk):
         raise ApiError(ErrorCode.BAD_ID, f"malformed ID {global_id!r}", message_zh=f"ID 格式错误：{global_id!r}")
     return type_name, pk if pk <= MAX_KEY else NO_ROW

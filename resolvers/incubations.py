@@ -42,8 +42,14 @@ class ChangeIncubationStage:
     evidence: list[Any] = field(default_factory=list)
 
 
-def _check_stage_dates(checks: Checks, stage: IncubationStage, started_on: dt.date,
-                       registered_on: dt.date | None, independent_on: dt.date | None, today: dt.date) -> None:
+def _check_stage_dates(
+    checks: Checks,
+    stage: IncubationStage,
+    started_on: dt.date,
+    registered_on: dt.date | None,
+    independent_on: dt.date | None,
+    today: dt.date,
+) -> None:
     """Each stage reached has its date, no date of a stage not reached, and the dates in order."""
     reached = STAGE_ORDER.index(stage)
     for name, date, step in (("registered_on", registered_on, 1), ("independent_on", independent_on, 2)):
@@ -73,7 +79,9 @@ async def record_incubation(tx: Tx, request: RecordIncubation) -> IncubatedOrgan
         )
     checks.within_term("started_on", request.started_on, pairing)
     checks.not_future("started_on", request.started_on, tx.today)
-    _check_stage_dates(checks, request.stage, request.started_on, request.registered_on, request.independent_on, tx.today)
+    _check_stage_dates(
+        checks, request.stage, request.started_on, request.registered_on, request.independent_on, tx.today
+    )
     checks.done()
     if await _already_recorded(tx, pairing, agency):
         raise UserErrors(

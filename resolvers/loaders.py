@@ -293,7 +293,8 @@ class Loaders:
         """Each row, or None where `can_read` refuses it."""
         pairings = await self._pairings_of(model, rows) if is_scoped(self.actor) else {}
         return [
-            row if row is not None and can_read(self.actor, model, row, pairings.get(self._pairing_id(model, row)))
+            row
+            if row is not None and can_read(self.actor, model, row, pairings.get(self._pairing_id(model, row)))
             else None
             for row in rows
         ]

@@ -40,8 +40,8 @@ from db.models import (
 from resolvers import notices
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
-from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
 from resolvers.scope import CHINA
+from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
 from resolvers.writes import UPDATE_PENDING, Tx, mutation
 
 UNIT_LENGTH = 20
@@ -108,8 +108,9 @@ class Reviewed:
     milestone: Milestone
 
 
-def _check_plan(checks: Checks, pairing: Pairing, term_year: int | None, due_on: dt.date | None,
-                target_value: Decimal | None) -> None:
+def _check_plan(
+    checks: Checks, pairing: Pairing, term_year: int | None, due_on: dt.date | None, target_value: Decimal | None
+) -> None:
     checks.number("term_year", term_year, low=1, high=3)
     checks.within_term("due_on", due_on, pairing)
     checks.decimal("target_value", target_value)
@@ -256,7 +257,11 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
             )
         )
     if returning:
-        milestone_status, update_status, kind = MilestoneStatus.RETURNED, UpdateStatus.RETURNED, MilestoneEventKind.RETURNED
+        milestone_status, update_status, kind = (
+            MilestoneStatus.RETURNED,
+            UpdateStatus.RETURNED,
+            MilestoneEventKind.RETURNED,
+        )
     else:
         achieved = update.progress_percent == 100 or bool(request.mark_achieved)
         milestone_status = MilestoneStatus.ACHIEVED if achieved else MilestoneStatus.IN_PROGRESS
@@ -287,7 +292,11 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
 
 
 def _announce(
-    tx: Tx, kind: MilestoneEventKind, pairing: Pairing, loaded: dict[str, Any], milestone: Milestone,
+    tx: Tx,
+    kind: MilestoneEventKind,
+    pairing: Pairing,
+    loaded: dict[str, Any],
+    milestone: Milestone,
     update: MilestoneUpdate,
 ) -> None:
     """The milestone event (for subscriptions) and the notice (inbox, webhooks) of a review step,

@@ -50,7 +50,6 @@ DUE_SOON_DAYS = 14
 NOTE_EXCERPT = 200
 
 
-
 @dataclass(frozen=True)
 class Subject:
     """The pairing an event is about, with what its text and its audience need."""
@@ -88,8 +87,14 @@ SUBJECT_COLUMNS = _subject_columns()
 
 
 def subject_from(pairing: Pairing, loaded: dict[str, Any]) -> Subject:
-    return Subject(pairing.id, pairing.program_id, pairing.mentor_id, loaded["mentor_name"], loaded["supported_name"],
-                   loaded["supported_path"])
+    return Subject(
+        pairing.id,
+        pairing.program_id,
+        pairing.mentor_id,
+        loaded["mentor_name"],
+        loaded["supported_name"],
+        loaded["supported_path"],
+    )
 
 
 async def subject_of(session: AsyncSession, pairing_id: int) -> Subject:
@@ -167,9 +172,14 @@ def notice_statements(
     wants it. Entries and deliveries written before (the same event key) are not written again."""
     subject, now = notice.subject, utcnow()
     entry = {
-        "kind": notice.kind, "event_key": notice.key, "title": notice.title, "body": notice.body,
-        "pairing_id": subject.pairing_id, "milestone_id": notice.milestone.id if notice.milestone else None,
-        "update_id": notice.update.id if notice.update else None, "created_at": now,
+        "kind": notice.kind,
+        "event_key": notice.key,
+        "title": notice.title,
+        "body": notice.body,
+        "pairing_id": subject.pairing_id,
+        "milestone_id": notice.milestone.id if notice.milestone else None,
+        "update_id": notice.update.id if notice.update else None,
+        "created_at": now,
     }
     inbox = {
         **{f"n_{name}": value for name, value in entry.items()},
@@ -230,7 +240,9 @@ def due_notice(kind: NotificationKind, subject: Subject, milestone: Milestone, t
         body = f"{subject.pair}结对的里程碑「{milestone.title}」将于 {due} 到期（{when}），请及时提交进展报告。"
     else:
         title = f"里程碑已逾期：「{milestone.title}」"
-        body = f"{subject.pair}结对的里程碑「{milestone.title}」已于 {due} 到期，已逾期 {-days} 天，请尽快提交进展报告。"
+        body = (
+            f"{subject.pair}结对的里程碑「{milestone.title}」已于 {due} 到期，已逾期 {-days} 天，请尽快提交进展报告。"
+        )
     return Notice(
         kind, f"{kind.value}:milestone:{milestone.id}:{due}", title, body, subject, milestone, facts={"daysLeft": days}
     )
@@ -249,8 +261,12 @@ def off_track_notice(subject: Subject, progress, today: dt.date) -> Notice:
         "milestonesOverdue": progress.milestones_overdue,
     }
     return Notice(
-        kind, f"{kind.value}:pairing:{subject.pairing_id}:{today.isoformat()}",
-        f"结对进展严重滞后：{subject.mentor_name} — {subject.supported_name}", body, subject, facts=facts,
+        kind,
+        f"{kind.value}:pairing:{subject.pairing_id}:{today.isoformat()}",
+        f"结对进展严重滞后：{subject.mentor_name} — {subject.supported_name}",
+        body,
+        subject,
+        facts=facts,
     )
 
 
@@ -284,18 +300,29 @@ async def note_health(
     # In id order: two runs at once then lock the same rows in the same order (no deadlock).
     rows = (await session.execute(progress_select(today, condition).order_by(Pairing.id))).all()
     ids = [row.pairing_id for row in rows]
-    marks = dict(
-        (await session.execute(select(PairingHealthMark.pairing_id, PairingHealthMark.health)
-                               .where(PairingHealthMark.pairing_id.in_(ids)))).all()
-    ) if ids else {}
+    marks = (
+        dict(
+            (
+                await session.execute(
+                    select(PairingHealthMark.pairing_id, PairingHealthMark.health).where(
+                        PairingHealthMark.pairing_id.in_(ids)
+                    )
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
     turned = 0
     for row in rows:
         health, previous = row.health, marks.get(row.pairing_id)
         if health == previous:
             continue
         if previous is None:
-            await session.execute(insert_new(session, PairingHealthMark),
-                                  [{"pairing_id": row.pairing_id, "health": health, "since": today}])
+            await session.execute(
+                insert_new(session, PairingHealthMark),
+                [{"pairing_id": row.pairing_id, "health": health, "since": today}],
+            )
         else:
             mark = await session.get_one(PairingHealthMark, row.pairing_id)
             mark.health, mark.since = health, today

@@ -46,12 +46,17 @@ def _mine(key: tuple[PrincipalKind, int]):
     return (Notification.recipient_kind == key[0]) & (Notification.recipient_id == key[1])
 
 
-async def list_notifications(
-    scope: Scope, *, unread_only: bool, first: int | None, after: str | None
-) -> Page[Any]:
+async def list_notifications(scope: Scope, *, unread_only: bool, first: int | None, after: str | None) -> Page[Any]:
     statement = select(
-        Notification.id, Notification.kind, Notification.title, Notification.body, Notification.pairing_id,
-        Notification.milestone_id, Notification.update_id, Notification.created_at, Notification.read_at,
+        Notification.id,
+        Notification.kind,
+        Notification.title,
+        Notification.body,
+        Notification.pairing_id,
+        Notification.milestone_id,
+        Notification.update_id,
+        Notification.created_at,
+        Notification.read_at,
     ).where(_mine(_recipient(scope)))
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
@@ -100,11 +105,17 @@ async def mark_read(scope: Scope, request: MarkNotificationsRead) -> Outcome[Mar
         async with scope.db.writing() as session:
             statement = update(Notification).where(_mine(key), Notification.read_at.is_(None))
             if pks is not None:
-                found = set((await session.scalars(select(Notification.id).where(_mine(key), Notification.id.in_(pks)))).all())
+                found = set(
+                    (await session.scalars(select(Notification.id).where(_mine(key), Notification.id.in_(pks)))).all()
+                )
                 missing = [global_id for global_id, pk in zip(request.ids or [], pks, strict=True) if pk not in found]
                 if missing:
-                    raise _refuse(f"no notification with ID {missing[0]!r} in your inbox",
-                                  f"收件箱中没有 ID 为 {missing[0]!r} 的通知", "ids", ErrorCode.NOT_FOUND)
+                    raise _refuse(
+                        f"no notification with ID {missing[0]!r} in your inbox",
+                        f"收件箱中没有 ID 为 {missing[0]!r} 的通知",
+                        "ids",
+                        ErrorCode.NOT_FOUND,
+                    )
                 statement = statement.where(Notification.id.in_(pks))
             marked = (await session.execute(statement.values(read_at=utcnow()))).rowcount
             unread = await session.scalar(select(func.count()).where(_mine(key), Notification.read_at.is_(None)))
@@ -133,17 +144,21 @@ class UpdateNotificationSettings:
 async def settings_of(scope: Scope) -> Settings:
     kind, pk = _recipient(scope)
     async with scope.db.reading() as session:
-        row = (await session.execute(
-            select(NotificationSettings.email, NotificationSettings.email_digest)
-            .where(NotificationSettings.principal_kind == kind, NotificationSettings.principal_id == pk)
-        )).first()
+        row = (
+            await session.execute(
+                select(NotificationSettings.email, NotificationSettings.email_digest).where(
+                    NotificationSettings.principal_kind == kind, NotificationSettings.principal_id == pk
+                )
+            )
+        ).first()
     return Settings(None, True) if row is None else Settings(*row)
 
 
 def _email_problem(email: str) -> UserError | None:
     if email and (len(email) > EMAIL_LENGTH or not EMAIL.fullmatch(email)):
-        return UserError(f"not an e-mail address: {email[:100]!r}", ErrorCode.INVALID, ["email"],
-                         message_zh="电子邮箱地址格式不正确")
+        return UserError(
+            f"not an e-mail address: {email[:100]!r}", ErrorCode.INVALID, ["email"], message_zh="电子邮箱地址格式不正确"
+        )
     return None
 
 
@@ -163,12 +178,15 @@ async def _store(db: Database, key: tuple[PrincipalKind, int], values: dict[str,
     kind, pk = key
     async with db.writing() as session:
         mine = (NotificationSettings.principal_kind == kind) & (NotificationSettings.principal_id == pk)
-        await session.execute(insert_new(session, NotificationSettings),
-                              [{"principal_kind": kind, "principal_id": pk, "email": None, "email_digest": True,
-                                "updated_at": utcnow()}])
+        await session.execute(
+            insert_new(session, NotificationSettings),
+            [{"principal_kind": kind, "principal_id": pk, "email": None, "email_digest": True, "updated_at": utcnow()}],
+        )
         if values:
             await session.execute(update(NotificationSettings).where(mine).values(**values, updated_at=utcnow()))
-        row = (await session.execute(select(NotificationSettings.email, NotificationSettings.email_digest).where(mine))).one()
+        row = (
+            await session.execute(select(NotificationSettings.email, NotificationSettings.email_digest).where(mine))
+        ).one()
     return Settings(*row)
 
 

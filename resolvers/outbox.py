@@ -103,9 +103,15 @@ async def claim(db: Database, worker: str, *, limit: int, lease: dt.timedelta) -
         rows = (
             await session.execute(
                 select(
-                    WebhookDelivery.id, WebhookDelivery.event_id, WebhookDelivery.event_kind, WebhookDelivery.payload,
-                    WebhookDelivery.attempts, WebhookDelivery.subscription_id, WebhookSubscription.url,
-                    WebhookSubscription.secret, WebhookSubscription.format,
+                    WebhookDelivery.id,
+                    WebhookDelivery.event_id,
+                    WebhookDelivery.event_kind,
+                    WebhookDelivery.payload,
+                    WebhookDelivery.attempts,
+                    WebhookDelivery.subscription_id,
+                    WebhookSubscription.url,
+                    WebhookSubscription.secret,
+                    WebhookSubscription.format,
                 )
                 .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
                 .where(WebhookDelivery.id.in_(ids))
@@ -132,8 +138,13 @@ async def record(db: Database, worker: str, attempts: list[Attempt], policy: Ret
     async with db.writing() as session:
         for attempt in attempts:
             claimed = attempt.claimed
-            values: dict[str, Any] = {"attempts": claimed.attempts + 1, "last_status_code": attempt.status_code,
-                                      "last_error": None, "claimed_by": None, "lease_until": None}
+            values: dict[str, Any] = {
+                "attempts": claimed.attempts + 1,
+                "last_status_code": attempt.status_code,
+                "last_error": None,
+                "claimed_by": None,
+                "lease_until": None,
+            }
             giving_up = False
             if attempt.error is None:
                 values.update(status=DeliveryStatus.DELIVERED, delivered_at=now)

@@ -135,9 +135,12 @@ def _bound(column: ColumnElement[Any], value: Any, cursor: str) -> Any:
     for text and a date from ISO text."""
     kind = column.type
     fits = (
-        type(value) is int if isinstance(kind, Integer)
-        else type(value) in (int, float) if isinstance(kind, Float)
-        else isinstance(value, str) if isinstance(kind, String | Date)
+        type(value) is int
+        if isinstance(kind, Integer)
+        else type(value) in (int, float)
+        if isinstance(kind, Float)
+        else isinstance(value, str)
+        if isinstance(kind, String | Date)
         else True
     )
     if fits and isinstance(kind, Date):

@@ -29,7 +29,11 @@ class PairingSort(enum.StrEnum):
 
 # Ascending health goes from best to worst, so that descending puts the pairings in trouble first.
 HEALTH_RANK = {
-    Health.COMPLETED: 0, Health.NOT_STARTED: 1, Health.ON_TRACK: 2, Health.AT_RISK: 3, Health.OFF_TRACK: 4,
+    Health.COMPLETED: 0,
+    Health.NOT_STARTED: 1,
+    Health.ON_TRACK: 2,
+    Health.AT_RISK: 3,
+    Health.OFF_TRACK: 4,
 }
 
 
@@ -91,4 +95,3 @@ def _sort_key(
     ranks = [(progress.c.health == health.value, rank) for health, rank in HEALTH_RANK.items()]
     rank = case(*ranks, else_=len(HEALTH_RANK))
     return statement, type_coerce(rank, Integer())
-

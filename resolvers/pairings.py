@@ -8,7 +8,7 @@ import functools
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from db.models import Agency, AgencyStatus, FocusArea, Pairing, PairingStatus, PairingTotals, Program, Region
 from db.records import read_columns
@@ -22,6 +22,7 @@ from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
 from resolvers.validation import REASON_LENGTH, Checks
 from resolvers.writes import Tx, mutation
+
 
 @dataclass(frozen=True)
 class PairingFilter:
@@ -130,8 +131,9 @@ def check_new_pairing(
 ) -> None:
     """The rules of a new pairing, for the mutation and the spreadsheet import."""
     if mentor.id == supported.id:
-        checks.fail("supported_id", "the supported agency must not be its own mentor",
-                    message_zh="受援机构不能是自己的帮扶机构")
+        checks.fail(
+            "supported_id", "the supported agency must not be its own mentor", message_zh="受援机构不能是自己的帮扶机构"
+        )
     for name, agency in (("mentor_id", mentor), ("supported_id", supported)):
         if agency.status is AgencyStatus.DEREGISTERED:
             checks.fail(name, f"{agency.name} is deregistered", message_zh=f"{agency.name}已注销")

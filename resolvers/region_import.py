@@ -105,7 +105,9 @@ def _parent_id(row: RegionRow, regions: dict[str, Region]) -> int | None:
         return None
     parent = regions.get(row.parent_code)
     if parent is None:
-        raise RegionImportError(f"line {row.line}: parent {row.parent_code} of {row.code} is neither in the file nor in the database")
+        raise RegionImportError(
+            f"line {row.line}: parent {row.parent_code} of {row.code} is neither in the file nor in the database"
+        )
     if LEVEL_ORDER.index(parent.level) >= LEVEL_ORDER.index(row.level):
         raise RegionImportError(f"line {row.line}: parent {row.parent_code} of {row.code} is not above it")
     return parent.id

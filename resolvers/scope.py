@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from db.engine import Database
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.errors import ENGLISH
-from resolvers.imports.files import ImportLimits
 from resolvers.evidence import EvidenceStore
+from resolvers.imports.files import ImportLimits
 from resolvers.loaders import Loaders
 
 CHINA = ZoneInfo("Asia/Shanghai")

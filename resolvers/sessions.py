@@ -175,14 +175,18 @@ async def check_session(db: Database, secret: str, policy: SessionPolicy, now: d
             return None
         live, account, region_path = found
         expired = now >= live.expires_at or now - live.last_seen_at >= policy.idle or account.disabled_at is not None
-        actor = None if expired else await scoped_actor(
-            session,
-            name=account.name,
-            role=account.role,
-            account_id=account.id,
-            agency_id=account.agency_id,
-            region_id=account.region_id,
-            region_path=region_path,
+        actor = (
+            None
+            if expired
+            else await scoped_actor(
+                session,
+                name=account.name,
+                role=account.role,
+                account_id=account.id,
+                agency_id=account.agency_id,
+                region_id=account.region_id,
+                region_path=region_path,
+            )
         )
     return SessionCheck(actor, live.id, live.last_seen_at, live.expires_at)
 

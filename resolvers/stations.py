@@ -25,17 +25,27 @@ class CreateServiceStation:
 
 
 def check_station(
-    checks: Checks, pairing: Pairing, region: Region, agency: Agency | None, request: CreateServiceStation,
+    checks: Checks,
+    pairing: Pairing,
+    region: Region,
+    agency: Agency | None,
+    request: CreateServiceStation,
     today: dt.date,
 ) -> str | None:
     """The rules of a service station, for the mutation and the spreadsheet import; the name stripped."""
     name = checks.text("name", request.name, max_length=NAME_LENGTH)
     if region.level not in STATION_LEVELS:
-        checks.fail("region_id", f"a station lies in a township or village, not a {region.level.value}",
-                    message_zh="服务站须设在乡镇（街道）或村（社区）")
+        checks.fail(
+            "region_id",
+            f"a station lies in a township or village, not a {region.level.value}",
+            message_zh="服务站须设在乡镇（街道）或村（社区）",
+        )
     if agency is not None and agency.id not in (pairing.mentor_id, pairing.supported_id):
-        checks.fail("agency_id", "the operating agency must be the pairing's mentor or supported agency",
-                    message_zh="运营机构须为该结对的帮扶机构或受援机构")
+        checks.fail(
+            "agency_id",
+            "the operating agency must be the pairing's mentor or supported agency",
+            message_zh="运营机构须为该结对的帮扶机构或受援机构",
+        )
     checks.within_term("established_on", request.established_on, pairing)
     checks.not_future("established_on", request.established_on, today)
     return name

@@ -54,12 +54,19 @@ def _stats_reads(
     conditions = filter_conditions(actor, filter, today)
     if region_path is not None:
         conditions.append(supported_in_region(region_path))
-    sums = select(
-        func.count(Pairing.id),
-        func.sum(case((Pairing.status == PairingStatus.ACTIVE, 1), else_=0)),
-        *(func.sum(getattr(PairingTotals, column)) for column in COUNTER_COLUMNS + MONEY_COLUMNS),
-    ).select_from(Pairing).outerjoin(PairingTotals, PairingTotals.pairing_id == Pairing.id).where(*conditions)
-    overdue_count = select(func.count()).select_from(Milestone).where(
-        Milestone.pairing_id.in_(select(Pairing.id).where(*conditions)), overdue(today)
+    sums = (
+        select(
+            func.count(Pairing.id),
+            func.sum(case((Pairing.status == PairingStatus.ACTIVE, 1), else_=0)),
+            *(func.sum(getattr(PairingTotals, column)) for column in COUNTER_COLUMNS + MONEY_COLUMNS),
+        )
+        .select_from(Pairing)
+        .outerjoin(PairingTotals, PairingTotals.pairing_id == Pairing.id)
+        .where(*conditions)
+    )
+    overdue_count = (
+        select(func.count())
+        .select_from(Milestone)
+        .where(Milestone.pairing_id.in_(select(Pairing.id).where(*conditions)), overdue(today))
     )
     return PreparedRead(sums), PreparedRead(overdue_count)

@@ -64,7 +64,9 @@ async def create_token(
     """Store a new token and return its secret, the only time it exists in clear.
     `agency_id` and `region_id` are GraphQL global IDs."""
     if not NAME_PATTERN.fullmatch(name):
-        raise TokenError(f"token name {name!r}: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        raise TokenError(
+            f"token name {name!r}: 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
     if problem := scope_problem(role, agency_id, region_id, noun="token", agency="--agency", region="--region"):
         raise TokenError(problem.message)
     secret = new_secret()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 from decimal import Decimal
+from typing import Any
 
 from db.models import Pairing, TrainingMode, TrainingSession
 from resolvers.totals import add_to_totals, training_delta

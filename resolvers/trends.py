@@ -42,7 +42,8 @@ async def monthly_trends(
 ) -> list[MonthTrend]:
     if not 1 <= months <= MAX_MONTHS:
         raise ApiError(
-            ErrorCode.INVALID, f"months must be 1 to {MAX_MONTHS}, got {months}",
+            ErrorCode.INVALID,
+            f"months must be 1 to {MAX_MONTHS}, got {months}",
             message_zh=f"月数须在 1 到 {MAX_MONTHS} 之间，收到 {months}",
         )
     labels = months_ending(scope.today, months)
@@ -59,7 +60,9 @@ async def monthly_trends(
             .group_by(month)
         )
 
-    activities = per_month(ServiceActivity, ServiceActivity.occurred_on, func.count(), func.sum(ServiceActivity.beneficiaries))
+    activities = per_month(
+        ServiceActivity, ServiceActivity.occurred_on, func.count(), func.sum(ServiceActivity.beneficiaries)
+    )
     training = per_month(TrainingSession, TrainingSession.starts_on, func.count())
     resources = per_month(
         ResourceLink,

@@ -59,7 +59,10 @@ def _collect(value: Any, field: str | None, problems: list[UserError]) -> None:
     elif isinstance(value, dt.date):
         if not isinstance(value, dt.datetime) and not EARLIEST_DATE <= value <= LATEST_DATE:
             low, high, got = EARLIEST_DATE.isoformat(), LATEST_DATE.isoformat(), value.isoformat()
-            message, message_zh = f"must lie between {low} and {high}, got {got}", f"日期须在 {low} 至 {high} 之间，收到 {got}"
+            message, message_zh = (
+                f"must lie between {low} and {high}, got {got}",
+                f"日期须在 {low} 至 {high} 之间，收到 {got}",
+            )
             problems.append(_odd(field, message, message_zh))
     elif isinstance(value, list | tuple):
         for item in value:
@@ -114,7 +117,9 @@ class Checks:
     def number(self, field: str, value: int | None, *, low: int = 0, high: int = MAX_COUNT) -> None:
         if value is not None and not low <= value <= high:
             self.fail(
-                field, f"must be between {low} and {high}, got {value}", message_zh=f"必须在 {low} 到 {high} 之间，实际为 {value}"
+                field,
+                f"must be between {low} and {high}, got {value}",
+                message_zh=f"必须在 {low} 到 {high} 之间，实际为 {value}",
             )
 
     def decimal(self, field: str, value: Decimal | None, *, places: int = 2, high: Decimal = MAX_YUAN) -> None:
@@ -159,7 +164,9 @@ class Checks:
         for value in values:
             parts = urlsplit(value)
             if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > MAX_URL_LENGTH:
-                self.fail(field, f"not an http(s) link: {value[:100]!r}", message_zh=f"不是 http(s) 链接：{value[:100]!r}")
+                self.fail(
+                    field, f"not an http(s) link: {value[:100]!r}", message_zh=f"不是 http(s) 链接：{value[:100]!r}"
+                )
         return values
 
     def credit_code(self, field: str, value: str | None) -> str | None:

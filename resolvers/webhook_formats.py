@@ -45,7 +45,9 @@ def body_of(format: WebhookFormat, payload: dict[str, Any]) -> bytes:
     if format is WebhookFormat.WECOM:
         return orjson.dumps({"msgtype": "markdown", "markdown": {"content": _markdown(payload)}})
     if format is WebhookFormat.DINGTALK:
-        return orjson.dumps({"msgtype": "markdown", "markdown": {"title": payload["title"], "text": _markdown(payload)}})
+        return orjson.dumps(
+            {"msgtype": "markdown", "markdown": {"title": payload["title"], "text": _markdown(payload)}}
+        )
     return orjson.dumps(payload)
 
 

@@ -53,17 +53,24 @@ def deliveries_insert(dialect_name: str) -> Insert:
     kinds, in its program (or any) and its region (or any); once per subscription and event. Made
     once; its parameters are `deliveries_parameters`."""
     wanted = (
-        select(WebhookSubscription.id.label("subscription_id"), *typed_parameters(WebhookDelivery, DELIVERY_COLUMNS, "d_"))
+        select(
+            WebhookSubscription.id.label("subscription_id"), *typed_parameters(WebhookDelivery, DELIVERY_COLUMNS, "d_")
+        )
         .outerjoin(Region, Region.id == WebhookSubscription.region_id)
         .where(
             WebhookSubscription.deleted_at.is_(None),
             json_list_holds(WebhookSubscription.event_kinds, bindparam("wanted_kind", type_=String())),
-            or_(WebhookSubscription.program_id.is_(None), WebhookSubscription.program_id == bindparam("program_id", type_=Id)),
+            or_(
+                WebhookSubscription.program_id.is_(None),
+                WebhookSubscription.program_id == bindparam("program_id", type_=Id),
+            ),
             or_(Region.path.is_(None), is_prefix_of(Region.path, bindparam("supported_path", type_=String()))),
         )
         .order_by(WebhookSubscription.id)
     )
-    return insert_new_into(dialect_name, WebhookDelivery.__table__).from_select(["subscription_id", *DELIVERY_COLUMNS], wanted)
+    return insert_new_into(dialect_name, WebhookDelivery.__table__).from_select(
+        ["subscription_id", *DELIVERY_COLUMNS], wanted
+    )
 
 
 def deliveries_parameters(
@@ -71,12 +78,19 @@ def deliveries_parameters(
 ) -> dict[str, Any]:
     now = utcnow()
     delivery = {
-        "event_id": event_id, "event_kind": kind, "payload": payload, "status": DeliveryStatus.PENDING,
-        "attempts": 0, "next_attempt_at": now, "created_at": now,
+        "event_id": event_id,
+        "event_kind": kind,
+        "payload": payload,
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
     }
     return {
         **{f"d_{name}": value for name, value in delivery.items()},
-        "wanted_kind": kind.value, "program_id": program_id, "supported_path": supported_path,
+        "wanted_kind": kind.value,
+        "program_id": program_id,
+        "supported_path": supported_path,
     }
 
 
@@ -188,8 +202,9 @@ async def _live_subscription(tx: Tx, global_id: str) -> WebhookSubscription:
     subscription = await tx.load(WebhookSubscription, global_id, "id")
     if subscription.deleted_at is not None:
         raise UserErrors(
-            UserError(f"no WebhookSubscription with ID {global_id!r}", ErrorCode.NOT_FOUND, ["id"],
-                      message_zh="找不到该订阅")
+            UserError(
+                f"no WebhookSubscription with ID {global_id!r}", ErrorCode.NOT_FOUND, ["id"], message_zh="找不到该订阅"
+            )
         )
     return subscription
 
@@ -222,8 +237,9 @@ async def update_subscription(tx: Tx, request: UpdateWebhookSubscription) -> Web
         await tx.session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.subscription_id == subscription.id, WebhookDelivery.status == DeliveryStatus.FAILED)
-            .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_by=None,
-                    lease_until=None)
+            .values(
+                status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=utcnow(), claimed_by=None, lease_until=None
+            )
         )
     return subscription
 

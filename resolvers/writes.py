@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, bindparam, inspect, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Select, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -135,7 +135,13 @@ class Tx:
         return row
 
     async def load_with(
-        self, model: type[M], global_id: str, field_name: str, *, lock: bool = False, also: Also = (),
+        self,
+        model: type[M],
+        global_id: str,
+        field_name: str,
+        *,
+        lock: bool = False,
+        also: Also = (),
     ) -> tuple[M, dict[str, Any]]:
         """`load`, in one statement with the row's milestone and pairing (which the access check
         needs and the write reads next) and the values of `also`: named columns or correlated
@@ -147,7 +153,10 @@ class Tx:
         except ApiError:
             raise UserErrors(
                 UserError(
-                    f"malformed ID {global_id!r}", ErrorCode.INVALID, [field_name], message_zh=f"ID 格式错误：{global_id!r}"
+                    f"malformed ID {global_id!r}",
+                    ErrorCode.INVALID,
+                    [field_name],
+                    message_zh=f"ID 格式错误：{global_id!r}",
                 )
             ) from None
         statement = _load_statement(model, lock, also)
@@ -182,9 +191,7 @@ class Tx:
         replay agree; with the evidence files (stored before the transaction) attached, and named in
         the audit. Returns the stored row: use it, not the one passed in."""
         model = type(row)
-        values = {
-            attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__
-        }
+        values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
         stored_row = await self.session.scalar(_insert_returning(model), values)
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
         return stored_row
@@ -209,7 +216,11 @@ class Tx:
         await self.batch.run(self.session)
 
     async def guarded_update(
-        self, row: Any, values: dict[str, Any], guard: ColumnElement[bool], refusal: UserError,
+        self,
+        row: Any,
+        values: dict[str, Any],
+        guard: ColumnElement[bool],
+        refusal: UserError,
         audit_extra: Snapshot | None = None,
     ) -> None:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
@@ -227,7 +238,11 @@ class Tx:
         await self.audit(row, before, audit_extra)
 
     async def versioned_update(
-        self, row: Any, values: dict[str, Any], expected_version: int | None = None, field_name: str = "version",
+        self,
+        row: Any,
+        values: dict[str, Any],
+        expected_version: int | None = None,
+        field_name: str = "version",
         audit_extra: Snapshot | None = None,
     ) -> None:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
@@ -258,7 +273,9 @@ class Tx:
         )
         if row.voided_at is not None:
             raise UserErrors(refusal)
-        await self.guarded_update(row, {"voided_at": utcnow(), "void_reason": reason}, model.voided_at.is_(None), refusal)
+        await self.guarded_update(
+            row, {"voided_at": utcnow(), "void_reason": reason}, model.voided_at.is_(None), refusal
+        )
 
 
 def _owners(model: type) -> tuple[type, ...]:
@@ -298,7 +315,9 @@ def _load_statement(model: type, lock: bool, also: Also) -> Select:
 Write = Callable[[Tx, Q], Awaitable[R]]
 
 
-def mutation(action: str, *, replay: type | None = None) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
+def mutation(
+    action: str, *, replay: type | None = None
+) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
     """Make a write function a mutation named `action`. With `replay` (the model of its result) the
     request's `idempotency_key`, when given, makes retries return the first result of that model."""
 

@@ -25,15 +25,18 @@ class Agency(Node):
     @classmethod
     def from_model(cls, agency: models.Agency, loaders: Loaders, region: Region | None = None) -> Agency:
         """`region` when the caller fetched it ahead; otherwise it loads if the query selects it."""
-        return instance(cls, {
-            "id": encode_id("Agency", agency.id),
-            "pk": agency.id,
-            "name": agency.name,
-            "credit_code": agency.credit_code,
-            "status": agency.status,
-            "version": agency.version,
-            "region": region or Lazy(lambda: region_of(loaders, agency.region_id)),
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Agency", agency.id),
+                "pk": agency.id,
+                "name": agency.name,
+                "credit_code": agency.credit_code,
+                "status": agency.status,
+                "version": agency.version,
+                "region": region or Lazy(lambda: region_of(loaders, agency.region_id)),
+            },
+        )
 
 
 async def region_of(loaders: Loaders, pk: int) -> Region:

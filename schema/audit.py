@@ -23,14 +23,17 @@ class AuditEvent(Node):
 
     @classmethod
     def from_model(cls, event: models.AuditEvent) -> AuditEvent:
-        return instance(cls, {
-            "id": encode_id("AuditEvent", event.id),
-            "pk": event.id,
-            "occurred_at": event.occurred_at,
-            "actor_name": event.actor_name,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": encode_id(event.object_type, event.object_id),
-            "changes": event.changes,
-            "request_id": event.request_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("AuditEvent", event.id),
+                "pk": event.id,
+                "occurred_at": event.occurred_at,
+                "actor_name": event.actor_name,
+                "action": event.action,
+                "object_type": event.object_type,
+                "object_id": encode_id(event.object_type, event.object_id),
+                "changes": event.changes,
+                "request_id": event.request_id,
+            },
+        )

@@ -42,7 +42,9 @@ class HealthCount:
         return [HealthCount(health=PairingHealth(health.value), pairings=counts[health]) for health in Health]
 
 
-@strawberry.type(name="CoverageCell", description="One region of a coverage grid: its coverage and its pairings' health.")
+@strawberry.type(
+    name="CoverageCell", description="One region of a coverage grid: its coverage and its pairings' health."
+)
 class GridCell:
     region: Region
     counties: int
@@ -91,7 +93,11 @@ class DashboardQuery:
         f"last `months` months (1 to {MAX_MONTHS}) up to this one, oldest first; months without records are zeros."
     )
     async def monthly_trends(
-        self, info: Info, program_id: strawberry.ID | None = None, region_id: strawberry.ID | None = None, months: int = 12
+        self,
+        info: Info,
+        program_id: strawberry.ID | None = None,
+        region_id: strawberry.ID | None = None,
+        months: int = 12,
     ) -> list[MonthTrend]:
         rows = await monthly_trends(info.context, program_id=program_id, region_id=region_id, months=months)
         return [MonthTrend(**vars(row)) for row in rows]
@@ -131,6 +137,8 @@ class DashboardQuery:
         )
         return Connection.of(page, MilestoneUpdate.from_model)
 
-    @strawberry.field(description="Chinese and English labels of every enum value, for display; codes stay as they are.")
+    @strawberry.field(
+        description="Chinese and English labels of every enum value, for display; codes stay as they are."
+    )
     def enum_labels(self) -> list[EnumLabel]:
         return LABEL_ROWS

@@ -32,7 +32,9 @@ RESULTS_PAGE = 1_000
 @strawberry.type(description="A problem of the file: the sheet, row and column as the spreadsheet shows them.")
 class ImportProblem:
     sheet: str
-    row: int | None = strawberry.field(description="Row number in the sheet (the header is row 1); null for the whole file.")
+    row: int | None = strawberry.field(
+        description="Row number in the sheet (the header is row 1); null for the whole file."
+    )
     column: str | None = strawberry.field(description="The column's header.")
     value: str | None = strawberry.field(description="The cell as written.")
     message: str
@@ -44,7 +46,9 @@ class ImportProblem:
 class ImportRowResult:
     row: int
     outcome: ImportRowOutcome
-    object_id: strawberry.ID | None = strawberry.field(description="The object made or matched; null in a dry run for a new one.")
+    object_id: strawberry.ID | None = strawberry.field(
+        description="The object made or matched; null in a dry run for a new one."
+    )
 
 
 @strawberry.type(description="An import's answer. A file with any problem writes nothing.")
@@ -68,9 +72,11 @@ class ImportReport:
             ImportRowResult(
                 row=result.row,
                 outcome=result.outcome,
-                object_id=None if result.object_id is None else strawberry.ID(encode_id(result.object_type, result.object_id)),
+                object_id=None
+                if result.object_id is None
+                else strawberry.ID(encode_id(result.object_type, result.object_id)),
             )
-            for result in self._results[max(0, offset):max(0, offset) + first]
+            for result in self._results[max(0, offset) : max(0, offset) + first]
         ]
 
     @classmethod
@@ -86,8 +92,15 @@ class ImportReport:
             unchanged=report.count(import_report.RowOutcome.UNCHANGED),
             problem_count=report.problem_count,
             problems=[
-                ImportProblem(sheet=p.sheet, row=p.row, column=p.column, value=p.value, message=p.message,
-                              message_zh=p.message_zh, code=p.code)
+                ImportProblem(
+                    sheet=p.sheet,
+                    row=p.row,
+                    column=p.column,
+                    value=p.value,
+                    message=p.message,
+                    message_zh=p.message_zh,
+                    code=p.code,
+                )
                 for p in report.problems
             ],
             _results=report.results,
@@ -123,7 +136,9 @@ class ImportJob:
         )
 
 
-@strawberry.type(description="The report when the file was imported at once, or the job importing it in the background.")
+@strawberry.type(
+    description="The report when the file was imported at once, or the job importing it in the background."
+)
 class ImportRecordsPayload:
     report: ImportReport | None
     job: ImportJob | None

@@ -20,25 +20,30 @@ class IncubatedOrganization(Node):
     registered_on: dt.date | None
     independent_on: dt.date | None
     version: int
-    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    voided_at: dt.datetime | None = strawberry.field(
+        description="Set when the record was voided; voided records count nowhere."
+    )
     void_reason: str | None
     pk: strawberry.Private[int]
     agency_pk: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, incubation: models.IncubatedOrganization) -> IncubatedOrganization:
-        return instance(cls, {
-            "id": encode_id("IncubatedOrganization", incubation.id),
-            "pk": incubation.id,
-            "voided_at": incubation.voided_at,
-            "void_reason": incubation.void_reason,
-            "stage": incubation.stage,
-            "started_on": incubation.started_on,
-            "registered_on": incubation.registered_on,
-            "independent_on": incubation.independent_on,
-            "version": incubation.version,
-            "agency_pk": incubation.agency_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("IncubatedOrganization", incubation.id),
+                "pk": incubation.id,
+                "voided_at": incubation.voided_at,
+                "void_reason": incubation.void_reason,
+                "stage": incubation.stage,
+                "started_on": incubation.started_on,
+                "registered_on": incubation.registered_on,
+                "independent_on": incubation.independent_on,
+                "version": incubation.version,
+                "agency_pk": incubation.agency_id,
+            },
+        )
 
     @strawberry.field
     async def agency(self, info: Info) -> Agency:

@@ -23,7 +23,7 @@ strawberry.enum(UserErrorCode, name="UserErrorCode")
 @strawberry.type(description="A business rule the input broke; nothing of the mutation was written.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="The input field at fault, by its name within `input` (e.g. [\"progressPercent\"])."
+        description='The input field at fault, by its name within `input` (e.g. ["progressPercent"]).'
     )
     code: UserErrorCode
     message_en: strawberry.Private[str]

@@ -46,21 +46,24 @@ class Milestone(Node):
 
     @classmethod
     def from_model(cls, milestone: models.Milestone) -> Milestone:
-        return instance(cls, {
-            "id": encode_id("Milestone", milestone.id),
-            "pk": milestone.id,
-            "title": milestone.title,
-            "category": milestone.category,
-            "term_year": milestone.term_year,
-            "due_on": milestone.due_on,
-            "target_value": milestone.target_value,
-            "unit": milestone.unit,
-            "status": milestone.status,
-            "achieved_on": milestone.achieved_on,
-            "approved_on": milestone.approved_on,
-            "version": milestone.version,
-            "pairing_pk": milestone.pairing_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Milestone", milestone.id),
+                "pk": milestone.id,
+                "title": milestone.title,
+                "category": milestone.category,
+                "term_year": milestone.term_year,
+                "due_on": milestone.due_on,
+                "target_value": milestone.target_value,
+                "unit": milestone.unit,
+                "status": milestone.status,
+                "achieved_on": milestone.achieved_on,
+                "approved_on": milestone.approved_on,
+                "version": milestone.version,
+                "pairing_pk": milestone.pairing_id,
+            },
+        )
 
     @strawberry.field(description="Past due (China date) and neither ACHIEVED nor WAIVED.")
     def is_overdue(self, info: Info) -> bool:
@@ -96,21 +99,24 @@ class MilestoneUpdate(Node):
 
     @classmethod
     def from_model(cls, update: models.MilestoneUpdate) -> MilestoneUpdate:
-        return instance(cls, {
-            "id": encode_id("MilestoneUpdate", update.id),
-            "pk": update.id,
-            "note": update.note,
-            "progress_value": update.progress_value,
-            "progress_percent": update.progress_percent,
-            "evidence_urls": list(update.evidence_urls),
-            "status": update.status,
-            "submitted_by": update.submitted_by,
-            "submitted_at": update.submitted_at,
-            "reviewed_by": update.reviewed_by,
-            "reviewed_at": update.reviewed_at,
-            "review_note_text": update.review_note,
-            "milestone_pk": update.milestone_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("MilestoneUpdate", update.id),
+                "pk": update.id,
+                "note": update.note,
+                "progress_value": update.progress_value,
+                "progress_percent": update.progress_percent,
+                "evidence_urls": list(update.evidence_urls),
+                "status": update.status,
+                "submitted_by": update.submitted_by,
+                "submitted_at": update.submitted_at,
+                "reviewed_by": update.reviewed_by,
+                "reviewed_at": update.reviewed_at,
+                "review_note_text": update.review_note,
+                "milestone_pk": update.milestone_id,
+            },
+        )
 
     @strawberry.field(description="The reviewer's note; null for VIEWER tokens, which do not read review notes.")
     def review_note(self, info: Info) -> str | None:

@@ -57,17 +57,20 @@ class Notification:
 
     @classmethod
     def from_row(cls, row) -> Notification:
-        return instance(cls, {
-            "id": encode_id("Notification", row.id),
-            "kind": row.kind,
-            "title": row.title,
-            "body": row.body,
-            "created_at": row.created_at,
-            "read_at": row.read_at,
-            "pairing_pk": row.pairing_id,
-            "milestone_pk": row.milestone_id,
-            "update_pk": row.update_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Notification", row.id),
+                "kind": row.kind,
+                "title": row.title,
+                "body": row.body,
+                "created_at": row.created_at,
+                "read_at": row.read_at,
+                "pairing_pk": row.pairing_id,
+                "milestone_pk": row.milestone_id,
+                "update_pk": row.update_id,
+            },
+        )
 
 
 @strawberry.type(description="Where the caller's daily e-mail digest goes (staff roles get one).")

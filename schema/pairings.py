@@ -125,26 +125,31 @@ class Pairing(Node):
         (schema/engine/pairing_pages.py); what is missing loads if selected."""
         pk = pairing.id
         progress, totals = details.progress, details.totals
-        return instance(cls, {
-            "id": encode_id("Pairing", pk),
-            "pk": pk,
-            "status": pairing.status,
-            "starts_on": pairing.starts_on,
-            "ends_on": pairing.ends_on,
-            "version": pairing.version,
-            "focus_areas": [FOCUS_AREAS[area] for area in pairing.focus_areas],
-            "status_reason": pairing.status_reason,
-            "program": Lazy(lambda: load_program(loaders, pairing.program_id)),
-            "mentor": mentor or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
-            "supported": supported or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
-            "progress": PairingProgress.from_progress(progress) if progress else Lazy(lambda: progress_of(loaders, pk)),
-            "service_totals": ServiceTotals.from_totals(totals)
-            if totals
-            else Lazy(lambda: service_totals_of(loaders, pk)),
-            "resource_totals": ResourceTotals.from_totals(totals)
-            if totals
-            else Lazy(lambda: resource_totals_of(loaders, pk)),
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Pairing", pk),
+                "pk": pk,
+                "status": pairing.status,
+                "starts_on": pairing.starts_on,
+                "ends_on": pairing.ends_on,
+                "version": pairing.version,
+                "focus_areas": [FOCUS_AREAS[area] for area in pairing.focus_areas],
+                "status_reason": pairing.status_reason,
+                "program": Lazy(lambda: load_program(loaders, pairing.program_id)),
+                "mentor": mentor or Lazy(lambda: load_agency(loaders, pairing.mentor_id)),
+                "supported": supported or Lazy(lambda: load_agency(loaders, pairing.supported_id)),
+                "progress": PairingProgress.from_progress(progress)
+                if progress
+                else Lazy(lambda: progress_of(loaders, pk)),
+                "service_totals": ServiceTotals.from_totals(totals)
+                if totals
+                else Lazy(lambda: service_totals_of(loaders, pk)),
+                "resource_totals": ResourceTotals.from_totals(totals)
+                if totals
+                else Lazy(lambda: resource_totals_of(loaders, pk)),
+            },
+        )
 
     @strawberry.field(metadata=MILESTONES_OF.metadata)
     async def milestones(

@@ -118,12 +118,13 @@ class ProgramMutation:
     @strawberry.mutation(description="Pair a mentor agency with a supported agency (结对).")
     async def create_pairing(self, info: Info, input: CreatePairingInput) -> CreatePairingPayload:
         outcome = await pairings.create_pairing(info.context, request_of(pairings.CreatePairing, input))
-        return payload_of(CreatePairingPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders))
+        return payload_of(
+            CreatePairingPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders)
+        )
 
     @strawberry.mutation
     async def change_pairing_status(self, info: Info, input: ChangePairingStatusInput) -> ChangePairingStatusPayload:
         outcome = await pairings.change_pairing_status(info.context, request_of(pairings.ChangePairingStatus, input))
-        return payload_of(ChangePairingStatusPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders))
-
-
-
+        return payload_of(
+            ChangePairingStatusPayload, outcome, pairing=lambda row: Pairing.from_model(row, info.context.loaders)
+        )

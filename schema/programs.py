@@ -32,17 +32,20 @@ class Program(Node):
 
     @classmethod
     def from_model(cls, program: models.Program) -> Program:
-        return instance(cls, {
-            "id": encode_id("Program", program.id),
-            "pk": program.id,
-            "name": program.name,
-            "policy_reference": program.policy_reference,
-            "starts_on": program.starts_on,
-            "ends_on": program.ends_on,
-            "default_term_months": program.default_term_months,
-            "version": program.version,
-            "scope_region_pk": program.scope_region_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Program", program.id),
+                "pk": program.id,
+                "name": program.name,
+                "policy_reference": program.policy_reference,
+                "starts_on": program.starts_on,
+                "ends_on": program.ends_on,
+                "default_term_months": program.default_term_months,
+                "version": program.version,
+                "scope_region_pk": program.scope_region_id,
+            },
+        )
 
     @strawberry.field
     async def scope_region(self, info: Info) -> Region | None:

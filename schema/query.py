@@ -132,7 +132,9 @@ class Query(DashboardQuery):
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > 100:
             raise ApiError(
-                ErrorCode.PAGE_TOO_LARGE, f"at most 100 ids, got {len(ids)}", message_zh=f"最多 100 个 ID，实际为 {len(ids)} 个"
+                ErrorCode.PAGE_TOO_LARGE,
+                f"at most 100 ids, got {len(ids)}",
+                message_zh=f"最多 100 个 ID，实际为 {len(ids)} 个",
             )
         # Awaitables, not results: each item then fails on its own (null with its own error at
         # ["nodes", i]) when the caller may not read it, and the list still batches in one load.

@@ -13,8 +13,8 @@ from resolvers.writes import VoidRecord
 from schema.activities import ServiceActivity
 from schema.context import Info
 from schema.enums import IncubationStage, ResourceKind, ServiceKind, TrainingMode
-from schema.incubations import IncubatedOrganization
 from schema.evidence import EvidenceInput, evidence_argument
+from schema.incubations import IncubatedOrganization
 from schema.inputs import UserError, VoidRecordInput, payload_of, request_of
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation

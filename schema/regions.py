@@ -19,14 +19,17 @@ class Region(Node):
 
     @classmethod
     def from_model(cls, region: models.Region) -> Region:
-        return instance(cls, {
-            "id": encode_id("Region", region.id),
-            "pk": region.id,
-            "code": region.code,
-            "name": region.name,
-            "level": region.level,
-            "parent_pk": region.parent_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("Region", region.id),
+                "pk": region.id,
+                "code": region.code,
+                "name": region.name,
+                "level": region.level,
+                "parent_pk": region.parent_id,
+            },
+        )
 
     @strawberry.field
     async def parent(self, info: Info) -> Region | None:

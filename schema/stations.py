@@ -16,7 +16,9 @@ from schema.relay import Node, instance
 class ServiceStation(Node):
     name: str
     established_on: dt.date
-    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    voided_at: dt.datetime | None = strawberry.field(
+        description="Set when the record was voided; voided records count nowhere."
+    )
     void_reason: str | None
     pk: strawberry.Private[int]
     region_pk: strawberry.Private[int]
@@ -24,16 +26,19 @@ class ServiceStation(Node):
 
     @classmethod
     def from_model(cls, station: models.ServiceStation) -> ServiceStation:
-        return instance(cls, {
-            "id": encode_id("ServiceStation", station.id),
-            "pk": station.id,
-            "voided_at": station.voided_at,
-            "void_reason": station.void_reason,
-            "name": station.name,
-            "established_on": station.established_on,
-            "region_pk": station.region_id,
-            "agency_pk": station.agency_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("ServiceStation", station.id),
+                "pk": station.id,
+                "voided_at": station.voided_at,
+                "void_reason": station.void_reason,
+                "name": station.name,
+                "established_on": station.established_on,
+                "region_pk": station.region_id,
+                "agency_pk": station.agency_id,
+            },
+        )
 
     @strawberry.field
     async def region(self, info: Info) -> Region:

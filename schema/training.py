@@ -21,24 +21,29 @@ class TrainingSession(Node):
     hours: Decimal
     mode: TrainingMode
     participants: int
-    voided_at: dt.datetime | None = strawberry.field(description="Set when the record was voided; voided records count nowhere.")
+    voided_at: dt.datetime | None = strawberry.field(
+        description="Set when the record was voided; voided records count nowhere."
+    )
     void_reason: str | None
     pk: strawberry.Private[int]
 
     @classmethod
     def from_model(cls, session: models.TrainingSession) -> TrainingSession:
-        return instance(cls, {
-            "id": encode_id("TrainingSession", session.id),
-            "pk": session.id,
-            "voided_at": session.voided_at,
-            "void_reason": session.void_reason,
-            "topic": session.topic,
-            "starts_on": session.starts_on,
-            "ends_on": session.ends_on,
-            "hours": session.hours,
-            "mode": session.mode,
-            "participants": session.participants,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("TrainingSession", session.id),
+                "pk": session.id,
+                "voided_at": session.voided_at,
+                "void_reason": session.void_reason,
+                "topic": session.topic,
+                "starts_on": session.starts_on,
+                "ends_on": session.ends_on,
+                "hours": session.hours,
+                "mode": session.mode,
+                "participants": session.participants,
+            },
+        )
 
     @strawberry.field(description=EVIDENCE_DESCRIPTION)
     async def evidence(self, info: Info) -> list[EvidenceFile]:

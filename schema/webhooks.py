@@ -48,19 +48,22 @@ class WebhookSubscription:
 
     @classmethod
     def from_row(cls, row) -> WebhookSubscription:
-        return instance(cls, {
-            "id": encode_id("WebhookSubscription", row.id),
-            "name": row.name,
-            "url": row.url,
-            "event_kinds": [models.NotificationKind(kind) for kind in row.event_kinds],
-            "format": row.format,
-            "program_id": None if row.program_id is None else encode_id("Program", row.program_id),
-            "paused_at": row.paused_at,
-            "pause_reason": row.pause_reason,
-            "version": row.version,
-            "created_at": row.created_at,
-            "region_pk": row.region_id,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("WebhookSubscription", row.id),
+                "name": row.name,
+                "url": row.url,
+                "event_kinds": [models.NotificationKind(kind) for kind in row.event_kinds],
+                "format": row.format,
+                "program_id": None if row.program_id is None else encode_id("Program", row.program_id),
+                "paused_at": row.paused_at,
+                "pause_reason": row.pause_reason,
+                "version": row.version,
+                "created_at": row.created_at,
+                "region_pk": row.region_id,
+            },
+        )
 
 
 @strawberry.type(description="One event for one subscription: the delivery log.")
@@ -80,20 +83,23 @@ class WebhookDelivery:
 
     @classmethod
     def from_row(cls, row) -> WebhookDelivery:
-        return instance(cls, {
-            "id": encode_id("WebhookDelivery", row.id),
-            "subscription_id": encode_id("WebhookSubscription", row.subscription_id),
-            "event_id": row.event_id,
-            "event_kind": row.event_kind,
-            "status": row.status,
-            "attempts": row.attempts,
-            "next_attempt_at": row.next_attempt_at,
-            "last_status_code": row.last_status_code,
-            "last_error": row.last_error,
-            "created_at": row.created_at,
-            "delivered_at": row.delivered_at,
-            "payload": row.payload,
-        })
+        return instance(
+            cls,
+            {
+                "id": encode_id("WebhookDelivery", row.id),
+                "subscription_id": encode_id("WebhookSubscription", row.subscription_id),
+                "event_id": row.event_id,
+                "event_kind": row.event_kind,
+                "status": row.status,
+                "attempts": row.attempts,
+                "next_attempt_at": row.next_attempt_at,
+                "last_status_code": row.last_status_code,
+                "last_error": row.last_error,
+                "created_at": row.created_at,
+                "delivered_at": row.delivered_at,
+                "payload": row.payload,
+            },
+        )
 
 
 @strawberry.input
@@ -116,7 +122,9 @@ class CreateWebhookSubscriptionPayload:
     user_errors: list[UserError]
 
 
-@strawberry.input(description="Fields left out stay as they are. `paused: false` resumes and resends failed deliveries.")
+@strawberry.input(
+    description="Fields left out stay as they are. `paused: false` resumes and resends failed deliveries."
+)
 class UpdateWebhookSubscriptionInput:
     id: strawberry.ID
     version: int | None = strawberry.field(default=None, description="The version you saw; STALE_VERSION if changed.")

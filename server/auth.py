@@ -47,9 +47,7 @@ def caller_key(actor: Actor) -> str:
     return f"name:{actor.name}"
 
 
-async def actor_of(
-    request: Request, credentials: Credentials, *, production: bool, sessions: SessionPolicy
-) -> Actor:
+async def actor_of(request: Request, credentials: Credentials, *, production: bool, sessions: SessionPolicy) -> Actor:
     """The token's actor, else the session cookie's. Neither: the anonymous VIEWER in development,
     refused in production. A malformed header, an unknown or revoked token, or a cookie of a
     session that has ended is refused whatever the mode."""

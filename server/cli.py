@@ -21,7 +21,9 @@ from resolvers import tokens
 from resolvers.tokens import TokenError
 from server.settings import Settings, SettingsError, load_settings
 
-app = typer.Typer(help="Qianshou (牵手): paired-assistance programs between social work agencies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Qianshou (牵手): paired-assistance programs between social work agencies.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema file.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -145,7 +147,9 @@ def db_restore(file: Annotated[Path, typer.Argument(help="A file `qianshou db ba
 def demo(
     scale: Annotated[
         float | None,
-        typer.Option(help="Load the synthetic national data set at this scale instead (1 = 1,500 pairings, ~400k rows)."),
+        typer.Option(
+            help="Load the synthetic national data set at this scale instead (1 = 1,500 pairings, ~400k rows)."
+        ),
     ] = None,
 ) -> None:
     """Load the Henan 牵手计划 demo data (does nothing if it is already there)."""
@@ -197,7 +201,11 @@ def serve(
     # Workers are separate processes that read their settings from the environment.
     os.environ.update({"QIANSHOU_HOST": settings.host, "QIANSHOU_PORT": str(settings.port)})
     typer.echo(f"serving GraphQL at http://{settings.host}:{settings.port}/graphql ({settings.env})")
-    config: dict[str, Any] = {"log_level": "info", "access_log": settings.access_log, "log_config": log_config(settings.json_logs)}
+    config: dict[str, Any] = {
+        "log_level": "info",
+        "access_log": settings.access_log,
+        "log_config": log_config(settings.json_logs),
+    }
     # Slow clients are cut off (server/timeouts.py); a stop loses no request (server/shutdown.py).
     config["http"] = graceful_http(settings.request_read_timeout)
     with metrics_directory():
@@ -244,7 +252,9 @@ def print_demo_tokens(secrets: dict[str, str]) -> None:
 def token_create(
     name: Annotated[str, typer.Option(help="A name for the token, never reused.")],
     role: Annotated[Role, typer.Option(help="What the token may see and do (docs/user-guide.md: Permissions).")],
-    agency: Annotated[str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")] = None,
+    agency: Annotated[
+        str | None, typer.Option(help="Agency global ID; for MENTOR_AGENCY and SUPPORTED_AGENCY.")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="Region global ID; for REGIONAL_STAFF.")] = None,
 ) -> None:
     """Create a token and print it once, alone on the last line: it cannot be shown again."""

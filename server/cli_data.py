@@ -64,7 +64,9 @@ async def _write_report(settings: Settings, program: str | None, format: ReportF
 @report_app.command("pairings")
 def report_pairings(
     format: Annotated[ReportFormat, typer.Option("--format", help="csv (UTF-8 with BOM) or xlsx.")],
-    program: Annotated[str | None, typer.Option("--program", help="A program's global ID; all programs if left out.")] = None,
+    program: Annotated[
+        str | None, typer.Option("--program", help="A program's global ID; all programs if left out.")
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", help="File to write; standard output if left out.")] = None,
 ) -> None:
     """One row per pairing: agencies, county, term, status, completion, overdue milestones, health and totals."""
@@ -91,7 +93,8 @@ async def _import_regions(settings: Settings, file: Path):
 @regions_app.command("import")
 def regions_import(
     file: Annotated[
-        Path | None, typer.Option("--file", help="CSV of code,name,level,parent_code; the bundled national list if left out.")
+        Path | None,
+        typer.Option("--file", help="CSV of code,name,level,parent_code; the bundled national list if left out."),
     ] = None,
 ) -> None:
     """Load the GB/T 2260 provinces, cities and counties (or your own CSV); a second run changes nothing."""

@@ -58,7 +58,9 @@ def notify_daily(
 def notify_email(
     token: Annotated[str, typer.Argument(help="The token's name.")],
     email: Annotated[str | None, typer.Option(help='Where its daily digest goes; "" removes the address.')] = None,
-    digest: Annotated[bool | None, typer.Option("--digest/--no-digest", help="Turn the daily digest on or off.")] = None,
+    digest: Annotated[
+        bool | None, typer.Option("--digest/--no-digest", help="Turn the daily digest on or off.")
+    ] = None,
 ) -> None:
     """Set a token's e-mail address for the daily digest (its holder can also do so with updateNotificationSettings)."""
     from resolvers.notifications import SettingsError, set_token_email
@@ -94,7 +96,9 @@ def files_gc(
     settings = settings_or_exit()
 
     async def collect(db: Database):
-        return await collect_garbage(db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours))
+        return await collect_garbage(
+            db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours)
+        )
 
     result = asyncio.run(_with_db(settings, collect))
     typer.echo(f"files: {result.removed} unreferenced removed, {result.kept} kept")

@@ -60,8 +60,15 @@ class Conditional:
     def tag(self, version: int, actor: Actor, today: dt.date, language: str, media_type: str, sent: object) -> str:
         """The tag of the answer to `sent` (a GET's query string, or a POST's query, variables and
         operation name) for this caller, as of data version `version`."""
-        who = (actor.name, actor.role.value, actor.token_id, actor.account_id, actor.agency_id, actor.region_id,
-               actor.region_path)
+        who = (
+            actor.name,
+            actor.role.value,
+            actor.token_id,
+            actor.account_id,
+            actor.agency_id,
+            actor.region_id,
+            actor.region_path,
+        )
         parts = orjson.dumps([version, today.isoformat(), who, media_type, language, sent], option=orjson.OPT_SORT_KEYS)
         digest = hashlib.blake2b(parts, digest_size=18, key=self.key)
         return f'W/"{digest.hexdigest()}"'

@@ -77,7 +77,9 @@ class FileRoutes:
         store = service.files.blobs
         if sha256 is None or not store.exists(sha256):
             message, message_zh = NOT_FOUND
-            return json_response(error_payload(pick(language, message, message_zh), "NOT_FOUND", messageZh=message_zh), 404)
+            return json_response(
+                error_payload(pick(language, message, message_zh), "NOT_FOUND", messageZh=message_zh), 404
+            )
         headers = {
             "X-Content-Type-Options": "nosniff",
             # Kept by the caller's browser alone, and asked for again each time: access is checked per request.

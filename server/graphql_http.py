@@ -30,10 +30,10 @@ from starlette.responses import Response
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
-from server.headers import preferred
-from server.graphql_errors import format_error, formatted
-from server.i18n import pick
 from server import outage
+from server.graphql_errors import format_error, formatted
+from server.headers import preferred
+from server.i18n import pick
 from server.limits import Limits, check_limits, parse_limited
 from server.multipart import MultipartLimits, MultipartRefused, is_multipart, read_multipart
 from server.persisted_queries import PersistedQueries
@@ -229,7 +229,9 @@ def _loads(raw: str | bytes, what: str) -> Any:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         what_zh = "请求体" if what == "body" else f"{what} "
-        raise BadRequest(f"the {what} is not valid JSON: {exc}", message_zh=f"{what_zh}不是有效的 JSON：{exc}") from None
+        raise BadRequest(
+            f"the {what} is not valid JSON: {exc}", message_zh=f"{what_zh}不是有效的 JSON：{exc}"
+        ) from None
 
 
 @dataclass(frozen=True)

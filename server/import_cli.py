@@ -35,9 +35,15 @@ def template(
 
 def _command(kind: ImportKind):
     def run(
-        file: Annotated[Path, typer.Argument(help=".xlsx (the template's) or CSV (UTF-8 or GB18030).", exists=True,
-                                             dir_okay=False, readable=True)],
-        dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and report what would change; write nothing.")] = False,
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help=".xlsx (the template's) or CSV (UTF-8 or GB18030).", exists=True, dir_okay=False, readable=True
+            ),
+        ],
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Check and report what would change; write nothing.")
+        ] = False,
     ) -> None:
         # `fail` speaks to the operator at the command line, in English as the other commands do.
         from server.cli import fail, settings_or_exit

@@ -49,10 +49,11 @@ class TemplateRoutes:
         kind = ImportKind.from_slug(request.path_params["kind"])
         if kind is None:
             kinds = ", ".join(kind.slug for kind in ImportKind)
-            message = pick(language, f"no import template of that kind; the kinds are {kinds}",
-                           f"没有这种导入模板；可选的种类为 {kinds}")
+            message = pick(
+                language,
+                f"no import template of that kind; the kinds are {kinds}",
+                f"没有这种导入模板；可选的种类为 {kinds}",
+            )
             return json_response(error_payload(message, "NOT_FOUND"), 404)
         body = await asyncio.to_thread(template_bytes, kind)
         return Response(body, media_type=XLSX_MEDIA_TYPE, headers={"content-disposition": content_disposition(kind)})
-
-

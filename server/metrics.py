@@ -45,9 +45,7 @@ MAX_OPERATION_NAMES = 200
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 STATEMENT_BUCKETS = (0, 1, 2, 3, 5, 8, 13, 21, 34, 55, 100)
 
-REQUESTS = Counter(
-    "qianshou_requests", "GraphQL operations answered.", ["operation", "type", "outcome", "transport"]
-)
+REQUESTS = Counter("qianshou_requests", "GraphQL operations answered.", ["operation", "type", "outcome", "transport"])
 LATENCY = Histogram(
     "qianshou_request_seconds", "Time to answer a GraphQL operation.", ["operation", "type"], buckets=LATENCY_BUCKETS
 )
@@ -59,17 +57,21 @@ SQL_SECONDS = Histogram(
 )
 RATE_LIMITED = Counter("qianshou_rate_limited", "Requests refused because their caller was over the rate limit.")
 POOL_IN_USE = Gauge(
-    "qianshou_db_connections_in_use", "Database connections checked out, as of each worker's last request.",
+    "qianshou_db_connections_in_use",
+    "Database connections checked out, as of each worker's last request.",
     multiprocess_mode="livesum",
 )
 SUBSCRIPTIONS = Gauge("qianshou_open_subscriptions", "Subscriptions being streamed.", multiprocess_mode="livesum")
 # The queues are counted in the database when /metrics is read; any worker's count is everyone's.
 WEBHOOK_DELIVERIES = Gauge(
-    "qianshou_webhook_deliveries", "Webhook deliveries waiting in the outbox, by status (PENDING, FAILED).",
-    ["status"], multiprocess_mode="mostrecent",
+    "qianshou_webhook_deliveries",
+    "Webhook deliveries waiting in the outbox, by status (PENDING, FAILED).",
+    ["status"],
+    multiprocess_mode="mostrecent",
 )
 DELIVERY_ATTEMPTS = Counter(
-    "qianshou_webhook_delivery_attempts", "Webhook delivery attempts, by outcome (delivered, retrying, gave_up).",
+    "qianshou_webhook_delivery_attempts",
+    "Webhook delivery attempts, by outcome (delivered, retrying, gave_up).",
     ["outcome"],
 )
 IMPORT_JOBS = Gauge(
@@ -77,12 +79,16 @@ IMPORT_JOBS = Gauge(
 )
 # As each worker's last replica check found them (db/replicas.py).
 REPLICA_IN_USE = Gauge(
-    "qianshou_replica_in_use", "1 while a read replica serves reads, 0 while it is skipped.", ["replica"],
+    "qianshou_replica_in_use",
+    "1 while a read replica serves reads, 0 while it is skipped.",
+    ["replica"],
     multiprocess_mode="livemostrecent",
 )
 REPLICA_LAG = Gauge(
-    "qianshou_replica_lag_seconds", "How far a read replica is behind the primary, in seconds (NaN: not answering).",
-    ["replica"], multiprocess_mode="livemostrecent",
+    "qianshou_replica_lag_seconds",
+    "How far a read replica is behind the primary, in seconds (NaN: not answering).",
+    ["replica"],
+    multiprocess_mode="livemostrecent",
 )
 
 
@@ -140,7 +146,9 @@ class Observer:
         SQL_SECONDS.labels(record.type).observe(record.sql.seconds)
         if outcome == "rate_limited":
             RATE_LIMITED.inc()
-        POOL_IN_USE.set(sum(engine.pool.checkedout() for engine in self.db.engines if hasattr(engine.pool, "checkedout")))
+        POOL_IN_USE.set(
+            sum(engine.pool.checkedout() for engine in self.db.engines if hasattr(engine.pool, "checkedout"))
+        )
         fields = {
             "request_id": record.request_id,
             "transport": record.transport,
@@ -160,8 +168,15 @@ class Observer:
             return
         log.info(
             "%s %s %s %s by %s: %s %s in %.1f ms, %d statements",
-            record.request_id, record.transport, record.type, record.operation or "-", record.caller or "-",
-            status, outcome, seconds * 1000, record.sql.statements,
+            record.request_id,
+            record.transport,
+            record.type,
+            record.operation or "-",
+            record.caller or "-",
+            status,
+            outcome,
+            seconds * 1000,
+            record.sql.statements,
             extra={"fields": fields},
         )
 

@@ -169,7 +169,9 @@ def _with_files(form) -> dict[str, Any]:
     if unmapped := files.keys() - mapping.keys():
         raise _malformed(f"files not named in `map`: {sorted(unmapped)}", f"`map` 中未列出的文件：{sorted(unmapped)}")
     if missing := mapping.keys() - files.keys():
-        raise _malformed(f"`map` names files the request lacks: {sorted(missing)}", f"`map` 列出的文件不在请求中：{sorted(missing)}")
+        raise _malformed(
+            f"`map` names files the request lacks: {sorted(missing)}", f"`map` 列出的文件不在请求中：{sorted(missing)}"
+        )
     for key, paths in mapping.items():
         if not isinstance(paths, list) or not paths:
             raise _malformed(f"`map[{key!r}]` must be a list of paths", f"`map[{key!r}]` 须为路径列表")
@@ -182,7 +184,9 @@ def _place(operations: dict[str, Any], path: Any, file: UploadFile) -> None:
     """Put the file where `path` (e.g. "variables.input.evidence.0.file") points; that spot must hold null."""
     parts = path.split(".") if isinstance(path, str) else []
     if len(parts) < 2 or parts[0] != "variables":
-        raise _malformed(f"file path {path!r} must start with `variables.`", f"文件路径 {path!r} 须以 `variables.` 开头")
+        raise _malformed(
+            f"file path {path!r} must start with `variables.`", f"文件路径 {path!r} 须以 `variables.` 开头"
+        )
     target: Any = operations
     for part in parts[:-1]:
         target = _step(target, part, path)

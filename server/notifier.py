@@ -27,8 +27,9 @@ def configure_targets(settings: Settings) -> None:
 
 def worker_of(db: Database, settings: Settings) -> WebhookWorker:
     policy = RetryPolicy(max_attempts=settings.webhook_max_attempts, base_seconds=settings.webhook_retry_base_seconds)
-    return WebhookWorker(db, policy=policy, timeout=settings.webhook_timeout_seconds,
-                         poll_seconds=settings.webhook_poll_seconds)
+    return WebhookWorker(
+        db, policy=policy, timeout=settings.webhook_timeout_seconds, poll_seconds=settings.webhook_poll_seconds
+    )
 
 
 def next_run(now: dt.datetime, hour: int) -> dt.datetime:

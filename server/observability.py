@@ -52,7 +52,11 @@ def log_config(json_lines: bool) -> dict[str, Any]:
     if json_lines:
         json_formatter = {"()": "server.observability.JsonFormatter"}
         config["formatters"] = {name: json_formatter for name in (*config["formatters"], "qianshou")}
-    config["handlers"]["qianshou"] = {"formatter": "qianshou", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+    config["handlers"]["qianshou"] = {
+        "formatter": "qianshou",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
     config["loggers"]["qianshou"] = {"handlers": ["qianshou"], "level": "INFO", "propagate": False}
     return config
 

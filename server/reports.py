@@ -139,4 +139,3 @@ class ReportRoutes:
 
 def _attachment(filename: str) -> str:
     return f'attachment; filename="{filename}"'
-

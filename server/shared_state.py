@@ -73,11 +73,16 @@ class SharedState:
         except (RedisError, OSError) as exc:
             if self.away_since is None:
                 self.away_since = now
-                log.warning("Redis is not answering (%s): rate limits are off and persisted queries are per process until it is back", exc)
+                log.warning(
+                    "Redis is not answering (%s): rate limits are off and persisted queries are per process until it is back",
+                    exc,
+                )
             self.retry_at = now + RETRY_SECONDS
             return None
         if self.away_since is not None:
-            log.warning("Redis is back after %.0f s: rate limits and persisted queries are shared again", now - self.away_since)
+            log.warning(
+                "Redis is back after %.0f s: rate limits and persisted queries are shared again", now - self.away_since
+            )
             self.away_since = None
         return answer
 

@@ -43,13 +43,17 @@ class Tracing:
             from opentelemetry.sdk.trace import TracerProvider
             from opentelemetry.sdk.trace.export import BatchSpanProcessor
         except ImportError as exc:
-            raise RuntimeError(f"{ENDPOINT} is set but OpenTelemetry is not installed: pip install 'qianshou[otel]' ({exc})") from None
+            raise RuntimeError(
+                f"{ENDPOINT} is set but OpenTelemetry is not installed: pip install 'qianshou[otel]' ({exc})"
+            ) from None
         service = os.environ.get("OTEL_SERVICE_NAME", "qianshou")
         self.provider = TracerProvider(resource=Resource.create({"service.name": service}))
         self.provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         trace.set_tracer_provider(self.provider)
         self.tracer = trace.get_tracer("qianshou")
-        SQLAlchemyInstrumentor().instrument(engines=[engine.sync_engine for engine in db.engines], tracer_provider=self.provider)
+        SQLAlchemyInstrumentor().instrument(
+            engines=[engine.sync_engine for engine in db.engines], tracer_provider=self.provider
+        )
         db.read_listeners.append(_prepared_read_event)
         return OpenTelemetryMiddleware(app, tracer_provider=self.provider)
 

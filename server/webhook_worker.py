@@ -92,12 +92,19 @@ class WebhookWorker:
             attempts = await asyncio.gather(*(self.send(delivery) for delivery in claimed))
             for attempt in attempts:
                 if attempt.error is not None:
-                    log.warning("webhook delivery %s (attempt %d) failed: %s", attempt.claimed.event_id,
-                                attempt.claimed.attempts + 1, attempt.error)
+                    log.warning(
+                        "webhook delivery %s (attempt %d) failed: %s",
+                        attempt.claimed.event_id,
+                        attempt.claimed.attempts + 1,
+                        attempt.error,
+                    )
             paused = await outbox.record(self.db, self.name, attempts, self.policy)
             for attempt in paused:
-                log.warning("webhook subscription %s paused after %d failed attempts", attempt.claimed.subscription_id,
-                            attempt.claimed.attempts + 1)
+                log.warning(
+                    "webhook subscription %s paused after %d failed attempts",
+                    attempt.claimed.subscription_id,
+                    attempt.claimed.attempts + 1,
+                )
             for attempt in attempts:
                 outcome = "delivered" if attempt.error is None else "gave_up" if attempt in paused else "retrying"
                 DELIVERY_ATTEMPTS.labels(outcome).inc()

@@ -40,10 +40,11 @@ from resolvers.broker import Broker, ConnectionScope
 from resolvers.credentials import Credentials
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.sessions import SessionPolicy, hash_secret
-from server.auth import SESSION_COOKIE, Unauthenticated, caller_key, signed_in_actor
 from server import outage
+from server.auth import SESSION_COOKIE, Unauthenticated, caller_key, signed_in_actor
 from server.budget import CODE as RATE_LIMITED
 from server.budget import Budget, RateLimited
+from server.graphql_errors import format_error
 from server.graphql_http import (
     BadRequest,
     check_document,
@@ -51,10 +52,8 @@ from server.graphql_http import (
     error_payload,
     graphql_request,
 )
-from server.graphql_errors import format_error
 from server.i18n import language_of, pick
 from server.limits import Limits
-from server.revocation import Credential, OpenSockets
 from server.metrics import (
     Observer,
     note_caller,
@@ -62,6 +61,7 @@ from server.metrics import (
     note_payload,
     streaming,
 )
+from server.revocation import Credential, OpenSockets
 from server.settings import Settings
 
 log = logging.getLogger("qianshou.websocket")

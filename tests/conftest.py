@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 
 from db.demo.henan import load_henan_demo
 from db.engine import Database
-from db.models import Pairing, PairingStatus
 from db.migrate import upgrade
+from db.models import Pairing, PairingStatus
 from resolvers.access import ANONYMOUS, Actor
 from resolvers.scope import Scope
 from schema.schema import schema

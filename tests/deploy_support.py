@@ -48,11 +48,11 @@ error_log {directory}/error.log warn;
 events {{ worker_connections 512; }}
 http {{
     access_log off;
-    client_body_temp_path {temp['body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
     {_block(site, "map $http_upgrade $connection_upgrade")}
     {upstream}
     server {{
@@ -65,7 +65,15 @@ http {{
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Nginx:
-        command = [NGINX, "-p", str(self.directory), "-c", str(self.directory / "nginx.conf"), "-e", str(self.directory / "error.log")]
+        command = [
+            NGINX,
+            "-p",
+            str(self.directory),
+            "-c",
+            str(self.directory / "nginx.conf"),
+            "-e",
+            str(self.directory / "error.log"),
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 10
         while True:

@@ -106,8 +106,14 @@ async def world(databases) -> AsyncIterator[World]:
     db = await databases.new_database("access", demo=True)
     try:
         own, other = await objects_of(db, OWN_PAIRING), await objects_of(db, OTHER_PAIRING)
-        mentor_supported = (await gql(db, "query($id: ID!) { pairing(id: $id) { mentor { id } supported { id } } }",
-                                      {"id": OWN_PAIRING}, SYSTEM))["pairing"]
+        mentor_supported = (
+            await gql(
+                db,
+                "query($id: ID!) { pairing(id: $id) { mentor { id } supported { id } } }",
+                {"id": OWN_PAIRING},
+                SYSTEM,
+            )
+        )["pairing"]
         yield World(
             db,
             await make_actors(db),
@@ -131,7 +137,9 @@ def forbidden_paths(result) -> list[list[Any]]:
 @pytest.mark.parametrize("role", list(Role))
 async def test_read_by_node_id_through_aliases(world: World, role: Role, kind: str) -> None:
     query = "query($own: ID!, $other: ID!) { mine: node(id: $own) { id } theirs: node(id: $other) { id } }"
-    result = await run_graphql(world.db, query, {"own": world.own[kind], "other": world.other[kind]}, world.actors[role])
+    result = await run_graphql(
+        world.db, query, {"own": world.own[kind], "other": world.other[kind]}, world.actors[role]
+    )
     assert result.data["mine"] == {"id": world.own[kind]}
     if sees_other(role, kind):
         assert result.errors is None
@@ -168,7 +176,7 @@ async def test_pairing_root_field(world: World, role: Role) -> None:
 
 async def test_unknown_id_is_null_without_error(world: World) -> None:
     result = await run_graphql(
-        world.db, "{ node(id: \"%s\") { id } }" % encode_id("Pairing", 999_999), actor=world.actors[Role.MENTOR_AGENCY]
+        world.db, '{ node(id: "%s") { id } }' % encode_id("Pairing", 999_999), actor=world.actors[Role.MENTOR_AGENCY]
     )
     assert result.errors is None and result.data == {"node": None}
 

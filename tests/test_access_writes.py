@@ -210,8 +210,7 @@ def test_probes_cover_every_mutation_of_the_schema() -> None:
 async def test_write_permission(world: WriteWorld, role: Role, mutation: str, target: str) -> None:
     ids, others = (world.own, world.other) if target == "own" else (world.other, world.own)
     query = (
-        f"mutation($input: {input_type(mutation)}!) {{ {mutation}(input: $input) "
-        "{ userErrors { code message } } }"
+        f"mutation($input: {input_type(mutation)}!) {{ {mutation}(input: $input) {{ userErrors {{ code message }} }} }}"
     )
     result = await run_graphql(world.db, query, {"input": PROBES[mutation](ids, others)}, world.actors[role])
     if allowed(role, mutation, target):

@@ -23,12 +23,16 @@ async def trail(api, object_id: str, **variables) -> dict:
 
 async def test_submit_and_review_are_audited_with_before_and_after(api, world):
     submitted = await api.mutate(
-        "submitMilestoneUpdate", {"milestoneId": world.milestone, "note": "进展", "progressPercent": 100},
-        "milestoneUpdate { id }", as_="mentor",
+        "submitMilestoneUpdate",
+        {"milestoneId": world.milestone, "note": "进展", "progressPercent": 100},
+        "milestoneUpdate { id }",
+        as_="mentor",
     )
     update_id = submitted["milestoneUpdate"]["id"]
     await api.mutate(
-        "reviewMilestoneUpdate", {"updateId": update_id, "decision": "APPROVE", "milestoneVersion": 2}, "milestone { id }"
+        "reviewMilestoneUpdate",
+        {"updateId": update_id, "decision": "APPROVE", "milestoneVersion": 2},
+        "milestone { id }",
     )
     milestone_trail = await trail(api, world.milestone)
     assert milestone_trail["totalCount"] == 2
@@ -59,7 +63,9 @@ async def test_submit_and_review_are_audited_with_before_and_after(api, world):
 
 async def test_failed_writes_leave_no_audit_event(api, world):
     before = await count_rows(world.db, AuditEvent)
-    payload = await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "PLANNED"}, "pairing { id }")
+    payload = await api.mutate(
+        "changePairingStatus", {"pairingId": world.pairing, "status": "PLANNED"}, "pairing { id }"
+    )
     assert codes(payload) == ["NOT_ALLOWED_TRANSITION"]
     assert await count_rows(world.db, AuditEvent) == before
 
@@ -68,7 +74,8 @@ async def test_every_kind_of_mutation_writes_an_audit_event(api, world):
     station = await api.mutate(
         "createServiceStation",
         {"pairingId": world.pairing, "name": "站", "regionId": world.village, "establishedOn": "2025-04-01"},
-        "serviceStation { id }", as_="mentor",
+        "serviceStation { id }",
+        as_="mentor",
     )
     station_id = station["serviceStation"]["id"]
     await api.mutate("voidServiceStation", {"id": station_id, "reason": "重复"}, "serviceStation { id }", as_="mentor")
@@ -110,28 +117,50 @@ WITHIN = """query($id: ID!, $first: Int, $after: String) {
 async def test_a_pairings_trail_takes_in_its_milestones_updates_and_records(api, world):
     await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "SUSPENDED"}, "pairing { id }")
     await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "ACTIVE"}, "pairing { id }")
-    update = (await api.mutate(
-        "submitMilestoneUpdate", {"milestoneId": world.milestone, "note": "含下级", "progressPercent": 40},
-        "milestoneUpdate { id }", as_="mentor",
-    ))["milestoneUpdate"]["id"]
-    station = (await api.mutate(
-        "createServiceStation",
-        {"pairingId": world.pairing, "name": "含下级站点", "regionId": world.village, "establishedOn": "2025-04-01"},
-        "serviceStation { id }", as_="mentor",
-    ))["serviceStation"]["id"]
-    own = {(edge["node"]["objectType"], edge["node"]["objectId"]) for edge in (await trail(api, world.pairing, first=100))["edges"]}
+    update = (
+        await api.mutate(
+            "submitMilestoneUpdate",
+            {"milestoneId": world.milestone, "note": "含下级", "progressPercent": 40},
+            "milestoneUpdate { id }",
+            as_="mentor",
+        )
+    )["milestoneUpdate"]["id"]
+    station = (
+        await api.mutate(
+            "createServiceStation",
+            {
+                "pairingId": world.pairing,
+                "name": "含下级站点",
+                "regionId": world.village,
+                "establishedOn": "2025-04-01",
+            },
+            "serviceStation { id }",
+            as_="mentor",
+        )
+    )["serviceStation"]["id"]
+    own = {
+        (edge["node"]["objectType"], edge["node"]["objectId"])
+        for edge in (await trail(api, world.pairing, first=100))["edges"]
+    }
     assert own == {("Pairing", world.pairing)}
 
     whole = (await api.query(WITHIN, {"id": world.pairing, "first": 100}))["auditEvents"]
     seen = {(edge["node"]["objectType"], edge["node"]["objectId"]) for edge in whole["edges"]}
-    assert {("Pairing", world.pairing), ("Milestone", world.milestone), ("MilestoneUpdate", update), ("ServiceStation", station)} <= seen
+    assert {
+        ("Pairing", world.pairing),
+        ("Milestone", world.milestone),
+        ("MilestoneUpdate", update),
+        ("ServiceStation", station),
+    } <= seen
     assert whole["totalCount"] == len(whole["edges"])
     # Every event of each of those objects, no more: the sum of their own trails.
     own_counts = [(await trail(api, object_id, first=100))["totalCount"] for _, object_id in seen]
     assert whole["totalCount"] == sum(own_counts)
     # Paged like any trail, oldest first.
     page = (await api.query(WITHIN, {"id": world.pairing, "first": 2}))["auditEvents"]
-    rest = (await api.query(WITHIN, {"id": world.pairing, "first": 100, "after": page["pageInfo"]["endCursor"]}))["auditEvents"]
+    rest = (await api.query(WITHIN, {"id": world.pairing, "first": 100, "after": page["pageInfo"]["endCursor"]}))[
+        "auditEvents"
+    ]
     assert page["edges"] + rest["edges"] == whole["edges"]
 
     milestone = (await api.query(WITHIN, {"id": world.milestone, "first": 100}))["auditEvents"]

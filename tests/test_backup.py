@@ -21,12 +21,16 @@ from tests.conftest import POSTGRES_URL, ROOT, TODAY, LiveServer
 
 pytestmark = pytest.mark.slow  # backs up a real server under writes
 
-WRITE = """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
+WRITE = (
+    """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
+)
 
 
 def qianshou(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QIANSHOU_DATABASE_URL": database_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 async def programs_in(url: str) -> tuple[int, str | None]:
@@ -84,7 +88,11 @@ async def test_backup_while_serving_and_restore_into_a_new_database(databases, t
     assert before + 3 <= count <= before + written_by_then + 1
     served = LiveServer(target, env={"QIANSHOU_ENV": "production"}).start()  # at head: no migration needed
     try:
-        answer = httpx.post(f"{served.url}/graphql", json={"query": "{ programs { totalCount } }"}, headers={"Authorization": f"Bearer {token}"})
+        answer = httpx.post(
+            f"{served.url}/graphql",
+            json={"query": "{ programs { totalCount } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
     finally:
         served.stop()
     assert answer.json()["data"]["programs"]["totalCount"] == count

@@ -22,8 +22,23 @@ AGAINST_FLOOR = re.compile(r"^(Q1|Q2)\s+1(?:\s+[\d.]+){3}\s+0\s+([\d.]+)\s+([\d.
 async def test_benchmark_smoke_run(databases):
     url = await databases.new_url("bench")
     command = [
-        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
-        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "Q1,Q2,Q3",
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--database-url",
+        url,
+        "--scale",
+        "0.01",
+        "--workers",
+        "1",
+        "--concurrency",
+        "1",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.1",
+        "--operations",
+        "Q1,Q2,Q3",
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -52,7 +67,8 @@ def test_worker_split_shows_the_busiest_workers_shares() -> None:
 
 
 MODE_ROW = re.compile(
-    r"^(Q1|Q2)\s+1\s+(development|token|session)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+([\d.]+)\s+(\S+)", re.MULTILINE
+    r"^(Q1|Q2)\s+1\s+(development|token|session)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+([\d.]+)\s+(\S+)",
+    re.MULTILINE,
 )
 
 
@@ -61,9 +77,25 @@ async def test_benchmark_compares_development_with_production_modes(databases):
     each row carries the server's CPU per request (and the database's on PostgreSQL)."""
     url = await databases.new_url("bench_modes")
     command = [
-        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
-        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "Q1,Q2",
-        "--modes", "development,token,session",
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--database-url",
+        url,
+        "--scale",
+        "0.01",
+        "--workers",
+        "1",
+        "--concurrency",
+        "1",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.1",
+        "--operations",
+        "Q1,Q2",
+        "--modes",
+        "development,token,session",
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -82,8 +114,23 @@ async def test_m1_measures_accepted_writes_only(databases):
     """M1 submits and returns updates in turn, every one accepted: the write rows show no errors."""
     url = await databases.new_url("bench_m1")
     command = [
-        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
-        "--concurrency", "1", "--seconds", "1", "--warmup", "0.1", "--operations", "M1",
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--database-url",
+        url,
+        "--scale",
+        "0.01",
+        "--workers",
+        "1",
+        "--concurrency",
+        "1",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.1",
+        "--operations",
+        "M1",
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr
@@ -99,8 +146,14 @@ def test_a_refused_write_stops_the_benchmark() -> None:
     requests = M1Requests(WriteFixture([Writer("secret", [[7, 1]])], "staff"))
     body, headers, label = requests(0, 0)
     assert label == WRITE and headers == {"authorization": "Bearer secret"}
-    refusal = {"data": {"submitMilestoneUpdate": {"milestoneUpdate": None, "userErrors": [
-        {"field": ["milestoneId"], "message": "pending", "code": "UPDATE_PENDING"}]}}}
+    refusal = {
+        "data": {
+            "submitMilestoneUpdate": {
+                "milestoneUpdate": None,
+                "userErrors": [{"field": ["milestoneId"], "message": "pending", "code": "UPDATE_PENDING"}],
+            }
+        }
+    }
     with pytest.raises(Refused, match="UPDATE_PENDING"):
         requests.answered(0, WRITE, 200, orjson.dumps(refusal))
     accepted = {"data": {"submitMilestoneUpdate": {"milestoneUpdate": {"id": "U1"}, "userErrors": []}}}
@@ -117,8 +170,21 @@ async def test_etag_benchmark_smoke_run(databases):
     """bench.etag measures full answers and 304s in both modes, and every revalidation was a 304."""
     url = await databases.new_url("bench_etag")
     command = [
-        sys.executable, "-m", "bench.etag", "--database-url", url, "--scale", "0.01", "--workers", "1",
-        "--rounds", "1", "--seconds", "1", "--warmup", "0.1",
+        sys.executable,
+        "-m",
+        "bench.etag",
+        "--database-url",
+        url,
+        "--scale",
+        "0.01",
+        "--workers",
+        "1",
+        "--rounds",
+        "1",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.1",
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr

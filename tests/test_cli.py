@@ -34,7 +34,9 @@ def test_malformed_database_url_is_one_line_error():
 def test_unreachable_database_is_one_line_error():
     result = qianshou("db", "upgrade", database_url="postgresql://postgres@127.0.0.1:9/nowhere")
     assert result.returncode == 1
-    assert result.stderr.startswith("error: cannot reach the database at postgresql+asyncpg://postgres@127.0.0.1:9/nowhere")
+    assert result.stderr.startswith(
+        "error: cannot reach the database at postgresql+asyncpg://postgres@127.0.0.1:9/nowhere"
+    )
     assert result.stderr.strip().count("\n") == 0, result.stderr
 
 

@@ -51,7 +51,9 @@ async def expected_coverage(db, root_code: str) -> dict[str, set[str]]:
     below_root = {region.id for region in regions if root.id in ancestors(region.id)}
     counties = {r.code for r in regions if r.id in below_root and r.level is RegionLevel.COUNTY}
     townships = {r.code for r in regions if r.id in below_root and r.level is RegionLevel.TOWNSHIP}
-    with_agency = {by_id[pk].code for a in agencies if a.status is AgencyStatus.REGISTERED for pk in ancestors(a.region_id)}
+    with_agency = {
+        by_id[pk].code for a in agencies if a.status is AgencyStatus.REGISTERED for pk in ancestors(a.region_id)
+    }
     with_station = {by_id[pk].code for s in stations if s.voided_at is None for pk in ancestors(s.region_id)}
     return {
         "counties": counties,
@@ -115,12 +117,12 @@ async def test_coverage_follows_new_townships_voided_stations_and_deregistered_a
         await session.flush()
         township.path = f"{county.path}{township.id}/"
     before = await check_against_python(fresh_db, "410000")
-    assert "410423199000" in await uncovered_codes(fresh_db, await region_id(fresh_db, "410000"), "uncoveredTownships", 100)
+    assert "410423199000" in await uncovered_codes(
+        fresh_db, await region_id(fresh_db, "410000"), "uncoveredTownships", 100
+    )
 
     async with fresh_db.writing() as session:
-        await session.execute(
-            update(ServiceStation).values(voided_at=dt.datetime.now(dt.UTC), void_reason="test")
-        )
+        await session.execute(update(ServiceStation).values(voided_at=dt.datetime.now(dt.UTC), void_reason="test"))
         await session.execute(update(Agency).values(status=AgencyStatus.DEREGISTERED))
     after = await check_against_python(fresh_db, "410000")
     assert after["countiesCovered"] == 0 and after["townshipsCovered"] == 0

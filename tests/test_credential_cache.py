@@ -177,7 +177,9 @@ async def test_scope_changes_and_shutdown(db: Database) -> None:
     """A regional token's agencies are remembered with it: a new agency in its region is a change.
     The last uses still pending are written when the process stops."""
     async with db.reading() as session:
-        region = await session.scalar(select(Region).where(Region.level == RegionLevel.CITY).order_by(Region.id).limit(1))
+        region = await session.scalar(
+            select(Region).where(Region.level == RegionLevel.CITY).order_by(Region.id).limit(1)
+        )
     secret = await create_token(db, "regional", Role.REGIONAL_STAFF, region_id=encode_id("Region", region.id))
     credentials = Credentials(db)
     credentials.last_use.interval = 3600  # only the stop writes

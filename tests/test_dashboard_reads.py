@@ -29,7 +29,10 @@ async def test_monthly_trends_add_up_to_the_records_of_those_months(demo_db):
     data = await gql(demo_db, "{ monthlyTrends(months: 60) { month activities beneficiaries trainingSessions } }")
     months = data["monthlyTrends"]
     assert len(months) == 60 and months == sorted(months, key=lambda m: m["month"])
-    activities = await gql(demo_db, "{ pairings(first: 100) { edges { node { serviceActivities(first: 100) { edges { node { occurredOn voidedAt } } } } } } }")
+    activities = await gql(
+        demo_db,
+        "{ pairings(first: 100) { edges { node { serviceActivities(first: 100) { edges { node { occurredOn voidedAt } } } } } } }",
+    )
     first = months[0]["month"]
     counted = sum(
         1
@@ -48,7 +51,7 @@ async def test_monthly_trends_refuse_a_window_out_of_range(demo_db):
 
 
 async def test_the_coverage_grid_sums_to_the_regions_coverage_and_pairings(demo_db):
-    henan = await gql(demo_db, '{ programs { edges { node { scopeRegion { id } } } } }')
+    henan = await gql(demo_db, "{ programs { edges { node { scopeRegion { id } } } } }")
     region_id = henan["programs"]["edges"][0]["node"]["scopeRegion"]["id"]
     data = await gql(
         demo_db,
@@ -74,5 +77,7 @@ async def test_pairing_health_counts_match_the_list_filtered_by_each_health(demo
     data = await gql(demo_db, "{ pairingHealth { health pairings } pairings { totalCount } }")
     assert sum(row["pairings"] for row in data["pairingHealth"]) == data["pairings"]["totalCount"]
     for row in data["pairingHealth"]:
-        listed = await gql(demo_db, "query($h: PairingHealth) { pairings(filter: {health: $h}) { totalCount } }", {"h": row["health"]})
+        listed = await gql(
+            demo_db, "query($h: PairingHealth) { pairings(filter: {health: $h}) { totalCount } }", {"h": row["health"]}
+        )
         assert listed["pairings"]["totalCount"] == row["pairings"]

@@ -68,7 +68,10 @@ class Load(threading.Thread):
                 if n % 3 == 2:
                     variables = {"input": {"name": f"滚动重启 {n}", "startsOn": "2026-01-01"}}
                     headers = {"Authorization": f"Bearer {next(self.tokens)}"}
-                    self._check(client.post(self.url, json={"query": WRITE, "variables": variables}, headers=headers), "createProgram")
+                    self._check(
+                        client.post(self.url, json={"query": WRITE, "variables": variables}, headers=headers),
+                        "createProgram",
+                    )
                     self.writes += 1
                 else:
                     headers = {"X-Forwarded-For": f"10.1.{n // 250 % 250}.{n % 250}"}
@@ -126,18 +129,26 @@ def test_requests_through_nginx_spread_over_both_servers(deployment):
     gained = [a - b for a, b in zip(after, before, strict=True)]
     assert sum(gained) == 10 and all(gain >= 3 for gain in gained), gained  # round robin
     assert httpx.get(f"{nginx.url}/metrics").status_code == 404  # not for the public
-    too_large = httpx.post(f"{nginx.url}/graphql", content=b"{" + b" " * 200_000 + b"}", headers={"Content-Type": "application/json"})
+    too_large = httpx.post(
+        f"{nginx.url}/graphql", content=b"{" + b" " * 200_000 + b"}", headers={"Content-Type": "application/json"}
+    )
     assert too_large.status_code == 413
 
 
 async def test_a_subscriber_on_one_server_hears_a_write_made_through_the_other(deployment):
     _, (first, second), tokens = deployment
-    async with connect(first.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]) as websocket:
-        await websocket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {tokens['admins'][0]}"}}))
+    async with connect(
+        first.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
+    ) as websocket:
+        await websocket.send(
+            json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {tokens['admins'][0]}"}})
+        )
         assert json.loads(await websocket.recv())["type"] == "connection_ack"
         await websocket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
         await asyncio.sleep(0.5)
-        update_id = await asyncio.to_thread(submit, second, tokens["mentor"], tokens["milestone"], "written through the other server")
+        update_id = await asyncio.to_thread(
+            submit, second, tokens["mentor"], tokens["milestone"], "written through the other server"
+        )
         message = json.loads(await asyncio.wait_for(websocket.recv(), 10))
     assert message["type"] == "next", message
     assert message["payload"]["data"]["milestoneEvents"]["update"]["id"] == update_id

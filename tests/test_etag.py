@@ -133,8 +133,12 @@ def test_no_caller_is_answered_on_another_callers_tag(world: World) -> None:
 @pytest.mark.slow  # two real workers
 def test_a_write_in_another_program_ends_the_304s_too(world: World) -> None:
     """By design: the data version is one for all data (resolvers/data_version.py)."""
-    program = world.post({"query": """mutation { createProgram(input: {name: "第二期牵手计划", startsOn: "2026-01-01"}) {
-        program { id } userErrors { code } } }"""}).json()["data"]["createProgram"]["program"]["id"]
+    program = world.post(
+        {
+            "query": """mutation { createProgram(input: {name: "第二期牵手计划", startsOn: "2026-01-01"}) {
+        program { id } userErrors { code } } }"""
+        }
+    ).json()["data"]["createProgram"]["program"]["id"]
     create_pairing = """mutation($p: ID!, $m: ID!, $s: ID!) { createPairing(input: {programId: $p, mentorId: $m,
         supportedId: $s, startsOn: "2026-01-01", status: ACTIVE}) { pairing { id } userErrors { code } } }"""
     variables = {"p": program, "m": encode_id("Agency", 1), "s": encode_id("Agency", 10)}
@@ -173,7 +177,7 @@ def test_mutations_and_errors_get_no_tag(world: World) -> None:
     request = {"pairingId": POLLED, "kind": "HOME_VISIT", "occurredOn": "2026-11-01", "count": 1}
     written = world.post({"query": RECORD, "variables": {"input": request}})
     assert written.status_code == 200 and "ETag" not in written.headers
-    params = {"query": "{ node(id: \"bm90IGFuIGlk\") { id } }"}
+    params = {"query": '{ node(id: "bm90IGFuIGlk") { id } }'}
     failed = httpx.get(f"{world.server.url}/graphql", params=params, headers=world.auth("ministry", {}))
     assert failed.json().get("errors") and "ETag" not in failed.headers
 

@@ -20,8 +20,16 @@ async_api = pytest.importorskip("playwright.async_api", reason="playwright is no
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 QUERY = '{ pairing(id: "UGFpcmluZzo5") { serviceTotals { homeVisits } } }'
 RECORD = """mutation { recordServiceActivity(input: {pairingId: "UGFpcmluZzo5", kind: HOME_VISIT,
   occurredOn: "2026-11-20", count: 2}) { userErrors { code } } }"""
@@ -44,8 +52,12 @@ async def test_the_browser_cache_revalidates_with_if_none_match(databases) -> No
             await page.goto(f"{server.url}/healthz")
             first = await page.evaluate(FETCH, url)
             again = await page.evaluate(FETCH, url)
-            written = httpx.post(f"{server.url}/graphql", json={"query": RECORD}, timeout=30,
-                                 headers={"Authorization": f"Bearer {admin}"}).json()
+            written = httpx.post(
+                f"{server.url}/graphql",
+                json={"query": RECORD},
+                timeout=30,
+                headers={"Authorization": f"Bearer {admin}"},
+            ).json()
             assert written["data"]["recordServiceActivity"]["userErrors"] == []
             after = await page.evaluate(FETCH, url)
             await chromium.close()

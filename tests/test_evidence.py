@@ -4,9 +4,9 @@ and the checks on names and contents."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import time
-import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +25,7 @@ from resolvers.evidence import EvidenceStore, EvidenceUpload, file_name
 from resolvers.scope import Scope
 from resolvers.training import RecordTrainingSession, record_training_session
 from schema.schema import schema
-from tests.conftest import reopen_ye_county, TODAY
+from tests.conftest import TODAY, reopen_ye_county
 from tests.test_access_matrix import OWN_PAIRING, make_actors, objects_of
 
 PDF = b"%PDF-1.7\n" + b"evidence " * 100
@@ -74,15 +74,24 @@ RECORD_TRAINING = """mutation($input: RecordTrainingSessionInput!) { recordTrain
 
 
 def training(topic: str, files: list[EvidenceUpload], key: str | None = None) -> dict:
-    return {"pairingId": OWN_PAIRING, "topic": topic, "startsOn": "2019-11-01", "hours": "3.0", "mode": "ON_SITE",
-            "participants": 12, "idempotencyKey": key,
-            "evidence": [{"file": item.file, "caption": item.caption} for item in files]}
+    return {
+        "pairingId": OWN_PAIRING,
+        "topic": topic,
+        "startsOn": "2019-11-01",
+        "hours": "3.0",
+        "mode": "ON_SITE",
+        "participants": 12,
+        "idempotencyKey": key,
+        "evidence": [{"file": item.file, "caption": item.caption} for item in files],
+    }
 
 
 async def test_records_carry_their_files_with_names_and_captions(world: World) -> None:
-    data = await world.run(RECORD_TRAINING, {"input": training("督导培训", [upload("签到表.pdf", PDF, "第一期"),
-                                                                            upload("纪要", "会议纪要".encode())])},
-                           world.actors[Role.MENTOR_AGENCY])
+    data = await world.run(
+        RECORD_TRAINING,
+        {"input": training("督导培训", [upload("签到表.pdf", PDF, "第一期"), upload("纪要", "会议纪要".encode())])},
+        world.actors[Role.MENTOR_AGENCY],
+    )
     payload = data["recordTrainingSession"]
     assert payload["userErrors"] == []
     assert payload["trainingSession"]["evidence"] == [
@@ -92,19 +101,36 @@ async def test_records_carry_their_files_with_names_and_captions(world: World) -
     ]
 
 
-@pytest.mark.parametrize("mutation, input_type, extra", [
-    ("recordServiceActivity", "RecordServiceActivityInput",
-     {"kind": "HOME_VISIT", "occurredOn": "2019-11-02", "count": 3}),
-    ("recordResourceLink", "RecordResourceLinkInput",
-     {"projectName": "清泉公益", "donor": "清泉", "kind": "CASH", "amountYuan": "100.00", "occurredOn": "2019-11-02"}),
-])
+@pytest.mark.parametrize(
+    "mutation, input_type, extra",
+    [
+        (
+            "recordServiceActivity",
+            "RecordServiceActivityInput",
+            {"kind": "HOME_VISIT", "occurredOn": "2019-11-02", "count": 3},
+        ),
+        (
+            "recordResourceLink",
+            "RecordResourceLinkInput",
+            {
+                "projectName": "清泉公益",
+                "donor": "清泉",
+                "kind": "CASH",
+                "amountYuan": "100.00",
+                "occurredOn": "2019-11-02",
+            },
+        ),
+    ],
+)
 async def test_service_activities_and_resource_links_take_files_too(world: World, mutation, input_type, extra) -> None:
     field = {"recordServiceActivity": "serviceActivity", "recordResourceLink": "resourceLink"}[mutation]
     query = f"""mutation($input: {input_type}!) {{ {mutation}(input: $input) {{
         {field} {{ evidence {{ name }} }} userErrors {{ field message }} }} }}"""
-    data = await world.run(query, {"input": {"pairingId": OWN_PAIRING, **extra,
-                                             "evidence": [{"file": Upload("照片.pdf", io.BytesIO(PDF))}]}},
-                           world.actors[Role.MENTOR_AGENCY])
+    data = await world.run(
+        query,
+        {"input": {"pairingId": OWN_PAIRING, **extra, "evidence": [{"file": Upload("照片.pdf", io.BytesIO(PDF))}]}},
+        world.actors[Role.MENTOR_AGENCY],
+    )
     assert data[mutation]["userErrors"] == []
     assert data[mutation][field]["evidence"] == [{"name": "照片.pdf"}]
 
@@ -113,16 +139,27 @@ async def test_a_retry_with_the_same_files_returns_the_first_result_and_other_fi
     actor = world.actors[Role.MENTOR_AGENCY]
     first = await world.run(RECORD_TRAINING, {"input": training("重试", [upload("a.pdf", PDF)], "retry-1")}, actor)
     again = await world.run(RECORD_TRAINING, {"input": training("重试", [upload("a.pdf", PDF)], "retry-1")}, actor)
-    other = await world.run(RECORD_TRAINING, {"input": training("重试", [upload("a.pdf", PDF + b"x")], "retry-1")}, actor)
+    other = await world.run(
+        RECORD_TRAINING, {"input": training("重试", [upload("a.pdf", PDF + b"x")], "retry-1")}, actor
+    )
     assert again["recordTrainingSession"]["trainingSession"] == first["recordTrainingSession"]["trainingSession"]
     assert other["recordTrainingSession"]["userErrors"][0]["code"] == "IDEMPOTENCY_KEY_REUSED"
 
 
 async def test_the_files_of_a_page_are_read_in_one_statement_whatever_its_size(world: World) -> None:
     for n in range(6):
-        await record_training_session(world.scope(), RecordTrainingSession(
-            pairing_id=OWN_PAIRING, topic=f"分页 {n}", starts_on=dt.date(2019, 11, 1), mode=TrainingMode.ON_SITE,
-            participants=5, hours=Decimal(1), evidence=[upload(f"{n}.pdf", PDF + bytes([n]))]))
+        await record_training_session(
+            world.scope(),
+            RecordTrainingSession(
+                pairing_id=OWN_PAIRING,
+                topic=f"分页 {n}",
+                starts_on=dt.date(2019, 11, 1),
+                mode=TrainingMode.ON_SITE,
+                participants=5,
+                hours=Decimal(1),
+                evidence=[upload(f"{n}.pdf", PDF + bytes([n]))],
+            ),
+        )
     query = """query($id: ID!, $first: Int) { pairing(id: $id) {
         trainingSessions(first: $first) { edges { node { topic evidence { name size } } } } } }"""
     counts = {}
@@ -152,22 +189,25 @@ def _image(fmt: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("data, expected", [
-    (PDF, file_types.PDF),
-    (_image("JPEG"), file_types.JPEG),
-    (_image("PNG"), file_types.PNG),
-    (_image("WEBP"), file_types.WEBP),
-    # An OLE2 compound file whose directory names the WordDocument stream (a legacy .doc).
-    (file_types.OLE2_MAGIC + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00\x00", file_types.DOC),
-    (file_types.OLE2_MAGIC + b"\x00" * 504 + "Workbook".encode("utf-16-le") + b"\x00\x00", file_types.XLS),
-    ("项目总结：服务 312 人次".encode(), file_types.TEXT_UTF8),
-    ("项目总结".encode("gb18030"), file_types.TEXT_GB18030),
-    (b"MZ\x90\x00" + b"\x00" * 60, None),
-    (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, None),
-    (file_types.OLE2_MAGIC + b"\x00" * 100, None),
-    (b"PK\x03\x04 not really a zip", None),
-    (b"", None),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (PDF, file_types.PDF),
+        (_image("JPEG"), file_types.JPEG),
+        (_image("PNG"), file_types.PNG),
+        (_image("WEBP"), file_types.WEBP),
+        # An OLE2 compound file whose directory names the WordDocument stream (a legacy .doc).
+        (file_types.OLE2_MAGIC + b"\x00" * 504 + "WordDocument".encode("utf-16-le") + b"\x00\x00", file_types.DOC),
+        (file_types.OLE2_MAGIC + b"\x00" * 504 + "Workbook".encode("utf-16-le") + b"\x00\x00", file_types.XLS),
+        ("项目总结：服务 312 人次".encode(), file_types.TEXT_UTF8),
+        ("项目总结".encode("gb18030"), file_types.TEXT_GB18030),
+        (b"MZ\x90\x00" + b"\x00" * 60, None),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 60, None),
+        (file_types.OLE2_MAGIC + b"\x00" * 100, None),
+        (b"PK\x03\x04 not really a zip", None),
+        (b"", None),
+    ],
+)
 def test_types_are_told_by_content(data: bytes, expected) -> None:
     assert file_types.sniff(io.BytesIO(data)) is expected
 
@@ -176,15 +216,29 @@ async def test_an_incubation_reaching_a_stage_takes_its_certificate_and_the_audi
     incubation = (await objects_of(world.db, OWN_PAIRING))["IncubatedOrganization"]
     query = """mutation($input: ChangeIncubationStageInput!) { changeIncubationStage(input: $input) {
         incubatedOrganization { stage evidence { name caption } } userErrors { field message } } }"""
-    data = await world.run(query, {"input": {"incubationId": incubation, "stage": "INDEPENDENT", "evidence": [
-        {"file": Upload("登记证书.pdf", io.BytesIO(PDF)), "caption": "民政局登记证书"}]}}, world.actors[Role.MENTOR_AGENCY])
+    data = await world.run(
+        query,
+        {
+            "input": {
+                "incubationId": incubation,
+                "stage": "INDEPENDENT",
+                "evidence": [{"file": Upload("登记证书.pdf", io.BytesIO(PDF)), "caption": "民政局登记证书"}],
+            }
+        },
+        world.actors[Role.MENTOR_AGENCY],
+    )
     payload = data["changeIncubationStage"]
     assert payload["userErrors"] == []
     assert payload["incubatedOrganization"] == {
-        "stage": "INDEPENDENT", "evidence": [{"name": "登记证书.pdf", "caption": "民政局登记证书"}]}
-    trail = await world.run("query($id: ID!) { auditEvents(objectId: $id) { edges { node { action changes } } } }",
-                            {"id": incubation})
-    (last,) = [edge["node"] for edge in trail["auditEvents"]["edges"] if edge["node"]["action"] == "changeIncubationStage"]
+        "stage": "INDEPENDENT",
+        "evidence": [{"name": "登记证书.pdf", "caption": "民政局登记证书"}],
+    }
+    trail = await world.run(
+        "query($id: ID!) { auditEvents(objectId: $id) { edges { node { action changes } } } }", {"id": incubation}
+    )
+    (last,) = [
+        edge["node"] for edge in trail["auditEvents"]["edges"] if edge["node"]["action"] == "changeIncubationStage"
+    ]
     assert [file["name"] for file in last["changes"]["after"]["evidence"]] == ["登记证书.pdf"]
 
 
@@ -203,9 +257,11 @@ def test_the_store_keeps_one_blob_per_content_and_gc_spares_one_stored_again(tmp
 async def test_a_photo_that_cannot_be_read_refuses_the_write_with_nothing_stored(world: World) -> None:
     blobs = set(world.store.blobs.blobs())
     broken = b"\xff\xd8\xff\xe0" + b"not really a jpeg" * 10
-    data = await world.run(RECORD_TRAINING, {"input": training("坏图", [upload("好.pdf", PDF + b"fresh"),
-                                                                        upload("坏.jpg", broken)])},
-                           world.actors[Role.MENTOR_AGENCY])
+    data = await world.run(
+        RECORD_TRAINING,
+        {"input": training("坏图", [upload("好.pdf", PDF + b"fresh"), upload("坏.jpg", broken)])},
+        world.actors[Role.MENTOR_AGENCY],
+    )
     (error,) = data["recordTrainingSession"]["userErrors"]
     assert error["field"] == ["evidence", "1", "file"] and "坏.jpg" in error["message"]
     assert set(world.store.blobs.blobs()) == blobs

@@ -87,12 +87,17 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
     ),
     (
         "nodes-mixed-with-unknown-and-bad-ids",
-        NODE_FIELDS + """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ...PairingParts
+        NODE_FIELDS
+        + """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id ...PairingParts
              ... on Agency { name region { name } } ... on Region { code level } } }""",
         {"ids": ["{pairing}", "{agency}", "{region}", encode_id("Pairing", 999999), "not-an-id"]},
     ),
-    ("bad-id", "{ pairing(id: \"garbage\") { id status } }", {}),
-    ("field-that-raises", "query($id: ID!) { auditEvents(objectId: $id) { totalCount } pairings(first: 1) { edges { node { id } } } }", {"id": "{pairing}"}),
+    ("bad-id", '{ pairing(id: "garbage") { id status } }', {}),
+    (
+        "field-that-raises",
+        "query($id: ID!) { auditEvents(objectId: $id) { totalCount } pairings(first: 1) { edges { node { id } } } }",
+        {"id": "{pairing}"},
+    ),
     ("page-too-large", "{ pairings(first: 500) { edges { node { id } } } }", {}),
     (
         "agencies-programs-regions",
@@ -161,7 +166,11 @@ CORPUS: list[tuple[str, str, dict[str, Any]]] = [
                id updates(first: 2) { edges { node { id } } } } } } incubatedOrganizations { id } } } }""",
         {"ids": ["{pairing}", encode_id("Pairing", 2), encode_id("Pairing", 3), "{agency}"]},
     ),
-    ("viewer-and-introspection", "{ viewer { __typename name role agency { id } } __type(name: \"Pairing\") { name kind } }", {}),
+    (
+        "viewer-and-introspection",
+        '{ viewer { __typename name role agency { id } } __type(name: "Pairing") { name kind } }',
+        {},
+    ),
 ]
 
 
@@ -280,7 +289,9 @@ async def test_a_pairing_detail_takes_the_fast_path(demo_db, counted) -> None:
     executed, answers = {}, {}
     for name, each in counted.items():
         CountingFields.executed = 0
-        result = await each.execute(Q2_DETAIL, variable_values={"id": known["{pairing}"]}, context_value=make_scope(demo_db))
+        result = await each.execute(
+            Q2_DETAIL, variable_values={"id": known["{pairing}"]}, context_value=make_scope(demo_db)
+        )
         assert result.errors is None
         executed[name], answers[name] = CountingFields.executed, result.data
     assert answers["fast"] == answers["plain"]

@@ -156,7 +156,6 @@ def test_a_fallback_is_logged_once_and_counted_every_time(caplog) -> None:
     assert logged[0].exc_info[1].args == ("attempt 0",)
 
 
-
 PAIR = re.compile(r"^fast_execution\s+Q1\s+1\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\d.]+\s+([\d.]+)$", re.MULTILINE)
 
 
@@ -164,9 +163,25 @@ PAIR = re.compile(r"^fast_execution\s+Q1\s+1\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\
 async def test_the_benchmark_prints_what_a_fast_path_buys(databases) -> None:
     url = await databases.new_url("bench_paths")
     command = [
-        sys.executable, "-m", "bench.run", "--database-url", url, "--scale", "0.01", "--workers", "1",
-        "--concurrency", "1", "--seconds", "0.5", "--warmup", "0.1", "--operations", "Q1",
-        "--fast-paths", "fast_execution",
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--database-url",
+        url,
+        "--scale",
+        "0.01",
+        "--workers",
+        "1",
+        "--concurrency",
+        "1",
+        "--seconds",
+        "0.5",
+        "--warmup",
+        "0.1",
+        "--operations",
+        "Q1",
+        "--fast-paths",
+        "fast_execution",
     ]
     finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert finished.returncode == 0, finished.stdout + finished.stderr

@@ -65,7 +65,9 @@ async def test_media_type_follows_accept(world) -> None:
     async with client_for(db) as client:
         plain = await client.post("/graphql", json={"query": "{ viewer { role } }"})
         modern = await client.post(
-            "/graphql", json={"query": "{ viewer { role } }"}, headers={"Accept": f"{GRAPHQL_RESPONSE}, application/json;q=0.9"}
+            "/graphql",
+            json={"query": "{ viewer { role } }"},
+            headers={"Accept": f"{GRAPHQL_RESPONSE}, application/json;q=0.9"},
         )
         wildcard = await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers={"Accept": "*/*"})
         refused = await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers={"Accept": "text/html"})
@@ -102,9 +104,13 @@ async def test_forbidden_object_and_forbidden_write(world) -> None:
     headers = {**bearer(tokens["supported"]), "Accept": GRAPHQL_RESPONSE}
     mutation = """mutation($input: CreateProgramInput!) { createProgram(input: $input) { userErrors { code } } }"""
     async with client_for(db) as client:
-        hidden = await client.post("/graphql", json={"query": '{ pairing(id: "%s") { id } }' % OTHER_PAIRING}, headers=headers)
+        hidden = await client.post(
+            "/graphql", json={"query": '{ pairing(id: "%s") { id } }' % OTHER_PAIRING}, headers=headers
+        )
         write = await client.post(
-            "/graphql", json={"query": mutation, "variables": {"input": {"name": "x", "startsOn": "2026-01-01"}}}, headers=headers
+            "/graphql",
+            json={"query": mutation, "variables": {"input": {"name": "x", "startsOn": "2026-01-01"}}},
+            headers=headers,
         )
         legacy = await client.post(
             "/graphql",
@@ -126,7 +132,9 @@ async def test_forbidden_object_and_forbidden_write(world) -> None:
 async def test_bad_tokens_are_401(world, header) -> None:
     db, _ = world
     async with client_for(db) as client:
-        response = await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers={"Authorization": header})
+        response = await client.post(
+            "/graphql", json={"query": "{ viewer { role } }"}, headers={"Authorization": header}
+        )
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert codes(response.json()) == ["UNAUTHENTICATED"]
@@ -157,7 +165,10 @@ async def test_viewer_reflects_the_token_over_http(world) -> None:
             "/graphql", json={"query": "{ viewer { role agency { name } } }"}, headers=bearer(tokens["supported"])
         )
     assert anonymous.json()["data"]["viewer"] == {"role": "VIEWER", "agency": None}
-    assert supported.json()["data"]["viewer"] == {"role": "SUPPORTED_AGENCY", "agency": {"name": "叶县心天地社会工作服务中心"}}
+    assert supported.json()["data"]["viewer"] == {
+        "role": "SUPPORTED_AGENCY",
+        "agency": {"name": "叶县心天地社会工作服务中心"},
+    }
 
 
 async def test_mutation_over_get_is_405(world) -> None:
@@ -215,7 +226,9 @@ async def test_failed_authentication_counts_against_the_address(world) -> None:
     db, _ = world
     async with client_for(db, rate_limit_per_minute=2) as client:
         statuses = [
-            (await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers=bearer("qs_" + "B" * 43))).status_code
+            (
+                await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers=bearer("qs_" + "B" * 43))
+            ).status_code
             for _ in range(3)
         ]
     assert statuses == [401, 401, 429]
@@ -227,8 +240,12 @@ async def test_failed_authentication_counts_against_the_address(world) -> None:
 async def test_production_refuses_anonymous_and_keeps_tokens_working(world) -> None:
     db, tokens = world
     async with client_for(db, env="production") as client:
-        anonymous = await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers={"Accept": GRAPHQL_RESPONSE})
-        with_token = await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers=bearer(tokens["viewer"]))
+        anonymous = await client.post(
+            "/graphql", json={"query": "{ viewer { role } }"}, headers={"Accept": GRAPHQL_RESPONSE}
+        )
+        with_token = await client.post(
+            "/graphql", json={"query": "{ viewer { role } }"}, headers=bearer(tokens["viewer"])
+        )
         graphiql = await client.get("/graphql", headers={"Accept": "text/html"})
     assert anonymous.status_code == 401 and codes(anonymous.json()) == ["UNAUTHENTICATED"]
     assert with_token.json() == {"data": {"viewer": {"role": "VIEWER"}}}
@@ -253,7 +270,10 @@ async def test_production_has_no_introspection_and_no_suggestions(world) -> None
         typo = await client.post("/graphql", json={"query": "{ pairingz { totalCount } }"}, headers=headers)
         enum = await client.post(
             "/graphql",
-            json={"query": "query($s: PairingStatus) { pairings(filter: {status: $s}) { totalCount } }", "variables": {"s": "ACTIV"}},
+            json={
+                "query": "query($s: PairingStatus) { pairings(filter: {status: $s}) { totalCount } }",
+                "variables": {"s": "ACTIV"},
+            },
             headers=headers,
         )
     async with client_for(db) as client:
@@ -308,7 +328,7 @@ def test_production_over_a_real_server(world) -> None:
     finally:
         output = server.stop()
     # (In JSON lines, as production logs by default: the line's quotes are escaped.)
-    assert output.count('POST /graphql HTTP/1.1') == 3, "the access log is on unless QIANSHOU_ACCESS_LOG is false"
+    assert output.count("POST /graphql HTTP/1.1") == 3, "the access log is on unless QIANSHOU_ACCESS_LOG is false"
     assert anonymous.status_code == 401
     assert ok.status_code == 200 and ok.headers["content-type"] == GRAPHQL_RESPONSE
     assert ok.json() == {"data": {"pairing": {"serviceTotals": {"homeVisits": 312}}}}

@@ -20,8 +20,16 @@ def submit_input(world, key: str = "submit-1", **extra) -> dict:
 
 
 def training_input(world, key: str = "training-1", **extra) -> dict:
-    return {"pairingId": world.pairing, "topic": "督导", "startsOn": "2026-05-10", "hours": "3", "mode": "REMOTE",
-            "participants": 9, "idempotencyKey": key, **extra}
+    return {
+        "pairingId": world.pairing,
+        "topic": "督导",
+        "startsOn": "2026-05-10",
+        "hours": "3",
+        "mode": "REMOTE",
+        "participants": 9,
+        "idempotencyKey": key,
+        **extra,
+    }
 
 
 async def test_retry_returns_the_first_result_and_writes_nothing(api, world):
@@ -37,20 +45,31 @@ async def test_retry_returns_the_first_result_and_writes_nothing(api, world):
 
 async def test_same_key_different_input_is_refused(api, world):
     await api.mutate("recordTrainingSession", training_input(world), "trainingSession { id }", as_="mentor")
-    changed = await api.mutate("recordTrainingSession", training_input(world, participants=10), "trainingSession { id }", as_="mentor")
+    changed = await api.mutate(
+        "recordTrainingSession", training_input(world, participants=10), "trainingSession { id }", as_="mentor"
+    )
     assert codes(changed) == ["IDEMPOTENCY_KEY_REUSED"] and fields(changed) == [["idempotencyKey"]]
     assert changed["trainingSession"] is None
-    other_mutation = await api.mutate("submitMilestoneUpdate", submit_input(world, key="training-1"), UPDATE, as_="mentor")
+    other_mutation = await api.mutate(
+        "submitMilestoneUpdate", submit_input(world, key="training-1"), UPDATE, as_="mentor"
+    )
     assert codes(other_mutation) == ["IDEMPOTENCY_KEY_REUSED"]
     assert await count_rows(world.db, TrainingSession) == 1
     assert (await totals_row(world.db, world.pairing_pk)).training_sessions == 1
 
 
 async def test_equal_amounts_are_the_same_request(api, world):
-    base = {"pairingId": world.pairing, "projectName": "焕新乐园", "kind": "IN_KIND", "occurredOn": "2026-02-01",
-            "idempotencyKey": "r-1"}
+    base = {
+        "pairingId": world.pairing,
+        "projectName": "焕新乐园",
+        "kind": "IN_KIND",
+        "occurredOn": "2026-02-01",
+        "idempotencyKey": "r-1",
+    }
     first = await api.mutate("recordResourceLink", {**base, "amountYuan": "5000"}, "resourceLink { id }", as_="mentor")
-    again = await api.mutate("recordResourceLink", {**base, "amountYuan": "5000.00"}, "resourceLink { id }", as_="mentor")
+    again = await api.mutate(
+        "recordResourceLink", {**base, "amountYuan": "5000.00"}, "resourceLink { id }", as_="mentor"
+    )
     assert again == first and again["userErrors"] == []
     assert await count_rows(world.db, ResourceLink) == 1
 
@@ -63,15 +82,21 @@ async def test_keys_belong_to_their_principal(api, world):
 
 
 async def test_a_failed_write_does_not_use_up_its_key(api, world):
-    bad = await api.mutate("recordTrainingSession", training_input(world, participants=-5), "trainingSession { id }", as_="mentor")
+    bad = await api.mutate(
+        "recordTrainingSession", training_input(world, participants=-5), "trainingSession { id }", as_="mentor"
+    )
     assert codes(bad) == ["INVALID"]
     assert await count_rows(world.db, IdempotencyRecord) == 0
-    good = await api.mutate("recordTrainingSession", training_input(world, participants=5), "trainingSession { id }", as_="mentor")
+    good = await api.mutate(
+        "recordTrainingSession", training_input(world, participants=5), "trainingSession { id }", as_="mentor"
+    )
     assert good["userErrors"] == []
 
 
 async def test_overlong_key_is_invalid(api, world):
-    payload = await api.mutate("recordTrainingSession", training_input(world, key="k" * 201), "trainingSession { id }", as_="mentor")
+    payload = await api.mutate(
+        "recordTrainingSession", training_input(world, key="k" * 201), "trainingSession { id }", as_="mentor"
+    )
     assert codes(payload) == ["INVALID"] and fields(payload) == [["idempotencyKey"]]
 
 
@@ -102,7 +127,10 @@ async def test_simultaneous_duplicates_against_a_live_server(world):
             async def once() -> dict:
                 response = await client.post(
                     "/graphql",
-                    json={"query": mutation_text("submitMilestoneUpdate", UPDATE), "variables": {"input": submit_input(world)}},
+                    json={
+                        "query": mutation_text("submitMilestoneUpdate", UPDATE),
+                        "variables": {"input": submit_input(world)},
+                    },
                     headers={"Authorization": f"Bearer {tokens['mentor']}"},
                 )
                 body = response.json()

@@ -22,8 +22,11 @@ from tests.test_access_writes import allowed
 # Each kind, the mutation whose permission it takes, and a row for it (the pairing's columns added).
 KINDS = {
     ImportKind.SERVICE_ACTIVITIES: ("recordServiceActivity", {"服务类型": "个案", "服务数量": 2}, "服务日期"),
-    ImportKind.TRAINING_SESSIONS: ("recordTrainingSession", {"培训主题": "督导", "学时": 4, "培训方式": "远程",
-                                                             "参训人数": 9}, "开始日期"),
+    ImportKind.TRAINING_SESSIONS: (
+        "recordTrainingSession",
+        {"培训主题": "督导", "学时": 4, "培训方式": "远程", "参训人数": 9},
+        "开始日期",
+    ),
     ImportKind.MILESTONES: ("createMilestone", {"里程碑名称": "制度建设", "类别": "机构治理", "年度": 1}, "截止日期"),
 }
 XICHUAN = "淅川县光明社会工作服务中心"  # a COMPLETED pairing of the demo
@@ -44,8 +47,10 @@ async def world(databases) -> AsyncIterator[World]:
     # pairing refuses is test_a_closed_pairing_takes_no_imported_rows_whoever_imports below.
     await reopen_ye_county(db)
     try:
-        pairings = {target: (await gql(db, PAIRING, {"id": pairing_id}, SYSTEM))["pairing"]
-                    for target, pairing_id in (("own", OWN_PAIRING), ("other", OTHER_PAIRING))}
+        pairings = {
+            target: (await gql(db, PAIRING, {"id": pairing_id}, SYSTEM))["pairing"]
+            for target, pairing_id in (("own", OWN_PAIRING), ("other", OTHER_PAIRING))
+        }
         yield World(db, await make_actors(db), pairings)
     finally:
         await db.dispose()
@@ -57,8 +62,13 @@ async def world(databases) -> AsyncIterator[World]:
 async def test_import_permission(world: World, tmp_path, role: Role, kind: ImportKind, target: str) -> None:
     permission, values, date_column = KINDS[kind]
     pairing = world.pairings[target]
-    row = {"受援机构": pairing["supported"]["name"], "帮扶计划": pairing["program"]["name"],
-           "结对开始日期": pairing["startsOn"], date_column: pairing["startsOn"], **values}
+    row = {
+        "受援机构": pairing["supported"]["name"],
+        "帮扶计划": pairing["program"]["name"],
+        "结对开始日期": pairing["startsOn"],
+        date_column: pairing["startsOn"],
+        **values,
+    }
     path = fill_template(kind, tmp_path / "one.xlsx", [row])
     report = await run_import(make_scope(world.db, world.actors[role]), kind, path, dry_run=True)
     if allowed(role, permission, target):
@@ -69,11 +79,14 @@ async def test_import_permission(world: World, tmp_path, role: Role, kind: Impor
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
-async def test_a_closed_pairing_takes_no_imported_rows_whoever_imports(world: World, tmp_path, kind: ImportKind) -> None:
+async def test_a_closed_pairing_takes_no_imported_rows_whoever_imports(
+    world: World, tmp_path, kind: ImportKind
+) -> None:
     """Even ADMIN, who may import anything into an open pairing: a COMPLETED pairing's record is final."""
     async with world.db.reading() as session:
-        closed = await session.scalar(select(Pairing).join(Agency, Agency.id == Pairing.supported_id)
-                                      .where(Agency.name == XICHUAN))
+        closed = await session.scalar(
+            select(Pairing).join(Agency, Agency.id == Pairing.supported_id).where(Agency.name == XICHUAN)
+        )
     assert closed.status is PairingStatus.COMPLETED
     _, values, date_column = KINDS[kind]
     row = {"受援机构": XICHUAN, "结对开始日期": closed.starts_on, date_column: closed.starts_on, **values}

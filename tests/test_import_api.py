@@ -44,7 +44,10 @@ async def test_import_records_answers_the_report_and_a_dry_run_writes_nothing(op
     assert dry.errors is None
     report = dry.data["importRecords"]["report"]
     assert (report["written"], report["rows"], report["created"], report["problemCount"]) == (False, 5, 5, 0)
-    assert report["results"] == [{"row": 2, "outcome": "CREATED", "objectId": None}, {"row": 3, "outcome": "CREATED", "objectId": None}]
+    assert report["results"] == [
+        {"row": 2, "outcome": "CREATED", "objectId": None},
+        {"row": 3, "outcome": "CREATED", "objectId": None},
+    ]
     assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before
     done = (await run_graphql(open_db, IMPORT, {"file": upload(path), "dryRun": False}, SYSTEM)).data["importRecords"]
     assert done["report"]["written"] and done["report"]["created"] == 5 and done["job"] is None
@@ -55,15 +58,22 @@ async def test_import_records_answers_the_report_and_a_dry_run_writes_nothing(op
 async def test_import_records_lists_problems_with_sheet_row_column_value_and_chinese(open_db, tmp_path):
     rows = tally(2)
     rows[1][3] = "上门服务"
-    answer = await run_graphql(open_db, IMPORT, {"file": upload(write_csv(tmp_path / "b.csv", ACTIVITY_HEADER, rows)),
-                                                  "dryRun": False}, SYSTEM)
+    answer = await run_graphql(
+        open_db, IMPORT, {"file": upload(write_csv(tmp_path / "b.csv", ACTIVITY_HEADER, rows)), "dryRun": False}, SYSTEM
+    )
     report = answer.data["importRecords"]["report"]
     assert report["written"] is False and report["results"] == []
-    assert report["problems"] == [{
-        "sheet": "服务记录", "row": 3, "column": "服务类型", "value": "上门服务",
-        "message": "not one of: 家庭探访、个案、小组活动、主题活动", "messageZh": "不是可选值之一：家庭探访、个案、小组活动、主题活动",
-        "code": "INVALID",
-    }]
+    assert report["problems"] == [
+        {
+            "sheet": "服务记录",
+            "row": 3,
+            "column": "服务类型",
+            "value": "上门服务",
+            "message": "not one of: 家庭探访、个案、小组活动、主题活动",
+            "messageZh": "不是可选值之一：家庭探访、个案、小组活动、主题活动",
+            "code": "INVALID",
+        }
+    ]
 
 
 @pytest.mark.slow
@@ -75,8 +85,10 @@ async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_p
     assert ministry["importRecords"]["job"] is None
     assert [p["code"] for p in ministry["importRecords"]["report"]["problems"]] == ["FORBIDDEN"]
     mentor = Actor(name="mentor-token", role=Role.MENTOR_AGENCY, agency_id=await ye_county_mentor(open_db))
-    for _run, expected in ((1, {"written": True, "created": 1500, "unchanged": 0}),
-                          (2, {"written": True, "created": 0, "unchanged": 1500})):
+    for _run, expected in (
+        (1, {"written": True, "created": 1500, "unchanged": 0}),
+        (2, {"written": True, "created": 0, "unchanged": 1500}),
+    ):
         variables["file"] = upload(path, "大表.csv")
         payload = (await run_graphql(open_db, IMPORT, variables, mentor)).data["importRecords"]
         assert payload["report"] is None and payload["job"]["status"] in ("QUEUED", "RUNNING", "SUCCEEDED")
@@ -84,7 +96,9 @@ async def test_a_large_import_runs_as_a_job_that_its_caller_polls(open_db, tmp_p
         job = (await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, mentor)).data["importJob"]
         assert job["status"] == "SUCCEEDED" and job["fileName"] == "大表.csv" and job["rowsRead"] == 1500
         assert job["report"] == expected and job["rowsWritten"] == expected["created"]
-    other = await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, Actor(name="someone-else", role=Role.MINISTRY))
+    other = await run_graphql(
+        open_db, JOB, {"id": payload["job"]["id"]}, Actor(name="someone-else", role=Role.MINISTRY)
+    )
     assert other.errors[0].extensions["code"] == "NOT_FOUND"
     admin = await run_graphql(open_db, JOB, {"id": payload["job"]["id"]}, SYSTEM)
     assert admin.data["importJob"]["status"] == "SUCCEEDED"
@@ -98,8 +112,14 @@ async def ye_county_mentor(db) -> int:
 
 def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run([sys.executable, "-m", "server", "import", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "server", "import", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow
@@ -113,7 +133,9 @@ async def test_the_cli_writes_templates_and_imports_with_a_report(fresh_db, tmp_
     assert [v.formula1 for v in validations] == ['"筹备中,已登记,已注销"']
     bad = write_csv(tmp_path / "bad.csv", headers(ImportKind.AGENCIES), agency_rows(40, bad_row=37))
     done = cli(fresh_db.url, "agencies", str(bad))
-    assert done.returncode == 1 and "第 37 行 「统一社会信用代码」" in done.stderr and "nothing was written" in done.stderr
+    assert (
+        done.returncode == 1 and "第 37 行 「统一社会信用代码」" in done.stderr and "nothing was written" in done.stderr
+    )
     good = write_csv(tmp_path / "good.csv", headers(ImportKind.AGENCIES), agency_rows(40))
     assert "40 would be created" in cli(fresh_db.url, "agencies", str(good), "--dry-run").stdout
     assert "40 created" in cli(fresh_db.url, "agencies", str(good)).stdout
@@ -131,6 +153,7 @@ def test_templates_download_over_http_for_every_kind(live_server):
         assert workbook.sheetnames == [SPECS[kind].sheet, "填写说明"]
     missing = httpx.get(f"{live_server.url}/imports/templates/pets.xlsx", timeout=30)
     assert missing.status_code == 404 and missing.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    unauthenticated = httpx.get(f"{live_server.url}/imports/templates/agencies.xlsx",
-                                headers={"Authorization": "Bearer nonsense"}, timeout=30)
+    unauthenticated = httpx.get(
+        f"{live_server.url}/imports/templates/agencies.xlsx", headers={"Authorization": "Bearer nonsense"}, timeout=30
+    )
     assert unauthenticated.status_code == 401

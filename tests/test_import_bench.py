@@ -12,7 +12,9 @@ from tests.conftest import POSTGRES_URL, ROOT
 
 pytestmark = pytest.mark.slow  # runs the import benchmark
 
-LINE = re.compile(r"^(xlsx|csv)\s+(first|again)\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+(yes|NO)$", re.MULTILINE)
+LINE = re.compile(
+    r"^(xlsx|csv)\s+(first|again)\s+[\d.]+\s+([\d.]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+(yes|NO)$", re.MULTILINE
+)
 
 
 def test_the_import_benchmark_imports_a_tally_twice_and_prints_its_figures():

@@ -130,11 +130,14 @@ async def test_text_in_no_known_encoding_and_binary_files_are_refused(fresh_db, 
     latin = tmp_path / "latin.csv"
     latin.write_bytes("机构名称\n".encode() + b"\xff\xfe\xfd caf\xe9\n")
     assert await refused(fresh_db, ImportKind.AGENCIES, latin) == [
-        (None, None, "文件既不是 .xlsx 工作簿，也不是 UTF-8 或 GB18030 编码的 CSV 文本")]
+        (None, None, "文件既不是 .xlsx 工作簿，也不是 UTF-8 或 GB18030 编码的 CSV 文本")
+    ]
     xls = tmp_path / "old.xls"
     xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     [(_, _, message)] = await refused(fresh_db, ImportKind.AGENCIES, xls)
     assert ".xls" in message
     binary = tmp_path / "image.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
-    assert await refused(fresh_db, ImportKind.AGENCIES, binary) == [(None, None, "文件不是 CSV 文本，也不是 .xlsx 工作簿")]
+    assert await refused(fresh_db, ImportKind.AGENCIES, binary) == [
+        (None, None, "文件不是 CSV 文本，也不是 .xlsx 工作簿")
+    ]

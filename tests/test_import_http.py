@@ -72,11 +72,14 @@ def test_a_background_import_over_http_is_polled_until_it_has_its_report(server)
     assert started["report"] is None
     deadline = time.monotonic() + 60
     while True:
-        answer = httpx.post(f"{live.url}/graphql", headers={"Authorization": f"Bearer {token}"},
-                            json={"query": JOB, "variables": {"id": started["job"]["id"]}}, timeout=30).json()
+        answer = httpx.post(
+            f"{live.url}/graphql",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"query": JOB, "variables": {"id": started["job"]["id"]}},
+            timeout=30,
+        ).json()
         job = answer["data"]["importJob"]
         if job["status"] in ("SUCCEEDED", "FAILED") or time.monotonic() > deadline:
             break
         time.sleep(0.2)
-    assert job == {"status": "SUCCEEDED", "rowsRead": 400,
-                   "report": {"written": True, "created": 360, "unchanged": 40}}
+    assert job == {"status": "SUCCEEDED", "rowsRead": 400, "report": {"written": True, "created": 360, "unchanged": 40}}

@@ -35,9 +35,21 @@ async def scalar(db, statement):
 async def totals_of(db) -> dict[int, tuple]:
     async with db.reading() as session:
         rows = (await session.execute(select(PairingTotals))).scalars().all()
-    return {row.pairing_id: (row.home_visits, row.casework_cases, row.group_sessions, row.themed_activities,
-                             row.training_sessions, row.beneficiaries, row.cash_yuan, row.in_kind_yuan,
-                             row.disbursement_batches, row.people_funded) for row in rows}
+    return {
+        row.pairing_id: (
+            row.home_visits,
+            row.casework_cases,
+            row.group_sessions,
+            row.themed_activities,
+            row.training_sessions,
+            row.beneficiaries,
+            row.cash_yuan,
+            row.in_kind_yuan,
+            row.disbursement_batches,
+            row.people_funded,
+        )
+        for row in rows
+    }
 
 
 async def assert_totals_exact(db) -> None:
@@ -46,11 +58,20 @@ async def assert_totals_exact(db) -> None:
         recounted = {row.pairing_id: row for row in (await session.execute(recount_select())).all()}
     for pairing_id, stored in (await totals_of(db)).items():
         again = recounted[pairing_id]
-        assert stored[:6] == (again.home_visits, again.casework_cases, again.group_sessions, again.themed_activities,
-                              again.training_sessions, again.beneficiaries)
-        assert stored[6:] == (Decimal(str(again.cash_yuan)).quantize(Decimal("0.01")),
-                              Decimal(str(again.in_kind_yuan)).quantize(Decimal("0.01")),
-                              again.disbursement_batches, again.people_funded)
+        assert stored[:6] == (
+            again.home_visits,
+            again.casework_cases,
+            again.group_sessions,
+            again.themed_activities,
+            again.training_sessions,
+            again.beneficiaries,
+        )
+        assert stored[6:] == (
+            Decimal(str(again.cash_yuan)).quantize(Decimal("0.01")),
+            Decimal(str(again.in_kind_yuan)).quantize(Decimal("0.01")),
+            again.disbursement_batches,
+            again.people_funded,
+        )
 
 
 def agency_rows(count: int, bad_row: int | None = None) -> list[list[str]]:
@@ -85,16 +106,27 @@ async def test_an_edited_agency_row_updates_it_versioned_and_audited(fresh_db, t
     rows = agency_rows(3)
     await run_import(scope, ImportKind.AGENCIES, write_csv(tmp_path / "a.csv", headers(ImportKind.AGENCIES), rows))
     rows[1][0] = "测试社会工作服务中心（更名）"
-    report = await run_import(scope, ImportKind.AGENCIES, write_csv(tmp_path / "b.csv", headers(ImportKind.AGENCIES), rows))
+    report = await run_import(
+        scope, ImportKind.AGENCIES, write_csv(tmp_path / "b.csv", headers(ImportKind.AGENCIES), rows)
+    )
     assert [r.outcome for r in report.results] == [RowOutcome.UNCHANGED, RowOutcome.UPDATED, RowOutcome.UNCHANGED]
     async with fresh_db.reading() as session:
         agency = await session.scalar(select(Agency).where(Agency.credit_code == rows[1][1]))
-        events = (await session.execute(select(AuditEvent).where(AuditEvent.object_type == "Agency",
-                                                                 AuditEvent.object_id == agency.id))).scalars().all()
+        events = (
+            (
+                await session.execute(
+                    select(AuditEvent).where(AuditEvent.object_type == "Agency", AuditEvent.object_id == agency.id)
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert agency.name == "测试社会工作服务中心（更名）" and agency.version == 2
     assert [event.action for event in events] == ["importRecords", "importRecords"]
-    assert events[1].changes == {"before": {"name": "测试社会工作服务中心002", "version": 1},
-                                 "after": {"name": "测试社会工作服务中心（更名）", "version": 2}}
+    assert events[1].changes == {
+        "before": {"name": "测试社会工作服务中心002", "version": 1},
+        "after": {"name": "测试社会工作服务中心（更名）", "version": 2},
+    }
 
 
 def tally(rows: int, edit: dict[int, int] | None = None) -> list[list]:
@@ -103,12 +135,33 @@ def tally(rows: int, edit: dict[int, int] | None = None) -> list[list]:
     out = []
     for index in range(rows):
         count = (edit or {}).get(index, index % 7 + 1)
-        out.append([YE_COUNTY, "", "", KINDS[index % 4], (start + dt.timedelta(days=index % 1000)).isoformat(), count,
-                    index % 5, "", ""])
+        out.append(
+            [
+                YE_COUNTY,
+                "",
+                "",
+                KINDS[index % 4],
+                (start + dt.timedelta(days=index % 1000)).isoformat(),
+                count,
+                index % 5,
+                "",
+                "",
+            ]
+        )
     return out
 
 
-ACTIVITY_HEADER = ["受援机构", "帮扶计划", "结对开始日期", "服务类型", "服务日期", "服务数量", "受益人数", "服务站", "备注"]
+ACTIVITY_HEADER = [
+    "受援机构",
+    "帮扶计划",
+    "结对开始日期",
+    "服务类型",
+    "服务日期",
+    "服务数量",
+    "受益人数",
+    "服务站",
+    "备注",
+]
 
 
 async def test_a_large_tally_imported_twice_leaves_the_totals_as_after_the_first_time(open_db, tmp_path):
@@ -119,12 +172,17 @@ async def test_a_large_tally_imported_twice_leaves_the_totals_as_after_the_first
     first = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, path)
     assert first.ok and first.count(RowOutcome.CREATED) == 3000
     after_first = await totals_of(open_db)
-    pairing_id = first.results[0].object_id and (await scalar(
-        open_db, select(ServiceActivity.pairing_id).where(ServiceActivity.id == first.results[0].object_id)))
+    pairing_id = first.results[0].object_id and (
+        await scalar(
+            open_db, select(ServiceActivity.pairing_id).where(ServiceActivity.id == first.results[0].object_id)
+        )
+    )
     added = after_first[pairing_id][0] - before[pairing_id][0]
     assert added == sum(row[5] for row in rows if row[3] == "家庭探访")
     assert after_first[pairing_id][5] - before[pairing_id][5] == sum(row[6] for row in rows)
-    assert {k: v for k, v in after_first.items() if k != pairing_id} == {k: v for k, v in before.items() if k != pairing_id}
+    assert {k: v for k, v in after_first.items() if k != pairing_id} == {
+        k: v for k, v in before.items() if k != pairing_id
+    }
     audits = await scalar(open_db, select(func.count()).select_from(AuditEvent))
 
     second = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, path)
@@ -135,7 +193,9 @@ async def test_a_large_tally_imported_twice_leaves_the_totals_as_after_the_first
 
     edited = write_csv(tmp_path / "服务记录-改.csv", ACTIVITY_HEADER, tally(3000, edit={100: 40}))
     third = await run_import(scope, ImportKind.SERVICE_ACTIVITIES, edited)
-    assert [(r.row, r.outcome) for r in third.results if r.outcome is not RowOutcome.UNCHANGED] == [(102, RowOutcome.UPDATED)]
+    assert [(r.row, r.outcome) for r in third.results if r.outcome is not RowOutcome.UNCHANGED] == [
+        (102, RowOutcome.UPDATED)
+    ]
     column = KINDS.index(rows[100][3])
     assert (await totals_of(open_db))[pairing_id][column] == after_first[pairing_id][column] + 40 - rows[100][5]
     assert await scalar(open_db, select(func.count()).select_from(AuditEvent)) == audits + 1
@@ -162,8 +222,12 @@ async def test_rows_are_held_to_the_mutations_rules_and_all_problems_are_listed(
     path = write_csv(tmp_path / "bad.csv", ACTIVITY_HEADER, rows)
     report = await run_import(make_scope(open_db, SYSTEM), ImportKind.SERVICE_ACTIVITIES, path)
     found = sorted((p.row, p.column, p.code.value) for p in report.problems)
-    assert found == [(2, "服务日期", "INVALID"), (2, "服务日期", "INVALID"), (3, "服务数量", "INVALID"),
-                     (4, "受援机构", "NOT_FOUND")]
+    assert found == [
+        (2, "服务日期", "INVALID"),
+        (2, "服务日期", "INVALID"),
+        (3, "服务数量", "INVALID"),
+        (4, "受援机构", "NOT_FOUND"),
+    ]
     assert all(p.message_zh for p in report.problems)
     assert "结对期限" in next(p.message_zh for p in report.problems if p.row == 2 and "期限" in p.message_zh)
 
@@ -178,26 +242,41 @@ async def test_an_agency_imports_only_into_its_own_pairings(open_db, tmp_path):
     other = tally(2)
     other[1][0] = "淅川县光明社会工作服务中心"  # a pairing of another mentor
     before = await scalar(open_db, select(func.count()).select_from(ServiceActivity))
-    report = await run_import(make_scope(open_db, mentor), ImportKind.SERVICE_ACTIVITIES,
-                              write_csv(tmp_path / "other.csv", ACTIVITY_HEADER, other))
+    report = await run_import(
+        make_scope(open_db, mentor),
+        ImportKind.SERVICE_ACTIVITIES,
+        write_csv(tmp_path / "other.csv", ACTIVITY_HEADER, other),
+    )
     assert [(p.row, p.code.value) for p in report.problems] == [(3, "NOT_FOUND")]
     assert await scalar(open_db, select(func.count()).select_from(ServiceActivity)) == before
-    staff_only = await run_import(make_scope(open_db, mentor), ImportKind.AGENCIES,
-                                  write_csv(tmp_path / "a.csv", headers(ImportKind.AGENCIES), agency_rows(1)))
+    staff_only = await run_import(
+        make_scope(open_db, mentor),
+        ImportKind.AGENCIES,
+        write_csv(tmp_path / "a.csv", headers(ImportKind.AGENCIES), agency_rows(1)),
+    )
     assert [(p.row, p.code.value) for p in staff_only.problems] == [(None, "FORBIDDEN")]
     assert "无权导入" in staff_only.problems[0].message_zh
 
 
 async def test_records_are_matched_by_an_explicit_external_id_when_given(open_db, tmp_path):
     scope = make_scope(open_db, SYSTEM)
-    row = {"受援机构": YE_COUNTY, "项目名称": "仁人书包", "资源类型": "物资", "金额(元)": 1234.5,
-           "日期": dt.datetime(2019, 9, 1), "外部编号": "RR-1"}
+    row = {
+        "受援机构": YE_COUNTY,
+        "项目名称": "仁人书包",
+        "资源类型": "物资",
+        "金额(元)": 1234.5,
+        "日期": dt.datetime(2019, 9, 1),
+        "外部编号": "RR-1",
+    }
     path = fill_template(ImportKind.RESOURCE_LINKS, tmp_path / "r.xlsx", [row])
     before = await totals_of(open_db)
     created = await run_import(scope, ImportKind.RESOURCE_LINKS, path)
     assert created.ok and created.count(RowOutcome.CREATED) == 1
-    moved = fill_template(ImportKind.RESOURCE_LINKS, tmp_path / "r2.xlsx",
-                          [{**row, "日期": dt.datetime(2019, 10, 1), "金额(元)": "1000.25"}])
+    moved = fill_template(
+        ImportKind.RESOURCE_LINKS,
+        tmp_path / "r2.xlsx",
+        [{**row, "日期": dt.datetime(2019, 10, 1), "金额(元)": "1000.25"}],
+    )
     updated = await run_import(scope, ImportKind.RESOURCE_LINKS, moved)
     assert [(r.outcome, r.object_id) for r in updated.results] == [(RowOutcome.UPDATED, created.results[0].object_id)]
     pairing_id = next(k for k, v in (await totals_of(open_db)).items() if v != before[k])

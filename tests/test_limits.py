@@ -124,9 +124,10 @@ async def test_cost_of_nodes_counts_the_ids(db: Database) -> None:
 
 async def test_exponential_fragments_are_checked_quickly(db: Database) -> None:
     """Each fragment spreads the next twice: 2^20 fields if expanded, walked once each here."""
-    fragments = " ".join(
-        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(20)
-    ) + " fragment F20 on Query { pairings(first: 2) { totalCount } }"
+    fragments = (
+        " ".join(f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(20))
+        + " fragment F20 on Query { pairings(first: 2) { totalCount } }"
+    )
     assert_refused(*await post(db, "{ ...F0 } " + fragments), "cost", 50_000)
 
 

@@ -80,7 +80,9 @@ async def test_two_upgrade_commands_at_once_both_succeed(databases):
     url = await databases.new_url("concurrent-cli")
     environment = {**os.environ, "QIANSHOU_DATABASE_URL": url}
     command = [sys.executable, "-m", "server", "db", "upgrade"]
-    processes = [subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    processes = [
+        subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     errors = [process.communicate(timeout=60)[1] for process in processes]
     assert [process.returncode for process in processes] == [0, 0], errors
     assert await revision_of(url) == head_revision()

@@ -11,7 +11,9 @@ async def test_migrated_schema_matches_models(databases):
     try:
         async with db.write_engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                )
             )
     finally:
         await db.dispose()
@@ -71,7 +73,9 @@ async def test_workflow_migration_keeps_one_pending_update_and_splits_achieved_d
         await upgrade(db.write_engine)
         async with db.read_engine.connect() as connection:
             updates = (await connection.execute(text("SELECT id, status FROM milestone_updates ORDER BY id"))).all()
-            dates = (await connection.execute(text("SELECT achieved_on, approved_on FROM milestones WHERE id = 2"))).one()
+            dates = (
+                await connection.execute(text("SELECT achieved_on, approved_on FROM milestones WHERE id = 2"))
+            ).one()
     finally:
         await db.dispose()
     assert [tuple(row) for row in updates] == [(1, "RETURNED"), (2, "PENDING_REVIEW"), (3, "APPROVED")]

@@ -25,7 +25,9 @@ async def review(api: Api, update_id: str, version: int, decision: str = "APPROV
 
 async def events(world: World) -> list[str]:
     async with world.db.reading() as session:
-        return [event.kind.value for event in (await session.scalars(select(MilestoneEvent).order_by(MilestoneEvent.id)))]
+        return [
+            event.kind.value for event in (await session.scalars(select(MilestoneEvent).order_by(MilestoneEvent.id)))
+        ]
 
 
 async def test_submit_moves_milestone_to_submitted(api, world):
@@ -105,7 +107,9 @@ async def test_achieved_milestone_refuses_updates(api, world):
 
 
 async def test_waived_milestone_refuses_updates(api, world):
-    waived = await api.mutate("updateMilestone", {"milestoneId": world.milestone, "version": 1, "waive": True}, MILESTONE)
+    waived = await api.mutate(
+        "updateMilestone", {"milestoneId": world.milestone, "version": 1, "waive": True}, MILESTONE
+    )
     assert waived["milestone"]["status"] == "WAIVED" and waived["milestone"]["version"] == 2
     assert codes(await submit(api, world)) == ["NOT_ALLOWED_TRANSITION"]
 
@@ -122,9 +126,13 @@ async def test_submit_validation_errors_write_nothing(api, world):
 
 
 async def test_bad_ids_are_user_errors(api, world):
-    malformed = await api.mutate("submitMilestoneUpdate", {"milestoneId": "nope!", "note": "x"}, "milestoneUpdate { id }", as_="mentor")
+    malformed = await api.mutate(
+        "submitMilestoneUpdate", {"milestoneId": "nope!", "note": "x"}, "milestoneUpdate { id }", as_="mentor"
+    )
     assert codes(malformed) == ["INVALID"] and fields(malformed) == [["milestoneId"]]
-    wrong_type = await api.mutate("submitMilestoneUpdate", {"milestoneId": world.pairing, "note": "x"}, "milestoneUpdate { id }", as_="mentor")
+    wrong_type = await api.mutate(
+        "submitMilestoneUpdate", {"milestoneId": world.pairing, "note": "x"}, "milestoneUpdate { id }", as_="mentor"
+    )
     assert codes(wrong_type) == ["NOT_FOUND"]
     missing = await review(api, "TWlsZXN0b25lVXBkYXRlOjk5OTk", 1)
     assert codes(missing) == ["NOT_FOUND"] and fields(missing) == [["updateId"]]
@@ -133,15 +141,24 @@ async def test_bad_ids_are_user_errors(api, world):
 async def test_create_and_update_milestone(api, world):
     created = await api.mutate(
         "createMilestone",
-        {"pairingId": world.pairing, "title": "培养中级社工师", "category": "TALENT", "termYear": 2,
-         "dueOn": "2026-12-31", "targetValue": "3", "unit": "人", "idempotencyKey": "m-1"},
+        {
+            "pairingId": world.pairing,
+            "title": "培养中级社工师",
+            "category": "TALENT",
+            "termYear": 2,
+            "dueOn": "2026-12-31",
+            "targetValue": "3",
+            "unit": "人",
+            "idempotencyKey": "m-1",
+        },
         "milestone { id title status version targetValue unit }",
     )
     assert created["userErrors"] == []
     milestone = created["milestone"]
     assert milestone["status"] == "NOT_STARTED" and milestone["targetValue"] == "3.00"
     updated = await api.mutate(
-        "updateMilestone", {"milestoneId": milestone["id"], "version": 1, "title": "培养 5 名中级社工师", "targetValue": "5"},
+        "updateMilestone",
+        {"milestoneId": milestone["id"], "version": 1, "title": "培养 5 名中级社工师", "targetValue": "5"},
         "milestone { title version targetValue }",
     )
     assert updated["milestone"] == {"title": "培养 5 名中级社工师", "version": 2, "targetValue": "5.00"}
@@ -152,8 +169,14 @@ async def test_create_and_update_milestone(api, world):
 async def test_create_milestone_validation(api, world):
     payload = await api.mutate(
         "createMilestone",
-        {"pairingId": world.pairing, "title": "x" * 201, "category": "TALENT", "termYear": 4,
-         "dueOn": "2030-01-01", "targetValue": "1.234"},
+        {
+            "pairingId": world.pairing,
+            "title": "x" * 201,
+            "category": "TALENT",
+            "termYear": 4,
+            "dueOn": "2030-01-01",
+            "targetValue": "1.234",
+        },
         "milestone { id }",
     )
     assert sorted(f[0] for f in fields(payload)) == ["dueOn", "targetValue", "termYear", "title"]
@@ -189,6 +212,8 @@ async def test_concurrent_submits_leave_exactly_one_pending(api, world):
     results = await asyncio.gather(*(submit(api, world, idempotencyKey=f"race-{n}") for n in range(6)))
     assert sorted(codes(payload) for payload in results) == [[]] + [["UPDATE_PENDING"]] * 5
     async with world.db.reading() as session:
-        pending = (await session.scalars(select(MilestoneUpdate).where(MilestoneUpdate.status == "PENDING_REVIEW"))).all()
+        pending = (
+            await session.scalars(select(MilestoneUpdate).where(MilestoneUpdate.status == "PENDING_REVIEW"))
+        ).all()
     assert len(pending) == 1
     assert await events(world) == ["SUBMITTED"]

@@ -24,8 +24,14 @@ async def new_agency(api, world, name: str, code: str | None = None) -> dict:
 async def test_create_program(api, world):
     payload = await api.mutate(
         "createProgram",
-        {"name": "江苏—河南牵手计划（第二轮）", "startsOn": "2026-01-01", "endsOn": "2029-12-31",
-         "defaultTermMonths": 24, "scopeRegionId": world.county, "policyReference": "豫民文〔2025〕1号"},
+        {
+            "name": "江苏—河南牵手计划（第二轮）",
+            "startsOn": "2026-01-01",
+            "endsOn": "2029-12-31",
+            "defaultTermMonths": 24,
+            "scopeRegionId": world.county,
+            "policyReference": "豫民文〔2025〕1号",
+        },
         "program { id name startsOn endsOn defaultTermMonths scopeRegion { id } }",
     )
     assert payload["userErrors"] == []
@@ -35,7 +41,8 @@ async def test_create_program(api, world):
 
 async def test_create_program_errors(api, world):
     invalid = await api.mutate(
-        "createProgram", {"name": " ", "startsOn": "2026-01-01", "endsOn": "2025-01-01", "defaultTermMonths": 0},
+        "createProgram",
+        {"name": " ", "startsOn": "2026-01-01", "endsOn": "2025-01-01", "defaultTermMonths": 0},
         "program { id }",
     )
     assert sorted(f[0] for f in fields(invalid)) == ["defaultTermMonths", "endsOn", "name"]
@@ -52,13 +59,17 @@ async def test_create_agency_checks_the_credit_code(api, world):
     for code in (wrong_check, good[:17], "52410423MJ12345I7X"):
         payload = await api.mutate("createAgency", {"name": "x", "regionId": world.county, "creditCode": code}, AGENCY)
         assert codes(payload) == ["INVALID"] and fields(payload) == [["creditCode"]], code
-    duplicate = await api.mutate("createAgency", {"name": "另一家", "regionId": world.county, "creditCode": good}, AGENCY)
+    duplicate = await api.mutate(
+        "createAgency", {"name": "另一家", "regionId": world.county, "creditCode": good}, AGENCY
+    )
     assert codes(duplicate) == ["CONFLICT"] and fields(duplicate) == [["creditCode"]]
     assert await count_rows(world.db, Agency) == 4
 
 
 async def test_update_agency_bumps_version_and_checks_it(api, world):
-    payload = await api.mutate("updateAgency", {"agencyId": world.other, "version": 1, "name": "鲁山县尚德社会工作服务中心"}, AGENCY)
+    payload = await api.mutate(
+        "updateAgency", {"agencyId": world.other, "version": 1, "name": "鲁山县尚德社会工作服务中心"}, AGENCY
+    )
     assert payload["agency"]["name"] == "鲁山县尚德社会工作服务中心" and payload["agency"]["version"] == 2
     stale = await api.mutate("updateAgency", {"agencyId": world.other, "version": 1, "status": "DEREGISTERED"}, AGENCY)
     assert codes(stale) == ["STALE_VERSION"]
@@ -74,8 +85,14 @@ async def test_create_pairing_defaults_end_to_the_program_term_and_inserts_total
     mentor = await new_agency(api, world, "苏州市姑苏区善行社会工作服务中心")
     payload = await api.mutate(
         "createPairing",
-        {"programId": world.program, "mentorId": mentor["id"], "supportedId": world.other, "startsOn": "2026-03-31",
-         "focusAreas": ["ELDERLY", "LEFT_BEHIND_CHILDREN", "ELDERLY"], "idempotencyKey": "p-1"},
+        {
+            "programId": world.program,
+            "mentorId": mentor["id"],
+            "supportedId": world.other,
+            "startsOn": "2026-03-31",
+            "focusAreas": ["ELDERLY", "LEFT_BEHIND_CHILDREN", "ELDERLY"],
+            "idempotencyKey": "p-1",
+        },
         PAIRING,
     )
     assert payload["userErrors"] == []
@@ -89,14 +106,25 @@ async def test_create_pairing_defaults_end_to_the_program_term_and_inserts_total
 async def test_create_pairing_errors(api, world):
     same = await api.mutate(
         "createPairing",
-        {"programId": world.program, "mentorId": world.mentor, "supportedId": world.mentor, "startsOn": "2026-01-01",
-         "endsOn": "2025-01-01", "status": "COMPLETED"},
+        {
+            "programId": world.program,
+            "mentorId": world.mentor,
+            "supportedId": world.mentor,
+            "startsOn": "2026-01-01",
+            "endsOn": "2025-01-01",
+            "status": "COMPLETED",
+        },
         PAIRING,
     )
     assert sorted(f[0] for f in fields(same)) == ["endsOn", "status", "supportedId"]
     missing = await api.mutate(
         "createPairing",
-        {"programId": "UHJvZ3JhbTo5OTk", "mentorId": world.mentor, "supportedId": world.other, "startsOn": "2026-01-01"},
+        {
+            "programId": "UHJvZ3JhbTo5OTk",
+            "mentorId": world.mentor,
+            "supportedId": world.other,
+            "startsOn": "2026-01-01",
+        },
         PAIRING,
     )
     assert codes(missing) == ["NOT_FOUND"] and fields(missing) == [["programId"]]
@@ -107,8 +135,13 @@ async def test_second_active_pairing_is_a_conflict(api, world):
     # The supported agency already has an ACTIVE pairing in the program: the partial unique index says no.
     payload = await api.mutate(
         "createPairing",
-        {"programId": world.program, "mentorId": world.other, "supportedId": world.supported,
-         "startsOn": "2026-01-01", "status": "ACTIVE"},
+        {
+            "programId": world.program,
+            "mentorId": world.other,
+            "supportedId": world.supported,
+            "startsOn": "2026-01-01",
+            "status": "ACTIVE",
+        },
         PAIRING,
     )
     assert codes(payload) == ["CONFLICT"] and fields(payload) == [["status"]]
@@ -118,7 +151,9 @@ async def test_second_active_pairing_is_a_conflict(api, world):
         PAIRING,
     )
     assert planned["userErrors"] == []
-    activate = await api.mutate("changePairingStatus", {"pairingId": planned["pairing"]["id"], "status": "ACTIVE"}, PAIRING)
+    activate = await api.mutate(
+        "changePairingStatus", {"pairingId": planned["pairing"]["id"], "status": "ACTIVE"}, PAIRING
+    )
     assert codes(activate) == ["CONFLICT"]
     node = await api.node(planned["pairing"]["id"], "... on Pairing { status version }")
     assert node["status"] == "PLANNED" and node["version"] == 1
@@ -134,7 +169,9 @@ async def test_second_active_pairing_is_a_conflict(api, world):
     ],
 )
 async def test_pairing_transitions(api, world, path, allowed):
-    results = [await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": s}, PAIRING) for s in path]
+    results = [
+        await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": s}, PAIRING) for s in path
+    ]
     if allowed:
         assert all(result["userErrors"] == [] for result in results)
         assert results[-1]["pairing"]["version"] == 1 + len(path)
@@ -147,7 +184,9 @@ async def test_terminate_needs_a_reason(api, world):
     refused = await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "TERMINATED"}, PAIRING)
     assert codes(refused) == ["INVALID"] and fields(refused) == [["reason"]]
     done = await api.mutate(
-        "changePairingStatus", {"pairingId": world.pairing, "status": "TERMINATED", "reason": "受援机构注销", "version": 1}, PAIRING
+        "changePairingStatus",
+        {"pairingId": world.pairing, "status": "TERMINATED", "reason": "受援机构注销", "version": 1},
+        PAIRING,
     )
     assert done["pairing"]["status"] == "TERMINATED" and done["pairing"]["statusReason"] == "受援机构注销"
     final = await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "ACTIVE"}, PAIRING)
@@ -155,7 +194,9 @@ async def test_terminate_needs_a_reason(api, world):
 
 
 async def test_pairing_status_stale_version(api, world):
-    payload = await api.mutate("changePairingStatus", {"pairingId": world.pairing, "status": "SUSPENDED", "version": 7}, PAIRING)
+    payload = await api.mutate(
+        "changePairingStatus", {"pairingId": world.pairing, "status": "SUSPENDED", "version": 7}, PAIRING
+    )
     assert codes(payload) == ["STALE_VERSION"]
     assert (await api.node(world.pairing, "... on Pairing { status }"))["status"] == "ACTIVE"
 

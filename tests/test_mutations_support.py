@@ -78,7 +78,9 @@ async def build_world(db: Database) -> World:
         await session.flush()
         village.path = f"{county.path}{village.id}/"
         program = Program(name="测试牵手计划", starts_on=dt.date(2024, 1, 1), default_term_months=36)
-        mentor = Agency(name="郑州市商都社会工作服务中心", region_id=county.id, credit_code=credit_code("52410000MJ0000001"))
+        mentor = Agency(
+            name="郑州市商都社会工作服务中心", region_id=county.id, credit_code=credit_code("52410000MJ0000001")
+        )
         supported = Agency(name="鲁山县心天地社会工作服务中心", region_id=county.id)
         other = Agency(name="鲁山县尚德社工中心", region_id=county.id)
         session.add_all([program, mentor, supported, other])
@@ -141,7 +143,9 @@ class Api:
         assert "errors" not in body, body["errors"]
         return body["data"]
 
-    async def mutate(self, name: str, input: dict[str, Any], selection: str = "", *, as_: str = "staff") -> dict[str, Any]:
+    async def mutate(
+        self, name: str, input: dict[str, Any], selection: str = "", *, as_: str = "staff"
+    ) -> dict[str, Any]:
         """The mutation's payload; `selection` picks fields besides userErrors."""
         body = await self.post(mutation_text(name, selection), {"input": input}, as_=as_)
         assert "errors" not in body, body["errors"]
@@ -191,5 +195,3 @@ async def totals_row(db: Database, pairing_pk: int) -> PairingTotals:
 async def count_rows(db: Database, model: Any) -> int:
     async with db.reading() as session:
         return len((await session.scalars(select(model.id))).all())
-
-

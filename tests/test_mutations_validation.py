@@ -32,8 +32,18 @@ def test_bad_credit_codes_fail(code, problem):
 
 @pytest.mark.parametrize(
     ("amount", "ok"),
-    [("0", True), ("92300.00", True), ("92300.5", True), ("1.000", True), ("1.005", False), ("-0.01", False),
-     ("999999999999.99", True), ("1000000000000", False), ("NaN", False), ("Infinity", False)],
+    [
+        ("0", True),
+        ("92300.00", True),
+        ("92300.5", True),
+        ("1.000", True),
+        ("1.005", False),
+        ("-0.01", False),
+        ("999999999999.99", True),
+        ("1000000000000", False),
+        ("NaN", False),
+        ("Infinity", False),
+    ],
 )
 def test_money(amount, ok):
     checks = Checks()
@@ -43,7 +53,10 @@ def test_money(amount, ok):
 
 def test_links_must_be_http_or_https():
     checks = Checks()
-    assert checks.urls("evidence_urls", [" https://example.org/a ", "http://x.cn"]) == ["https://example.org/a", "http://x.cn"]
+    assert checks.urls("evidence_urls", [" https://example.org/a ", "http://x.cn"]) == [
+        "https://example.org/a",
+        "http://x.cn",
+    ]
     assert checks.errors == []
     checks.urls("evidence_urls", ["javascript:alert(1)", "https://", "file:///etc/passwd", "/relative"])
     assert len(checks.errors) == 4

@@ -44,16 +44,30 @@ async def sixty_pairings(databases):
         await session.flush()
         pairs = [(m, s) for m, s in itertools.permutations(agencies, 2)][:60]
         pairings = [
-            Pairing(program_id=program.id, mentor_id=m, supported_id=s, starts_on=dt.date(2024, 1, 1),
-                    ends_on=dt.date(2026, 12, 31), status=PairingStatus.SUSPENDED, focus_areas=[])
+            Pairing(
+                program_id=program.id,
+                mentor_id=m,
+                supported_id=s,
+                starts_on=dt.date(2024, 1, 1),
+                ends_on=dt.date(2026, 12, 31),
+                status=PairingStatus.SUSPENDED,
+                focus_areas=[],
+            )
             for m, s in pairs
         ]
         session.add_all(pairings)
         await session.flush()
         session.add_all(
-            Milestone(pairing_id=p.id, title=f"里程碑 {year}", category=MilestoneCategory.GOVERNANCE, term_year=year,
-                      due_on=dt.date(2023 + year, 6, 30), status=MilestoneStatus.IN_PROGRESS)
-            for p in pairings for year in (1, 2, 3)
+            Milestone(
+                pairing_id=p.id,
+                title=f"里程碑 {year}",
+                category=MilestoneCategory.GOVERNANCE,
+                term_year=year,
+                due_on=dt.date(2023 + year, 6, 30),
+                status=MilestoneStatus.IN_PROGRESS,
+            )
+            for p in pairings
+            for year in (1, 2, 3)
         )
         await recount_all(session)
     yield db, program.id
@@ -90,10 +104,18 @@ async def test_a_page_fetches_only_what_the_query_selects(sixty_pairings):
 
     program = encode_id("Program", program_pk)
     with recording(db) as bare:
-        await gql(db, "query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { id status } } } }", {"p": program})
+        await gql(
+            db,
+            "query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { id status } } } }",
+            {"p": program},
+        )
     with recording(db) as through_fragment:
-        data = await gql(db, """query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { ...Names } } } }
-            fragment Names on Pairing { mentor { name region { name } } }""", {"p": program})
+        data = await gql(
+            db,
+            """query($p: ID) { pairings(first: 50, filter: {programId: $p}) { edges { node { ...Names } } } }
+            fragment Names on Pairing { mentor { name region { name } } }""",
+            {"p": program},
+        )
     assert bare.count == 1, bare.texts
     assert through_fragment.count == 2, through_fragment.texts  # the page, then its agencies with their regions
     details = through_fragment.texts[1]
@@ -118,8 +140,11 @@ fragment Updates on Milestone { b: updates { edges { node { id progressPercent }
 
 
 async def demo_pairing_with_updates(db) -> str:
-    data = await gql(db, "{ pairings(first: 50) { edges { node { id milestones(first: 50) { edges { node {"
-                         " updates(first: 1) { totalCount } } } } } } } }")
+    data = await gql(
+        db,
+        "{ pairings(first: 50) { edges { node { id milestones(first: 50) { edges { node {"
+        " updates(first: 1) { totalCount } } } } } } } }",
+    )
     for edge in data["pairings"]["edges"]:
         counts = [m["node"]["updates"]["totalCount"] for m in edge["node"]["milestones"]["edges"]]
         if sum(counts) > 2:
@@ -172,8 +197,11 @@ async def test_pairings_by_id_fetch_their_lists_in_one_batch_each(sixty_pairings
     db, program_pk = sixty_pairings
     from resolvers.ids import encode_id
 
-    page = await gql(db, "query($p: ID) { pairings(first: 30, filter: {programId: $p}) { edges { node { id } } } }",
-                     {"p": encode_id("Program", program_pk)})
+    page = await gql(
+        db,
+        "query($p: ID) { pairings(first: 30, filter: {programId: $p}) { edges { node { id } } } }",
+        {"p": encode_id("Program", program_pk)},
+    )
     ids = [edge["node"]["id"] for edge in page["pairings"]["edges"]]
     query = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Pairing { id
       milestones(first: 2) { edges { node { title updates(first: 1) { edges { node { id } } } } } }

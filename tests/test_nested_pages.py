@@ -69,7 +69,9 @@ async def assert_pages_after_cursor(db, milestone_keys, on_pages, first) -> None
     firsts = await plain.updates_of_milestone.load_many([ChildPageKey(pk, 1, None) for pk in on_pages])
     cursor = next(page.cursor(0) for page in firsts if page.items)
     keys = [NestedPageKey(key, first, cursor, ()) for key in milestone_keys]
-    await asyncio.gather(nested.milestones_of_pairing.load_many(milestone_keys), nested.updates_on_milestone_pages.load_many(keys))
+    await asyncio.gather(
+        nested.milestones_of_pairing.load_many(milestone_keys), nested.updates_on_milestone_pages.load_many(keys)
+    )
     for milestone_pk in on_pages:
         key = ChildPageKey(milestone_pk, first, cursor)
         primed, read_after = nested.updates_of_milestone.loaded(key), await plain.updates_of_milestone.load(key)
@@ -82,9 +84,15 @@ async def cursor_after(db, pairing_pk: int, skip: int | None) -> str | None:
     if skip is None:
         return None
     async with db.read_engine.connect() as connection:
-        ids = (await connection.execute(
-            select(Milestone.id).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(skip)
-        )).scalars().all()
+        ids = (
+            (
+                await connection.execute(
+                    select(Milestone.id).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(skip)
+                )
+            )
+            .scalars()
+            .all()
+        )
     return encode_cursor((ids[-1],)) if ids else None
 
 
@@ -93,8 +101,13 @@ def test_a_milestone_the_nested_read_did_not_see_loads_its_own() -> None:
     see gets no page from it; the others do, including one it saw with no updates."""
     milestone = namedtuple("milestone", "id")
     update = namedtuple("update", "id milestone_id")
-    page = Page(items=[milestone(1), milestone(2), milestone(3)], has_next_page=False, has_previous_page=False,
-                count=None, key_of=lambda row: (row.id,))
+    page = Page(
+        items=[milestone(1), milestone(2), milestone(3)],
+        has_next_page=False,
+        has_previous_page=False,
+        count=None,
+        key_of=lambda row: (row.id,),
+    )
     updates = BatchLoader(None)
     key = NestedPageKey(ChildPageKey(7, 12, None, (None,)), 10, None, ())
     _prime_nested_pages(None, updates, UPDATES, [key], [page], [{1: [], 3: [update(30, 3)]}])

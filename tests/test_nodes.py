@@ -64,9 +64,14 @@ async def test_from_model_makes_what_init_makes(demo_db: Database, model, from_m
 def test_audit_event_from_model_makes_what_init_makes() -> None:
     """The demo data has no audit events: one as a write would record it."""
     event = models.AuditEvent(
-        id=7, occurred_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), actor_name="admin",
-        action="updateMilestone", object_type="Milestone", object_id=3,
-        changes={"before": {"title": "a"}, "after": {"title": "b"}}, request_id="r1",
+        id=7,
+        occurred_at=dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC),
+        actor_name="admin",
+        action="updateMilestone",
+        object_type="Milestone",
+        object_id=3,
+        changes={"before": {"title": "a"}, "after": {"title": "b"}},
+        request_id="r1",
     )
     node = AuditEvent.from_model(event)
     same_as_init(node)
@@ -77,7 +82,9 @@ def test_connection_edges_are_what_init_makes() -> None:
     async def count() -> int:
         return 2
 
-    page = Page(items=["a", "b"], has_next_page=False, has_previous_page=False, count=count, key_of=lambda item: (item,))
+    page = Page(
+        items=["a", "b"], has_next_page=False, has_previous_page=False, count=count, key_of=lambda item: (item,)
+    )
     connection = Connection.of(page, str.upper)
     same_as_init(connection)
     for index, edge in enumerate(connection.edges):

@@ -145,16 +145,26 @@ async def test_notification_settings_take_a_valid_email_only(api, world):
     assert (await api.query(query))["notificationSettings"] == {"email": None, "emailDigest": True}
     bad = await api.mutate("updateNotificationSettings", {"email": "not-an-address"}, "settings { email }")
     assert codes(bad) == ["INVALID"] and bad["settings"] is None
-    good = await api.mutate("updateNotificationSettings", {"email": "staff@example.org"}, "settings { email emailDigest }")
+    good = await api.mutate(
+        "updateNotificationSettings", {"email": "staff@example.org"}, "settings { email emailDigest }"
+    )
     assert good["settings"] == {"email": "staff@example.org", "emailDigest": True}
-    off = await api.mutate("updateNotificationSettings", {"emailDigest": False, "email": ""}, "settings { email emailDigest }")
+    off = await api.mutate(
+        "updateNotificationSettings", {"emailDigest": False, "email": ""}, "settings { email emailDigest }"
+    )
     assert off["settings"] == {"email": None, "emailDigest": False}
 
 
 async def _add_milestone(world: World, title: str, due_on: dt.date) -> str:
     async with world.db.writing() as session:
-        milestone = Milestone(pairing_id=world.pairing_pk, title=title, category=MilestoneCategory.TALENT,
-                              term_year=2, due_on=due_on, status=MilestoneStatus.NOT_STARTED)
+        milestone = Milestone(
+            pairing_id=world.pairing_pk,
+            title=title,
+            category=MilestoneCategory.TALENT,
+            term_year=2,
+            due_on=due_on,
+            status=MilestoneStatus.NOT_STARTED,
+        )
         session.add(milestone)
         await session.flush()
     return encode_id("Milestone", milestone.id)

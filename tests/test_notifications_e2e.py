@@ -45,8 +45,14 @@ async def new_milestone(world: World, n: int) -> str:
     from resolvers.ids import encode_id
 
     async with world.db.writing() as session:
-        milestone = Milestone(pairing_id=world.pairing_pk, title=f"里程碑 {n}", category=MilestoneCategory.TALENT,
-                              term_year=2, due_on=TODAY, status=MilestoneStatus.NOT_STARTED)
+        milestone = Milestone(
+            pairing_id=world.pairing_pk,
+            title=f"里程碑 {n}",
+            category=MilestoneCategory.TALENT,
+            term_year=2,
+            due_on=TODAY,
+            status=MilestoneStatus.NOT_STARTED,
+        )
         session.add(milestone)
         await session.flush()
     return encode_id("Milestone", milestone.id)
@@ -73,19 +79,45 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
     with Receiver(failures={"/plain": 2}) as receiver:
         server = LiveServer(world.db.url, env=env, workers=2).start()
         try:
-            plain = graphql(server, tokens["admin"], SUBSCRIBE, {"input": {
-                "name": "业务系统", "url": f"{receiver.url}/plain", "secret": SECRET,
-                "eventKinds": ["UPDATE_SUBMITTED"], "format": "PLAIN"}})["createWebhookSubscription"]
+            plain = graphql(
+                server,
+                tokens["admin"],
+                SUBSCRIBE,
+                {
+                    "input": {
+                        "name": "业务系统",
+                        "url": f"{receiver.url}/plain",
+                        "secret": SECRET,
+                        "eventKinds": ["UPDATE_SUBMITTED"],
+                        "format": "PLAIN",
+                    }
+                },
+            )["createWebhookSubscription"]
             assert plain["userErrors"] == []
-            wecom = graphql(server, tokens["admin"], SUBSCRIBE, {"input": {
-                "name": "企业微信群", "url": f"{receiver.url}/wecom", "secret": SECRET,
-                "eventKinds": ["UPDATE_SUBMITTED"], "format": "WECOM"}})["createWebhookSubscription"]
+            wecom = graphql(
+                server,
+                tokens["admin"],
+                SUBSCRIBE,
+                {
+                    "input": {
+                        "name": "企业微信群",
+                        "url": f"{receiver.url}/wecom",
+                        "secret": SECRET,
+                        "eventKinds": ["UPDATE_SUBMITTED"],
+                        "format": "WECOM",
+                    }
+                },
+            )["createWebhookSubscription"]
             assert wecom["userErrors"] == []
             updates = []
             milestones = [world.milestone] + [await new_milestone(world, n) for n in (2, 3)]
             for n, milestone in enumerate(milestones):
-                submitted = graphql(server, tokens["mentor"], SUBMIT, {"input": {
-                    "milestoneId": milestone, "note": f"第 {n + 1} 次进展报告"}})["submitMilestoneUpdate"]
+                submitted = graphql(
+                    server,
+                    tokens["mentor"],
+                    SUBMIT,
+                    {"input": {"milestoneId": milestone, "note": f"第 {n + 1} 次进展报告"}},
+                )["submitMilestoneUpdate"]
                 updates.append(submitted["milestoneUpdate"]["id"])
             delivered = receiver.wait_for("/plain", 3)
             receiver.wait_for("/wecom", 3)
@@ -110,13 +142,16 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
     # The WeCom robot gets its markdown message.
     message = receiver.on("/wecom")[0].json
     assert message["msgtype"] == "markdown"
-    assert message["markdown"]["content"].startswith("### 待审核：郑州市商都社会工作服务中心提交了「建立理事会制度」的进展报告")
+    assert message["markdown"]["content"].startswith(
+        "### 待审核：郑州市商都社会工作服务中心提交了「建立理事会制度」的进展报告"
+    )
 
 
 def qianshou(world: World, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "QIANSHOU_DATABASE_URL": world.db.url, **env}
-    return subprocess.run([sys.executable, "-m", "server", *args], cwd=ROOT, env=environment, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
+    )
 
 
 class Inbox:
@@ -161,7 +196,9 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     await set_email(world, tokens["staff"], "ministry@example.org")
     # An administrator can give a token its address from the command line.
     assert qianshou(world, "notify", "email", "lushan-staff", "--email", "bad address").returncode == 1
-    assert qianshou(world, "notify", "email", "nobody", "--email", "x@example.org").stderr.startswith("error: no live token")
+    assert qianshou(world, "notify", "email", "nobody", "--email", "x@example.org").stderr.startswith(
+        "error: no live token"
+    )
     stored = qianshou(world, "notify", "email", "lushan-staff", "--email", "lushan@example.org")
     assert stored.stdout.strip() == "token 'lushan-staff': e-mail lushan@example.org, daily digest on"
     await set_email(world, tokens["mentor"], "mentor@example.org")  # not staff: no digest
@@ -171,18 +208,31 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     from tests.conftest import make_scope
 
     mentor: Actor = await authenticate(world.db, tokens["mentor"])
-    outcome = await submit_milestone_update(make_scope(world.db, mentor), SubmitMilestoneUpdate(world.milestone, "月度报告"))
+    outcome = await submit_milestone_update(
+        make_scope(world.db, mentor), SubmitMilestoneUpdate(world.milestone, "月度报告")
+    )
     assert outcome.errors == []
 
     # First the command cron runs, then two servers at once: the digests go out once.
-    result = qianshou(world, "notify", "daily", "--date", TODAY.isoformat(), QIANSHOU_SMTP_HOST="127.0.0.1",
-                      QIANSHOU_SMTP_PORT=str(port), QIANSHOU_MAIL_FROM="noreply@qianshou.example")
+    result = qianshou(
+        world,
+        "notify",
+        "daily",
+        "--date",
+        TODAY.isoformat(),
+        QIANSHOU_SMTP_HOST="127.0.0.1",
+        QIANSHOU_SMTP_PORT=str(port),
+        QIANSHOU_MAIL_FROM="noreply@qianshou.example",
+    )
     assert result.returncode == 0, result.stderr
     assert "digests: 2 sent" in result.stdout
     settings = load_settings(database_url=world.db.url, smtp_host="127.0.0.1", smtp_port=port)
     again = await asyncio.gather(*(run_daily_job(world.db, TODAY, mailer_of(settings)) for _ in range(2)))
     assert [report.digests_sent for report in again] == [0, 0]
-    assert sorted(rcpt for rcpts in inbox.recipients for rcpt in rcpts) == ["lushan@example.org", "ministry@example.org"]
+    assert sorted(rcpt for rcpts in inbox.recipients for rcpt in rcpts) == [
+        "lushan@example.org",
+        "ministry@example.org",
+    ]
     message = next(m for m, r in zip(inbox.messages, inbox.recipients, strict=True) if r == ["lushan@example.org"])
     assert message["Subject"] == f"【牵手计划】每日摘要 {TODAY.isoformat()}：待审核 1 份，逾期里程碑 1 个"
     assert message["From"] == "noreply@qianshou.example"

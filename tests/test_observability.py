@@ -58,7 +58,12 @@ async def test_metrics_add_up_every_workers_requests(observed):
     ok = {"operation": "DashboardPage", "type": "query", "outcome": "ok", "transport": "http"}
     assert sample(found, "qianshou_requests_total", **ok) == 6
     assert refused.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert sample(found, "qianshou_requests_total", operation="anonymous", type="unknown", outcome="error", transport="http") == 1
+    assert (
+        sample(
+            found, "qianshou_requests_total", operation="anonymous", type="unknown", outcome="error", transport="http"
+        )
+        == 1
+    )
     assert sample(found, "qianshou_request_seconds_count", operation="DashboardPage", type="query") == 6
     # Each answer read the programs: statements were counted into its own request.
     assert sample(found, "qianshou_request_sql_statements_sum", type="query") >= 6
@@ -78,7 +83,11 @@ async def test_each_request_is_one_json_line_naming_the_caller_never_the_token(o
     line = mine[0]
     assert line["logger"] == "qianshou.request" and line["level"] == "INFO"
     assert (line["operation"], line["type"], line["caller"], line["status"], line["outcome"]) == (
-        "DashboardPage", "query", "ministry-dashboard", 200, "ok",
+        "DashboardPage",
+        "query",
+        "ministry-dashboard",
+        200,
+        "ok",
     )
     assert line["statements"] >= 1 and line["duration_ms"] > 0
     assert all(isinstance(json.loads(text), dict) for text in output.splitlines() if text.startswith("{"))

@@ -62,7 +62,13 @@ async def test_a_region_beyond_64_bits_is_an_unknown_region_and_a_nested_cursor_
 async def test_an_id_beyond_64_bits_is_not_found_on_writes(api: Api, world: World):
     payload = await api.mutate(
         "recordServiceActivity",
-        {"pairingId": huge_id("Pairing"), "kind": "HOME_VISIT", "occurredOn": "2026-01-05", "count": 3, "beneficiaries": 3},
+        {
+            "pairingId": huge_id("Pairing"),
+            "kind": "HOME_VISIT",
+            "occurredOn": "2026-01-05",
+            "count": 3,
+            "beneficiaries": 3,
+        },
         "serviceActivity { id }",
         as_="admin",
     )
@@ -139,7 +145,13 @@ async def test_a_nul_in_any_write_text_is_invalid_on_its_field(api: Api, world: 
             "mentor",
             ["topic"],
         ),
-        ("changePairingStatus", {"pairingId": world.pairing, "status": "SUSPENDED", "reason": "\u0000"}, "pairing { id }", "staff", ["reason"]),
+        (
+            "changePairingStatus",
+            {"pairingId": world.pairing, "status": "SUSPENDED", "reason": "\u0000"},
+            "pairing { id }",
+            "staff",
+            ["reason"],
+        ),
     ]
     for name, input, selection, as_, field in cases:
         payload = await api.mutate(name, input, selection, as_=as_)
@@ -155,14 +167,27 @@ async def test_a_nul_in_any_write_text_is_invalid_on_its_field(api: Api, world: 
 async def test_decimal_specials_are_invalid_on_their_field(api: Api, world: World, hours: str):
     payload = await api.mutate(
         "recordTrainingSession",
-        {"pairingId": world.pairing, "topic": "督导", "startsOn": "2026-01-05", "mode": "ON_SITE", "participants": 5, "hours": hours},
+        {
+            "pairingId": world.pairing,
+            "topic": "督导",
+            "startsOn": "2026-01-05",
+            "mode": "ON_SITE",
+            "participants": 5,
+            "hours": hours,
+        },
         "trainingSession { id }",
         as_="mentor",
     )
     assert codes(payload) == ["INVALID"] and fields(payload) == [["hours"]]
     payload = await api.mutate(
         "recordResourceLink",
-        {"pairingId": world.pairing, "projectName": "清泉", "kind": "CASH", "amountYuan": hours, "occurredOn": "2026-01-05"},
+        {
+            "pairingId": world.pairing,
+            "projectName": "清泉",
+            "kind": "CASH",
+            "amountYuan": hours,
+            "occurredOn": "2026-01-05",
+        },
         "resourceLink { id }",
         as_="mentor",
     )
@@ -204,6 +229,9 @@ async def test_extensions_that_are_not_an_object_are_a_bad_request(api: Api, wor
         headers={"Authorization": f"Bearer {api.tokens['staff']}"},
     )
     assert response.status_code == 400
-    ok = await api.client.post("/graphql", json={"query": "{ viewer { role } }", "extensions": {}},
-                               headers={"Authorization": f"Bearer {api.tokens['staff']}"})
+    ok = await api.client.post(
+        "/graphql",
+        json={"query": "{ viewer { role } }", "extensions": {}},
+        headers={"Authorization": f"Bearer {api.tokens['staff']}"},
+    )
     assert ok.status_code == 200 and ok.json()["data"]["viewer"]["role"] == "MINISTRY"

@@ -47,7 +47,9 @@ async def all_pairings(db, actor=None):
 async def all_overdue(db, page_size: int, actor=None, **variables):
     nodes, after = [], None
     while True:
-        data = await gql(db, OVERDUE, {**variables, "first": page_size, "after": after}, **({"actor": actor} if actor else {}))
+        data = await gql(
+            db, OVERDUE, {**variables, "first": page_size, "after": after}, **({"actor": actor} if actor else {})
+        )
         connection = data["overdueMilestones"]
         nodes += [edge["node"] for edge in connection["edges"]]
         if not connection["pageInfo"]["hasNextPage"]:
@@ -108,7 +110,9 @@ async def test_the_health_filter_agrees_with_each_pairings_health_for_every_valu
         by_health[pairing["progress"]["health"]].add(pairing["id"])
     for health in HEALTHS:
         data = await gql(
-            demo_db, "query($h: PairingHealth){ pairings(first: 100, filter: {health: $h}) { totalCount edges { node { id } } } }", {"h": health}
+            demo_db,
+            "query($h: PairingHealth){ pairings(first: 100, filter: {health: $h}) { totalCount edges { node { id } } } }",
+            {"h": health},
         )
         found = {edge["node"]["id"] for edge in data["pairings"]["edges"]}
         assert found == by_health[health], health

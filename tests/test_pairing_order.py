@@ -47,24 +47,39 @@ async def tied(databases):
     db = await databases.new_database("order", demo=True)
     async with db.writing() as session:
         agencies = (await session.scalars(select(Agency.id).order_by(Agency.id))).all()
-        programs = [Program(name=f"排序测试 {k}", starts_on=dt.date(2023, 1, 1), default_term_months=36) for k in range(4)]
+        programs = [
+            Program(name=f"排序测试 {k}", starts_on=dt.date(2023, 1, 1), default_term_months=36) for k in range(4)
+        ]
         session.add_all(programs)
         await session.flush()
         statuses = [PairingStatus.ACTIVE, PairingStatus.SUSPENDED, PairingStatus.PLANNED, PairingStatus.COMPLETED]
         # Each program pairs the same ten supported agencies (one pairing each), with other mentors.
         pairings = [
-            Pairing(program_id=program.id, mentor_id=agencies[(i + 1 + k) % 12], supported_id=agencies[i],
-                    starts_on=dt.date(2023, 1 + 5 * (i % 2), 1), ends_on=dt.date(2025, 12, 31),
-                    status=statuses[(i + k) % 4], focus_areas=[])
-            for k, program in enumerate(programs) for i in range(10)
+            Pairing(
+                program_id=program.id,
+                mentor_id=agencies[(i + 1 + k) % 12],
+                supported_id=agencies[i],
+                starts_on=dt.date(2023, 1 + 5 * (i % 2), 1),
+                ends_on=dt.date(2025, 12, 31),
+                status=statuses[(i + k) % 4],
+                focus_areas=[],
+            )
+            for k, program in enumerate(programs)
+            for i in range(10)
         ]
         session.add_all(pairings)
         await session.flush()
         session.add_all(
-            Milestone(pairing_id=p.id, title=f"里程碑 {year}", category=MilestoneCategory.GOVERNANCE, term_year=year,
-                      due_on=dt.date(2023 + year, 6, 30),
-                      status=MilestoneStatus.ACHIEVED if year <= n % 4 else MilestoneStatus.IN_PROGRESS)
-            for n, p in enumerate(pairings) for year in (1, 2, 3)
+            Milestone(
+                pairing_id=p.id,
+                title=f"里程碑 {year}",
+                category=MilestoneCategory.GOVERNANCE,
+                term_year=year,
+                due_on=dt.date(2023 + year, 6, 30),
+                status=MilestoneStatus.ACHIEVED if year <= n % 4 else MilestoneStatus.IN_PROGRESS,
+            )
+            for n, p in enumerate(pairings)
+            for year in (1, 2, 3)
         )
         await recount_all(session)
     yield db
@@ -77,7 +92,9 @@ async def walk(db, order, size: int, filter: dict | None = None) -> list[dict]:
     while True:
         page = (await gql(db, LIST, {"first": size, "after": after, "order": order, "filter": filter}))["pairings"]
         nodes += [edge["node"] for edge in page["edges"]]
-        assert [edge["cursor"] for edge in page["edges"]][-1:] == ([page["pageInfo"]["endCursor"]] if page["edges"] else [])
+        assert [edge["cursor"] for edge in page["edges"]][-1:] == (
+            [page["pageInfo"]["endCursor"]] if page["edges"] else []
+        )
         if not page["pageInfo"]["hasNextPage"]:
             return nodes
         after = page["pageInfo"]["endCursor"]
@@ -109,7 +126,10 @@ async def test_a_region_filter_sorts_the_same_way(tied):
     region = (await gql(tied, "{ regions(first: 1) { edges { node { id } } } }"))["regions"]["edges"][0]["node"]["id"]
     order = {"field": "PROGRESS", "direction": "DESC"}
     filter = {"regionId": region}
-    whole = [edge["node"] for edge in (await gql(tied, LIST, {"first": 100, "order": order, "filter": filter}))["pairings"]["edges"]]
+    whole = [
+        edge["node"]
+        for edge in (await gql(tied, LIST, {"first": 100, "order": order, "filter": filter}))["pairings"]["edges"]
+    ]
     assert len(whole) > 10
     assert await walk(tied, order, 4, filter) == whole
     assert whole == sorted(whole, key=lambda node: (node["progress"]["percentComplete"], pk(node)), reverse=True)
@@ -136,9 +156,13 @@ async def test_a_sorted_page_takes_as_many_statements_whatever_its_size(tied):
 
 async def test_a_cursor_of_another_sort_is_refused(tied):
     by_name = (await gql(tied, LIST, {"first": 2, "order": {"field": "SUPPORTED_NAME"}}))["pairings"]
-    result = await run_graphql(tied, LIST, {"first": 2, "after": by_name["pageInfo"]["endCursor"], "order": {"field": "PROGRESS"}})
+    result = await run_graphql(
+        tied, LIST, {"first": 2, "after": by_name["pageInfo"]["endCursor"], "order": {"field": "PROGRESS"}}
+    )
     assert result.errors and result.errors[0].extensions["code"] == "BAD_CURSOR"
-    assert "另一种排序" in result.errors[0].extensions.get("messageZh", "") or "another order" in result.errors[0].message
+    assert (
+        "另一种排序" in result.errors[0].extensions.get("messageZh", "") or "another order" in result.errors[0].message
+    )
     plain = await run_graphql(tied, LIST, {"first": 2, "after": by_name["pageInfo"]["endCursor"]})
     assert plain.errors and plain.errors[0].extensions["code"] == "BAD_CURSOR"
 

@@ -41,9 +41,7 @@ def test_unknown_hash_then_register_then_hash_only(live_server):
 
 def test_hash_that_does_not_match_the_document_is_refused(live_server):
     query = QUERY % "Mismatch"
-    response = httpx.post(
-        f"{live_server.url}/graphql", json={"query": query, "extensions": persisted("0" * 64)}
-    )
+    response = httpx.post(f"{live_server.url}/graphql", json={"query": query, "extensions": persisted("0" * 64)})
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_HASH_MISMATCH"
     # Nothing was stored under the wrong hash.
@@ -68,6 +66,8 @@ def test_hash_only_over_get_runs_the_registered_query(live_server):
     sha256 = hashlib.sha256(query.encode()).hexdigest()
     url = f"{live_server.url}/graphql"
     registered = httpx.post(url, json={"query": query, "extensions": persisted(sha256)})
-    by_get = httpx.get(url, params={"extensions": json.dumps(persisted(sha256))}, headers={"accept": "application/json"})
+    by_get = httpx.get(
+        url, params={"extensions": json.dumps(persisted(sha256))}, headers={"accept": "application/json"}
+    )
     assert by_get.status_code == 200
     assert by_get.json() == registered.json()

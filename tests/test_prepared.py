@@ -38,8 +38,19 @@ from resolvers.progress import progress_of_pairings
 from tests.conftest import gql
 
 MODELS = [
-    Agency, AuditEvent, IncubatedOrganization, Milestone, MilestoneUpdate, Pairing, PairingTotals, Program, Region,
-    ResourceLink, ServiceActivity, ServiceStation, TrainingSession,
+    Agency,
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    PairingTotals,
+    Program,
+    Region,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
 ]
 
 
@@ -68,8 +79,15 @@ async def demo_with_audit(databases):
     """The demo data, which has no audit events, and one event with JSON changes and a null."""
     db = await databases.new_database("prepared", demo=True)
     async with db.writing() as session:
-        session.add(AuditEvent(actor_name="测试", action="approve", object_type="Milestone", object_id=1,
-                               changes={"status": ["IN_PROGRESS", "ACHIEVED"], "note": None}))
+        session.add(
+            AuditEvent(
+                actor_name="测试",
+                action="approve",
+                object_type="Milestone",
+                object_id=1,
+                changes={"status": ["IN_PROGRESS", "ACHIEVED"], "note": None},
+            )
+        )
     yield db
     await db.dispose()
 
@@ -113,8 +131,13 @@ async def test_joined_names_computed_columns_and_a_parameter_used_twice(demo_db)
     mentor, supported = Agency.__table__.alias("mentor"), Agency.__table__.alias("supported")
     statement = (
         select(
-            Pairing.id, mentor.c.id, supported.c.id, mentor.c.name, *progress.columns,
-            literal_column("1.5").label("half_again"), func.count().over().label("listed"),
+            Pairing.id,
+            mentor.c.id,
+            supported.c.id,
+            mentor.c.name,
+            *progress.columns,
+            literal_column("1.5").label("half_again"),
+            func.count().over().label("listed"),
         )
         .join(mentor, mentor.c.id == Pairing.mentor_id)
         .join(supported, supported.c.id == Pairing.supported_id)
@@ -177,14 +200,26 @@ async def test_reads_of_one_turn_read_as_they_would_alone(fresh_db):
         pairing_ids = (await connection.execute(select(Pairing.id))).scalars().all()
     mentor = Agency.__table__.alias("mentor")
     reads = [
-        (select(*MilestoneUpdate.__table__.c).where(one_of(MilestoneUpdate.id, "ids")).order_by(MilestoneUpdate.id.desc()),
-         {"ids": update_ids}),
-        (select(Region.name, Region.code).order_by(Region.name, Region.code).limit(bindparam("limit", type_=Integer())),
-         {"limit": 7}),
+        (
+            select(*MilestoneUpdate.__table__.c)
+            .where(one_of(MilestoneUpdate.id, "ids"))
+            .order_by(MilestoneUpdate.id.desc()),
+            {"ids": update_ids},
+        ),
+        (
+            select(Region.name, Region.code)
+            .order_by(Region.name, Region.code)
+            .limit(bindparam("limit", type_=Integer())),
+            {"limit": 7},
+        ),
         (select(Region.id).where(one_of(Region.id, "ids")).order_by(Region.id), {"ids": [-1]}),
-        (select(Pairing.id, mentor.c.id, mentor.c.name, func.count().over().label("listed"))
-         .join(mentor, mentor.c.id == Pairing.mentor_id).where(one_of(Pairing.id, "ids")).order_by(mentor.c.name, Pairing.id),
-         {"ids": pairing_ids}),
+        (
+            select(Pairing.id, mentor.c.id, mentor.c.name, func.count().over().label("listed"))
+            .join(mentor, mentor.c.id == Pairing.mentor_id)
+            .where(one_of(Pairing.id, "ids"))
+            .order_by(mentor.c.name, Pairing.id),
+            {"ids": pairing_ids},
+        ),
     ]
     expected = []
     async with fresh_db.read_engine.connect() as connection:
@@ -315,7 +350,9 @@ async def test_a_long_combination_stays_prepared(fresh_db):
         await asyncio.gather(fresh_db.fetch(wide, {"ids": [1]}), fresh_db.fetch(narrow, {"ids": [1]}))
     # The connection the combination ran on is the last one kept idle, and the next to be used.
     prepared = await fresh_db._on_driver(lambda driver: driver.fetch("SELECT statement FROM pg_prepared_statements"))
-    combined = [row["statement"] for row in prepared if "name_399" in row["statement"] and "array_agg" in row["statement"]]
+    combined = [
+        row["statement"] for row in prepared if "name_399" in row["statement"] and "array_agg" in row["statement"]
+    ]
     assert len(combined) == 1
     assert len(combined[0]) > 15 * 1024
 

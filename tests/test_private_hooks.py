@@ -69,87 +69,235 @@ GRAPHQL_CORE, STRAWBERRY, SQLALCHEMY = "graphql-core", "strawberry-graphql", "SQ
 
 HOOKS = [
     # graphql-core's executor, extended by the fast execution path.
-    Hook(GRAPHQL_CORE, "complete_object_value(return_type, field_details_list, info, path, result, position_context)",
-         EXECUTION, lambda: takes(executor().complete_object_value,
-                                  "return_type", "field_details_list", "info", "path", "result", "position_context")),
-    Hook(GRAPHQL_CORE, "collect_subfields(return_type, field_details_list) -> (fields, defer usages, ...)",
-         EXECUTION, lambda: takes(executor().collect_subfields, "return_type", "field_details_list")),
-    Hook(GRAPHQL_CORE, "execute_fields(parent_type, source_value, path, grouped_field_set, position_context)",
-         EXECUTION, lambda: takes(executor().execute_fields,
-                                  "parent_type", "source_value", "path", "grouped_field_set", "position_context")),
-    Hook(GRAPHQL_CORE, "gather_async_work and track_async_work", EXECUTION,
-         lambda: takes(executor().gather_async_work, "values") and takes(executor().track_async_work, "values")),
-    Hook(GRAPHQL_CORE, "GraphQLResolveInfoHelpers(gather, track)", EXECUTION,
-         lambda: fields_of(item("graphql", "GraphQLResolveInfoHelpers")) == {"gather", "track"}),
-    Hook(GRAPHQL_CORE, "graphql.execution.collect_fields.FieldDetails(node, fragment_variable_values)", EXECUTION,
-         lambda: item("graphql.execution.collect_fields", "FieldDetailsList") is not None
-         and {"node", "fragment_variable_values"} <= set(item("graphql.execution.collect_fields", "FieldDetails")
-                                                          .__annotations__)),
-    Hook(GRAPHQL_CORE, "GraphQLScalarType(coerce_output_value=...)", COMPLETERS,
-         lambda: "coerce_output_value" in inspect.signature(item("graphql", "GraphQLScalarType")).parameters),
-    Hook(GRAPHQL_CORE, "graphql.execution.values.VariableValues(sources, coerced)", LOOKAHEAD,
-         lambda: fields_of(item("graphql.execution.values", "VariableValues")) == {"sources", "coerced"}),
-    Hook(GRAPHQL_CORE, "get_argument_values(type_def, node, variable_values)", LOOKAHEAD,
-         lambda: takes(item("graphql", "get_argument_values"), "type_def", "node", "variable_values")),
+    Hook(
+        GRAPHQL_CORE,
+        "complete_object_value(return_type, field_details_list, info, path, result, position_context)",
+        EXECUTION,
+        lambda: takes(
+            executor().complete_object_value,
+            "return_type",
+            "field_details_list",
+            "info",
+            "path",
+            "result",
+            "position_context",
+        ),
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "collect_subfields(return_type, field_details_list) -> (fields, defer usages, ...)",
+        EXECUTION,
+        lambda: takes(executor().collect_subfields, "return_type", "field_details_list"),
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "execute_fields(parent_type, source_value, path, grouped_field_set, position_context)",
+        EXECUTION,
+        lambda: takes(
+            executor().execute_fields, "parent_type", "source_value", "path", "grouped_field_set", "position_context"
+        ),
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "gather_async_work and track_async_work",
+        EXECUTION,
+        lambda: takes(executor().gather_async_work, "values") and takes(executor().track_async_work, "values"),
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "GraphQLResolveInfoHelpers(gather, track)",
+        EXECUTION,
+        lambda: fields_of(item("graphql", "GraphQLResolveInfoHelpers")) == {"gather", "track"},
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "graphql.execution.collect_fields.FieldDetails(node, fragment_variable_values)",
+        EXECUTION,
+        lambda: (
+            item("graphql.execution.collect_fields", "FieldDetailsList") is not None
+            and {"node", "fragment_variable_values"}
+            <= set(item("graphql.execution.collect_fields", "FieldDetails").__annotations__)
+        ),
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "GraphQLScalarType(coerce_output_value=...)",
+        COMPLETERS,
+        lambda: "coerce_output_value" in inspect.signature(item("graphql", "GraphQLScalarType")).parameters,
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "graphql.execution.values.VariableValues(sources, coerced)",
+        LOOKAHEAD,
+        lambda: fields_of(item("graphql.execution.values", "VariableValues")) == {"sources", "coerced"},
+    ),
+    Hook(
+        GRAPHQL_CORE,
+        "get_argument_values(type_def, node, variable_values)",
+        LOOKAHEAD,
+        lambda: takes(item("graphql", "get_argument_values"), "type_def", "node", "variable_values"),
+    ),
     # strawberry's execution context, schema and field definitions.
     Hook(STRAWBERRY, "strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext", EXECUTION, executor),
-    Hook(STRAWBERRY, "strawberry.schema.schema.validate_document(schema, document, validation_rules)",
-         VALIDATION,
-         lambda: takes(item("strawberry.schema.schema", "validate_document"), "schema", "document", "validation_rules")),
-    Hook(STRAWBERRY, "strawberry.types.arguments.convert_arguments(value, arguments, scalar_registry, config)",
-         LOOKAHEAD, lambda: takes(item("strawberry.types.arguments", "convert_arguments"),
-                                  "value", "arguments", "scalar_registry", "config")),
-    Hook(STRAWBERRY, "Info(_raw_info, ...)", LOOKAHEAD,
-         lambda: takes(item("strawberry.types.info", "Info").__init__, "_raw_info")),
-    Hook(STRAWBERRY, "StrawberryField.default_resolver, python_name, metadata, extensions, arguments",
-         f"{EXECUTION}, {COMPLETERS}",
-         lambda: {"default_resolver", "python_name", "metadata", "extensions", "arguments"}
-         <= set(inspect.signature(item("strawberry.types.field", "StrawberryField").__init__).parameters)
-         | set(dir(item("strawberry.types.field", "StrawberryField")))),
-    Hook(STRAWBERRY, "StrawberryObjectDefinition.origin and concrete_of", EXECUTION,
-         lambda: {"origin", "concrete_of"} <= fields_of(item("strawberry.types.base", "StrawberryObjectDefinition"))),
-    Hook(STRAWBERRY, "strawberry's execution context: schema, graphql_document, validation_rules, "
-         "pre_execution_errors", VALIDATION,
-         lambda: {"schema", "graphql_document", "validation_rules", "pre_execution_errors"}
-         <= fields_of(item("strawberry.types.execution", "ExecutionContext")) | set(
-             dir(item("strawberry.types.execution", "ExecutionContext")))),
-    Hook(STRAWBERRY, "BaseGraphQLTransportWSHandler._send_result_stream(operation, result_source)",
-         "server/websocket.py",
-         lambda: takes(item("strawberry.subscriptions.protocols.graphql_transport_ws.handlers",
-                            "BaseGraphQLTransportWSHandler")._send_result_stream, "operation", "result_source")),
-    Hook(STRAWBERRY, "BaseGraphQLTransportWSHandler.run_operation(operation)", "server/websocket.py",
-         lambda: takes(item("strawberry.subscriptions.protocols.graphql_transport_ws.handlers",
-                            "BaseGraphQLTransportWSHandler").run_operation, "operation")),
-    Hook(STRAWBERRY, "Operation(handler, id, query, variables, operation_name).send_operation_message",
-         "server/websocket.py",
-         lambda: takes(item("strawberry.subscriptions.protocols.graphql_transport_ws.handlers", "Operation").__init__,
-                       "handler", "id", "query", "variables", "operation_name")
-         and callable(item("strawberry.subscriptions.protocols.graphql_transport_ws.handlers",
-                           "Operation").send_operation_message)),
-    Hook(STRAWBERRY, "strawberry.execution.optimized_is_awaitable", "schema/schema.py",
-         lambda: callable(item("strawberry.execution", "optimized_is_awaitable"))),
+    Hook(
+        STRAWBERRY,
+        "strawberry.schema.schema.validate_document(schema, document, validation_rules)",
+        VALIDATION,
+        lambda: takes(item("strawberry.schema.schema", "validate_document"), "schema", "document", "validation_rules"),
+    ),
+    Hook(
+        STRAWBERRY,
+        "strawberry.types.arguments.convert_arguments(value, arguments, scalar_registry, config)",
+        LOOKAHEAD,
+        lambda: takes(
+            item("strawberry.types.arguments", "convert_arguments"), "value", "arguments", "scalar_registry", "config"
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "Info(_raw_info, ...)",
+        LOOKAHEAD,
+        lambda: takes(item("strawberry.types.info", "Info").__init__, "_raw_info"),
+    ),
+    Hook(
+        STRAWBERRY,
+        "StrawberryField.default_resolver, python_name, metadata, extensions, arguments",
+        f"{EXECUTION}, {COMPLETERS}",
+        lambda: (
+            {"default_resolver", "python_name", "metadata", "extensions", "arguments"}
+            <= set(inspect.signature(item("strawberry.types.field", "StrawberryField").__init__).parameters)
+            | set(dir(item("strawberry.types.field", "StrawberryField")))
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "StrawberryObjectDefinition.origin and concrete_of",
+        EXECUTION,
+        lambda: {"origin", "concrete_of"} <= fields_of(item("strawberry.types.base", "StrawberryObjectDefinition")),
+    ),
+    Hook(
+        STRAWBERRY,
+        "strawberry's execution context: schema, graphql_document, validation_rules, pre_execution_errors",
+        VALIDATION,
+        lambda: (
+            {"schema", "graphql_document", "validation_rules", "pre_execution_errors"}
+            <= fields_of(item("strawberry.types.execution", "ExecutionContext"))
+            | set(dir(item("strawberry.types.execution", "ExecutionContext")))
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "BaseGraphQLTransportWSHandler._send_result_stream(operation, result_source)",
+        "server/websocket.py",
+        lambda: takes(
+            item(
+                "strawberry.subscriptions.protocols.graphql_transport_ws.handlers", "BaseGraphQLTransportWSHandler"
+            )._send_result_stream,
+            "operation",
+            "result_source",
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "BaseGraphQLTransportWSHandler.run_operation(operation)",
+        "server/websocket.py",
+        lambda: takes(
+            item(
+                "strawberry.subscriptions.protocols.graphql_transport_ws.handlers", "BaseGraphQLTransportWSHandler"
+            ).run_operation,
+            "operation",
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "Operation(handler, id, query, variables, operation_name).send_operation_message",
+        "server/websocket.py",
+        lambda: (
+            takes(
+                item("strawberry.subscriptions.protocols.graphql_transport_ws.handlers", "Operation").__init__,
+                "handler",
+                "id",
+                "query",
+                "variables",
+                "operation_name",
+            )
+            and callable(
+                item(
+                    "strawberry.subscriptions.protocols.graphql_transport_ws.handlers", "Operation"
+                ).send_operation_message
+            )
+        ),
+    ),
+    Hook(
+        STRAWBERRY,
+        "strawberry.execution.optimized_is_awaitable",
+        "schema/schema.py",
+        lambda: callable(item("strawberry.execution", "optimized_is_awaitable")),
+    ),
     # SQLAlchemy's statements and compiled statements, read by the prepared and combined reads.
-    Hook(SQLALCHEMY, "Select._distinct and Select._order_by_clauses", COMBINED,
-         lambda: pg_select()._distinct is False and len(pg_select()._order_by_clauses) == 1),
-    Hook(SQLALCHEMY, "SQLCompiler.positiontup, binds, post_compile_params, string", PREPARED,
-         lambda: compiled().positiontup == ["name_1"] and "name_1" in compiled().binds
-         and not compiled().post_compile_params and "$1" in compiled().string),
-    Hook(SQLALCHEMY, "SQLCompiler.construct_params(params)", PREPARED,
-         lambda: compiled().construct_params({"name_1": "y"})["name_1"] == "y"),
-    Hook(SQLALCHEMY, "sqlalchemy.util.concurrency.greenlet_spawn(fn, *args)", "db/engine.py",
-         lambda: takes(item("sqlalchemy.util.concurrency", "greenlet_spawn"), "fn", "args")),
-    Hook("uvicorn", "uvicorn.Server.run(sockets)", "server/workers.py",
-         lambda: takes(item("uvicorn", "Server").run, "sockets")),
-    Hook("uvicorn", "HttpToolsProtocol's connection and parser callbacks", "server/timeouts.py",
-         lambda: all(callable(getattr(item("uvicorn.protocols.http.httptools_impl", "HttpToolsProtocol"), name))
-                     for name in ("connection_made", "connection_lost", "on_message_begin", "on_headers_complete",
-                                  "on_body", "on_message_complete", "handle_websocket_upgrade"))),
+    Hook(
+        SQLALCHEMY,
+        "Select._distinct and Select._order_by_clauses",
+        COMBINED,
+        lambda: pg_select()._distinct is False and len(pg_select()._order_by_clauses) == 1,
+    ),
+    Hook(
+        SQLALCHEMY,
+        "SQLCompiler.positiontup, binds, post_compile_params, string",
+        PREPARED,
+        lambda: (
+            compiled().positiontup == ["name_1"]
+            and "name_1" in compiled().binds
+            and not compiled().post_compile_params
+            and "$1" in compiled().string
+        ),
+    ),
+    Hook(
+        SQLALCHEMY,
+        "SQLCompiler.construct_params(params)",
+        PREPARED,
+        lambda: compiled().construct_params({"name_1": "y"})["name_1"] == "y",
+    ),
+    Hook(
+        SQLALCHEMY,
+        "sqlalchemy.util.concurrency.greenlet_spawn(fn, *args)",
+        "db/engine.py",
+        lambda: takes(item("sqlalchemy.util.concurrency", "greenlet_spawn"), "fn", "args"),
+    ),
+    Hook(
+        "uvicorn",
+        "uvicorn.Server.run(sockets)",
+        "server/workers.py",
+        lambda: takes(item("uvicorn", "Server").run, "sockets"),
+    ),
+    Hook(
+        "uvicorn",
+        "HttpToolsProtocol's connection and parser callbacks",
+        "server/timeouts.py",
+        lambda: all(
+            callable(getattr(item("uvicorn.protocols.http.httptools_impl", "HttpToolsProtocol"), name))
+            for name in (
+                "connection_made",
+                "connection_lost",
+                "on_message_begin",
+                "on_headers_complete",
+                "on_body",
+                "on_message_complete",
+                "handle_websocket_upgrade",
+            )
+        ),
+    ),
     # Starlette's multipart parser, extended with a per-file limit.
-    Hook("starlette", "MultiPartParser.on_part_begin, on_part_data(data, start, end) and _current_part",
-         "server/multipart.py",
-         lambda: takes(item("starlette.formparsers", "MultiPartParser").on_part_data, "data", "start", "end")
-         and callable(item("starlette.formparsers", "MultiPartParser").on_part_begin)
-         and "_current_part" in inspect.getsource(item("starlette.formparsers", "MultiPartParser"))),
+    Hook(
+        "starlette",
+        "MultiPartParser.on_part_begin, on_part_data(data, start, end) and _current_part",
+        "server/multipart.py",
+        lambda: (
+            takes(item("starlette.formparsers", "MultiPartParser").on_part_data, "data", "start", "end")
+            and callable(item("starlette.formparsers", "MultiPartParser").on_part_begin)
+            and "_current_part" in inspect.getsource(item("starlette.formparsers", "MultiPartParser"))
+        ),
+    ),
 ]
 
 
@@ -174,8 +322,9 @@ seen: dict[str, Any] = {}
 
 
 class Recording(executor()):  # type: ignore[misc]
-    def complete_object_value(self, return_type: Any, field_details_list: Any, info: GraphQLResolveInfo,
-                              *args: Any) -> Any:
+    def complete_object_value(
+        self, return_type: Any, field_details_list: Any, info: GraphQLResolveInfo, *args: Any
+    ) -> Any:
         if "grouped" not in seen:
             fragment = next(iter(self.fragments.values()))
             seen.update(

@@ -46,7 +46,9 @@ async def test_the_webhook_queue_and_its_attempts_show_and_change(api: Api, worl
         waiting = await scrape(world)
         assert value(waiting, "qianshou_webhook_deliveries", status="PENDING") == 2
 
-        worker = WebhookWorker(world.db, policy=RetryPolicy(max_attempts=2, base_seconds=0.01), timeout=5, poll_seconds=1)
+        worker = WebhookWorker(
+            world.db, policy=RetryPolicy(max_attempts=2, base_seconds=0.01), timeout=5, poll_seconds=1
+        )
         async with httpx.AsyncClient() as client:
             worker._client = client
             assert await worker.round() == 2  # one delivered, one to retry
@@ -73,5 +75,7 @@ async def test_import_jobs_are_counted_by_status(world: World):
         session.add(ImportJob(kind="activities", actor_name="metrics-test", status=ImportJobStatus.FAILED))
     after = await scrape(world)
     for status, added in ((ImportJobStatus.QUEUED, 1), (ImportJobStatus.FAILED, 1), (ImportJobStatus.SUCCEEDED, 0)):
-        change = value(after, "qianshou_import_jobs", status=status.value) - value(before, "qianshou_import_jobs", status=status.value)
+        change = value(after, "qianshou_import_jobs", status=status.value) - value(
+            before, "qianshou_import_jobs", status=status.value
+        )
         assert change == added, status

@@ -39,7 +39,11 @@ def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url}
     return subprocess.run(
         [sys.executable, "-m", "server", "regions", "import", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

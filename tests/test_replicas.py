@@ -189,7 +189,9 @@ async def test_reads_go_to_the_replica_writes_are_read_back_and_a_late_or_stoppe
         assert "暂停期间的计划" in program_names(server, pair.reader)
         assert pair.reads(pair.standby) > on_standby
         polled = httpx.get(
-            f"{server.url}/graphql", params={"query": PROGRAMS}, headers={**_auth(pair.reader), "If-None-Match": stale.headers["etag"]}
+            f"{server.url}/graphql",
+            params={"query": PROGRAMS},
+            headers={**_auth(pair.reader), "If-None-Match": stale.headers["etag"]},
         )
         assert polled.status_code == 200 and "暂停期间的计划" in polled.text
 
@@ -240,7 +242,9 @@ def test_replicas_are_refused_with_sqlite():
         load_settings(database_url="sqlite:///x.sqlite3", database_replica_urls="postgresql://replica/db")
     with pytest.raises(SettingsError, match="each replica must be a postgresql:// URL"):
         load_settings(database_url="postgresql://primary/db", database_replica_urls="sqlite:///x.sqlite3")
-    settings = load_settings(database_url="postgresql://primary/db", database_replica_urls=" postgresql://a/db, postgresql://b/db ")
+    settings = load_settings(
+        database_url="postgresql://primary/db", database_replica_urls=" postgresql://a/db, postgresql://b/db "
+    )
     assert settings.replica_urls == ["postgresql://a/db", "postgresql://b/db"]
 
 

@@ -25,13 +25,23 @@ from tests.conftest import ROOT, TODAY, LiveServer, gql
 pytestmark = pytest.mark.slow  # runs the qianshou command
 
 YE_COUNTY = "叶县心天地社会工作服务中心"
-HEALTH_LABELS = {"NOT_STARTED": "未开始", "ON_TRACK": "正常", "AT_RISK": "有风险", "OFF_TRACK": "严重滞后", "COMPLETED": "已完成"}
+HEALTH_LABELS = {
+    "NOT_STARTED": "未开始",
+    "ON_TRACK": "正常",
+    "AT_RISK": "有风险",
+    "OFF_TRACK": "严重滞后",
+    "COMPLETED": "已完成",
+}
 
 
 def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url, "QIANSHOU_TODAY": TODAY.isoformat()}
     return subprocess.run(
-        [sys.executable, "-m", "server", "report", "pairings", *args], cwd=ROOT, env=env, capture_output=True, timeout=120
+        [sys.executable, "-m", "server", "report", "pairings", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=120,
     )
 
 
@@ -46,8 +56,16 @@ def check_ye_county(rows: list[dict[str, str]]) -> None:
     ye = next(row for row in rows if row["受援机构"] == YE_COUNTY)
     assert ye["所在县区"] == "叶县"
     assert ye["状态"] == "已完成" and ye["健康度"] == "已完成"
-    assert [ye[h] for h in ("家庭探访(人次)", "个案(人次)", "小组活动(节次)", "主题活动(次)", "人才培养(期)", "受益群众(人)")] == [
-        "312", "62", "89", "14", "4", "1800",
+    assert [
+        ye[h]
+        for h in ("家庭探访(人次)", "个案(人次)", "小组活动(节次)", "主题活动(次)", "人才培养(期)", "受益群众(人)")
+    ] == [
+        "312",
+        "62",
+        "89",
+        "14",
+        "4",
+        "1800",
     ]
     assert ye["资助金额(元)"] == "92300.00"
     assert float(ye["物资折价(元)"]) > 100_000
@@ -117,7 +135,9 @@ def test_reports_over_http(live_server):
         assert workbook.status_code == 200
         sheet = openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True).active
         assert len(list(sheet.values)) == 21
-        assert client.get("/reports/pairings.csv", params={"programId": encode_id("Program", 999_999)}).status_code == 404
+        assert (
+            client.get("/reports/pairings.csv", params={"programId": encode_id("Program", 999_999)}).status_code == 404
+        )
         refused = client.get("/reports/pairings.csv", headers={"Authorization": "Bearer qs_" + "x" * 43})
         assert refused.status_code == 401
 

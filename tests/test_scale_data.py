@@ -20,15 +20,25 @@ from db.models import (
     TrainingSession,
 )
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
-from resolvers.progress import progress_select
 from db.totals import recount_select
+from resolvers.progress import progress_select
 from resolvers.totals import money
 from tests.conftest import TODAY
 
 SCALE = 0.01
 MODELS = (
-    Region, Agency, Program, Pairing, Milestone, MilestoneUpdate, TrainingSession, ServiceActivity, ResourceLink,
-    ServiceStation, IncubatedOrganization, PairingTotals,
+    Region,
+    Agency,
+    Program,
+    Pairing,
+    Milestone,
+    MilestoneUpdate,
+    TrainingSession,
+    ServiceActivity,
+    ResourceLink,
+    ServiceStation,
+    IncubatedOrganization,
+    PairingTotals,
 )
 
 

@@ -17,13 +17,19 @@ def test_health_and_readiness(live_server):
 
 def test_ye_county_figures_over_http(live_server):
     with httpx.Client(base_url=live_server.url, timeout=10) as client:
-        agencies = client.post("/graphql", json={"query": '{ agencies(filter: {nameContains: "心天地"}) { edges { node { id } } } }'})
+        agencies = client.post(
+            "/graphql", json={"query": '{ agencies(filter: {nameContains: "心天地"}) { edges { node { id } } } }'}
+        )
         assert agencies.status_code == 200
         agency_id = agencies.json()["data"]["agencies"]["edges"][0]["node"]["id"]
         response = client.post(
             "/graphql",
-            json={"query": "query($a: ID) { pairings(filter: {agencyId: $a}) { edges { node {" + PAIRING_FIELDS + "} } } }",
-                  "variables": {"a": agency_id}},
+            json={
+                "query": "query($a: ID) { pairings(filter: {agencyId: $a}) { edges { node {"
+                + PAIRING_FIELDS
+                + "} } } }",
+                "variables": {"a": agency_id},
+            },
         )
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
@@ -31,8 +37,10 @@ def test_ye_county_figures_over_http(live_server):
     (edge,) = body["data"]["pairings"]["edges"]
     assert edge["node"]["serviceTotals"]["homeVisits"] == 312
     assert edge["node"]["resourceTotals"] == {
-        "cashYuan": "92300.00", "inKindYuan": edge["node"]["resourceTotals"]["inKindYuan"],
-        "disbursementBatches": 3, "peopleFunded": 47,
+        "cashYuan": "92300.00",
+        "inKindYuan": edge["node"]["resourceTotals"]["inKindYuan"],
+        "disbursementBatches": 3,
+        "peopleFunded": 47,
     }
 
 

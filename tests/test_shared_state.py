@@ -80,7 +80,11 @@ async def test_redis_away_fails_open_and_is_logged_once(caplog):
 async def test_servers_share_the_rate_limit_and_persisted_queries(databases):
     db = await databases.new_database("shared", demo=True)
     await db.dispose()
-    env = {"QIANSHOU_REDIS_URL": REDIS_URL, "QIANSHOU_REDIS_PREFIX": unique_prefix(), "QIANSHOU_RATE_LIMIT_PER_MINUTE": "4"}
+    env = {
+        "QIANSHOU_REDIS_URL": REDIS_URL,
+        "QIANSHOU_REDIS_PREFIX": unique_prefix(),
+        "QIANSHOU_RATE_LIMIT_PER_MINUTE": "4",
+    }
     with ThreadPoolExecutor() as pool:  # start both at once
         servers = list(pool.map(LiveServer.start, [LiveServer(db.url, env=env), LiveServer(db.url, env=env)]))
     sha256 = hashlib.sha256(QUERY.encode()).hexdigest()

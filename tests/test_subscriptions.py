@@ -245,7 +245,10 @@ async def mentor_token(db: Database, name: str, mentor_pk: int) -> str:
 def submit(server: LiveServer, token: str, milestone_pk: int, note: str) -> str:
     response = httpx.post(
         f"{server.url}/graphql",
-        json={"query": SUBMIT, "variables": {"input": {"milestoneId": encode_id("Milestone", milestone_pk), "note": note}}},
+        json={
+            "query": SUBMIT,
+            "variables": {"input": {"milestoneId": encode_id("Milestone", milestone_pk), "note": note}},
+        },
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
     )

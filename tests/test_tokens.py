@@ -163,7 +163,9 @@ def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 async def test_cli_create_list_revoke(db: Database) -> None:
-    created = cli(db.url, "create", "--name", "xintiandi", "--role", "SUPPORTED_AGENCY", "--agency", encode_id("Agency", 10))
+    created = cli(
+        db.url, "create", "--name", "xintiandi", "--role", "SUPPORTED_AGENCY", "--agency", encode_id("Agency", 10)
+    )
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip().splitlines()[-1]
     assert created.stdout.count(secret) == 1

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from db.models import Pairing, PairingStatus, PairingTotals, ResourceKind, ServiceKind, TrainingMode
 from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
+from db.totals import recount_select
 from resolvers import activities, resources, training
 from resolvers.access import SYSTEM
 from resolvers.ids import encode_id
-from db.totals import recount_select
 from resolvers.totals import money
 from resolvers.writes import VoidRecord
 from tests.conftest import TODAY, make_scope
@@ -44,21 +44,32 @@ async def _record(rng: random.Random, db, pairing: Pairing):
     match rng.choice(("training", "activity", "resource")):
         case "training":
             request = training.RecordTrainingSession(
-                pairing_id=pairing_id, topic="督导", starts_on=_day(rng, pairing), mode=TrainingMode.ON_SITE,
-                participants=rng.randrange(40), hours=Decimal(rng.randrange(1, 80)) / 2,
+                pairing_id=pairing_id,
+                topic="督导",
+                starts_on=_day(rng, pairing),
+                mode=TrainingMode.ON_SITE,
+                participants=rng.randrange(40),
+                hours=Decimal(rng.randrange(1, 80)) / 2,
             )
             return "TrainingSession", await training.record_training_session(scope, request)
         case "activity":
             request = activities.RecordServiceActivity(
-                pairing_id=pairing_id, kind=rng.choice(list(ServiceKind)), occurred_on=_day(rng, pairing),
-                count=rng.randrange(50), beneficiaries=rng.randrange(200),
+                pairing_id=pairing_id,
+                kind=rng.choice(list(ServiceKind)),
+                occurred_on=_day(rng, pairing),
+                count=rng.randrange(50),
+                beneficiaries=rng.randrange(200),
             )
             return "ServiceActivity", await activities.record_service_activity(scope, request)
         case _:
             request = resources.RecordResourceLink(
-                pairing_id=pairing_id, project_name="清泉公益", kind=rng.choice(list(ResourceKind)),
-                amount_yuan=Decimal(rng.randrange(0, 10_000_000)) / 100, occurred_on=_day(rng, pairing),
-                disbursement_batch=rng.choice((None, 1, 2)), people_funded=rng.randrange(10),
+                pairing_id=pairing_id,
+                project_name="清泉公益",
+                kind=rng.choice(list(ResourceKind)),
+                amount_yuan=Decimal(rng.randrange(0, 10_000_000)) / 100,
+                occurred_on=_day(rng, pairing),
+                disbursement_batch=rng.choice((None, 1, 2)),
+                people_funded=rng.randrange(10),
             )
             return "ResourceLink", await resources.record_resource_link(scope, request)
 
@@ -82,7 +93,9 @@ async def test_random_records_and_voids_keep_totals_exact(fresh_db):
     for _ in range(STEPS):
         if live and rng.random() < 0.3:
             kind, pk = live.pop(rng.randrange(len(live)))
-            outcome = await VOIDERS[kind](make_scope(fresh_db, SYSTEM), VoidRecord(id=encode_id(kind, pk), reason="误录"))
+            outcome = await VOIDERS[kind](
+                make_scope(fresh_db, SYSTEM), VoidRecord(id=encode_id(kind, pk), reason="误录")
+            )
         else:
             kind, outcome = await _record(rng, fresh_db, rng.choice(pairings))
             if outcome.value is not None:

@@ -65,7 +65,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 def test_a_request_is_traced_through_asgi_graphql_and_sql(demo_db, receiver):
-    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "100", "QIANSHOU_ACCESS_LOG": "false"}
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "100",
+        "QIANSHOU_ACCESS_LOG": "false",
+    }
     server = LiveServer(demo_db.url, env=env).start()
     try:
         response = httpx.post(f"{server.url}/graphql", json={"query": QUERY})
@@ -100,6 +104,8 @@ def test_without_an_endpoint_no_tracer_exporter_or_instrumentation_is_loaded(dem
         "print(sorted(name for name in sys.modules if name.startswith(ours)))\n"
     )
     env = {key: value for key, value in os.environ.items() if not key.startswith("OTEL_")}
-    result = subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

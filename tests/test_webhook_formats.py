@@ -60,7 +60,8 @@ def test_dingtalk_signing_follows_dingtalk():
 def test_a_delivery_connects_to_the_checked_address_with_the_original_host():
     target = Target("https://robot.example.org/send?key=1", "robot.example.org", 443, ("203.0.113.7",))
     assert pinned_url(target, "https://robot.example.org/send?key=1") == (
-        "https://203.0.113.7/send?key=1", "robot.example.org"
+        "https://203.0.113.7/send?key=1",
+        "robot.example.org",
     )
     target6 = Target("http://h.example:8080/x", "h.example", 8080, ("2001:db8::1",))
     assert pinned_url(target6, "http://h.example:8080/x") == ("http://[2001:db8::1]:8080/x", "h.example:8080")
@@ -68,9 +69,19 @@ def test_a_delivery_connects_to_the_checked_address_with_the_original_host():
 
 @pytest.mark.parametrize(
     "address, public",
-    [("8.8.8.8", True), ("127.0.0.1", False), ("10.0.0.1", False), ("172.16.5.4", False), ("169.254.169.254", False),
-     ("100.64.0.1", False), ("::1", False), ("fd00::1", False), ("::ffff:127.0.0.1", False), ("0.0.0.0", False),
-     ("224.0.0.1", False)],
+    [
+        ("8.8.8.8", True),
+        ("127.0.0.1", False),
+        ("10.0.0.1", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+    ],
 )
 def test_public_addresses(address, public):
     assert is_public(address) is public

@@ -8,9 +8,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from db.models import DeliveryStatus, Milestone, MilestoneCategory, MilestoneStatus, WebhookDelivery, WebhookSubscription
-from resolvers.ids import encode_id
+from db.models import (
+    DeliveryStatus,
+    Milestone,
+    MilestoneCategory,
+    MilestoneStatus,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from resolvers import outbox
+from resolvers.ids import encode_id
 from resolvers.outbox import RetryPolicy
 from resolvers.webhook_targets import POLICY
 from server.webhook_worker import WebhookWorker
@@ -29,8 +36,14 @@ async def subscribe(api: Api, url: str, **extra) -> dict:
 async def submit(api: Api, world: World, note: str = "理事会章程已通过") -> None:
     """An update of a new milestone of the world's pairing (one update at a time waits per milestone)."""
     async with world.db.writing() as session:
-        milestone = Milestone(pairing_id=world.pairing_pk, title=note, category=MilestoneCategory.TALENT,
-                              term_year=2, due_on=dt.date(2026, 12, 31), status=MilestoneStatus.NOT_STARTED)
+        milestone = Milestone(
+            pairing_id=world.pairing_pk,
+            title=note,
+            category=MilestoneCategory.TALENT,
+            term_year=2,
+            due_on=dt.date(2026, 12, 31),
+            status=MilestoneStatus.NOT_STARTED,
+        )
         session.add(milestone)
         await session.flush()
     input = {"milestoneId": encode_id("Milestone", milestone.id), "note": note}
@@ -136,7 +149,9 @@ async def test_claims_of_two_workers_are_disjoint_and_first_in_line(api, world, 
     # One per subscription, its oldest; nobody got a row twice.
     assert len(claimed) == 2 and len({c.id for c in claimed}) == 2
     rows = await deliveries(world)
-    oldest = {min(row.id for row in rows if row.subscription_id == sid) for sid in {row.subscription_id for row in rows}}
+    oldest = {
+        min(row.id for row in rows if row.subscription_id == sid) for sid in {row.subscription_id for row in rows}
+    }
     assert {c.id for c in claimed} == oldest
     assert await outbox.claim(world.db, "three", limit=10, lease=lease) == []
 
@@ -145,7 +160,9 @@ async def test_a_url_that_keeps_failing_is_paused_then_resumed(api, world, allow
     with Receiver(failures={"/down": -1}) as receiver:
         subscription = (await subscribe(api, f"{receiver.url}/down", secret="s" * 20))["subscription"]
         await submit(api, world)
-        worker = WebhookWorker(world.db, policy=RetryPolicy(max_attempts=3, base_seconds=0.05), timeout=5, poll_seconds=0.05)
+        worker = WebhookWorker(
+            world.db, policy=RetryPolicy(max_attempts=3, base_seconds=0.05), timeout=5, poll_seconds=0.05
+        )
         task = asyncio.create_task(worker.run())
         try:
             for _ in range(200):
@@ -158,13 +175,13 @@ async def test_a_url_that_keeps_failing_is_paused_then_resumed(api, world, allow
         (row,) = await deliveries(world)
         assert row.status is DeliveryStatus.FAILED and row.attempts == 3 and row.last_status_code == 500
         assert len(receiver.on("/down")) == 3
-        listed = await api.query(
-            "{ webhookSubscriptions { edges { node { pausedAt pauseReason } } } }", as_="admin"
-        )
+        listed = await api.query("{ webhookSubscriptions { edges { node { pausedAt pauseReason } } } }", as_="admin")
         node = listed["webhookSubscriptions"]["edges"][0]["node"]
         assert node["pausedAt"] is not None and "failed 3 times" in node["pauseReason"]
         resumed = await api.mutate(
-            "updateWebhookSubscription", {"id": subscription["id"], "paused": False}, "subscription { pausedAt }",
+            "updateWebhookSubscription",
+            {"id": subscription["id"], "paused": False},
+            "subscription { pausedAt }",
             as_="admin",
         )
         assert resumed["subscription"]["pausedAt"] is None

@@ -18,7 +18,10 @@ from bench.server import cpu_ticks, listening_sockets, process_tree
 from server.workers import reuse_port_available
 from tests.conftest import ROOT, LiveServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not reuse_port_available(), reason="a socket per worker needs Linux's SO_REUSEPORT"),
+]
 
 
 def wait_for(condition, seconds: float = 20) -> bool:
@@ -95,7 +98,9 @@ def test_a_worker_that_dies_stops_the_server(demo_db) -> None:
 def serve(database_url: str, port: int, *, timeout: float) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2"]
     environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url}
-    return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture

@@ -62,7 +62,14 @@ async def test_a_closed_pairing_refuses_every_write_in_it(api: Api, world: World
         await record_activity(api, world, as_="supported"),
         await api.mutate(
             "recordTrainingSession",
-            {"pairingId": world.pairing, "topic": "督导", "startsOn": "2026-01-05", "mode": "ON_SITE", "participants": 5, "hours": "3"},
+            {
+                "pairingId": world.pairing,
+                "topic": "督导",
+                "startsOn": "2026-01-05",
+                "mode": "ON_SITE",
+                "participants": 5,
+                "hours": "3",
+            },
             as_="mentor",
         ),
         await api.mutate(
@@ -76,15 +83,21 @@ async def test_a_closed_pairing_refuses_every_write_in_it(api: Api, world: World
         ),
         await api.mutate("updateMilestone", {"milestoneId": world.milestone, "version": 2, "title": "新标题"}),
         await review(api, pending["milestoneUpdate"]["id"], 2),
-        await api.mutate("voidServiceActivity", {"id": recorded["serviceActivity"]["id"], "reason": "录入错误"}, as_="mentor"),
+        await api.mutate(
+            "voidServiceActivity", {"id": recorded["serviceActivity"]["id"], "reason": "录入错误"}, as_="mentor"
+        ),
     ]
     assert [codes(payload) for payload in refused] == [["NOT_ALLOWED_TRANSITION"]] * len(refused)
     assert await totals_snapshot(world) == before
     # An ADMIN may still void a record entered by mistake, and it is audited.
-    voided = await api.mutate("voidServiceActivity", {"id": recorded["serviceActivity"]["id"], "reason": "录入错误"}, as_="admin")
+    voided = await api.mutate(
+        "voidServiceActivity", {"id": recorded["serviceActivity"]["id"], "reason": "录入错误"}, as_="admin"
+    )
     assert codes(voided) == []
     async with world.db.reading() as session:
-        actions = (await session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "ServiceActivity"))).all()
+        actions = (
+            await session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "ServiceActivity"))
+        ).all()
     assert actions == ["recordServiceActivity", "voidServiceActivity"]
 
 
@@ -98,7 +111,13 @@ async def test_a_suspended_pairing_takes_no_new_work_but_staff_plan_and_review(a
     assert codes(await submit(api, world)) == ["NOT_ALLOWED_TRANSITION"]
     planned = await api.mutate(
         "createMilestone",
-        {"pairingId": world.pairing, "title": "恢复后补齐", "category": "GOVERNANCE", "termYear": 1, "dueOn": "2026-06-30"},
+        {
+            "pairingId": world.pairing,
+            "title": "恢复后补齐",
+            "category": "GOVERNANCE",
+            "termYear": 1,
+            "dueOn": "2026-06-30",
+        },
         "milestone { id }",
     )
     assert codes(planned) == []

@@ -18,7 +18,6 @@ from db.models import (
     AuditEvent,
     IdempotencyRecord,
     MilestoneEvent,
-    MilestoneUpdate,
     Notification,
     Role,
     WebhookDelivery,
@@ -60,10 +59,15 @@ async def actor_of(db: Database, name: str, role: Role, agency_id: int | None = 
 
 async def subscribe_webhook(db: Database) -> None:
     async with db.writing() as session:
-        session.add(WebhookSubscription(
-            name="省厅工作群", url="https://hooks.example.org/qianshou", secret="s" * 32,
-            event_kinds=["UPDATE_SUBMITTED", "UPDATE_RETURNED"], format=WebhookFormat.PLAIN,
-        ))
+        session.add(
+            WebhookSubscription(
+                name="省厅工作群",
+                url="https://hooks.example.org/qianshou",
+                secret="s" * 32,
+                event_kinds=["UPDATE_SUBMITTED", "UPDATE_RETURNED"],
+                format=WebhookFormat.PLAIN,
+            )
+        )
 
 
 async def count(db: Database, model, *conditions) -> int:
@@ -82,8 +86,14 @@ async def test_a_submission_and_its_return_run_a_fixed_number_of_statements(worl
     mentor = await actor_of(db, "mentor-shangdu", Role.MENTOR_AGENCY, world.mentor_pk)
     staff = await actor_of(db, "ministry-staff", Role.MINISTRY)
     key = uuid.uuid4().hex
-    submit = {"input": {"milestoneId": world.milestone, "note": "理事会章程已通过", "progressPercent": 60,
-                        "idempotencyKey": key}}
+    submit = {
+        "input": {
+            "milestoneId": world.milestone,
+            "note": "理事会章程已通过",
+            "progressPercent": 60,
+            "idempotencyKey": key,
+        }
+    }
     with recording(db) as statements:
         result = await run_graphql(db, SUBMIT, submit, mentor)
     assert result.errors is None and result.data["submitMilestoneUpdate"]["userErrors"] == []
@@ -104,11 +114,14 @@ async def test_a_submission_and_its_return_run_a_fixed_number_of_statements(worl
     again = await run_graphql(db, SUBMIT, submit, mentor)
     assert again.data["submitMilestoneUpdate"]["milestoneUpdate"]["id"] == update_id
 
-    returned = {"input": {"updateId": update_id, "decision": "RETURN", "milestoneVersion": 2,
-                          "reviewNote": "请补充会议纪要"}}
+    returned = {
+        "input": {"updateId": update_id, "decision": "RETURN", "milestoneVersion": 2, "reviewNote": "请补充会议纪要"}
+    }
     result = await run_graphql(db, RETURN, returned, staff)
-    assert result.data["reviewMilestoneUpdate"] == {"milestoneUpdate": {"id": update_id, "status": "RETURNED"},
-                                                   "userErrors": []}
+    assert result.data["reviewMilestoneUpdate"] == {
+        "milestoneUpdate": {"id": update_id, "status": "RETURNED"},
+        "userErrors": [],
+    }
     assert await count(db, Notification, Notification.kind == "UPDATE_RETURNED") == 1
     assert await count(db, WebhookDelivery, WebhookDelivery.event_kind == "UPDATE_RETURNED") == 1
     assert await count(db, MilestoneEvent) == 2
@@ -126,8 +139,16 @@ async def test_a_submission_and_its_return_run_a_fixed_number_of_statements(worl
 async def test_a_batch_runs_the_same_statement_twice_with_each_its_own_values(world: World) -> None:  # noqa: F811
     """A statement made once may come twice in a batch: each keeps its parameters."""
     rows = [
-        {"occurred_at": utcnow(), "actor_token_id": None, "actor_name": name, "action": "test", "object_type": "Test",
-         "object_id": number, "changes": {"after": {"n": number}}, "request_id": None}
+        {
+            "occurred_at": utcnow(),
+            "actor_token_id": None,
+            "actor_name": name,
+            "action": "test",
+            "object_type": "Test",
+            "object_id": number,
+            "changes": {"after": {"n": number}},
+            "request_id": None,
+        }
         for number, name in enumerate(["甲", "乙", "丙", "丁"])
     ]
     names = tuple(rows[0])
@@ -140,9 +161,12 @@ async def test_a_batch_runs_the_same_statement_twice_with_each_its_own_values(wo
             await batch.run(session)
         assert statements.count == (3 if world.db.is_sqlite else 1)
     async with world.db.reading() as session:
-        stored = (await session.execute(
-            select(AuditEvent.actor_name, AuditEvent.object_id, AuditEvent.changes).where(AuditEvent.action == "test")
-            .order_by(AuditEvent.object_id)
-        )).all()
+        stored = (
+            await session.execute(
+                select(AuditEvent.actor_name, AuditEvent.object_id, AuditEvent.changes)
+                .where(AuditEvent.action == "test")
+                .order_by(AuditEvent.object_id)
+            )
+        ).all()
     assert [tuple(row) for row in stored] == [(row["actor_name"], row["object_id"], row["changes"]) for row in rows]
     assert all(isinstance(row["occurred_at"], dt.datetime) for row in rows)

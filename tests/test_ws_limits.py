@@ -34,13 +34,13 @@ DEEP = "{ pairings(first: 1) { edges { node { program { pairings(first: 1) { edg
 COSTLY = "{ programs(first: 30) { edges { node { pairings(first: 30) { totalCount } } } } }"
 TWO_OPERATIONS = "query A { viewer { role } } query B { viewer { role } }"
 MANY_TOKENS = "{ viewer { " + "role " * 150 + "} }"
-DEEP_SUBSCRIPTION = (
-    "subscription { milestoneEvents { milestone { pairing { program { pairings(first: 1) { edges { node { id } } } } } } } }"
-)
+DEEP_SUBSCRIPTION = "subscription { milestoneEvents { milestone { pairing { program { pairings(first: 1) { edges { node { id } } } } } } } }"
 
 
 def create_program(name: str) -> str:
-    return f'createProgram(input: {{name: "{name}", startsOn: "2026-01-01"}}) {{ program {{ id }} userErrors {{ code }} }}'
+    return (
+        f'createProgram(input: {{name: "{name}", startsOn: "2026-01-01"}}) {{ program {{ id }} userErrors {{ code }} }}'
+    )
 
 
 @pytest.fixture(scope="module")

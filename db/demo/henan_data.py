@@ -135,32 +135,68 @@ COMPLETED, ACTIVE = PairingStatus.COMPLETED, PairingStatus.ACTIVE
 YE_COUNTY = "叶县心天地社会工作服务中心"
 PAIRINGS = (
     PairingRow(YE_COUNTY, "410422", "gusu", dt.date(2017, 9, 1), COMPLETED, (IN_DIFFICULTY, LEFT_BEHIND)),
-    PairingRow("淅川县光明社会工作服务中心", "411326", "shangdu", dt.date(2017, 9, 1), COMPLETED,
-               (RELOCATION, LEFT_BEHIND, ELDERLY)),
-    PairingRow("兰考县焦桐社会工作服务中心", "410225", "huarun", dt.date(2017, 9, 1), COMPLETED,
-               (ASSISTANCE, DISABILITY)),
+    PairingRow(
+        "淅川县光明社会工作服务中心",
+        "411326",
+        "shangdu",
+        dt.date(2017, 9, 1),
+        COMPLETED,
+        (RELOCATION, LEFT_BEHIND, ELDERLY),
+    ),
+    PairingRow(
+        "兰考县焦桐社会工作服务中心", "410225", "huarun", dt.date(2017, 9, 1), COMPLETED, (ASSISTANCE, DISABILITY)
+    ),
     PairingRow("卢氏县莘川社会工作服务中心", "411224", "gulou", dt.date(2017, 9, 1), COMPLETED, (LEFT_BEHIND, ELDERLY)),
-    PairingRow("嵩县伊河社会工作服务中心", "410325", "jianye", dt.date(2017, 10, 1), COMPLETED,
-               (IN_DIFFICULTY, GOVERNANCE)),
-    PairingRow("栾川县君山社会工作服务中心", "410324", "liangxi", dt.date(2018, 3, 1), COMPLETED, (ELDERLY, GOVERNANCE)),
-    PairingRow("滑县道口社会工作服务中心", "410526", "tianning", dt.date(2018, 3, 1), COMPLETED,
-               (LEFT_BEHIND, ASSISTANCE)),
-    PairingRow("台前县将军渡社会工作服务中心", "410927", "chongchuan", dt.date(2018, 9, 1), COMPLETED,
-               (RELOCATION, ELDERLY)),
-    PairingRow("洛宁县洛河社会工作服务中心", "410328", "wuzhong", dt.date(2023, 12, 1), ACTIVE, (LEFT_BEHIND, GOVERNANCE)),
+    PairingRow(
+        "嵩县伊河社会工作服务中心", "410325", "jianye", dt.date(2017, 10, 1), COMPLETED, (IN_DIFFICULTY, GOVERNANCE)
+    ),
+    PairingRow(
+        "栾川县君山社会工作服务中心", "410324", "liangxi", dt.date(2018, 3, 1), COMPLETED, (ELDERLY, GOVERNANCE)
+    ),
+    PairingRow(
+        "滑县道口社会工作服务中心", "410526", "tianning", dt.date(2018, 3, 1), COMPLETED, (LEFT_BEHIND, ASSISTANCE)
+    ),
+    PairingRow(
+        "台前县将军渡社会工作服务中心", "410927", "chongchuan", dt.date(2018, 9, 1), COMPLETED, (RELOCATION, ELDERLY)
+    ),
+    PairingRow(
+        "洛宁县洛河社会工作服务中心", "410328", "wuzhong", dt.date(2023, 12, 1), ACTIVE, (LEFT_BEHIND, GOVERNANCE)
+    ),
     PairingRow("南召县丹霞社会工作服务中心", "411321", "shangdu", dt.date(2023, 12, 1), ACTIVE, (ELDERLY, ASSISTANCE)),
-    PairingRow("桐柏县淮源社会工作服务中心", "411330", "gulou", dt.date(2024, 1, 1), ACTIVE, (IN_DIFFICULTY, LEFT_BEHIND)),
+    PairingRow(
+        "桐柏县淮源社会工作服务中心", "411330", "gulou", dt.date(2024, 1, 1), ACTIVE, (IN_DIFFICULTY, LEFT_BEHIND)
+    ),
     PairingRow("范县阳光社会工作服务中心", "410926", "huarun", dt.date(2024, 1, 1), ACTIVE, (RELOCATION, GOVERNANCE)),
-    PairingRow("封丘县黄河湾社会工作服务中心", "410727", "gusu", dt.date(2024, 3, 1), ACTIVE, (RELOCATION, LEFT_BEHIND)),
-    PairingRow("民权县葵丘社会工作服务中心", "411421", "liangxi", dt.date(2024, 3, 1), ACTIVE, (DISABILITY, ASSISTANCE)),
+    PairingRow(
+        "封丘县黄河湾社会工作服务中心", "410727", "gusu", dt.date(2024, 3, 1), ACTIVE, (RELOCATION, LEFT_BEHIND)
+    ),
+    PairingRow(
+        "民权县葵丘社会工作服务中心", "411421", "liangxi", dt.date(2024, 3, 1), ACTIVE, (DISABILITY, ASSISTANCE)
+    ),
     PairingRow("宁陵县葛天社会工作服务中心", "411423", "tianning", dt.date(2024, 6, 1), ACTIVE, (ELDERLY, LEFT_BEHIND)),
-    PairingRow("沈丘县槐园社会工作服务中心", "411624", "jianye", dt.date(2024, 6, 1), ACTIVE, (IN_DIFFICULTY, ASSISTANCE)),
-    PairingRow("太康县阳夏社会工作服务中心", "411627", "chongchuan", dt.date(2024, 9, 1), ACTIVE, (LEFT_BEHIND, ELDERLY)),
+    PairingRow(
+        "沈丘县槐园社会工作服务中心", "411624", "jianye", dt.date(2024, 6, 1), ACTIVE, (IN_DIFFICULTY, ASSISTANCE)
+    ),
+    PairingRow(
+        "太康县阳夏社会工作服务中心", "411627", "chongchuan", dt.date(2024, 9, 1), ACTIVE, (LEFT_BEHIND, ELDERLY)
+    ),
     PairingRow("商城县赤城社会工作服务中心", "411524", "wuzhong", dt.date(2024, 9, 1), ACTIVE, (ELDERLY, GOVERNANCE)),
-    PairingRow("光山县弦山社会工作服务中心", "411522", "gulou", dt.date(2024, 3, 1), PairingStatus.SUSPENDED,
-               (IN_DIFFICULTY, LEFT_BEHIND)),
-    PairingRow("新蔡县今是社会工作服务中心", "411729", "shangdu", dt.date(2027, 1, 1), PairingStatus.PLANNED,
-               (LEFT_BEHIND, ELDERLY)),
+    PairingRow(
+        "光山县弦山社会工作服务中心",
+        "411522",
+        "gulou",
+        dt.date(2024, 3, 1),
+        PairingStatus.SUSPENDED,
+        (IN_DIFFICULTY, LEFT_BEHIND),
+    ),
+    PairingRow(
+        "新蔡县今是社会工作服务中心",
+        "411729",
+        "shangdu",
+        dt.date(2027, 1, 1),
+        PairingStatus.PLANNED,
+        (LEFT_BEHIND, ELDERLY),
+    ),
 )
 SUSPENDED_ON = dt.date(2025, 7, 1)
 SUSPENSION_REASON = "受援机构主要负责人离任，经省民政厅同意暂停结对，待新负责人到岗后恢复。"
@@ -257,20 +293,62 @@ STATIONS = {
 }
 # supported agency: incubated agency, its county, stage, started, registered, independent
 INCUBATIONS = {
-    YE_COUNTY: ("鲁山县尚德社会工作服务中心", "410423", IncubationStage.REGISTERED,
-                dt.date(2018, 9, 1), dt.date(2019, 11, 8), None),
-    "淅川县光明社会工作服务中心": ("淅川县丹阳社会工作服务中心", "411326", IncubationStage.INDEPENDENT,
-                                  dt.date(2018, 9, 1), dt.date(2019, 6, 18), dt.date(2020, 7, 1)),
-    "卢氏县莘川社会工作服务中心": ("卢氏县暖阳社会工作服务中心", "411224", IncubationStage.REGISTERED,
-                                  dt.date(2019, 3, 1), dt.date(2019, 10, 15), None),
-    "洛宁县洛河社会工作服务中心": ("洛宁县长水社会工作服务中心", "410328", IncubationStage.INCUBATING,
-                                  dt.date(2025, 9, 1), None, None),
-    "南召县丹霞社会工作服务中心": ("南召县云阳社会工作服务中心", "411321", IncubationStage.REGISTERED,
-                                  dt.date(2025, 3, 1), dt.date(2026, 2, 12), None),
-    "范县阳光社会工作服务中心": ("范县同行社会工作服务中心", "410926", IncubationStage.REGISTERED,
-                                dt.date(2025, 3, 1), dt.date(2026, 3, 20), None),
-    "封丘县黄河湾社会工作服务中心": ("封丘县滩区社会工作服务中心", "410727", IncubationStage.REGISTERED,
-                                    dt.date(2025, 5, 1), dt.date(2026, 5, 20), None),
+    YE_COUNTY: (
+        "鲁山县尚德社会工作服务中心",
+        "410423",
+        IncubationStage.REGISTERED,
+        dt.date(2018, 9, 1),
+        dt.date(2019, 11, 8),
+        None,
+    ),
+    "淅川县光明社会工作服务中心": (
+        "淅川县丹阳社会工作服务中心",
+        "411326",
+        IncubationStage.INDEPENDENT,
+        dt.date(2018, 9, 1),
+        dt.date(2019, 6, 18),
+        dt.date(2020, 7, 1),
+    ),
+    "卢氏县莘川社会工作服务中心": (
+        "卢氏县暖阳社会工作服务中心",
+        "411224",
+        IncubationStage.REGISTERED,
+        dt.date(2019, 3, 1),
+        dt.date(2019, 10, 15),
+        None,
+    ),
+    "洛宁县洛河社会工作服务中心": (
+        "洛宁县长水社会工作服务中心",
+        "410328",
+        IncubationStage.INCUBATING,
+        dt.date(2025, 9, 1),
+        None,
+        None,
+    ),
+    "南召县丹霞社会工作服务中心": (
+        "南召县云阳社会工作服务中心",
+        "411321",
+        IncubationStage.REGISTERED,
+        dt.date(2025, 3, 1),
+        dt.date(2026, 2, 12),
+        None,
+    ),
+    "范县阳光社会工作服务中心": (
+        "范县同行社会工作服务中心",
+        "410926",
+        IncubationStage.REGISTERED,
+        dt.date(2025, 3, 1),
+        dt.date(2026, 3, 20),
+        None,
+    ),
+    "封丘县黄河湾社会工作服务中心": (
+        "封丘县滩区社会工作服务中心",
+        "410727",
+        IncubationStage.REGISTERED,
+        dt.date(2025, 5, 1),
+        dt.date(2026, 5, 20),
+        None,
+    ),
 }
 
 # Generated records per quarter: (lowest, highest) count, and people reached per unit counted.

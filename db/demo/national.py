@@ -74,16 +74,36 @@ VOIDED_EVERY = 100  # one activity in a hundred was entered by mistake and voide
 
 # code, name, capital name (the capital keeps its real code, province + "0100")
 PROVINCES = (
-    ("110000", "北京市", "市辖区"), ("120000", "天津市", "市辖区"), ("130000", "河北省", "石家庄市"),
-    ("140000", "山西省", "太原市"), ("150000", "内蒙古自治区", "呼和浩特市"), ("210000", "辽宁省", "沈阳市"),
-    ("220000", "吉林省", "长春市"), ("230000", "黑龙江省", "哈尔滨市"), ("310000", "上海市", "市辖区"),
-    ("320000", "江苏省", "南京市"), ("330000", "浙江省", "杭州市"), ("340000", "安徽省", "合肥市"),
-    ("350000", "福建省", "福州市"), ("360000", "江西省", "南昌市"), ("370000", "山东省", "济南市"),
-    ("410000", "河南省", "郑州市"), ("420000", "湖北省", "武汉市"), ("430000", "湖南省", "长沙市"),
-    ("440000", "广东省", "广州市"), ("450000", "广西壮族自治区", "南宁市"), ("460000", "海南省", "海口市"),
-    ("500000", "重庆市", "市辖区"), ("510000", "四川省", "成都市"), ("520000", "贵州省", "贵阳市"),
-    ("530000", "云南省", "昆明市"), ("540000", "西藏自治区", "拉萨市"), ("610000", "陕西省", "西安市"),
-    ("620000", "甘肃省", "兰州市"), ("630000", "青海省", "西宁市"), ("640000", "宁夏回族自治区", "银川市"),
+    ("110000", "北京市", "市辖区"),
+    ("120000", "天津市", "市辖区"),
+    ("130000", "河北省", "石家庄市"),
+    ("140000", "山西省", "太原市"),
+    ("150000", "内蒙古自治区", "呼和浩特市"),
+    ("210000", "辽宁省", "沈阳市"),
+    ("220000", "吉林省", "长春市"),
+    ("230000", "黑龙江省", "哈尔滨市"),
+    ("310000", "上海市", "市辖区"),
+    ("320000", "江苏省", "南京市"),
+    ("330000", "浙江省", "杭州市"),
+    ("340000", "安徽省", "合肥市"),
+    ("350000", "福建省", "福州市"),
+    ("360000", "江西省", "南昌市"),
+    ("370000", "山东省", "济南市"),
+    ("410000", "河南省", "郑州市"),
+    ("420000", "湖北省", "武汉市"),
+    ("430000", "湖南省", "长沙市"),
+    ("440000", "广东省", "广州市"),
+    ("450000", "广西壮族自治区", "南宁市"),
+    ("460000", "海南省", "海口市"),
+    ("500000", "重庆市", "市辖区"),
+    ("510000", "四川省", "成都市"),
+    ("520000", "贵州省", "贵阳市"),
+    ("530000", "云南省", "昆明市"),
+    ("540000", "西藏自治区", "拉萨市"),
+    ("610000", "陕西省", "西安市"),
+    ("620000", "甘肃省", "兰州市"),
+    ("630000", "青海省", "西宁市"),
+    ("640000", "宁夏回族自治区", "银川市"),
     ("650000", "新疆维吾尔自治区", "乌鲁木齐市"),
 )
 # Synthetic codes use digits that GB/T 2260 leaves unused (cities x7x, counties x9x), so they never
@@ -92,9 +112,46 @@ SYNTHETIC_CITIES = (("7100", "甲"), ("7200", "乙"))
 COUNTY_SUFFIXES = (("91", "东"), ("92", "西"), ("93", "北"))
 
 AGENCY_WORDS = (
-    "阳光", "同心", "善行", "启明", "和煦", "惠众", "仁爱", "馨和", "春晖", "晨曦", "暖心", "睦邻", "守望", "益友",
-    "明德", "至善", "同行", "众安", "乐群", "心桥", "向阳", "安康", "博爱", "恒信", "正源", "光华", "嘉禾", "长青",
-    "润泽", "德馨", "新禾", "友邻", "厚德", "知行", "扬帆", "春雨", "星火", "手牵手", "彩虹", "燎原",
+    "阳光",
+    "同心",
+    "善行",
+    "启明",
+    "和煦",
+    "惠众",
+    "仁爱",
+    "馨和",
+    "春晖",
+    "晨曦",
+    "暖心",
+    "睦邻",
+    "守望",
+    "益友",
+    "明德",
+    "至善",
+    "同行",
+    "众安",
+    "乐群",
+    "心桥",
+    "向阳",
+    "安康",
+    "博爱",
+    "恒信",
+    "正源",
+    "光华",
+    "嘉禾",
+    "长青",
+    "润泽",
+    "德馨",
+    "新禾",
+    "友邻",
+    "厚德",
+    "知行",
+    "扬帆",
+    "春雨",
+    "星火",
+    "手牵手",
+    "彩虹",
+    "燎原",
 )
 MILESTONE_TITLES = (
     ("完善机构章程与内部治理制度", MilestoneCategory.GOVERNANCE, None, None),
@@ -111,12 +168,21 @@ MILESTONE_TITLES = (
     ("通过结项评估并形成可持续发展方案", MilestoneCategory.PROJECT_MANAGEMENT, None, None),
 )
 TRAINING_TOPICS = (
-    "社会工作伦理与专业价值", "个案管理与需求评估", "小组工作设计与带领", "社区活动策划与执行",
-    "项目申报与财务管理", "督导与团队建设", "儿童保护与安全评估", "公益资源链接与传播",
+    "社会工作伦理与专业价值",
+    "个案管理与需求评估",
+    "小组工作设计与带领",
+    "社区活动策划与执行",
+    "项目申报与财务管理",
+    "督导与团队建设",
+    "儿童保护与安全评估",
+    "公益资源链接与传播",
 )
 RESOURCE_PROJECTS = (
-    ("清泉公益一对一助童助学", "清泉公益基金会"), ("焕新乐园", "中国儿童少年基金会"), ("仁人书包", "爱德基金会"),
-    ("冬季暖衣包", "爱心企业联合捐赠"), ("困境儿童助学金", "县慈善总会"),
+    ("清泉公益一对一助童助学", "清泉公益基金会"),
+    ("焕新乐园", "中国儿童少年基金会"),
+    ("仁人书包", "爱德基金会"),
+    ("冬季暖衣包", "爱心企业联合捐赠"),
+    ("困境儿童助学金", "县慈善总会"),
 )
 ACTIVITY_KINDS = (
     (ServiceKind.HOME_VISIT, 45, (1, 4), (1, 3)),
@@ -129,12 +195,26 @@ RETURN_NOTE = "佐证材料不完整：请补充活动签到表、现场照片�
 
 # Pairing status and health pattern by pairing index modulo 20.
 PATTERNS = (
-    ("PLANNED", "planned"), ("COMPLETED", "completed"), ("COMPLETED", "completed"), ("COMPLETED", "completed"),
-    ("SUSPENDED", "at_risk"), ("TERMINATED", "off_track"),
-    ("ACTIVE", "on_track"), ("ACTIVE", "on_track"), ("ACTIVE", "on_track"), ("ACTIVE", "on_track"),
-    ("ACTIVE", "on_track"), ("ACTIVE", "on_track"), ("ACTIVE", "on_track"), ("ACTIVE", "on_track"),
-    ("ACTIVE", "at_risk"), ("ACTIVE", "at_risk"), ("ACTIVE", "at_risk"),
-    ("ACTIVE", "off_track"), ("ACTIVE", "off_track"), ("ACTIVE", "off_track"),
+    ("PLANNED", "planned"),
+    ("COMPLETED", "completed"),
+    ("COMPLETED", "completed"),
+    ("COMPLETED", "completed"),
+    ("SUSPENDED", "at_risk"),
+    ("TERMINATED", "off_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "on_track"),
+    ("ACTIVE", "at_risk"),
+    ("ACTIVE", "at_risk"),
+    ("ACTIVE", "at_risk"),
+    ("ACTIVE", "off_track"),
+    ("ACTIVE", "off_track"),
+    ("ACTIVE", "off_track"),
 )
 
 
@@ -211,7 +291,9 @@ async def load_national_demo(db: Database, scale: float = 1.0) -> bool:
         if not db.is_sqlite:
             for table in _TABLES:
                 await session.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))"
+                    )
                 )
         await recount_all(session)
         # Fresh planner statistics: without them the first hours after a bulk load get plans made
@@ -223,8 +305,16 @@ async def load_national_demo(db: Database, scale: float = 1.0) -> bool:
 _TABLES: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[attr-defined]
     for model in (
-        Agency, Program, Pairing, ServiceStation, IncubatedOrganization, Milestone, MilestoneUpdate,
-        TrainingSession, ServiceActivity, ResourceLink,
+        Agency,
+        Program,
+        Pairing,
+        ServiceStation,
+        IncubatedOrganization,
+        Milestone,
+        MilestoneUpdate,
+        TrainingSession,
+        ServiceActivity,
+        ResourceLink,
     )
 )
 
@@ -255,7 +345,9 @@ def _region_plan() -> Iterator[tuple[str, str, RegionLevel, str | None, bool]]:
     for code, name, capital in PROVINCES:
         short = name[:2]
         cities.append((f"{code[:2]}0100", capital, code, True))
-        cities += [(f"{code[:2]}{suffix}", f"{short}{mark}市（合成）", code, False) for suffix, mark in SYNTHETIC_CITIES]
+        cities += [
+            (f"{code[:2]}{suffix}", f"{short}{mark}市（合成）", code, False) for suffix, mark in SYNTHETIC_CITIES
+        ]
     for city_code, city_name, province_code, _ in cities:
         yield city_code, city_name, RegionLevel.CITY, province_code, False
     counties = [
@@ -266,7 +358,13 @@ def _region_plan() -> Iterator[tuple[str, str, RegionLevel, str | None, bool]]:
     for county_code, county_name, city_code, capital in counties:
         yield county_code, county_name, RegionLevel.COUNTY, city_code, capital
     for county_code, county_name, _, capital in counties:
-        yield f"{county_code}901000", f"{county_name.removesuffix('（合成）')}合成镇", RegionLevel.TOWNSHIP, county_code, capital
+        yield (
+            f"{county_code}901000",
+            f"{county_name.removesuffix('（合成）')}合成镇",
+            RegionLevel.TOWNSHIP,
+            county_code,
+            capital,
+        )
 
 
 async def _load_regions(session: AsyncSession) -> tuple[list[Place], list[Place]]:
@@ -290,7 +388,9 @@ async def _load_regions(session: AsyncSession) -> tuple[list[Place], list[Place]
         next_id += 1
     await _bulk_insert(session, Region.__table__, fresh)  # type: ignore[arg-type]
     if fresh and session.bind.dialect.name == "postgresql":
-        await session.execute(text("SELECT setval(pg_get_serial_sequence('regions', 'id'), (SELECT max(id) FROM regions))"))
+        await session.execute(
+            text("SELECT setval(pg_get_serial_sequence('regions', 'id'), (SELECT max(id) FROM regions))")
+        )
     places = [
         Place(known[code][0], code, known[code][2], known[f"{code}901000"][0], capital)
         for code, _, level, _, capital in plan
@@ -324,9 +424,7 @@ def _agency_name(place: Place, serial: int, kind: str) -> str:
     return f"{county}{word}{kind}" + (f"（{round_ + 1}）" if round_ else "")
 
 
-def _generate(
-    rows: Rows, counts: Counts, regions: tuple[list[Place], list[Place]], policy: str
-) -> Iterator[None]:
+def _generate(rows: Rows, counts: Counts, regions: tuple[list[Place], list[Place]], policy: str) -> Iterator[None]:
     """Make the rows into `rows`, pausing (yielding) whenever a slice of pairings is made and
     whole: every row's parents are made in the same slice or an earlier one."""
     capitals, others = regions
@@ -334,8 +432,15 @@ def _generate(
     program_id = rows.add(
         Program.__table__,  # type: ignore[arg-type]
         {
-            "name": PROGRAM_NAME, "policy_reference": policy, "starts_on": dt.date(2020, 1, 1), "ends_on": None,
-            "default_term_months": 36, "scope_region_id": None, "version": 1, "created_at": stamp, "updated_at": stamp,
+            "name": PROGRAM_NAME,
+            "policy_reference": policy,
+            "starts_on": dt.date(2020, 1, 1),
+            "ends_on": None,
+            "default_term_months": 36,
+            "scope_region_id": None,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
         },
     )
     mentors = [
@@ -345,7 +450,9 @@ def _generate(
     for index in range(counts.pairings):
         place = others[(index * 11) % len(others)]
         supported = _add_agency(rows, place, "社会工作服务中心", AgencyStatus.REGISTERED)
-        _generate_pairing(rows, random.Random(index), index, program_id, mentors[index % len(mentors)], supported, place)
+        _generate_pairing(
+            rows, random.Random(index), index, program_id, mentors[index % len(mentors)], supported, place
+        )
         if index % PAIRINGS_PER_SLICE == PAIRINGS_PER_SLICE - 1:
             yield
     yield
@@ -361,7 +468,11 @@ def _add_agency(rows: Rows, place: Place, kind: str, status: AgencyStatus) -> in
         {
             "name": _agency_name(place, serial, kind),
             "credit_code": _credit_code(place.county_code, serial) if registered else None,
-            "region_id": place.county_id, "status": status, "version": 1, "created_at": stamp, "updated_at": stamp,
+            "region_id": place.county_id,
+            "status": status,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
         },
     )
 
@@ -410,21 +521,34 @@ def _generate_pairing(
     pairing_id = rows.add(
         Pairing.__table__,  # type: ignore[arg-type]
         {
-            "program_id": program_id, "mentor_id": mentor_id, "supported_id": supported_id,
-            "starts_on": starts_on, "ends_on": ends_on, "status": PairingStatus(status),
+            "program_id": program_id,
+            "mentor_id": mentor_id,
+            "supported_id": supported_id,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "status": PairingStatus(status),
             "focus_areas": [area.value for area in focus],
-            "status_reason": "受援机构负责人变动，暂停结对" if status == "SUSPENDED" else
-            ("受援机构注销，终止结对" if status == "TERMINATED" else None),
-            "version": 1, "created_at": stamp, "updated_at": stamp,
+            "status_reason": "受援机构负责人变动，暂停结对"
+            if status == "SUSPENDED"
+            else ("受援机构注销，终止结对" if status == "TERMINATED" else None),
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
         },
     )
     stations = [
         rows.add(
             ServiceStation.__table__,  # type: ignore[arg-type]
             {
-                "name": f"{place.county_name.removesuffix('（合成）')}第{n + 1}社工服务站", "region_id": place.township_id,
-                "agency_id": supported_id, "pairing_id": pairing_id, "established_on": first_day + _days(30 * n),
-                "created_at": stamp, "updated_at": stamp, "voided_at": None, "void_reason": None,
+                "name": f"{place.county_name.removesuffix('（合成）')}第{n + 1}社工服务站",
+                "region_id": place.township_id,
+                "agency_id": supported_id,
+                "pairing_id": pairing_id,
+                "established_on": first_day + _days(30 * n),
+                "created_at": stamp,
+                "updated_at": stamp,
+                "voided_at": None,
+                "void_reason": None,
             },
         )
         for n in range(1 + index % 2)
@@ -453,9 +577,17 @@ def _add_incubation(
     rows.add(
         IncubatedOrganization.__table__,  # type: ignore[arg-type]
         {
-            "pairing_id": pairing_id, "agency_id": agency_id, "stage": stage, "started_on": started_on,
-            "registered_on": registered_on, "independent_on": independent_on, "version": 1,
-            "created_at": stamp, "updated_at": stamp, "voided_at": None, "void_reason": None,
+            "pairing_id": pairing_id,
+            "agency_id": agency_id,
+            "stage": stage,
+            "started_on": started_on,
+            "registered_on": registered_on,
+            "independent_on": independent_on,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "voided_at": None,
+            "void_reason": None,
         },
     )
 
@@ -482,9 +614,19 @@ def _add_milestone(
     milestone_id = rows.add(
         Milestone.__table__,  # type: ignore[arg-type]
         {
-            "pairing_id": pairing_id, "title": title, "category": category, "term_year": (number - 1) // 4 + 1,
-            "due_on": due_on, "target_value": target, "unit": unit, "status": status, "achieved_on": achieved_on,
-            "approved_on": approved_on, "version": 1, "created_at": stamp, "updated_at": stamp,
+            "pairing_id": pairing_id,
+            "title": title,
+            "category": category,
+            "term_year": (number - 1) // 4 + 1,
+            "due_on": due_on,
+            "target_value": target,
+            "unit": unit,
+            "status": status,
+            "achieved_on": achieved_on,
+            "approved_on": approved_on,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
         },
     )
     # Two reports per milestone; the second one's review state is the milestone's.
@@ -523,41 +665,73 @@ def _add_records(
         starts_on = first_day + _days(rng.randint(0, span))
         two_days = n % 3 == 0
         mode = TrainingMode.REMOTE if n % 4 == 3 else TrainingMode.ON_SITE
-        _add_record(rows, TrainingSession.__table__, starts_on, {  # type: ignore[arg-type]
-            "pairing_id": pairing_id, "topic": TRAINING_TOPICS[n % len(TRAINING_TOPICS)], "starts_on": starts_on,
-            "ends_on": starts_on + _days(1) if two_days else starts_on,
-            "hours": Decimal("12.0") if two_days else Decimal("6.5" if mode is TrainingMode.ON_SITE else "3.0"),
-            "mode": mode, "participants": rng.randint(12, 35),
-        })
+        _add_record(
+            rows,
+            TrainingSession.__table__,
+            starts_on,
+            {  # type: ignore[arg-type]
+                "pairing_id": pairing_id,
+                "topic": TRAINING_TOPICS[n % len(TRAINING_TOPICS)],
+                "starts_on": starts_on,
+                "ends_on": starts_on + _days(1) if two_days else starts_on,
+                "hours": Decimal("12.0") if two_days else Decimal("6.5" if mode is TrainingMode.ON_SITE else "3.0"),
+                "mode": mode,
+                "participants": rng.randint(12, 35),
+            },
+        )
     weights = [weight for _, weight, _, _ in ACTIVITY_KINDS]
     for n in range(PER_PAIRING_ACTIVITIES):
         kind, _, (low, high), (people_low, people_high) = rng.choices(ACTIVITY_KINDS, weights)[0]
         count = rng.randint(low, high)
         day = first_day + _days(rng.randint(0, span))
-        _add_record(rows, ServiceActivity.__table__, day, {  # type: ignore[arg-type]
-            "pairing_id": pairing_id, "station_id": stations[n % len(stations)] if n % 2 else None, "kind": kind,
-            "occurred_on": day, "count": count, "beneficiaries": count * rng.randint(people_low, people_high),
-            "note": None,
-        }, voided=n % VOIDED_EVERY == VOIDED_EVERY - 1)
+        _add_record(
+            rows,
+            ServiceActivity.__table__,
+            day,
+            {  # type: ignore[arg-type]
+                "pairing_id": pairing_id,
+                "station_id": stations[n % len(stations)] if n % 2 else None,
+                "kind": kind,
+                "occurred_on": day,
+                "count": count,
+                "beneficiaries": count * rng.randint(people_low, people_high),
+                "note": None,
+            },
+            voided=n % VOIDED_EVERY == VOIDED_EVERY - 1,
+        )
     for n in range(PER_PAIRING_RESOURCES):
         project, donor = RESOURCE_PROJECTS[n % len(RESOURCE_PROJECTS)]
         cash = n % 5 < 3
         day = first_day + _days(rng.randint(0, span))
-        _add_record(rows, ResourceLink.__table__, day, {  # type: ignore[arg-type]
-            "pairing_id": pairing_id, "project_name": project, "donor": donor,
-            "kind": ResourceKind.CASH if cash else ResourceKind.IN_KIND,
-            "amount_yuan": Decimal(rng.randint(500, 30000)) + Decimal(rng.randint(0, 99)) / 100,
-            "disbursement_batch": n // 5 * 3 + n % 5 + 1 if cash else None,
-            "people_funded": rng.randint(0, 8), "occurred_on": day,
-        })
+        _add_record(
+            rows,
+            ResourceLink.__table__,
+            day,
+            {  # type: ignore[arg-type]
+                "pairing_id": pairing_id,
+                "project_name": project,
+                "donor": donor,
+                "kind": ResourceKind.CASH if cash else ResourceKind.IN_KIND,
+                "amount_yuan": Decimal(rng.randint(500, 30000)) + Decimal(rng.randint(0, 99)) / 100,
+                "disbursement_batch": n // 5 * 3 + n % 5 + 1 if cash else None,
+                "people_funded": rng.randint(0, 8),
+                "occurred_on": day,
+            },
+        )
 
 
 def _add_record(rows: Rows, table: Table, day: dt.date, values: dict[str, Any], *, voided: bool = False) -> None:
     stamp = _stamp(day, 18)
-    rows.add(table, {
-        **values, "created_at": stamp, "updated_at": stamp,
-        "voided_at": stamp + _days(2) if voided else None, "void_reason": "重复录入" if voided else None,
-    })
+    rows.add(
+        table,
+        {
+            **values,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "voided_at": stamp + _days(2) if voided else None,
+            "void_reason": "重复录入" if voided else None,
+        },
+    )
 
 
 # --- bulk writing -------------------------------------------------------------------------------

@@ -35,8 +35,13 @@ class AgencyImport(Handler):
         if not self.checked(row, checks) or region is None or code is None:
             return
         if code in self.rows_by_code:
-            self.problem(row, "credit_code", f"the credit code is also on row {self.rows_by_code[code]}",
-                         f"该统一社会信用代码与第 {self.rows_by_code[code]} 行重复", ErrorCode.CONFLICT)
+            self.problem(
+                row,
+                "credit_code",
+                f"the credit code is also on row {self.rows_by_code[code]}",
+                f"该统一社会信用代码与第 {self.rows_by_code[code]} 行重复",
+                ErrorCode.CONFLICT,
+            )
             return
         self.rows_by_code[code] = row.number
         existing = self.directory.agencies_by_code.get(code)
@@ -74,13 +79,21 @@ class PairingImport(Handler):
             return
         key = (program.id, supported.id, row["starts_on"])
         if key in self.rows_by_key:
-            self.problem(row, "starts_on", f"the same pairing is on row {self.rows_by_key[key]}",
-                         f"与第 {self.rows_by_key[key]} 行是同一结对（帮扶计划、受援机构、开始日期相同）", ErrorCode.CONFLICT)
+            self.problem(
+                row,
+                "starts_on",
+                f"the same pairing is on row {self.rows_by_key[key]}",
+                f"与第 {self.rows_by_key[key]} 行是同一结对（帮扶计划、受援机构、开始日期相同）",
+                ErrorCode.CONFLICT,
+            )
             return
         self.rows_by_key[key] = row.number
         existing = next(
-            (p for p in self.directory.pairings_by_supported.get(supported.id, [])
-             if p.program_id == program.id and p.starts_on == row["starts_on"]),
+            (
+                p
+                for p in self.directory.pairings_by_supported.get(supported.id, [])
+                if p.program_id == program.id and p.starts_on == row["starts_on"]
+            ),
             None,
         )
         checks = Checks()
@@ -101,8 +114,12 @@ class PairingImport(Handler):
         ends_on = row["ends_on"] or term_end(row["starts_on"], program.default_term_months)
         check_new_pairing(checks, mentor, supported, status, row["starts_on"], ends_on)
         return {
-            "program_id": program.id, "mentor_id": mentor.id, "supported_id": supported.id,
-            "starts_on": row["starts_on"], "ends_on": ends_on, "status": status,
+            "program_id": program.id,
+            "mentor_id": mentor.id,
+            "supported_id": supported.id,
+            "starts_on": row["starts_on"],
+            "ends_on": ends_on,
+            "status": status,
             "focus_areas": [area.value for area in dict.fromkeys(row["focus_areas"] or [])],
             "status_reason": row["status_reason"],
         }
@@ -110,7 +127,9 @@ class PairingImport(Handler):
     def _edit(self, row: Row, checks: Checks, existing: Any, mentor: Any, reason: str | None) -> dict[str, Any] | None:
         """An existing pairing's end date, focus areas and status (by the allowed moves) may change."""
         if not access.can_read_pairing(self.scope.actor, existing):
-            self.problem(row, "supported", "no such pairing in your scope", "当前账号范围内没有该结对", ErrorCode.NOT_FOUND)
+            self.problem(
+                row, "supported", "no such pairing in your scope", "当前账号范围内没有该结对", ErrorCode.NOT_FOUND
+            )
             return None
         if not self.allowed(row, "changePairingStatus", pairing=existing):
             return None
@@ -125,10 +144,16 @@ class PairingImport(Handler):
         status = row["status"]
         if status is not None and status != existing.status:
             if status not in PAIRING_TRANSITIONS[PairingStatus(existing.status)]:
-                checks.fail("status", f"a {existing.status} pairing cannot become {status.value}",
-                            ErrorCode.NOT_ALLOWED_TRANSITION, message_zh="结对状态不能这样变更")
+                checks.fail(
+                    "status",
+                    f"a {existing.status} pairing cannot become {status.value}",
+                    ErrorCode.NOT_ALLOWED_TRANSITION,
+                    message_zh="结对状态不能这样变更",
+                )
             if status is PairingStatus.TERMINATED and reason is None:
-                checks.fail("status_reason", "a reason is required to terminate a pairing", message_zh="终止结对须填写状态说明")
+                checks.fail(
+                    "status_reason", "a reason is required to terminate a pairing", message_zh="终止结对须填写状态说明"
+                )
             values.update(status=status, status_reason=reason)
         return values
 
@@ -139,14 +164,23 @@ class PairingImport(Handler):
             return True
         program_id, supported_id, _ = key
         other_row = self.active.get((program_id, supported_id))
-        stored = [p for p in self.directory.pairings_by_supported.get(supported_id, [])
-                  if p.program_id == program_id and p.status == PairingStatus.ACTIVE
-                  and (existing is None or p.id != existing.id)]
+        stored = [
+            p
+            for p in self.directory.pairings_by_supported.get(supported_id, [])
+            if p.program_id == program_id
+            and p.status == PairingStatus.ACTIVE
+            and (existing is None or p.id != existing.id)
+        ]
         if other_row is None and not stored:
             self.active[(program_id, supported_id)] = row.number
             return True
         where = f"row {other_row}" if other_row else "a stored pairing"
         where_zh = f"第 {other_row} 行" if other_row else "已有结对"
-        self.problem(row, "status", f"the supported agency already has an ACTIVE pairing in this program ({where})",
-                     f"受援机构在该计划中已有进行中的结对（{where_zh}）", ErrorCode.CONFLICT)
+        self.problem(
+            row,
+            "status",
+            f"the supported agency already has an ACTIVE pairing in this program ({where})",
+            f"受援机构在该计划中已有进行中的结对（{where_zh}）",
+            ErrorCode.CONFLICT,
+        )
         return False

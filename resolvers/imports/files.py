@@ -20,7 +20,6 @@ from typing import Any
 
 from resolvers.imports.kinds import HELP_SHEET
 
-
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (Excel 97-2003) and other OLE containers
 MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([^"]+)"')
@@ -111,7 +110,8 @@ def _workbook_table(path: Path, sheet: str, limits: ImportLimits) -> Iterator[Ta
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise FileRefused(
-            f"the workbook cannot be read: {type(exc).__name__}", f"无法读取该工作簿（{type(exc).__name__}），请检查文件"
+            f"the workbook cannot be read: {type(exc).__name__}",
+            f"无法读取该工作簿（{type(exc).__name__}），请检查文件",
         ) from None
     try:
         worksheet = _pick_sheet(workbook, sheet)
@@ -177,7 +177,9 @@ def detect_encoding(path: Path) -> str:
 
 
 def _not_text() -> FileRefused:
-    return FileRefused("the file is not a text (CSV) file nor an .xlsx workbook", "文件不是 CSV 文本，也不是 .xlsx 工作簿")
+    return FileRefused(
+        "the file is not a text (CSV) file nor an .xlsx workbook", "文件不是 CSV 文本，也不是 .xlsx 工作簿"
+    )
 
 
 @contextlib.contextmanager
@@ -206,7 +208,9 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _limited(rows: Iterator[tuple[int, tuple[Any, ...]]], limits: ImportLimits) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _limited(
+    rows: Iterator[tuple[int, tuple[Any, ...]]], limits: ImportLimits
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
     for count, row in enumerate(rows, start=1):
         if count > limits.max_rows:
             raise FileRefused(
@@ -214,4 +218,3 @@ def _limited(rows: Iterator[tuple[int, tuple[Any, ...]]], limits: ImportLimits) 
                 f"数据行超过 {limits.max_rows} 行，请拆分后导入",
             )
         yield row
-

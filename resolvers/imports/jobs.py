@@ -37,8 +37,15 @@ _tasks: set[asyncio.Task[Any]] = set()
 async def start_job(scope: Scope, kind: ImportKind, path: Path, file_name: str, *, dry_run: bool) -> ImportJob:
     """Record the job and start it; the file at `path` is the job's and is deleted when it ends."""
     async with scope.db.writing() as session:
-        job = ImportJob(kind=kind.value, file_name=file_name[:255], dry_run=dry_run, actor_name=scope.actor.name,
-                        actor_token_id=scope.actor.token_id, rows_read=0, rows_written=0)
+        job = ImportJob(
+            kind=kind.value,
+            file_name=file_name[:255],
+            dry_run=dry_run,
+            actor_name=scope.actor.name,
+            actor_token_id=scope.actor.token_id,
+            rows_read=0,
+            rows_written=0,
+        )
         session.add(job)
         await session.flush()
     # The request's scope ends with the request; the job works in one of its own, as the same actor.
@@ -111,14 +118,32 @@ async def _run(scope: Scope, job_id: int, kind: ImportKind, path: Path, dry_run:
         await _set(scope, job_id, status=ImportJobStatus.RUNNING)
         report = await run_import(scope, kind, path, dry_run=dry_run, progress=_JobProgress(scope, job_id))
         status = ImportJobStatus.SUCCEEDED if report.ok else ImportJobStatus.FAILED
-        written = sum(1 for result in report.results if result.outcome is not RowOutcome.UNCHANGED) if report.written else 0
-        await _set(scope, job_id, status=status, report=report.to_json(), rows_read=report.rows,
-                   rows_written=written, finished_at=utcnow())
+        written = (
+            sum(1 for result in report.results if result.outcome is not RowOutcome.UNCHANGED) if report.written else 0
+        )
+        await _set(
+            scope,
+            job_id,
+            status=status,
+            report=report.to_json(),
+            rows_read=report.rows,
+            rows_written=written,
+            finished_at=utcnow(),
+        )
     except Exception:
         log.exception("import job %s failed", job_id)
         report = ImportReport(kind=kind.value, dry_run=dry_run)
-        report.add(Problem("", None, None, None, "the import stopped on an internal error; nothing was written",
-                           "导入因内部错误中止，未写入任何数据", ErrorCode.INTERNAL))
+        report.add(
+            Problem(
+                "",
+                None,
+                None,
+                None,
+                "the import stopped on an internal error; nothing was written",
+                "导入因内部错误中止，未写入任何数据",
+                ErrorCode.INTERNAL,
+            )
+        )
         with contextlib.suppress(Exception):
             await _set(scope, job_id, status=ImportJobStatus.FAILED, report=report.to_json(), finished_at=utcnow())
     finally:

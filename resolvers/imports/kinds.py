@@ -16,7 +16,6 @@ from db.models import (
     TrainingMode,
 )
 
-
 # A template's second sheet, which explains the columns; the import never reads it.
 HELP_SHEET = "填写说明"
 
@@ -88,7 +87,9 @@ def _int(key: str, header: str, help: str, example: str, *, required: bool = Tru
     return Column(key, header, Cell.INTEGER, required, help, example)
 
 
-def _choice(key: str, header: str, choices: type[enum.Enum], help: str, example: str, *, required: bool = True) -> Column:
+def _choice(
+    key: str, header: str, choices: type[enum.Enum], help: str, example: str, *, required: bool = True
+) -> Column:
     return Column(key, header, Cell.CHOICE, required, help, example, choices)
 
 
@@ -97,7 +98,13 @@ AGENCY_REFERENCE = "填统一社会信用代码，或能唯一确定机构的机
 # and the pairing's start date.
 PAIRING_COLUMNS = (
     _text("supported", "受援机构", AGENCY_REFERENCE + "；用于确定记录所属的结对", "叶县心天地社会工作服务中心"),
-    _text("program", "帮扶计划", "计划全称；受援机构在多个计划中有结对时必填", "河南省社会工作服务机构牵手计划", required=False),
+    _text(
+        "program",
+        "帮扶计划",
+        "计划全称；受援机构在多个计划中有结对时必填",
+        "河南省社会工作服务机构牵手计划",
+        required=False,
+    ),
     _date("pairing_starts_on", "结对开始日期", "受援机构在同一计划中有多个结对时必填", "2017-09-01", required=False),
 )
 EXTERNAL_ID = _text(
@@ -132,8 +139,15 @@ SPECS: dict[ImportKind, KindSpec] = {
             _date("starts_on", "开始日期", "帮扶计划、受援机构与开始日期一起识别同一结对", "2017-09-01"),
             _date("ends_on", "结束日期", "不填则按计划的帮扶期限计算", "2020-08-31", required=False),
             _choice("status", "状态", PairingStatus, "新结对为计划中或进行中；不填为计划中", "进行中", required=False),
-            Column("focus_areas", "重点领域", Cell.CHOICES, False, "可填多个，用顿号、分隔", "留守儿童、困境儿童",
-                   FocusArea),
+            Column(
+                "focus_areas",
+                "重点领域",
+                Cell.CHOICES,
+                False,
+                "可填多个，用顿号、分隔",
+                "留守儿童、困境儿童",
+                FocusArea,
+            ),
             _text("status_reason", "状态说明", "改为已终止时必填", "", required=False),
         ),
     ),
@@ -211,7 +225,9 @@ SPECS: dict[ImportKind, KindSpec] = {
             _text("name", "服务站名称", "最多 200 字", "尚德社工服务站"),
             _text("region", "所在地区", "乡镇（街道）或村（社区）的区划代码，或能唯一确定它的名称", "410423101213"),
             _date("established_on", "建站日期", "须在结对期限内，且不晚于今天", "2018-03-15"),
-            _text("agency", "运营机构", "可选；结对的帮扶或受援机构（信用代码或全称），不填为受援机构", "", required=False),
+            _text(
+                "agency", "运营机构", "可选；结对的帮扶或受援机构（信用代码或全称），不填为受援机构", "", required=False
+            ),
             EXTERNAL_ID,
         ),
         key_columns=("established_on", "name"),

@@ -46,7 +46,9 @@ class Directory:
         for pairing in await db.fetch(select(*read_columns(Pairing))):
             directory.pairings_by_supported[pairing.supported_id].append(pairing)
         if stations:
-            for station in await db.fetch(select(*read_columns(ServiceStation)).where(ServiceStation.voided_at.is_(None))):
+            for station in await db.fetch(
+                select(*read_columns(ServiceStation)).where(ServiceStation.voided_at.is_(None))
+            ):
                 if station.pairing_id is not None:
                     directory.stations[(station.pairing_id, station.name)].append(station)
         return directory
@@ -79,7 +81,8 @@ class Directory:
         found = [
             pairing
             for pairing in self.pairings_by_supported.get(supported.id, [])
-            if (program is None or pairing.program_id == program.id) and (starts_on is None or pairing.starts_on == starts_on)
+            if (program is None or pairing.program_id == program.id)
+            and (starts_on is None or pairing.starts_on == starts_on)
         ]
         if not found:
             raise Unresolved(f"{supported.name} has no such pairing", f"找不到{supported.name}的该结对")

@@ -64,7 +64,9 @@ def read_header(spec: KindSpec, header: tuple[Any, ...], report: ImportReport) -
             continue
         column = by_header.get(text)
         if column is None:
-            report.add(_header_problem(report, text, f"unknown column {text!r}", f"未知的列「{text}」，请使用导入模板的表头"))
+            report.add(
+                _header_problem(report, text, f"unknown column {text!r}", f"未知的列「{text}」，请使用导入模板的表头")
+            )
         elif column in positions.values():
             report.add(_header_problem(report, text, f"column {text!r} appears twice", f"列「{text}」重复"))
         else:
@@ -74,8 +76,14 @@ def read_header(spec: KindSpec, header: tuple[Any, ...], report: ImportReport) -
         return None
     for column in spec.columns:
         if column.required and column not in positions.values():
-            report.add(_header_problem(report, column.header, f"required column {column.header!r} is missing",
-                                       f"缺少必填列「{column.header}」"))
+            report.add(
+                _header_problem(
+                    report,
+                    column.header,
+                    f"required column {column.header!r} is missing",
+                    f"缺少必填列「{column.header}」",
+                )
+            )
     return positions if report.ok else None
 
 
@@ -83,8 +91,7 @@ def _header_problem(report: ImportReport, header: str | None, message: str, mess
     return Problem(report.sheet, 1, header, header, message, message_zh)
 
 
-def read_row(columns: dict[int, Column], number: int, cells: tuple[Any, ...],
-             report: ImportReport) -> Row | None:
+def read_row(columns: dict[int, Column], number: int, cells: tuple[Any, ...], report: ImportReport) -> Row | None:
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}
     ok = True
@@ -143,12 +150,14 @@ class Handler:
 
     # --- helpers for the kinds ---
 
-    def problem(self, row: Row, key: str | None, message: str, message_zh: str,
-                code: ErrorCode = ErrorCode.INVALID) -> None:
+    def problem(
+        self, row: Row, key: str | None, message: str, message_zh: str, code: ErrorCode = ErrorCode.INVALID
+    ) -> None:
         column = self.spec.column(key) if key is not None and any(c.key == key for c in self.spec.columns) else None
         value = show(row.raw.get(key)) if key is not None else None
-        self.report.add(Problem(self.report.sheet, row.number, column.header if column else None, value, message,
-                                message_zh, code))
+        self.report.add(
+            Problem(self.report.sheet, row.number, column.header if column else None, value, message, message_zh, code)
+        )
 
     def resolve(self, row: Row, key: str, find: Any) -> Any:
         """`find(text)` for the row's reference in column `key`; None (and a problem) if it fails."""

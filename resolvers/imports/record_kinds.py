@@ -59,8 +59,13 @@ class RecordImport(Handler):
             return
         key = (pairing.id, self._external_id(row, pairing))
         if key in self.rows_by_key:
-            self.problem(row, "external_id", f"the external ID is also on row {self.rows_by_key[key]}",
-                         f"外部编号与第 {self.rows_by_key[key]} 行重复", ErrorCode.CONFLICT)
+            self.problem(
+                row,
+                "external_id",
+                f"the external ID is also on row {self.rows_by_key[key]}",
+                f"外部编号与第 {self.rows_by_key[key]} 行重复",
+                ErrorCode.CONFLICT,
+            )
             return
         self.rows_by_key[key] = row.number
         self.plans.append(Planned(row.number, key, {**values, "external_id": key[1]}, pairing_id=pairing.id))
@@ -124,13 +129,26 @@ class RecordImport(Handler):
 
     def _voided_problem(self, plan: Planned) -> Problem:
         object_id = encode_id(self.model.__name__, plan.existing.id)
-        return Problem(self.report.sheet, plan.row, None, plan.key[1],
-                       f"the record this row matches ({object_id}) was voided; give the row a new external ID",
-                       "该行对应的记录已作废，不能修改；如需重新录入，请填写新的外部编号", ErrorCode.NOT_ALLOWED_TRANSITION)
+        return Problem(
+            self.report.sheet,
+            plan.row,
+            None,
+            plan.key[1],
+            f"the record this row matches ({object_id}) was voided; give the row a new external ID",
+            "该行对应的记录已作废，不能修改；如需重新录入，请填写新的外部编号",
+            ErrorCode.NOT_ALLOWED_TRANSITION,
+        )
 
     def _forbidden_update(self, plan: Planned) -> Problem:
-        return Problem(self.report.sheet, plan.row, None, None, f"{self.scope.actor.role.value} may not {self.update_permission}",
-                       f"当前账号无权执行此操作（{self.update_permission}）", ErrorCode.FORBIDDEN)
+        return Problem(
+            self.report.sheet,
+            plan.row,
+            None,
+            None,
+            f"{self.scope.actor.role.value} may not {self.update_permission}",
+            f"当前账号无权执行此操作（{self.update_permission}）",
+            ErrorCode.FORBIDDEN,
+        )
 
     async def _stored(self, pairing_ids: set[int]) -> dict[tuple[int, str], Any]:
         model = self.model
@@ -138,7 +156,7 @@ class RecordImport(Handler):
         ids = sorted(pairing_ids)
         for start in range(0, len(ids), PAIRINGS_PER_READ):
             statement = select(*read_columns(model)).where(
-                model.pairing_id.in_(ids[start:start + PAIRINGS_PER_READ]), model.external_id.is_not(None)
+                model.pairing_id.in_(ids[start : start + PAIRINGS_PER_READ]), model.external_id.is_not(None)
             )
             for row in await self.scope.db.fetch(statement):
                 found[(row.pairing_id, row.external_id)] = row
@@ -153,12 +171,24 @@ class MilestoneImport(RecordImport):
     versioned = True
 
     def values(self, row: Row, checks: Checks, pairing: Any) -> dict[str, Any] | None:
-        request = CreateMilestone(pairing_id="", title=row["title"], category=row["category"],
-                                  term_year=row["term_year"], due_on=row["due_on"],
-                                  target_value=row["target_value"], unit=row["unit"])
+        request = CreateMilestone(
+            pairing_id="",
+            title=row["title"],
+            category=row["category"],
+            term_year=row["term_year"],
+            due_on=row["due_on"],
+            target_value=row["target_value"],
+            unit=row["unit"],
+        )
         title, unit = check_new_milestone(checks, pairing, request)
-        return {"title": title, "category": request.category, "term_year": request.term_year,
-                "due_on": request.due_on, "target_value": request.target_value, "unit": unit}
+        return {
+            "title": title,
+            "category": request.category,
+            "term_year": request.term_year,
+            "due_on": request.due_on,
+            "target_value": request.target_value,
+            "unit": unit,
+        }
 
     def _may_update(self, plan: Planned) -> bool:
         return self.scope.actor.role in access.roles_for("updateMilestone")
@@ -170,11 +200,24 @@ class TrainingImport(RecordImport):
     create_permission = update_permission = "recordTrainingSession"
 
     def values(self, row: Row, checks: Checks, pairing: Any) -> dict[str, Any] | None:
-        request = RecordTrainingSession(pairing_id="", topic=row["topic"], starts_on=row["starts_on"], mode=row["mode"],
-                                        participants=row["participants"], hours=row["hours"], ends_on=row["ends_on"])
+        request = RecordTrainingSession(
+            pairing_id="",
+            topic=row["topic"],
+            starts_on=row["starts_on"],
+            mode=row["mode"],
+            participants=row["participants"],
+            hours=row["hours"],
+            ends_on=row["ends_on"],
+        )
         topic = check_training(checks, pairing, request, self.scope.today)
-        return {"topic": topic, "starts_on": request.starts_on, "ends_on": request.ends_on or request.starts_on,
-                "hours": request.hours, "mode": request.mode, "participants": request.participants}
+        return {
+            "topic": topic,
+            "starts_on": request.starts_on,
+            "ends_on": request.ends_on or request.starts_on,
+            "hours": request.hours,
+            "mode": request.mode,
+            "participants": request.participants,
+        }
 
     def totals_delta(self, values: dict[str, Any], sign: int) -> dict[str, Any] | None:
         return training_delta(sign)
@@ -192,11 +235,23 @@ class ActivityImport(RecordImport):
             station = self.resolve(row, "station", lambda name: self.directory.station(pairing.id, name))
             if station is None:
                 return None
-        request = RecordServiceActivity(pairing_id="", kind=row["kind"], occurred_on=row["occurred_on"],
-                                        count=row["count"], beneficiaries=row["beneficiaries"] or 0, note=row["note"])
+        request = RecordServiceActivity(
+            pairing_id="",
+            kind=row["kind"],
+            occurred_on=row["occurred_on"],
+            count=row["count"],
+            beneficiaries=row["beneficiaries"] or 0,
+            note=row["note"],
+        )
         note = check_activity(checks, pairing, station, request, self.scope.today)
-        return {"station_id": station.id if station else None, "kind": request.kind, "occurred_on": request.occurred_on,
-                "count": request.count, "beneficiaries": request.beneficiaries, "note": note}
+        return {
+            "station_id": station.id if station else None,
+            "kind": request.kind,
+            "occurred_on": request.occurred_on,
+            "count": request.count,
+            "beneficiaries": request.beneficiaries,
+            "note": note,
+        }
 
     def totals_delta(self, values: dict[str, Any], sign: int) -> dict[str, Any] | None:
         return activity_delta(SimpleNamespace(**values), sign)  # type: ignore[arg-type]
@@ -208,14 +263,26 @@ class ResourceImport(RecordImport):
     create_permission = update_permission = "recordResourceLink"
 
     def values(self, row: Row, checks: Checks, pairing: Any) -> dict[str, Any] | None:
-        request = RecordResourceLink(pairing_id="", project_name=row["project_name"], kind=row["kind"],
-                                     amount_yuan=row["amount_yuan"], occurred_on=row["occurred_on"], donor=row["donor"],
-                                     disbursement_batch=row["disbursement_batch"],
-                                     people_funded=row["people_funded"] or 0)
+        request = RecordResourceLink(
+            pairing_id="",
+            project_name=row["project_name"],
+            kind=row["kind"],
+            amount_yuan=row["amount_yuan"],
+            occurred_on=row["occurred_on"],
+            donor=row["donor"],
+            disbursement_batch=row["disbursement_batch"],
+            people_funded=row["people_funded"] or 0,
+        )
         project_name, donor = check_resource(checks, pairing, request, self.scope.today)
-        return {"project_name": project_name, "kind": request.kind, "amount_yuan": request.amount_yuan,
-                "occurred_on": request.occurred_on, "donor": donor, "disbursement_batch": request.disbursement_batch,
-                "people_funded": request.people_funded}
+        return {
+            "project_name": project_name,
+            "kind": request.kind,
+            "amount_yuan": request.amount_yuan,
+            "occurred_on": request.occurred_on,
+            "donor": donor,
+            "disbursement_batch": request.disbursement_batch,
+            "people_funded": request.people_funded,
+        }
 
     def totals_delta(self, values: dict[str, Any], sign: int) -> dict[str, Any] | None:
         return resource_delta(SimpleNamespace(**values), sign)  # type: ignore[arg-type]
@@ -231,8 +298,13 @@ class StationImport(RecordImport):
         agency = self.resolve(row, "agency", self.directory.agency) if row["agency"] else None
         if region is None or (row["agency"] and agency is None):
             return None
-        request = CreateServiceStation(pairing_id="", name=row["name"], region_id="", established_on=row["established_on"])
+        request = CreateServiceStation(
+            pairing_id="", name=row["name"], region_id="", established_on=row["established_on"]
+        )
         name = check_station(checks, pairing, region, agency, request, self.scope.today)
-        return {"name": name, "region_id": region.id, "agency_id": agency.id if agency else pairing.supported_id,
-                "established_on": request.established_on}
-
+        return {
+            "name": name,
+            "region_id": region.id,
+            "agency_id": agency.id if agency else pairing.supported_id,
+            "established_on": request.established_on,
+        }

@@ -88,8 +88,17 @@ async def run_import(
         report.add(exc.problem)
     except IntegrityError as exc:
         error = conflict_error(exc)
-        report.add(Problem(report.sheet, None, None, None, error.message,
-                           "与已有数据冲突（可能有人同时导入了相同的记录），未写入任何数据；请重新导入", ErrorCode.CONFLICT))
+        report.add(
+            Problem(
+                report.sheet,
+                None,
+                None,
+                None,
+                error.message,
+                "与已有数据冲突（可能有人同时导入了相同的记录），未写入任何数据；请重新导入",
+                ErrorCode.CONFLICT,
+            )
+        )
     report.results = list(handler.results()) if report.ok else []
     return report
 
@@ -100,8 +109,15 @@ def refusal(actor: access.Actor, kind: ImportKind) -> Problem | None:
     handler = HANDLERS[kind]
     if actor.role in access.roles_for(handler.create_permission) | access.roles_for(handler.update_permission):
         return None
-    return Problem(handler.spec.sheet, None, None, None, f"{actor.role.value} may not import {handler.spec.title}",
-                   f"当前账号（{actor.role.value}）无权导入{handler.spec.title}", ErrorCode.FORBIDDEN)
+    return Problem(
+        handler.spec.sheet,
+        None,
+        None,
+        None,
+        f"{actor.role.value} may not import {handler.spec.title}",
+        f"当前账号（{actor.role.value}）无权导入{handler.spec.title}",
+        ErrorCode.FORBIDDEN,
+    )
 
 
 async def _read(handler: Handler, path: Path, limits: ImportLimits, progress: ImportProgress) -> None:
@@ -120,8 +136,9 @@ async def _read(handler: Handler, path: Path, limits: ImportLimits, progress: Im
             if report.rows % PROGRESS_EVERY == 0:
                 await progress.read(report.rows)
     if report.rows == 0 and report.ok:
-        report.add(Problem(report.sheet, None, None, None, "the file has no data rows below the header",
-                           "文件中表头下没有数据行"))
+        report.add(
+            Problem(
+                report.sheet, None, None, None, "the file has no data rows below the header", "文件中表头下没有数据行"
+            )
+        )
     await progress.read(report.rows)
-
-

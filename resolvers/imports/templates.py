@@ -44,14 +44,29 @@ def write_template(kind: ImportKind, path: Path | str) -> None:
 
 def _validation(column) -> dict | None:
     if column.cell is Cell.CHOICE and column.choices is not None:
-        return {"validate": "list", "source": labels_of(column.choices), "error_title": "请从下拉列表选择",
-                "error_message": "可选值：" + "、".join(labels_of(column.choices))}
+        return {
+            "validate": "list",
+            "source": labels_of(column.choices),
+            "error_title": "请从下拉列表选择",
+            "error_message": "可选值：" + "、".join(labels_of(column.choices)),
+        }
     if column.cell is Cell.DATE:
-        return {"validate": "date", "criteria": "between", "minimum": dt.date(1990, 1, 1),
-                "maximum": dt.date(2099, 12, 31), "error_title": "日期", "error_message": "请填写日期，如 2024-05-01"}
+        return {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(1990, 1, 1),
+            "maximum": dt.date(2099, 12, 31),
+            "error_title": "日期",
+            "error_message": "请填写日期，如 2024-05-01",
+        }
     if column.cell is Cell.INTEGER:
-        return {"validate": "integer", "criteria": ">=", "value": 0, "error_title": "整数",
-                "error_message": "请填写不小于 0 的整数"}
+        return {
+            "validate": "integer",
+            "criteria": ">=",
+            "value": 0,
+            "error_title": "整数",
+            "error_message": "请填写不小于 0 的整数",
+        }
     return None
 
 
@@ -59,15 +74,32 @@ def _write_help(workbook, spec) -> None:
     sheet = workbook.add_worksheet(HELP_SHEET)
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    sheet.write(0, 0, f"{spec.title}导入模板：在「{spec.sheet}」工作表第 2 行起每行填写一条，不要改动表头，不要合并单元格。", bold)
-    sheet.write(1, 0, "同一文件可重复导入：已导入的行不会重复创建，修改过的行会更新原记录；有任何错误时不写入任何数据。")
+    sheet.write(
+        0,
+        0,
+        f"{spec.title}导入模板：在「{spec.sheet}」工作表第 2 行起每行填写一条，不要改动表头，不要合并单元格。",
+        bold,
+    )
+    sheet.write(
+        1, 0, "同一文件可重复导入：已导入的行不会重复创建，修改过的行会更新原记录；有任何错误时不写入任何数据。"
+    )
     headers = ("列名", "是否必填", "格式", "说明", "示例")
     for index, header in enumerate(headers):
         sheet.write(3, index, header, bold)
     for row, column in enumerate(spec.columns, start=4):
         choices = "；可选：" + "、".join(labels_of(column.choices)) if column.choices else ""
-        sheet.write_row(row, 0, (column.header, "必填" if column.required else "选填", column.cell.value,
-                                 column.help + choices, column.example), wrap)
+        sheet.write_row(
+            row,
+            0,
+            (
+                column.header,
+                "必填" if column.required else "选填",
+                column.cell.value,
+                column.help + choices,
+                column.example,
+            ),
+            wrap,
+        )
     sheet.set_column(0, 0, 18)
     sheet.set_column(1, 2, 12)
     sheet.set_column(3, 3, 70)

@@ -46,7 +46,7 @@ async def save_upload(upload: Any, limits: ImportLimits) -> Path:
 async def _chunks(upload: Any):
     if isinstance(upload, bytes | bytearray):
         for start in range(0, len(upload), CHUNK):
-            yield bytes(upload[start:start + CHUNK])
+            yield bytes(upload[start : start + CHUNK])
         return
     while True:
         chunk = upload.read(CHUNK)

@@ -46,7 +46,7 @@ async def write_plan(session: AsyncSession, handler: Handler, progress: Progress
     totals: dict[int, dict[str, Any]] = defaultdict(dict)
     written = 0
     for start in range(0, len(creates), BATCH):
-        batch = creates[start:start + BATCH]
+        batch = creates[start : start + BATCH]
         await _insert(session, handler, batch)
         for plan in batch:
             _add(totals, plan.pairing_id, handler.totals_delta(plan.values, 1))
@@ -54,7 +54,7 @@ async def write_plan(session: AsyncSession, handler: Handler, progress: Progress
         if progress:
             await progress(written)
     for start in range(0, len(updates), BATCH):
-        batch = updates[start:start + BATCH]
+        batch = updates[start : start + BATCH]
         await _update(session, handler, batch)
         for plan in batch:
             if getattr(plan.existing, "voided_at", None) is None:
@@ -118,8 +118,10 @@ async def _update(session: AsyncSession, handler: Handler, batch: list[Planned])
             .where(table.c.id == bindparam("row_id"))
             .values({column: bindparam(f"new_{column}") for column in columns if column != "row_id"})
         )
-        await session.execute(statement, [{f"new_{key}" if key != "row_id" else key: value
-                                           for key, value in row.items()} for row in group])
+        await session.execute(
+            statement,
+            [{f"new_{key}" if key != "row_id" else key: value for key, value in row.items()} for row in group],
+        )
     await _audit(session, handler, events)
 
 
@@ -153,15 +155,21 @@ async def _check_versions(session: AsyncSession, handler: Handler, updates: list
     expected = {plan.existing.id: (plan.existing.version, plan.row) for plan in updates}
     ids = sorted(expected)
     for start in range(0, len(ids), BATCH):
-        statement = select(model.id, model.version).where(model.id.in_(ids[start:start + BATCH])).with_for_update()
+        statement = select(model.id, model.version).where(model.id.in_(ids[start : start + BATCH])).with_for_update()
         for object_id, version in (await session.execute(statement)).all():
             seen, row = expected[object_id]
             if version != seen:
-                raise StaleImport(Problem(
-                    handler.report.sheet, row, None, None,
-                    f"the {model.__name__} of this row was changed by someone else during the import; import the file again",
-                    "该行对应的对象在导入过程中被他人修改，请重新导入", ErrorCode.STALE_VERSION,
-                ))
+                raise StaleImport(
+                    Problem(
+                        handler.report.sheet,
+                        row,
+                        None,
+                        None,
+                        f"the {model.__name__} of this row was changed by someone else during the import; import the file again",
+                        "该行对应的对象在导入过程中被他人修改，请重新导入",
+                        ErrorCode.STALE_VERSION,
+                    )
+                )
 
 
 __all__ = ["ACTION", "StaleImport", "write_plan"]

@@ -55,6 +55,7 @@ def list_completer(item: Complete, nullable: bool) -> Complete:
 
 def object_value_completer(complete_object: Complete, nullable: bool) -> Complete:
     """For an object nested in a planned one, completed by its own plan (`complete_object`)."""
+
     def object_(value: Any, run: Any) -> Any:
         if value is None or value is Undefined:
             return missing(value, nullable)

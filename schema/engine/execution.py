@@ -135,9 +135,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     return data
                 # Outside the try: errors of resolvers are graphql-core's to record and raise.
                 return self._resolve_fields(return_type, field_details_list, path, result, plan.resolved, data)
-        return super().complete_object_value(
-            return_type, field_details_list, info, path, result, position_context
-        )
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
 
     def _resolve_fields(
         self,

@@ -35,8 +35,16 @@ def upgrade() -> None:
         sa.Column("dry_run", sa.Boolean(), nullable=False),
         sa.Column(
             "status",
-            sa.Enum("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", name="importjobstatus", native_enum=False,
-                    length=16, create_constraint=True),
+            sa.Enum(
+                "QUEUED",
+                "RUNNING",
+                "SUCCEEDED",
+                "FAILED",
+                name="importjobstatus",
+                native_enum=False,
+                length=16,
+                create_constraint=True,
+            ),
             nullable=False,
         ),
         sa.Column("actor_token_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),

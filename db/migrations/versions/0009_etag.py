@@ -65,7 +65,9 @@ def downgrade() -> None:
         # With the triggers of every table that has one, including those watch_all gave later tables.
         op.execute("DROP FUNCTION IF EXISTS data_changed() CASCADE")
     else:
-        names = connection.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data_changed_%'"))
+        names = connection.scalars(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'data_changed_%'")
+        )
         for name in list(names):
             op.execute(f'DROP TRIGGER IF EXISTS "{name}"')
     op.drop_table("data_versions")
