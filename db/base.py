@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, String, TypeDecorator, func
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Numeric, String, Table, TypeDecorator, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints make migrations reproducible on both databases and errors readable.
@@ -59,6 +59,15 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Table a model is mapped to: `__table__` is typed as any FromClause (a class may map a
+    select), where insert() and update() want a table."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
 
 
 class IdMixin:

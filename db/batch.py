@@ -21,20 +21,35 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import BindParameter, ColumnElement, Executable, Insert, Select, bindparam, insert, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Delete,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    insert,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import visitors
 
+from db.conflicts import dialect_of
+
 Then = Callable[[Any], None]
+# What may be combined: a statement that can become a WITH query of another, or take them.
+Statement: TypeAlias = Select[Any] | Insert | Update | Delete
 
 
 @dataclass
 class Batch:
-    _statements: list[tuple[Any, dict[str, Any], Then | None]] = field(default_factory=list)
+    _statements: list[tuple[Statement, dict[str, Any], Then | None]] = field(default_factory=list)
 
-    def add(self, statement: Any, parameters: dict[str, Any] | None = None, then: Then | None = None) -> None:
+    def add(self, statement: Statement, parameters: dict[str, Any] | None = None, then: Then | None = None) -> None:
         """`then(result)` is told the result of a statement that runs on its own (SQLite); a
         statement added with `then` must not be combined, so only the primary query may have one."""
         self._statements.append((statement, parameters or {}, then))
@@ -46,7 +61,7 @@ class Batch:
         statements, self._statements = self._statements, []
         if not statements:
             return
-        if session.bind.dialect.name != "postgresql" or len(statements) == 1:
+        if dialect_of(session) != "postgresql" or len(statements) == 1:
             for statement, parameters, then in statements:
                 result = await session.execute(statement, parameters)
                 if then is not None:
@@ -65,8 +80,9 @@ class Batch:
             for name, value in given.items()
         }
         result = await session.execute(combined, parameters)
-        if statements[primary_at][2] is not None:
-            statements[primary_at][2](result)
+        then = statements[primary_at][2]
+        if then is not None:
+            then(result)
 
 
 def _suffix(at: int) -> str:
@@ -74,23 +90,25 @@ def _suffix(at: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _combined(statements: tuple[Any, ...], primary_at: int) -> Executable:
+def _combined(statements: tuple[Statement, ...], primary_at: int) -> Statement:
     """One statement of `statements` (by identity: those made once come back here at no cost)."""
     renamed = [_renamed(statement, _suffix(at)) for at, statement in enumerate(statements)]
     primary = renamed.pop(primary_at)
     return primary.add_cte(*(statement.cte(f"batch_{at}") for at, statement in enumerate(renamed)))
 
 
-def _renamed(statement: Any, suffix: str) -> Any:
+def _renamed(statement: Statement, suffix: str) -> Statement:
     """The statement with each named bind parameter renamed `name + suffix` (anonymous ones, which
     carry their values, are unique already)."""
 
-    def rename(element: Any) -> Any:
+    def rename(element: Any, **kw: Any) -> Any:
         if isinstance(element, BindParameter) and not element.unique:
             return bindparam(f"{element.key}{suffix}", element.value, type_=element.type)
         return None
 
-    return visitors.replacement_traverse(statement, {}, rename)
+    options: dict[str, Any] = {}
+    # replacement_traverse returns a copy of what it is given, typed as any traversible element.
+    return cast(Statement, visitors.replacement_traverse(statement, options, rename))
 
 
 def typed_parameters(model: Any, names: list[str], prefix: str = "") -> list[ColumnElement[Any]]:

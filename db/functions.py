@@ -6,7 +6,17 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Integer, String, TypeDecorator, bindparam, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    SQLColumnExpression,
+    String,
+    TypeDecorator,
+    bindparam,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -98,7 +108,7 @@ def _month_of_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
-def is_prefix_of(prefix: ColumnElement[str], text: ColumnElement[str]) -> ColumnElement[bool]:
+def is_prefix_of(prefix: SQLColumnExpression[str], text: SQLColumnExpression[str]) -> ColumnElement[bool]:
     """`prefix` (a column) begins `text`: a region path covering another. Spelled with substr
     rather than LIKE, whose wildcards a column's value could hold."""
     return func.substr(text, 1, func.length(prefix)) == prefix
@@ -111,7 +121,7 @@ class json_list_holds(FunctionElement[bool]):
     inherit_cache = True
     _is_implicitly_boolean = True
 
-    def __init__(self, column: ColumnElement[Any], value: ColumnElement[str]) -> None:
+    def __init__(self, column: SQLColumnExpression[Any], value: SQLColumnExpression[str]) -> None:
         super().__init__(column, value)
 
 

@@ -94,6 +94,14 @@ class CredentialCache:
         return len(self._entries)
 
 
+def _session_ended(entry: Verified, now: dt.datetime, policy: SessionPolicy) -> bool:
+    """A cached session has passed its end or been idle too long. An entry without a session's
+    times (never made for a session) is taken as ended, to be asked of the database again."""
+    if entry.expires_at is None or entry.last_seen is None:
+        return True
+    return now >= entry.expires_at or now - entry.last_seen >= policy.idle
+
+
 class Credentials:
     """The process's way from a presented secret to an Actor."""
 
@@ -134,8 +142,8 @@ class Credentials:
         if entry is None:
             generation = self.cache.generation
             checked = await check_token(self.db, secret)
-            self.last_use.seen("token", checked.actor.token_id, checked.last_used_at)
-            entry = Verified(checked.actor, checked.actor.token_id, 0.0)
+            self.last_use.seen("token", checked.token_id, checked.last_used_at)
+            entry = Verified(checked.actor, checked.token_id, 0.0)
             self.cache.put(key, entry, generation)
         self.last_use.note("token", entry.row_id, utcnow())
         return entry.actor
@@ -145,7 +153,7 @@ class Credentials:
         key = "s" + hash_secret(secret)
         now = utcnow()
         entry = self.cache.get(key)
-        if entry is not None and (now >= entry.expires_at or now - entry.last_seen >= policy.idle):
+        if entry is not None and _session_ended(entry, now, policy):
             self.cache.drop(key)
             entry = None  # asked again, which ends the session
         if entry is None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, cast, func, insert, select
+from sqlalchemy import ColumnElement, Result, Select, Text, cast, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
+from db.base import table_of, utcnow
 from db.batch import Batch, typed_parameters
+from db.conflicts import dialect_of
 from db.models import Milestone, MilestoneEvent, MilestoneEventKind, MilestoneUpdate, Pairing
 from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ApiError, ErrorCode
@@ -32,7 +34,7 @@ REPLAY_BATCH = 200
 
 
 EVENT_COLUMNS = ["kind", "milestone_id", "update_id", "pairing_id", "program_id", "occurred_at"]
-_events = MilestoneEvent.__table__
+_events = table_of(MilestoneEvent)
 # SQLite serializes every write transaction: ids become visible in order by themselves.
 _RECORD_SQLITE = (
     insert(_events)
@@ -41,7 +43,7 @@ _RECORD_SQLITE = (
 )
 
 
-def _record_postgresql() -> Select:
+def _record_postgresql() -> Select[Any]:
     """A replay "since n" reads ids above n, so an event must not take a lower id than one already
     committed: writers of events queue on a lock from before taking an id until they commit. The id
     is drawn as the row is made from the lock's subquery (a volatile function, which PostgreSQL
@@ -74,11 +76,11 @@ def record_milestone_event(
         "event_program_id": pairing.program_id,
         "event_occurred_at": utcnow(),
     }
-    if session.bind.dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         batch.add(_RECORD_POSTGRESQL, values)
         return
 
-    def pending(result) -> None:
+    def pending(result: Result[Any]) -> None:
         session.info.setdefault(PENDING_EVENTS_KEY, []).append(result.scalar_one())
 
     batch.add(_RECORD_SQLITE, values, then=pending)
@@ -121,7 +123,7 @@ class EventView:
     update: MilestoneUpdate
 
 
-def _visible_events(actor: Actor) -> Select:
+def _visible_events(actor: Actor) -> Select[MilestoneEvent, Milestone, MilestoneUpdate]:
     return (
         select(MilestoneEvent, Milestone, MilestoneUpdate)
         .join(Milestone, Milestone.id == MilestoneEvent.milestone_id)

@@ -22,13 +22,14 @@ from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
+from db.base import table_of, utcnow
 from db.batch import Batch
+from db.conflicts import dialect_of
 from db.models import IdempotencyRecord
 from resolvers.errors import ErrorCode, UserError, UserErrors
 
 MAX_KEY_LENGTH = 200
-_records = IdempotencyRecord.__table__
+_records = table_of(IdempotencyRecord)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,15 +77,20 @@ def check_key(key: str) -> None:
 
 @functools.cache
 def _claim_statement(dialect_name: str) -> Insert:
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(_records).on_conflict_do_nothing(index_elements=["principal", "key"]).returning(_records.c.id)
+    unique = ["principal", "key"]
+    claim: Insert
+    if dialect_name == "postgresql":
+        claim = postgresql.insert(_records).on_conflict_do_nothing(index_elements=unique)
+    else:
+        claim = sqlite.insert(_records).on_conflict_do_nothing(index_elements=unique)
+    return claim.returning(_records.c.id)
 
 
 async def claim(session: AsyncSession, principal: str, key: str, operation: str, request: Any) -> Claim:
     check_key(key)
     digest = request_hash(operation, request)
     inserted = await session.scalar(
-        _claim_statement(session.bind.dialect.name),
+        _claim_statement(dialect_of(session)),
         {"principal": principal, "key": key, "operation": operation, "request_hash": digest, "created_at": utcnow()},
     )
     if inserted is not None:

@@ -12,9 +12,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Column, Update, bindparam, update
 
+from db.base import table_of
 from db.engine import Database
 from db.models import AccountSession, ApiToken
 
@@ -22,7 +24,7 @@ log = logging.getLogger("qianshou.credentials")
 
 FLUSH_SECONDS = 2.0
 RESOLUTION = dt.timedelta(minutes=1)
-COLUMNS = {"token": ApiToken.__table__.c.last_used_at, "session": AccountSession.__table__.c.last_seen_at}
+COLUMNS = {"token": table_of(ApiToken).c.last_used_at, "session": table_of(AccountSession).c.last_seen_at}
 
 
 class LastUse:
@@ -94,7 +96,7 @@ class LastUse:
                 log.exception("writing the last use of tokens and sessions failed; trying again")
 
 
-def _statement(column):
+def _statement(column: Column[Any]) -> Update:
     # On the table, not the ORM class: a list of parameters then runs as one executemany.
     table = column.table
     return (

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from db.base import utcnow
 from db.batch import typed_parameters
-from db.conflicts import insert_new, insert_new_into
+from db.conflicts import dialect_of, insert_new, insert_new_into
 from db.models import (
     Agency,
     Milestone,
@@ -196,7 +196,7 @@ def notice_statements(
 
 async def publish(session: AsyncSession, notice: Notice, cause: tuple[PrincipalKind, int] | None = None) -> None:
     """Write the notice to its audience's inboxes and to the webhook outbox now."""
-    for statement, parameters in notice_statements(session.bind.dialect.name, notice, cause):
+    for statement, parameters in notice_statements(dialect_of(session), notice, cause):
         await session.execute(statement, parameters)
 
 
@@ -282,7 +282,7 @@ def on_review_step(
 ) -> None:
     """An update submitted, approved or returned: tell its audience, in the write's batch."""
     notice = review_notice(REVIEW_KINDS[event], subject, milestone, update)
-    for statement, parameters in notice_statements(tx.session.bind.dialect.name, notice, principal_key(tx.scope.actor)):
+    for statement, parameters in notice_statements(dialect_of(tx.session), notice, principal_key(tx.scope.actor)):
         tx.batch.add(statement, parameters)
 
 

@@ -44,7 +44,7 @@ class PairingOrder:
 
 
 DEFAULT_ORDER = PairingOrder()
-ID_ORDER = Ordering(columns=(Pairing.id,), key_of=lambda pairing: (pairing.id,))
+ID_ORDER = Ordering(columns=(Pairing.id.expression,), key_of=lambda pairing: (pairing.id,))
 SORT_KEY = "sort_key"
 
 
@@ -53,8 +53,8 @@ def _plain(value: Any) -> Any:
 
 
 def ordered(
-    statement: Select, order: PairingOrder, today: dt.date, conditions: list[ColumnElement[bool]]
-) -> tuple[Select, Ordering]:
+    statement: Select[Any], order: PairingOrder, today: dt.date, conditions: list[ColumnElement[bool]]
+) -> tuple[Select[Any], Ordering]:
     """`statement` (a select of pairings under `conditions`) with the column it sorts on, as
     `sort_key`, and the ordering of its pages. What a sort needs is joined in the same statement:
     the supported agency and its region, the mentor, or the progress of the listed pairings."""
@@ -62,7 +62,7 @@ def ordered(
         return statement, ID_ORDER
     statement, key = _sort_key(statement, order.sort, today, conditions)
     ordering = Ordering(
-        columns=(key, Pairing.id),
+        columns=(key, Pairing.id.expression),
         key_of=lambda row: (_plain(getattr(row, SORT_KEY)), row.id),
         descending=order.descending,
         name=f"{order.sort.value}:{'DESC' if order.descending else 'ASC'}",
@@ -71,20 +71,20 @@ def ordered(
 
 
 def _sort_key(
-    statement: Select, sort: PairingSort, today: dt.date, conditions: list[ColumnElement[bool]]
-) -> tuple[Select, ColumnElement[Any]]:
+    statement: Select[Any], sort: PairingSort, today: dt.date, conditions: list[ColumnElement[bool]]
+) -> tuple[Select[Any], ColumnElement[Any]]:
     if sort is PairingSort.ID:
-        return statement, Pairing.id
+        return statement, Pairing.id.expression
     if sort is PairingSort.STARTS_ON:
-        return statement, Pairing.starts_on
+        return statement, Pairing.starts_on.expression
     if sort in (PairingSort.SUPPORTED_NAME, PairingSort.MENTOR_NAME, PairingSort.REGION):
         agency = aliased(Agency)
         side = Pairing.mentor_id if sort is PairingSort.MENTOR_NAME else Pairing.supported_id
         statement = statement.join(agency, agency.id == side)
         if sort is not PairingSort.REGION:
-            return statement, agency.name
+            return statement, agency.name.expression
         region = aliased(Region)
-        return statement.join(region, region.id == agency.region_id), region.code
+        return statement.join(region, region.id == agency.region_id), region.code.expression
     # The progress of the pairings listed only: their milestones alone are aggregated.
     progress = progress_select(today, and_(*conditions)).subquery("progress")
     statement = statement.join(progress, progress.c.pairing_id == Pairing.id)

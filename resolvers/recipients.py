@@ -129,7 +129,7 @@ def audience_select(audiences: frozenset[Audience], with_cause: bool) -> Select:
     path), `cause_kind` and `cause_id`. A statement, made once, so that the inbox entries are
     written by one INSERT ... SELECT without reading the principals first."""
     c = _principals().c
-    wanted = []
+    wanted: list[ColumnElement[bool]] = []
     if Audience.MENTOR in audiences:
         wanted.append((c.role == Role.MENTOR_AGENCY) & (c.agency_id == bindparam("mentor_id", type_=Id)))
     if audiences & {Audience.REVIEWERS, Audience.REGIONAL}:

@@ -129,6 +129,7 @@ async def revoke_token(db: Database, name: str) -> None:
 @dataclass(frozen=True)
 class TokenCheck:
     actor: Actor
+    token_id: int
     last_used_at: dt.datetime | None
 
 
@@ -161,7 +162,7 @@ async def check_token(db: Database, secret: str) -> TokenCheck:
             region_id=token.region_id,
             region_path=region_path,
         )
-    return TokenCheck(actor, token.last_used_at)
+    return TokenCheck(actor, token.id, token.last_used_at)
 
 
 async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = None) -> Actor:
@@ -171,7 +172,7 @@ async def authenticate(db: Database, secret: str, *, now: dt.datetime | None = N
     now = now or utcnow()
     last = checked.last_used_at
     if last is None or now - last >= LAST_USED_RESOLUTION:
-        await record_use(db, ApiToken.last_used_at, checked.actor.token_id, now, LAST_USED_RESOLUTION)
+        await record_use(db, ApiToken.last_used_at, checked.token_id, now, LAST_USED_RESOLUTION)
     return checked.actor
 
 

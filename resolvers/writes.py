@@ -193,6 +193,8 @@ class Tx:
         model = type(row)
         values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
         stored_row = await self.session.scalar(_insert_returning(model), values)
+        if not isinstance(stored_row, model):
+            raise RuntimeError(f"inserting a {model.__name__} returned no row")
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
         return stored_row
 
@@ -299,9 +301,11 @@ def _insert_returning(model: type) -> Insert:
 
 
 @functools.cache
-def _load_statement(model: type, lock: bool, also: Also) -> Select:
+def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
     owners = _owners(model)
-    statement = select(model, *owners, *(column for _, column in also)).where(model.id == bindparam("pk"))
+    statement: Select[*tuple[Any, ...]] = select(model, *owners, *(column for _, column in also)).where(
+        model.id == bindparam("pk")
+    )
     if model is MilestoneUpdate:
         statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
             Pairing, Pairing.id == Milestone.pairing_id
