@@ -36,7 +36,8 @@ from sqlalchemy.engine import make_url
 
 from bench.load import percentile
 from bench.queries import Q1_DASHBOARD
-from bench.run import RESULTS, TODAY, prepare, q1_variables
+from bench.report import RESULTS
+from bench.run import TODAY, prepare, q1_variables
 from bench.server import Server, cpu_ticks, process_tree
 from db.engine import Database
 from db.models import Role

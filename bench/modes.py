@@ -19,13 +19,14 @@ import argparse
 import asyncio
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from bench.load import drive, percentile
+from bench.load import Request, drive, percentile
 from bench.server import Server, process_tree
 from db.engine import Database
 from db.models import Role
@@ -36,6 +37,9 @@ from resolvers.sessions import SessionPolicy, sign_in
 from resolvers.tokens import create_token
 
 MODES = ("development", "token", "session")
+
+MakeRequest = Callable[[int, int], Request]  # (worker, n) -> the worker's n-th request, as bench.load.drive takes
+Operation = tuple[str, MakeRequest, str]  # (name, make_request, label)
 
 
 @dataclass
@@ -125,7 +129,12 @@ def used(before: dict[int, int] | None, after: dict[int, int] | None) -> int | N
 
 
 async def measure(
-    server: Server, backends: Backends, make_request, args: argparse.Namespace, concurrency: int, cell: Cell
+    server: Server,
+    backends: Backends,
+    make_request: MakeRequest,
+    args: argparse.Namespace,
+    concurrency: int,
+    cell: Cell,
 ) -> None:
     processes = process_tree(server.pid)  # the supervisor too: with one worker it serves itself
     if args.warmup > 0:  # run apart, so that the CPU counted is the measured requests' alone
@@ -142,15 +151,17 @@ async def measure(
     cell.first_error = cell.first_error or run.first_error
 
 
-def with_headers(make_request, headers: dict[str, str]):
-    def request(worker: int, n: int):
+def with_headers(make_request: MakeRequest, headers: dict[str, str]) -> MakeRequest:
+    def request(worker: int, n: int) -> Request:
         body, extra, label = make_request(worker, n)
         return body, {**headers, **extra}, label
 
     return request
 
 
-def compare(args: argparse.Namespace, operations_of, today: str) -> dict[tuple[str, str, int], Cell]:
+def compare(
+    args: argparse.Namespace, operations_of: Callable[[str], list[Operation]], today: str
+) -> dict[tuple[str, str, int], Cell]:
     """Every cell in every mode, `args.rounds` times over; `operations_of(url)` gives the reads as
     bench.run's http_operations does."""
     headers = asyncio.run(credentials(args.database_url))

@@ -12,7 +12,9 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -50,7 +52,7 @@ async def ids(url: str) -> tuple[str, str]:
     return encode_id("Program", program), encode_id("Region", province)
 
 
-async def plans(url: str, cases: list[tuple[str, str, dict]]) -> None:
+async def plans(url: str, cases: list[tuple[str, str, dict[str, Any]]]) -> None:
     from schema.schema import schema  # noqa: PLC0415
 
     db = Database.from_url(url)
@@ -65,7 +67,7 @@ async def plans(url: str, cases: list[tuple[str, str, dict]]) -> None:
         await db.dispose()
 
 
-def timed(client: httpx.Client, repeat: int, call) -> float:
+def timed(client: httpx.Client, repeat: int, call: Callable[[httpx.Client], object]) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -97,8 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=server.url, timeout=60) as client:
             for name, query, variables in cases:
 
-                def post(c: httpx.Client, q: str = query, v: dict = variables) -> dict:
-                    return c.post("/graphql", json={"query": q, "variables": v}).json()
+                def post(c: httpx.Client, q: str = query, v: dict[str, Any] = variables) -> dict[str, Any]:
+                    answer: dict[str, Any] = c.post("/graphql", json={"query": q, "variables": v}).json()
+                    return answer
 
                 assert "errors" not in post(client), post(client)
                 print(f"{name:<32} p50 {timed(client, args.repeat, post):8.1f} ms")

@@ -127,6 +127,8 @@ async def prepare(db: Database, scale: float) -> tuple[Fixture, float | None]:
     async with db.reading() as session:
         program_pk = await session.scalar(select(Program.id).where(Program.name == PROGRAM_NAME))
         province_pk = await session.scalar(select(Region.id).where(Region.code == PROVINCE_CODE))
+        if program_pk is None or province_pk is None:
+            raise RuntimeError(f"the national demo holds no program {PROGRAM_NAME!r} or no region {PROVINCE_CODE!r}")
         pairing_pks = list(await session.scalars(select(Pairing.id).where(Pairing.program_id == program_pk)))
     fixture = Fixture(encode_id("Program", program_pk), encode_id("Region", province_pk), pairing_pks, program_pk)
     return fixture, load_seconds

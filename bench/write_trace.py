@@ -27,9 +27,13 @@ if __package__ in (None, ""):  # `python bench/write_trace.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bench.queries import M1_RETURN, M1_SUBMIT
-from bench.run import RESULTS, TODAY
+from bench.report import RESULTS
+from bench.run import TODAY
 from db.demo.national import PROGRAM_NAME, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade
@@ -59,14 +63,28 @@ def listen(db: Database, traces: list[Trace]) -> None:
     """Time every statement and transaction end of `db` into the last trace."""
     started: dict[int, float] = {}
 
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:
+    def before(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         started[id(conn)] = time.perf_counter()
 
-    def after(conn, cursor, statement, parameters, context, executemany) -> None:
+    def after(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         if traces:
             traces[-1].statements.append((statement, time.perf_counter() - started.pop(id(conn))))
 
-    def commit(conn) -> None:
+    def commit(conn: Connection) -> None:
         started[id(conn)] = time.perf_counter()
 
     for engine in db.engines:
@@ -75,7 +93,7 @@ def listen(db: Database, traces: list[Trace]) -> None:
         event.listen(engine.sync_engine, "commit", commit)
 
     # The connection event fires before the driver commits; the pool's checkin follows the commit.
-    def checkin(dbapi_connection, record) -> None:
+    def checkin(dbapi_connection: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
         for key, value in list(started.items()):
             if traces:
                 traces[-1].statements.append(("COMMIT (and back to the pool)", time.perf_counter() - value))
@@ -127,7 +145,9 @@ async def run(db: Database, repeat: int) -> dict[str, list[Trace]]:
         traces[name].append(current[0])
         if result.errors:
             raise RuntimeError(f"{name}: {result.errors[0]}")
-        payload = next(iter(result.data.values()))
+        if result.data is None:
+            raise RuntimeError(f"{name}: no data")
+        payload: dict[str, Any] = next(iter(result.data.values()))
         if payload["userErrors"]:
             raise RuntimeError(f"{name} refused: {payload['userErrors']}")
         return payload

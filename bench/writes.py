@@ -144,10 +144,10 @@ class M1Requests:
 
 
 def _payload(status: int, content: bytes) -> dict[str, Any]:
-    body = orjson.loads(content) if status == 200 else {"errors": [{"message": f"HTTP {status}"}]}
+    body: dict[str, Any] = orjson.loads(content) if status == 200 else {"errors": [{"message": f"HTTP {status}"}]}
     if body.get("errors"):
         raise Refused(f"a write failed: {orjson.dumps(body['errors'][0]).decode()[:300]}")
-    payload = next(iter(body["data"].values()))
+    payload: dict[str, Any] = next(iter(body["data"].values()))
     if payload["userErrors"]:
         raise Refused(f"a write was refused: {orjson.dumps(payload['userErrors'][0]).decode()[:300]}")
     return payload
