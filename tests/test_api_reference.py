@@ -10,6 +10,8 @@ import pytest
 from server.api_reference import OUTPUT, SCHEMA_FILE, render
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.database_free
+
 
 def page() -> str:
     return render(SCHEMA_FILE.read_text(encoding="utf-8"))

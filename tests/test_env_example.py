@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from server.settings import Settings, load_settings
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.database_free
 
 EXAMPLE = ROOT / "deploy" / "qianshou.env.example"
 # Read by Uvicorn, prometheus-client and OpenTelemetry rather than by our settings.

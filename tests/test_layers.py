@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.database_free
+
 LAYERS = ["db", "resolvers", "schema", "server"]  # each may import only those before it
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.database_free
 
 
 def locked_versions() -> dict[str, str]:

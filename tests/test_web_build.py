@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow  # runs npm ci and a Vite build
+pytestmark = [pytest.mark.slow, pytest.mark.database_free]  # runs npm ci and a Vite build
 
 ROOT = Path(__file__).parents[1]
 BUILT = ROOT / "server" / "static" / "app"
