@@ -24,12 +24,11 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import asyncpg
 from sqlalchemy import event, func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from db.engine import Database
+from db.listen import listen_forever
 from db.models import MilestoneEvent
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
@@ -50,7 +49,6 @@ DEFAULT_QUEUE_SIZE = 1000
 # Delivered ids remembered to drop a second announcement of the same event.
 SEEN_WINDOW = 4096
 SQLITE_POLL_SECONDS = 1.0
-RECONNECT_SECONDS = 1.0
 LISTEN_READY_TIMEOUT = 10.0
 
 _brokers: weakref.WeakSet[Broker] = weakref.WeakSet()
@@ -220,44 +218,25 @@ class Broker:
             await asyncio.sleep(SQLITE_POLL_SECONDS)
 
     async def _listen_forever(self, listening: asyncio.Event) -> None:
-        while True:
-            try:
-                connection = await asyncpg.connect(_asyncpg_dsn(self.db.url))
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("cannot LISTEN for milestone events (%s); retrying", exc)
-                await asyncio.sleep(RECONNECT_SECONDS)
-                continue
-            lost = asyncio.Event()
-            # Bound now: an old connection's late termination must not set a later connection's event.
-            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
-            try:
-                await connection.add_listener(NOTIFY_CHANNEL, self._on_notify)
-                if self._high_water is None:
-                    await self._mark_start()
-                else:
-                    # Events may have committed while nobody listened; PostgreSQL commits out of
-                    # id order, so look back over the recent window as well.
-                    lowest = self._seen.lowest()
-                    await self._catch_up(self._high_water if lowest is None else min(lowest - 1, self._high_water))
-                listening.set()
-                await lost.wait()
-                log.warning("lost the LISTEN connection for milestone events; reconnecting")
-            except Exception as exc:  # any failure: start over on a new connection
-                log.warning("LISTEN for milestone events failed (%s); reconnecting", exc)
-            finally:
-                with contextlib.suppress(Exception):
-                    await connection.close(timeout=2)
-            await asyncio.sleep(RECONNECT_SECONDS)
+        async def catch_up() -> None:
+            if self._high_water is None:
+                await self._mark_start()
+            else:
+                # Events may have committed while nobody listened; PostgreSQL commits out of id
+                # order, so look back over the recent window as well.
+                lowest = self._seen.lowest()
+                await self._catch_up(self._high_water if lowest is None else min(lowest - 1, self._high_water))
+            listening.set()
+
+        await listen_forever(
+            self.db.url, NOTIFY_CHANNEL, self._on_notify, log=log, what="milestone events", on_listening=catch_up
+        )
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
             self.announce([int(payload)])
         except ValueError:
             log.warning("ignoring a malformed milestone event notification %r", payload)
-
-
-def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @dataclass

@@ -27,14 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from sqlalchemy import select
 
 from db.base import utcnow
 from db.engine import Database
+from db.listen import listen_forever
 from db.models import CredentialChanges
 from resolvers.access import Actor
-from resolvers.broker import _asyncpg_dsn
 from resolvers.last_use import LastUse
 from resolvers.sessions import SessionPolicy, check_session, sign_out
 from resolvers.tokens import SECRET_PATTERN, check_token, hash_secret, refused_token
@@ -43,7 +42,6 @@ log = logging.getLogger("qianshou.credentials")
 
 CHANNEL = "qianshou_credentials"
 POLL_SECONDS = 0.25
-RECONNECT_SECONDS = 1.0
 LISTEN_READY_TIMEOUT = 5.0
 
 
@@ -203,29 +201,19 @@ class Credentials:
             await self._poll()
 
     async def _listen_forever(self, listening: asyncio.Event) -> None:
-        while True:
-            try:
-                connection = await asyncpg.connect(_asyncpg_dsn(self.db.url))
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("cannot LISTEN for credential changes (%s); verifying every request", exc)
-                await asyncio.sleep(RECONNECT_SECONDS)
-                continue
-            lost = asyncio.Event()
-            # Bound now: an old connection's late termination must not set a later connection's event.
-            connection.add_termination_listener(lambda _connection, lost=lost: lost.set())
-            try:
-                await connection.add_listener(CHANNEL, self._on_notify)
-                self._trust()
-                listening.set()
-                await lost.wait()
-                log.warning("lost the LISTEN connection for credential changes; reconnecting")
-            except Exception as exc:  # any failure: start over on a new connection
-                log.warning("LISTEN for credential changes failed (%s); reconnecting", exc)
-            finally:
-                self._untrust()
-                with contextlib.suppress(Exception):
-                    await connection.close(timeout=2)
-            await asyncio.sleep(RECONNECT_SECONDS)
+        async def trust() -> None:
+            self._trust()
+            listening.set()
+
+        await listen_forever(
+            self.db.url,
+            CHANNEL,
+            self._on_notify,
+            log=log,
+            what="credential changes (verifying every request meanwhile)",
+            on_listening=trust,
+            on_lost=self._untrust,
+        )
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, _payload: str) -> None:
         self.cache.forget_all()
