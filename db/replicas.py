@@ -38,6 +38,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
+from db.background import cancel
+
 if TYPE_CHECKING:
     from db.engine import Database
 
@@ -163,11 +165,8 @@ class Replicas:
         self._task = asyncio.create_task(self._check_forever(), name="replica-checks")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel([self._task])
+        self._task = None
 
     async def _check_forever(self) -> None:
         while True:

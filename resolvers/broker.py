@@ -15,7 +15,6 @@ A subscriber has a bounded queue: one that falls too far behind is dropped and t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import weakref
@@ -27,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from db.background import cancel
 from db.engine import Database
 from db.listen import listen_forever
 from db.models import MilestoneEvent
@@ -123,11 +123,7 @@ class Broker:
 
     async def stop(self) -> None:
         _brokers.discard(self)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(self._tasks)
         self._tasks.clear()
 
     def owns(self, session: Session) -> bool:

@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.background import cancel
 from db.base import utcnow
 from db.engine import Database
 from db.listen import listen_forever
@@ -122,11 +123,7 @@ class Credentials:
             await asyncio.wait_for(listening.wait(), LISTEN_READY_TIMEOUT)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(self._tasks)
         self._tasks.clear()
         self._untrust()
         await self.last_use.stop()  # writes what is still pending

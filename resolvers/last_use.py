@@ -9,13 +9,13 @@ less than that ago, and the UPDATE's condition keeps the other processes from wr
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from typing import Any
 
 from sqlalchemy import Column, Update, bindparam, update
 
+from db.background import cancel
 from db.base import table_of
 from db.engine import Database
 from db.models import AccountSession, ApiToken
@@ -49,11 +49,8 @@ class LastUse:
         self._task = asyncio.create_task(self._flush_forever(), name="last-use-flush")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel([self._task])
+        self._task = None
         try:
             await self.flush()
         except Exception:

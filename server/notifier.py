@@ -5,10 +5,10 @@ resolvers/outbox.py and resolvers/daily.py), so each process simply runs its own
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 
+from db.background import cancel
 from db.engine import Database
 from resolvers.daily import run_daily_job
 from resolvers.outbox import RetryPolicy
@@ -54,11 +54,7 @@ class Notifier:
             self.tasks.append(asyncio.create_task(self._daily(self.settings.daily_job_hour), name="daily-job"))
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel(self.tasks)
         self.tasks.clear()
 
     async def _daily(self, hour: int) -> None:

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable, Collection, Hashable
 from dataclasses import dataclass
 
+from db.background import cancel
 from db.engine import Database
 from resolvers.sessions import ended_among
 from resolvers.tokens import revoked_among
@@ -53,11 +54,8 @@ class OpenSockets:
         self._task = asyncio.create_task(self._watch_forever(), name="revoked-token-watch")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel([self._task])
+        self._task = None
 
     async def close_revoked(self) -> int:
         """Close the connections whose credential has ended; how many were closed."""
