@@ -32,7 +32,6 @@ if __package__ in (None, ""):  # `python bench/etag.py`
 
 import asyncpg
 import orjson
-from sqlalchemy.engine import make_url
 
 from bench.load import percentile
 from bench.queries import Q1_DASHBOARD
@@ -40,6 +39,7 @@ from bench.report import RESULTS
 from bench.run import TODAY, prepare, q1_variables
 from bench.server import Server, cpu_ticks, process_tree
 from db.engine import Database
+from db.listen import asyncpg_dsn
 from db.models import Role
 from resolvers.tokens import create_token
 
@@ -87,14 +87,7 @@ class Round:
 
 async def database_pids(url: str) -> list[int]:
     """The PostgreSQL backends connected to the bench's database (the server's pools)."""
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database,
-    )
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         rows = await connection.fetch(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"

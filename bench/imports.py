@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from db.demo.henan import load_henan_demo
 from db.engine import Database
+from db.listen import asyncpg_dsn
 from db.migrate import upgrade
 from db.models import Agency, AuditEvent, Pairing, PairingStatus, PairingTotals, ServiceActivity, ServiceKind
 from db.totals import recount_all, recount_select
@@ -47,14 +48,7 @@ HEADER = ["受援机构", "服务类型", "服务日期", "服务数量", "受�
 
 
 async def _admin(url: str, statement: str) -> None:
-    parsed = make_url(url)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database,
-    )
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         await connection.execute(statement)
     finally:

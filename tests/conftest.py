@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from db.demo.henan import load_henan_demo
 from db.engine import Database
+from db.listen import asyncpg_dsn
 from db.migrate import upgrade
 from db.models import Pairing, PairingStatus
 from resolvers.access import ANONYMOUS, Actor
@@ -53,14 +54,7 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 async def _postgres_admin(statement: str) -> None:
-    parsed = make_url(POSTGRES_URL)
-    connection = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database,
-    )
+    connection = await asyncpg.connect(asyncpg_dsn(POSTGRES_URL))
     try:
         await connection.execute(statement)
     finally:
