@@ -4,7 +4,6 @@ something was written. Debian's headless Chromium, driven by Playwright, against
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -14,22 +13,12 @@ import pytest
 from db.models import Role
 from resolvers.tokens import create_token
 from tests.conftest import LiveServer
+from tests.web.support import ARGS, CHROMIUM
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')")
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 QUERY = '{ pairing(id: "UGFpcmluZzo5") { serviceTotals { homeVisits } } }'
 RECORD = """mutation { recordServiceActivity(input: {pairingId: "UGFpcmluZzo5", kind: HOME_VISIT,
   occurredOn: "2026-11-20", count: 2}) { userErrors { code } } }"""

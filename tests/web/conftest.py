@@ -20,9 +20,8 @@ import pytest
 from db.models import Role
 from resolvers.tokens import create_token
 from tests.conftest import ROOT, LiveServer
-from tests.web.support import PASSWORD
+from tests.web.support import ARGS, CHROMIUM, PASSWORD
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,8 +37,6 @@ if not Path(CHROMIUM).exists():
 if not (ROOT / "server" / "static" / "app" / "index.html").exists():
     pytest.skip("the web app is not built (npm ci && npm run build in web/)", allow_module_level=True)
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 class World:
