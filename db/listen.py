@@ -32,9 +32,11 @@ async def listen_forever(
     what: str,
     on_listening: Callable[[], Awaitable[None]],
     on_lost: Callable[[], None] = lambda: None,
+    ready: asyncio.Event | None = None,
 ) -> None:
     """Listen on `channel` until cancelled. `on_listening` runs each time a connection is listening
-    (to catch up on what was notified while none was), `on_lost` each time one ends."""
+    (to catch up on what was notified while none was), `on_lost` each time one ends; `ready` is set
+    the first time `on_listening` has run."""
     while True:
         try:
             connection = await asyncpg.connect(asyncpg_dsn(url))
@@ -48,6 +50,8 @@ async def listen_forever(
         try:
             await connection.add_listener(channel, listener)
             await on_listening()
+            if ready is not None:
+                ready.set()
             await lost.wait()
             log.warning("lost the LISTEN connection for %s; reconnecting", what)
         except Exception as exc:  # any failure: start over on a new connection
@@ -57,3 +61,30 @@ async def listen_forever(
             with contextlib.suppress(Exception):
                 await connection.close(timeout=2)
         await asyncio.sleep(RECONNECT_SECONDS)
+
+
+async def start_listening(
+    url: str,
+    channel: str,
+    listener: Listener,
+    *,
+    log: logging.Logger,
+    what: str,
+    on_listening: Callable[[], Awaitable[None]],
+    on_lost: Callable[[], None] = lambda: None,
+    ready_timeout: float,
+) -> asyncio.Task[None]:
+    """`listen_forever` as a task, once it listens or `ready_timeout` has passed (it then goes on
+    trying in the background): a server that starts listening misses nothing written after it."""
+    ready = asyncio.Event()
+    task = asyncio.create_task(
+        listen_forever(
+            url, channel, listener, log=log, what=what, on_listening=on_listening, on_lost=on_lost, ready=ready
+        ),
+        name=f"listen-{channel}",
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), ready_timeout)
+    except TimeoutError:
+        log.warning("not yet listening for %s; retrying in the background", what)
+    return task

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from db.background import cancel
 from db.engine import Database
-from db.listen import listen_forever
+from db.listen import start_listening
 from db.models import MilestoneEvent
 from resolvers.access import Actor
 from resolvers.errors import ApiError, ErrorCode
@@ -114,12 +114,16 @@ class Broker:
             _brokers.add(self)
             self._tasks.append(asyncio.create_task(self._poll_forever(), name="milestone-events-poll"))
             return
-        listening = asyncio.Event()
-        self._tasks.append(asyncio.create_task(self._listen_forever(listening), name="milestone-events-listen"))
-        try:
-            await asyncio.wait_for(listening.wait(), LISTEN_READY_TIMEOUT)
-        except TimeoutError:
-            log.warning("not yet listening for milestone events; retrying in the background")
+        listening = start_listening(
+            self.db.url,
+            NOTIFY_CHANNEL,
+            self._on_notify,
+            log=log,
+            what="milestone events",
+            on_listening=self._catch_up_on_listening,
+            ready_timeout=LISTEN_READY_TIMEOUT,
+        )
+        self._tasks.append(await listening)
 
     async def stop(self) -> None:
         _brokers.discard(self)
@@ -213,20 +217,14 @@ class Broker:
                 log.exception("polling for milestone events failed")
             await asyncio.sleep(SQLITE_POLL_SECONDS)
 
-    async def _listen_forever(self, listening: asyncio.Event) -> None:
-        async def catch_up() -> None:
-            if self._high_water is None:
-                await self._mark_start()
-            else:
-                # Events may have committed while nobody listened; PostgreSQL commits out of id
-                # order, so look back over the recent window as well.
-                lowest = self._seen.lowest()
-                await self._catch_up(self._high_water if lowest is None else min(lowest - 1, self._high_water))
-            listening.set()
-
-        await listen_forever(
-            self.db.url, NOTIFY_CHANNEL, self._on_notify, log=log, what="milestone events", on_listening=catch_up
-        )
+    async def _catch_up_on_listening(self) -> None:
+        if self._high_water is None:
+            await self._mark_start()
+        else:
+            # Events may have committed while nobody listened; PostgreSQL commits out of id order,
+            # so look back over the recent window as well.
+            lowest = self._seen.lowest()
+            await self._catch_up(self._high_water if lowest is None else min(lowest - 1, self._high_water))
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         try:

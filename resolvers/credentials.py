@@ -19,7 +19,6 @@ The time of last use is written in the background (resolvers/last_use.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import time
@@ -32,7 +31,7 @@ from sqlalchemy import select
 from db.background import cancel
 from db.base import utcnow
 from db.engine import Database
-from db.listen import listen_forever
+from db.listen import start_listening
 from db.models import CredentialChanges
 from resolvers.access import Actor
 from resolvers.last_use import LastUse
@@ -117,10 +116,17 @@ class Credentials:
             await self._poll()
             self._tasks.append(asyncio.create_task(self._poll_forever(), name="credential-changes-poll"))
             return
-        listening = asyncio.Event()
-        self._tasks.append(asyncio.create_task(self._listen_forever(listening), name="credential-changes-listen"))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(listening.wait(), LISTEN_READY_TIMEOUT)
+        listening = start_listening(
+            self.db.url,
+            CHANNEL,
+            self._on_notify,
+            log=log,
+            what="credential changes (verifying every request meanwhile)",
+            on_listening=self._trust_on_listening,
+            on_lost=self._untrust,
+            ready_timeout=LISTEN_READY_TIMEOUT,
+        )
+        self._tasks.append(await listening)
 
     async def stop(self) -> None:
         await cancel(self._tasks)
@@ -197,20 +203,8 @@ class Credentials:
             await asyncio.sleep(POLL_SECONDS)
             await self._poll()
 
-    async def _listen_forever(self, listening: asyncio.Event) -> None:
-        async def trust() -> None:
-            self._trust()
-            listening.set()
-
-        await listen_forever(
-            self.db.url,
-            CHANNEL,
-            self._on_notify,
-            log=log,
-            what="credential changes (verifying every request meanwhile)",
-            on_listening=trust,
-            on_lost=self._untrust,
-        )
+    async def _trust_on_listening(self) -> None:
+        self._trust()
 
     def _on_notify(self, _connection: Any, _pid: int, _channel: str, _payload: str) -> None:
         self.cache.forget_all()
