@@ -3,7 +3,7 @@ counters kept by every write (a pairing's, by the code that writes; a program's,
 
 from __future__ import annotations
 
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Select, case, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,7 +32,7 @@ SERVICE_KIND_COLUMN = {
 }
 
 
-def recount_select() -> Select[Unpack[tuple[Any, ...]]]:
+def recount_select() -> Select[*tuple[Any, ...]]:
     """The totals of every pairing recomputed from its records, voided ones left out."""
     activities = (
         select(
@@ -87,7 +87,7 @@ async def recount_all(session: AsyncSession) -> None:
     )
 
 
-def program_totals_select() -> Select[Unpack[tuple[Any, ...]]]:
+def program_totals_select() -> Select[*tuple[Any, ...]]:
     """Every program's ProgramTotals rows recomputed from its pairings and their counter rows."""
     slot = (Pairing.id % PROGRAM_SLOTS).label("slot")
     return (
@@ -106,7 +106,7 @@ def program_totals_select() -> Select[Unpack[tuple[Any, ...]]]:
     )
 
 
-def open_milestones_select() -> Select[Unpack[tuple[Any, ...]]]:
+def open_milestones_select() -> Select[*tuple[Any, ...]]:
     """Every program's ProgramOpenMilestones rows recomputed from its milestones."""
     return (
         select(Pairing.program_id, Milestone.due_on, func.count().label("open_milestones"))

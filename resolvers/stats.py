@@ -34,9 +34,8 @@ class ProgramStats:
 
 
 async def program_stats(scope: Scope, *, program_id: str | None, region_id: str | None) -> ProgramStats:
-    if region_id is None and scope.actor.role in READS_ALL:
-        program_pk = None if program_id is None else decode_typed_id(program_id, "Program")
-        sums, overdue_count = _counter_reads(program_pk, scope.today)
+    if counted(scope, region_id):
+        sums, overdue_count = _counter_reads(_program_pk(program_id), scope.today)
     else:
         region_path = None if region_id is None else (await region_by_global_id(scope, region_id)).path
         sums, overdue_count = _stats_reads(scope.actor, PairingFilter(program_id=program_id), region_path, scope.today)
@@ -82,6 +81,22 @@ def _stats_reads(
         .where(Milestone.pairing_id.in_(select(Pairing.id).where(*conditions)), overdue(today))
     )
     return PreparedRead(sums), PreparedRead(overdue_count)
+
+
+def counted(scope: Scope, region_id: str | None) -> bool:
+    """Whether the program counters answer for this caller and filter: all of a program's pairings."""
+    return region_id is None and scope.actor.role in READS_ALL
+
+
+async def counted_overdue(scope: Scope, program_id: str | None) -> int:
+    """The open milestones past due of a program (or all), from the counters; see `counted`."""
+    _, overdue_count = _counter_reads(_program_pk(program_id), scope.today)
+    ((count,),) = await scope.db.fetch(overdue_count)
+    return int(count or 0)
+
+
+def _program_pk(program_id: str | None) -> int | None:
+    return None if program_id is None else decode_typed_id(program_id, "Program")
 
 
 @functools.lru_cache(maxsize=128)

@@ -18,7 +18,7 @@ INDEX_BUILD_MEMORY = "256MB"
 
 SECONDARY_INDEXES = text(
     "SELECT pg_get_indexdef(i.indexrelid), c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "WHERE i.indrelid::regclass::text = ANY(:tables) AND NOT i.indisprimary "
+    "WHERE i.indrelid::regclass::text = ANY(:tables) AND NOT i.indisprimary AND i.indpred IS NULL "
     "AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conindid = i.indexrelid) ORDER BY c.relname"
 )
 
@@ -55,9 +55,11 @@ async def triggers_off(session: AsyncSession) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def indexes_built_after(session: AsyncSession, tables: Iterable[Table]) -> AsyncIterator[None]:
-    """PostgreSQL: the secondary indexes of `tables` (all but primary keys and those behind a
-    constraint) are dropped for the block and built again after it, each in one sorted pass instead
-    of millions of insertions, with the same definitions. The tables stay locked until commit."""
+    """PostgreSQL: the secondary indexes of `tables` are dropped for the block and built again
+    after it, each in one sorted pass instead of millions of insertions, with the same definitions.
+    Primary keys, indexes behind a constraint and partial indexes stay (the few rows of the partial
+    ones cost little, and their conditions would come back spelled differently). The tables stay
+    locked until commit."""
     if not is_postgres(session):
         yield
         return
