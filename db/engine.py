@@ -251,7 +251,7 @@ class Database:
 
     async def fetch(
         self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None
-    ) -> Sequence[Row[Any]]:
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
         rather than through a session: building ORM objects costs more than fetching the rows."""
         # Tested first, without a call: the hot path of every read when there are no replicas.
