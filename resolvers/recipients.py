@@ -55,9 +55,9 @@ class Principal:
         return Actor(name=self.name, role=self.role, agency_id=self.agency_id, region_path=self.region_path)
 
 
-# (kind, id, name, role, agency_id, region_path) of live principals; `role`, `agency_id` are columns
-# that can be filtered on.
-PrincipalRows = Select[str, int, str, Role, int | None, str]
+# (kind, id, name, role, agency_id, region_path) of live principals, region_path None for those
+# without a region (an outer join); `role`, `agency_id` are columns that can be filtered on.
+PrincipalRows = Select[str, int, str, Role, int | None, str | None]
 PrincipalColumns = ColumnCollection[str, ColumnElement[Any]]
 
 
@@ -114,7 +114,7 @@ AUDIENCES: dict[NotificationKind, frozenset[Audience]] = {
 }
 
 
-def _rows(rows: Iterable[Row[str, int, str, Role, int | None, str]]) -> list[Principal]:
+def _rows(rows: Iterable[Row[str, int, str, Role, int | None, str | None]]) -> list[Principal]:
     return [
         Principal(PrincipalKind(row.kind), row.id, row.name, Role(row.role), row.agency_id, row.region_path)
         for row in rows
