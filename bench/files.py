@@ -14,7 +14,9 @@ import io
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 import orjson
@@ -30,6 +32,13 @@ from resolvers.tokens import create_token
 
 SUBMIT = """mutation($input: SubmitMilestoneUpdateInput!) { submitMilestoneUpdate(input: $input) {
   milestoneUpdate { evidence { url sha256 } } userErrors { message } } }"""
+
+
+class Evidence(TypedDict):
+    """An uploaded file as SUBMIT reads it back."""
+
+    url: str
+    sha256: str
 
 
 async def prepare(url: str) -> tuple[str, str]:
@@ -71,10 +80,11 @@ def open_milestone(client: httpx.Client) -> str:
             },
         },
     ).json()
-    return created["data"]["createMilestone"]["milestone"]["id"]
+    milestone_id: str = created["data"]["createMilestone"]["milestone"]["id"]
+    return milestone_id
 
 
-def upload(client: httpx.Client, milestone: str, name: str, data: bytes, strip: bool) -> dict:
+def upload(client: httpx.Client, milestone: str, name: str, data: bytes, strip: bool) -> Evidence:
     operations = {
         "query": SUBMIT,
         "variables": {
@@ -89,10 +99,11 @@ def upload(client: httpx.Client, milestone: str, name: str, data: bytes, strip: 
     )
     payload = response.json()["data"]["submitMilestoneUpdate"]
     assert not payload["userErrors"], payload
-    return payload["milestoneUpdate"]["evidence"][0]
+    evidence: Evidence = payload["milestoneUpdate"]["evidence"][0]
+    return evidence
 
 
-def timed(rounds: int, work) -> list[float]:
+def timed(rounds: int, work: Callable[[], object]) -> list[float]:
     times = []
     for _ in range(rounds):
         start = time.perf_counter()
