@@ -33,10 +33,10 @@ if __package__ in (None, ""):  # `python bench/etag.py`
 import asyncpg
 import orjson
 
+from bench.data import TODAY, prepare, q1_variables
 from bench.load import percentile
 from bench.queries import Q1_DASHBOARD
 from bench.report import RESULTS
-from bench.run import TODAY, prepare, q1_variables
 from bench.server import Server, cpu_ticks, process_tree
 from db.engine import Database
 from db.listen import asyncpg_dsn

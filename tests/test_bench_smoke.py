@@ -58,7 +58,7 @@ async def test_benchmark_smoke_run(databases):
 
 
 def test_worker_split_shows_the_busiest_workers_shares() -> None:
-    from bench.run import worker_split
+    from bench.over_http import worker_split
 
     # The supervisor's helper process takes a tick or two; the two busiest are the workers.
     assert worker_split([1, 300, 100], 2) == "75:25"
