@@ -18,7 +18,7 @@ from server.mail import mailer_of
 from server.settings import load_settings
 from tests.commands import qianshou
 from tests.conftest import TODAY, LiveServer, free_port
-from tests.test_mutations_support import World, make_tokens
+from tests.test_mutations_support import World, add_milestone, make_tokens
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow  # a real server, SMTP and webhook receivers
@@ -36,24 +36,6 @@ def graphql(server: LiveServer, token: str, query: str, variables: dict | None =
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
-
-
-async def new_milestone(world: World, n: int) -> str:
-    from db.models import Milestone, MilestoneCategory, MilestoneStatus
-    from resolvers.ids import encode_id
-
-    async with world.db.writing() as session:
-        milestone = Milestone(
-            pairing_id=world.pairing_pk,
-            title=f"里程碑 {n}",
-            category=MilestoneCategory.TALENT,
-            term_year=2,
-            due_on=TODAY,
-            status=MilestoneStatus.NOT_STARTED,
-        )
-        session.add(milestone)
-        await session.flush()
-    return encode_id("Milestone", milestone.id)
 
 
 SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
@@ -108,7 +90,7 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
             )["createWebhookSubscription"]
             assert wecom["userErrors"] == []
             updates = []
-            milestones = [world.milestone] + [await new_milestone(world, n) for n in (2, 3)]
+            milestones = [world.milestone] + [await add_milestone(world, f"里程碑 {n}", TODAY) for n in (2, 3)]
             for n, milestone in enumerate(milestones):
                 submitted = graphql(
                     server,
