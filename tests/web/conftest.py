@@ -7,9 +7,6 @@ build on what earlier ones wrote, as a person's day would)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,6 +16,7 @@ import pytest
 
 from db.models import Role
 from resolvers.tokens import create_token
+from tests.commands import qianshou
 from tests.conftest import ROOT, LiveServer
 from tests.web.support import ARGS, CHROMIUM, PASSWORD
 
@@ -113,9 +111,9 @@ def accounts(world) -> dict[str, str]:
     """Accounts for people (name -> password), made with `qianshou user create` as an administrator would."""
     made = {}
     for name, role, agency in (("web.mentor", "MENTOR_AGENCY", world.mentor_agency), ("web.staff", "MINISTRY", None)):
-        command = [sys.executable, "-m", "server", "user", "create", "--name", name, "--role", role, "--password-stdin"]
-        command += ["--agency", agency] if agency else []
-        done = subprocess.run(command, input=PASSWORD, cwd=ROOT, env=world.server.environment, capture_output=True, text=True)
+        scope = ["--agency", agency] if agency else []
+        database_url = world.server.environment["QIANSHOU_DATABASE_URL"]
+        done = qianshou("user", "create", "--name", name, "--role", role, "--password-stdin", *scope, database_url=database_url, stdin=PASSWORD)
         assert done.returncode == 0, done.stderr
         made[name] = PASSWORD
     return made
