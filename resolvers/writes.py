@@ -15,12 +15,26 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    insert,
+    inspect,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.base import utcnow
 from db.batch import Batch, insert_rows, rows_parameters
+from db.conflicts import dialect_of
 from db.models import AuditEvent, Milestone, MilestoneUpdate, Pairing
 from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
@@ -228,12 +242,22 @@ class Tx:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
         UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
         the whole write is refused. Audited."""
-        before = snapshot(row)
         model = type(row)
+        statement = update(model).where(model.id == row.id, guard).values(**values).returning(model)
+        await self._update(row, statement, {}, refusal, audit_extra)
+
+    async def _update(
+        self,
+        row: Any,
+        statement: Update,
+        parameters: dict[str, Any],
+        refusal: UserError,
+        audit_extra: Snapshot | None,
+    ) -> None:
+        before = snapshot(row)
         # Read back as stored in the same statement: the row in the session takes the new values.
         updated = await self.session.scalar(
-            update(model).where(model.id == row.id, guard).values(**values).returning(model),
-            execution_options={"synchronize_session": False, "populate_existing": True},
+            statement, parameters, execution_options={"synchronize_session": False, "populate_existing": True}
         )
         if updated is None:
             raise UserErrors(refusal)
@@ -250,20 +274,40 @@ class Tx:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
         still the one the client saw (or, if the client gave none, the one just read)."""
         version = row.version if expected_version is None else expected_version
-        stale = UserError(
-            f"the {type(row).__name__} was changed by someone else (version {row.version}, you sent {version}); "
-            "reload it and try again",
-            ErrorCode.STALE_VERSION,
-            [field_name],
-            message_zh=f"此{type_name_zh(type(row).__name__)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
-            "请刷新后重试",
-        )
+        stale = _stale(row, version, field_name)
         if version != row.version:
             raise UserErrors(stale)
-        model = type(row)
-        await self.guarded_update(
-            row, {**values, "version": model.version + 1}, model.version == version, stale, audit_extra
-        )
+        parameters = _update_parameters(row, values, version)
+        await self._update(row, _versioned_update(type(row), tuple(values)), parameters, stale, audit_extra)
+
+    async def versioned_update_and_add(
+        self, row: Any, values: dict[str, Any], new_row: M, evidence: Sequence[StoredEvidence] = ()
+    ) -> M:
+        """`versioned_update(row, values)` (at the version just read) and then `add(new_row, evidence)`:
+        on PostgreSQL in one statement, the UPDATE and the INSERT each a data-modifying WITH query
+        of the SELECT that reads both back. The INSERT does not depend on the UPDATE: if the UPDATE
+        matched no row, the write is refused and both are rolled back."""
+        if dialect_of(self.session) != "postgresql":
+            await self.versioned_update(row, values)
+            return await self.add(new_row, evidence)
+        before = snapshot(row)
+        new_values = _insert_values(new_row)
+        statement = _update_and_insert(type(row), tuple(values), type(new_row), tuple(new_values))
+        parameters = {
+            **_update_parameters(row, values, row.version),
+            **{f"add_{name}": value for name, value in new_values.items()},
+        }
+        # The row in the session takes its new values, as with versioned_update.
+        updated, stored_row = (
+            await self.session.execute(statement, parameters, execution_options={"populate_existing": True})
+        ).one()
+        if updated is None:
+            raise UserErrors(_stale(row, row.version, "version"))
+        if not isinstance(stored_row, type(new_row)):
+            raise RuntimeError(f"inserting a {type(new_row).__name__} returned no row")
+        await self.audit(row, before)
+        await self.audit(stored_row, None, await self.attach(stored_row, evidence))
+        return stored_row
 
     async def void(self, row: Any, reason: str) -> None:
         model = type(row)
@@ -292,6 +336,82 @@ def _owners(model: type) -> tuple[type, ...]:
 def _owned_pairing(model: type, loaded: Any) -> Pairing | None:
     owners = _owners(model)
     return loaded[owners.index(Pairing) + 1] if Pairing in owners else None
+
+
+def _stale(row: Any, version: int, field_name: str) -> UserError:
+    type_name = type(row).__name__
+    return UserError(
+        f"the {type_name} was changed by someone else (version {row.version}, you sent {version}); "
+        "reload it and try again",
+        ErrorCode.STALE_VERSION,
+        [field_name],
+        message_zh=f"此{type_name_zh(type_name)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
+        "请刷新后重试",
+    )
+
+
+def _update_parameters(row: Any, values: dict[str, Any], version: int) -> dict[str, Any]:
+    """The parameters of `_versioned_update`."""
+    return {**{f"new_{name}": value for name, value in values.items()}, "row_id": row.id, "seen_version": version}
+
+
+def _insert_values(row: Any) -> dict[str, Any]:
+    """A new row's column values, with the model's Python-side defaults for those it leaves out:
+    SQLAlchemy applies these to a plain INSERT, but not to one inside a WITH query."""
+    values = {}
+    for attr in inspect(type(row)).column_attrs:
+        column = attr.columns[0]
+        if attr.key in row.__dict__:
+            values[attr.key] = row.__dict__[attr.key]
+        elif column.default is not None:
+            default = column.default
+            values[attr.key] = default.arg(None) if default.is_callable else default.arg
+    return values
+
+
+@functools.cache
+def _update_and_insert(model: Any, names: tuple[str, ...], new_model: Any, new_names: tuple[str, ...]) -> Select[Any]:
+    """`_versioned_update` and an INSERT of these columns (parameters `add_<name>`), both read back."""
+    table, new_table = model.__table__, new_model.__table__
+    updated = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen_version"))
+        .values(**_new_values(model, names), version=table.c.version + 1)
+        .returning(*table.c)
+        .cte("updated")
+    )
+    columns = inspect(new_model).column_attrs
+    inserted = (
+        insert(new_table)
+        .values({columns[name].columns[0]: _typed(columns, name, "add_") for name in new_names})
+        .returning(*new_table.c)
+        .cte("inserted")
+    )
+    return (
+        select(aliased(model, updated), aliased(new_model, inserted)).select_from(inserted).outerjoin(updated, true())
+    )
+
+
+def _typed(columns: Any, name: str, prefix: str) -> BindParameter[Any]:
+    return bindparam(f"{prefix}{name}", type_=columns[name].expression.type)
+
+
+def _new_values(model: Any, names: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
+    columns = inspect(model).column_attrs
+    return {name: _typed(columns, name, "new_") for name in names}
+
+
+@functools.cache
+def _versioned_update(model: Any, names: tuple[str, ...]) -> Update:
+    """UPDATE of these columns (parameters `new_<name>`) of row `row_id` while its version is still
+    `seen_version`, which it moves on, read back: made once per model and columns, since making a
+    statement costs more than running it. (A parameter may not take a column's own name.)"""
+    return (
+        update(model)
+        .where(model.id == bindparam("row_id"), model.version == bindparam("seen_version"))
+        .values(**_new_values(model, names), version=model.version + 1)
+        .returning(model)
+    )
 
 
 @functools.cache

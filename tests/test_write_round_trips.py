@@ -41,9 +41,10 @@ mutation($input: ReviewMilestoneUpdateInput!) {
 }
 """
 # The claim of the idempotency key; the milestone with its pairing, the notice's subject and the
-# pending update, locked; the milestone's new status; the update; then the batch: audit events,
-# milestone event and NOTIFY, inbox entries, webhook deliveries, the key's result.
-SUBMIT_POSTGRESQL = ["INSERT", "SELECT", "UPDATE", "INSERT", "WITH"]
+# pending update, locked; the milestone's new status and the update (on PostgreSQL one statement);
+# then the batch: audit events, milestone event and NOTIFY, inbox entries, webhook deliveries, the
+# key's result.
+SUBMIT_POSTGRESQL = ["INSERT", "SELECT", "WITH", "WITH"]
 SUBMIT_SQLITE = ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT"]
 # The update with its milestone, pairing and subject; milestone and update changed; the pairing's
 # health read and compared with the last noted (unchanged: the second return); then the batch.
