@@ -188,7 +188,7 @@ SUBMIT_ALSO = (
 )
 
 
-@mutation("submitMilestoneUpdate", replay=MilestoneUpdate)
+@mutation("submitMilestoneUpdate", replay=MilestoneUpdate, claim_with_load=True)
 async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> MilestoneUpdate:
     # Submitters quote no version: two submitting at once both succeed, one after the other.
     milestone, loaded = await tx.load_with(Milestone, request.milestone_id, "milestone_id", lock=True, also=SUBMIT_ALSO)

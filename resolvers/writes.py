@@ -40,7 +40,15 @@ from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
 from resolvers.evidence import StoredEvidence, attach, stored
-from resolvers.idempotency import claim, settle
+from resolvers.idempotency import (
+    Claim,
+    claim_parameters,
+    claim_statement,
+    claim_within,
+    claimed,
+    settle,
+    within_parameters,
+)
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
 from resolvers.validation import REASON_LENGTH, Checks, odd_values
@@ -122,6 +130,9 @@ class Tx:
         # Rows loaded along with the one asked for (its milestone, its pairing): the session keeps
         # only weak references, and a later `session.get` of them should not read them again.
         self._held: list[Any] = []
+        # The idempotency claim still to be made in the write's first load; the claim made.
+        self._claiming: dict[str, Any] | None = None
+        self.claim: Claim | None = None
 
     @property
     def today(self) -> dt.date:
@@ -162,9 +173,11 @@ class Tx:
         subqueries over the row and its pairing, for the write's own checks (made once, at import,
         so that the statement is made once too)."""
         type_name = model.__name__
+        claiming, self._claiming = self._claiming, None
         try:
             kind, pk = decode_id(global_id)
         except ApiError:
+            await self._claim_alone(claiming)
             raise UserErrors(
                 UserError(
                     f"malformed ID {global_id!r}",
@@ -173,9 +186,22 @@ class Tx:
                     message_zh=f"ID 格式错误：{global_id!r}",
                 )
             ) from None
-        statement = _load_statement(model, lock, also)
-        found = await self.session.execute(statement, {"pk": pk}) if kind == type_name else None
-        loaded = None if found is None else found.first()
+        loaded: Sequence[Any] | None
+        if kind != type_name:
+            await self._claim_alone(claiming)
+            loaded = None
+        elif claiming is None:
+            loaded = (await self.session.execute(_load_statement(model, lock, also, False), {"pk": pk})).first()
+        else:
+            found = (
+                await self.session.execute(
+                    _load_statement(model, lock, also, True), {"pk": pk, **within_parameters(claiming)}
+                )
+            ).first()
+            # Without the row, whether the claim was made is read from the record (`claimed`).
+            row: tuple[Any, ...] | None = None if found is None else tuple(found)
+            loaded, inserted = (None, None) if row is None else (row[:-1], row[-1])
+            await self._take_claim(await claimed(self.session, claiming, inserted))
         # A row the caller may not read is answered as one that does not exist, so that a write
         # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
         if loaded is None or not self._readable(loaded[0], _owned_pairing(model, loaded)):
@@ -196,6 +222,26 @@ class Tx:
         if not access.is_scoped(actor):
             return access.can_read(actor, type(row), row)
         return access.can_read(actor, type(row), row, pairing)
+
+    def claim_with_first_load(self, parameters: dict[str, Any]) -> None:
+        """Claim the idempotency key (`claim_parameters`) in the write's first load, which must come
+        before anything else the write does: a write that claims so runs one statement fewer."""
+        self._claiming = parameters
+
+    async def claim_now(self, parameters: dict[str, Any]) -> None:
+        """Claim the idempotency key (`claim_parameters`) in a statement of its own."""
+        inserted = await self.session.scalar(claim_statement(dialect_of(self.session)), parameters)
+        await self._take_claim(await claimed(self.session, parameters, inserted))
+
+    async def _claim_alone(self, parameters: dict[str, Any] | None) -> None:
+        if parameters is not None:
+            await self.claim_now(parameters)
+
+    async def _take_claim(self, claim: Claim) -> None:
+        """A retry gets the first result back (Replay), whatever its input says now."""
+        self.claim = claim
+        if claim.replay_id is not None:
+            raise Replay(claim.replay_id)
 
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
@@ -421,11 +467,18 @@ def _insert_returning(model: type) -> Insert:
 
 
 @functools.cache
-def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
+def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Select[Any]:
+    """With `claiming` (PostgreSQL only), the idempotency claim's INSERT is a data-modifying WITH
+    query, and the id it returned (if it made the claim) the last column. The INSERT runs once the
+    first row is projected, before that row is locked (and runs without a row too): so a retry
+    waits on the claim first, as it does when the claim is a statement of its own, and two
+    statements of this one shape take their locks in the same order."""
     owners = _owners(model)
-    statement: Select[*tuple[Any, ...]] = select(model, *owners, *(column for _, column in also)).where(
-        model.id == bindparam("pk")
-    )
+    columns = [*owners, *(column for _, column in also)]
+    if claiming:
+        made = claim_within().cte("claim")
+        columns.append(select(made.c.id).scalar_subquery().label("claimed"))
+    statement: Select[*tuple[Any, ...]] = select(model, *columns).where(model.id == bindparam("pk"))
     if model is MilestoneUpdate:
         statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
             Pairing, Pairing.id == Milestone.pairing_id
@@ -439,11 +492,21 @@ def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
 Write = Callable[[Tx, Q], Awaitable[R]]
 
 
+class Replay(Exception):
+    """The request is a retry: its answer is the first request's result, of this id."""
+
+    def __init__(self, result_id: int | None) -> None:
+        super().__init__(result_id)
+        self.result_id = result_id
+
+
 def mutation(
-    action: str, *, replay: type | None = None
+    action: str, *, replay: type | None = None, claim_with_load: bool = False
 ) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
     """Make a write function a mutation named `action`. With `replay` (the model of its result) the
-    request's `idempotency_key`, when given, makes retries return the first result of that model."""
+    request's `idempotency_key`, when given, makes retries return the first result of that model.
+    `claim_with_load`: the write's first statement is its `tx.load`, which makes the claim on
+    PostgreSQL (Tx.claim_with_first_load); else the claim is made before the write starts."""
 
     def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
         @functools.wraps(write)
@@ -456,13 +519,20 @@ def mutation(
                 request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
+                    try:
+                        if key is not None:
+                            parameters = claim_parameters(scope.actor.name, key, action, request)
+                            if claim_with_load and dialect_of(session) == "postgresql":
+                                tx.claim_with_first_load(parameters)
+                            else:
+                                await tx.claim_now(parameters)
+                        value = await write(tx, request)
+                    except Replay as retry:
+                        return Outcome(await session.get_one(replay, retry.result_id))
                     if key is not None:
-                        claimed = await claim(session, scope.actor.name, key, action, request)
-                        if claimed.replay_id is not None:
-                            return Outcome(await session.get_one(replay, claimed.replay_id))
-                    value = await write(tx, request)
-                    if key is not None:
-                        settle(tx.batch, claimed, value.id)
+                        if tx.claim is None:
+                            raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
+                        settle(tx.batch, tx.claim, value.id)
                     if not tx.permission_checked:
                         raise RuntimeError(f"{action} checked no permission")
                     if not tx.audited:
