@@ -22,4 +22,4 @@ def read_columns(model: Any) -> tuple[ColumnElement[Any], ...]:
 
 @functools.cache
 def record_type(name: str, keys: Sequence[str]) -> type[tuple[Any, ...]]:
-    return namedtuple(f"{name}_record", keys)  # type: ignore[misc]
+    return namedtuple(f"{name}_record", keys)
