@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import (
     BindParameter,
@@ -30,12 +30,22 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapper, aliased
 
-from db.base import utcnow
+from db.base import IdMixin, utcnow
 from db.batch import Batch, insert_rows, rows_parameters
 from db.conflicts import dialect_of
-from db.models import AuditEvent, Milestone, MilestoneUpdate, Pairing
+from db.models import (
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
 from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
@@ -58,7 +68,10 @@ Also = tuple[tuple[str, ColumnElement[Any]], ...]
 
 R = TypeVar("R")
 Q = TypeVar("Q")
-M = TypeVar("M")
+# A model a write loads or adds by its id.
+M = TypeVar("M", bound=IdMixin)
+# A record of a pairing that can be voided (void_record).
+V = TypeVar("V", bound=TrainingSession | ServiceActivity | ResourceLink | ServiceStation | IncubatedOrganization)
 
 
 @dataclass
@@ -186,16 +199,18 @@ class Tx:
                     message_zh=f"ID 格式错误：{global_id!r}",
                 )
             ) from None
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
         loaded: Sequence[Any] | None
         if kind != type_name:
             await self._claim_alone(claiming)
             loaded = None
         elif claiming is None:
-            loaded = (await self.session.execute(_load_statement(model, lock, also, False), {"pk": pk})).first()
+            loaded = (await self.session.execute(_load_statement(entity, lock, also, False), {"pk": pk})).first()
         else:
             found = (
                 await self.session.execute(
-                    _load_statement(model, lock, also, True), {"pk": pk, **within_parameters(claiming)}
+                    _load_statement(entity, lock, also, True), {"pk": pk, **within_parameters(claiming)}
                 )
             ).first()
             # Without the row, whether the claim was made is read from the record (`claimed`).
@@ -252,7 +267,9 @@ class Tx:
         the audit. Returns the stored row: use it, not the one passed in."""
         model = type(row)
         values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
-        stored_row = await self.session.scalar(_insert_returning(model), values)
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
+        stored_row = await self.session.scalar(_insert_returning(entity), values)
         if not isinstance(stored_row, model):
             raise RuntimeError(f"inserting a {model.__name__} returned no row")
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
@@ -467,7 +484,7 @@ def _insert_returning(model: type) -> Insert:
 
 
 @functools.cache
-def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Select[Any]:
+def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Select[*tuple[Any, ...]]:
     """With `claiming` (PostgreSQL only), the idempotency claim's INSERT is a data-modifying WITH
     query, and the id it returned (if it made the claim) the last column. The INSERT runs once the
     first row is projected, before that row is locked (and runs without a row too): so a retry
@@ -478,18 +495,20 @@ def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Sele
     if claiming:
         made = claim_within().cte("claim")
         columns.append(select(made.c.id).scalar_subquery().label("claimed"))
-    statement: Select[*tuple[Any, ...]] = select(model, *columns).where(model.id == bindparam("pk"))
+    mapper: Mapper[Any] = inspect(model)
+    statement: Select[*tuple[Any, ...]] = select(model, *columns).where(mapper.columns["id"] == bindparam("pk"))
     if model is MilestoneUpdate:
         statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
             Pairing, Pairing.id == Milestone.pairing_id
         )
     elif owners:
         # Some records may stand outside a pairing (a service station): no pairing, not no row.
-        statement = statement.outerjoin(Pairing, Pairing.id == model.pairing_id)
+        statement = statement.outerjoin(Pairing, Pairing.id == mapper.columns["pairing_id"])
     return statement.with_for_update(of=model) if lock else statement
 
 
 Write = Callable[[Tx, Q], Awaitable[R]]
+Mutation = Callable[[Scope, Q], Awaitable[Outcome[R]]]
 
 
 class Replay(Exception):
@@ -500,27 +519,38 @@ class Replay(Exception):
         self.result_id = result_id
 
 
+@overload
+def mutation(action: str) -> Callable[[Write[Q, R]], Mutation[Q, R]]: ...
+
+
+@overload
 def mutation(
-    action: str, *, replay: type | None = None, claim_with_load: bool = False
-) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
+    action: str, *, replay: type[M], claim_with_load: bool = False
+) -> Callable[[Write[Q, M]], Mutation[Q, M]]: ...
+
+
+def mutation(
+    action: str, *, replay: type[IdMixin] | None = None, claim_with_load: bool = False
+) -> Callable[[Write[Q, Any]], Mutation[Q, Any]]:
     """Make a write function a mutation named `action`. With `replay` (the model of its result) the
     request's `idempotency_key`, when given, makes retries return the first result of that model.
     `claim_with_load`: the write's first statement is its `tx.load`, which makes the claim on
     PostgreSQL (Tx.claim_with_first_load); else the claim is made before the write starts."""
 
-    def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
+    def wrap(write: Write[Q, Any]) -> Mutation[Q, Any]:
         @functools.wraps(write)
-        async def run(scope: Scope, request: Q) -> Outcome[R]:
+        async def run(scope: Scope, request: Q) -> Outcome[Any]:
             if odd := odd_values(request):
                 return Outcome(errors=odd)
-            key = getattr(request, "idempotency_key", None) if replay is not None else None
+            key = getattr(request, "idempotency_key", None)
             try:
                 # Files are checked and stored before the transaction, not while it holds locks.
                 request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
+                    claiming = replay is not None and key is not None
                     try:
-                        if key is not None:
+                        if claiming:
                             parameters = claim_parameters(scope.actor.name, key, action, request)
                             if claim_with_load and dialect_of(session) == "postgresql":
                                 tx.claim_with_first_load(parameters)
@@ -528,8 +558,10 @@ def mutation(
                                 await tx.claim_now(parameters)
                         value = await write(tx, request)
                     except Replay as retry:
+                        if replay is None:
+                            raise  # only a write with `replay` claims a key
                         return Outcome(await session.get_one(replay, retry.result_id))
-                    if key is not None:
+                    if claiming:
                         if tx.claim is None:
                             raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
                         settle(tx.batch, tx.claim, value.id)
@@ -557,12 +589,13 @@ class VoidRecord:
     reason: str
 
 
-async def void_record(tx: Tx, model: type[M], request: VoidRecord) -> M:
+async def void_record(tx: Tx, model: type[V], request: VoidRecord) -> V:
     row = await tx.load(model, request.id, "id")
     pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
     tx.require(pairing=pairing)
     checks = Checks()
     reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
     checks.done()
+    assert reason is not None  # a blank reason was refused by checks.done()
     await tx.void(row, reason)
     return row
