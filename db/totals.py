@@ -3,6 +3,8 @@ counters kept by every write."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, case, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +19,7 @@ SERVICE_KIND_COLUMN = {
 }
 
 
-def recount_select() -> Select:
+def recount_select() -> Select[*tuple[Any, ...]]:
     """The totals of every pairing recomputed from its records, voided ones left out."""
     activities = (
         select(

@@ -13,15 +13,26 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Insert, Select, bindparam, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
 
-from db.base import utcnow
+from db.base import IdMixin, utcnow
 from db.batch import Batch, insert_rows, rows_parameters
-from db.models import AuditEvent, Milestone, MilestoneUpdate, Pairing
+from db.models import (
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
 from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
@@ -36,7 +47,10 @@ Also = tuple[tuple[str, ColumnElement[Any]], ...]
 
 R = TypeVar("R")
 Q = TypeVar("Q")
-M = TypeVar("M")
+# A model a write loads or adds by its id.
+M = TypeVar("M", bound=IdMixin)
+# A record of a pairing that can be voided (void_record).
+V = TypeVar("V", bound=TrainingSession | ServiceActivity | ResourceLink | ServiceStation | IncubatedOrganization)
 
 
 @dataclass
@@ -159,7 +173,9 @@ class Tx:
                     message_zh=f"ID 格式错误：{global_id!r}",
                 )
             ) from None
-        statement = _load_statement(model, lock, also)
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
+        statement = _load_statement(entity, lock, also)
         found = await self.session.execute(statement, {"pk": pk}) if kind == type_name else None
         loaded = None if found is None else found.first()
         # A row the caller may not read is answered as one that does not exist, so that a write
@@ -192,7 +208,9 @@ class Tx:
         the audit. Returns the stored row: use it, not the one passed in."""
         model = type(row)
         values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
-        stored_row = await self.session.scalar(_insert_returning(model), values)
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
+        stored_row = await self.session.scalar(_insert_returning(entity), values)
         if not isinstance(stored_row, model):
             raise RuntimeError(f"inserting a {model.__name__} returned no row")
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
@@ -301,10 +319,11 @@ def _insert_returning(model: type) -> Insert:
 
 
 @functools.cache
-def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
+def _load_statement(model: type, lock: bool, also: Also) -> Select[*tuple[Any, ...]]:
     owners = _owners(model)
+    mapper: Mapper[Any] = inspect(model)
     statement: Select[*tuple[Any, ...]] = select(model, *owners, *(column for _, column in also)).where(
-        model.id == bindparam("pk")
+        mapper.columns["id"] == bindparam("pk")
     )
     if model is MilestoneUpdate:
         statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
@@ -312,36 +331,44 @@ def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
         )
     elif owners:
         # Some records may stand outside a pairing (a service station): no pairing, not no row.
-        statement = statement.outerjoin(Pairing, Pairing.id == model.pairing_id)
+        statement = statement.outerjoin(Pairing, Pairing.id == mapper.columns["pairing_id"])
     return statement.with_for_update(of=model) if lock else statement
 
 
 Write = Callable[[Tx, Q], Awaitable[R]]
+Mutation = Callable[[Scope, Q], Awaitable[Outcome[R]]]
 
 
-def mutation(
-    action: str, *, replay: type | None = None
-) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
+@overload
+def mutation(action: str) -> Callable[[Write[Q, R]], Mutation[Q, R]]: ...
+
+
+@overload
+def mutation(action: str, *, replay: type[M]) -> Callable[[Write[Q, M]], Mutation[Q, M]]: ...
+
+
+def mutation(action: str, *, replay: type[IdMixin] | None = None) -> Callable[[Write[Q, Any]], Mutation[Q, Any]]:
     """Make a write function a mutation named `action`. With `replay` (the model of its result) the
     request's `idempotency_key`, when given, makes retries return the first result of that model."""
 
-    def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
+    def wrap(write: Write[Q, Any]) -> Mutation[Q, Any]:
         @functools.wraps(write)
-        async def run(scope: Scope, request: Q) -> Outcome[R]:
+        async def run(scope: Scope, request: Q) -> Outcome[Any]:
             if odd := odd_values(request):
                 return Outcome(errors=odd)
-            key = getattr(request, "idempotency_key", None) if replay is not None else None
+            key = getattr(request, "idempotency_key", None)
             try:
                 # Files are checked and stored before the transaction, not while it holds locks.
                 request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
-                    if key is not None:
+                    claimed = None
+                    if replay is not None and key is not None:
                         claimed = await claim(session, scope.actor.name, key, action, request)
                         if claimed.replay_id is not None:
                             return Outcome(await session.get_one(replay, claimed.replay_id))
                     value = await write(tx, request)
-                    if key is not None:
+                    if claimed is not None:
                         settle(tx.batch, claimed, value.id)
                     if not tx.permission_checked:
                         raise RuntimeError(f"{action} checked no permission")
@@ -367,12 +394,13 @@ class VoidRecord:
     reason: str
 
 
-async def void_record(tx: Tx, model: type[M], request: VoidRecord) -> M:
+async def void_record(tx: Tx, model: type[V], request: VoidRecord) -> V:
     row = await tx.load(model, request.id, "id")
     pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
     tx.require(pairing=pairing)
     checks = Checks()
     reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
     checks.done()
+    assert reason is not None  # a blank reason was refused by checks.done()
     await tx.void(row, reason)
     return row

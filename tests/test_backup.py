@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from db.backup import BackupError, backup
 from db.engine import Database
 from db.migrate import current_revision, head_revision
 from db.models import Program, Role
@@ -107,3 +108,10 @@ async def test_restore_refuses_a_file_that_is_not_a_backup(databases, tmp_path):
     assert result.stderr.strip().count("\n") == 0, result.stderr
     expected = "is not a Qianshou SQLite backup" if not POSTGRES_URL else "pg_restore failed"
     assert expected in result.stderr
+
+
+@pytest.mark.database_free
+def test_an_in_memory_sqlite_database_has_no_file_to_back_up(tmp_path):
+    with pytest.raises(BackupError, match="names no SQLite database file"):
+        backup("sqlite://", tmp_path / "backup")
+    assert not (tmp_path / "backup").exists()
