@@ -96,7 +96,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="development",
         help="development,token,session: compare the reads in these modes (bench/modes.py)",
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --modes: interleaved rounds per cell")
+    parser.add_argument(
+        "--rounds", type=int, help="with --modes or --fast-paths: interleaved rounds per cell (default 1, 3)"
+    )
     parser.add_argument(
         "--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)"
     )
@@ -108,6 +110,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"bad --operations {sorted(unknown)} or --concurrency")
     args.fast_paths = paths.chosen(args.fast_paths) if args.fast_paths else None
     args.modes = [part.strip() for part in args.modes.split(",") if part.strip()]
+    # One on/off pair measures the load of its minute as much as the path.
+    args.rounds = args.rounds or (3 if args.fast_paths else 1)
     if set(args.modes) - set(modes.MODES) or not args.modes or args.rounds < 1:
         parser.error(f"--modes takes some of {','.join(modes.MODES)}; --rounds at least 1")
     if args.database_url is None:
@@ -261,8 +265,7 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
                 if concurrency > 1 and args.workers > 1:
                     used = [cpu_used[pid] - cpu_before.get(pid, 0) for pid in cpu_used]
                     row.worker_split = worker_split(used, args.workers)
-                # On/off pairs compare the server with itself: the floor would only lengthen them.
-                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 and not args.fast_paths else None
+                fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
                 if fetch_floor is not None:
                     paired_with_floor = against_floor(args, server.url, make_request, fetch_floor)
                     row.paired_ms, row.floor_ms = asyncio.run(paired_with_floor)
@@ -364,12 +367,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
+        # The comparisons are of reads: a write changes what the next variant reads.
+        reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
+        operations_of = lambda url: http_operations(reads, fixture, info, url, rows)  # noqa: E731
+        if args.fast_paths:
+            paths.print_pairs(paths.compare(reads, operations_of, TODAY.isoformat()), args)
+            return 0
         if args.modes != ["development"]:
-            reads = argparse.Namespace(**{**vars(args), "operations": [op for op in args.operations if op != "M1"]})
-            cells = modes.compare(
-                reads, lambda url: http_operations(reads, fixture, info, url, rows), TODAY.isoformat()
-            )
-            modes.print_comparison(cells, args)
+            modes.print_comparison(modes.compare(reads, operations_of, TODAY.isoformat()), args)
             return 0
         return measure_and_report(args, fixture, info, rows)
     except writes.Refused as exc:
@@ -381,13 +386,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure_and_report(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], rows: dict[str, Row]) -> int:
-    if args.fast_paths:
-
-        def measure(env: list[str]) -> list[Row]:
-            return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
-
-        paths.print_pairs(paths.compare(measure, args.fast_paths), "postgresql" in args.database_url)
-        return 0
     results = over_http(args, fixture, info, rows)
     print_table(results, info, args, TODAY)
     if args.json:
