@@ -20,7 +20,6 @@ from db.reads import fast_paths
 from db.reads.combined import combination
 from db.reads.fast_paths import FastPaths, fallbacks, fell_back
 from db.statements import recording
-from schema.engine import validation_cache
 from schema.schema import execute_checked, schema
 from server.settings import load_settings
 from tests.conftest import ROOT, make_scope
@@ -114,17 +113,6 @@ async def test_fetch_ahead_off_loads_a_pages_details_field_by_field(demo_db, swi
             await answer(demo_db, Q1_DASHBOARD, {"first": 10}, FastPaths(fetch_ahead=on))
         counts[on] = statements.count
     assert counts[False] > counts[True]
-
-
-async def test_validation_cache_off_validates_every_request(demo_db, switched, monkeypatch) -> None:
-    validated = []
-    real = validation_cache.validate_document
-    monkeypatch.setattr(validation_cache, "validate_document", lambda *args: validated.append(1) or real(*args))
-    document = "{ pairings(first: 1) { totalCount } }"
-    fast_paths.use(FastPaths(validation_cache=False))
-    for _ in range(2):
-        assert (await schema.execute(document, context_value=make_scope(demo_db))).errors is None
-    assert len(validated) == 2
 
 
 def test_each_fast_path_has_a_setting(monkeypatch) -> None:
