@@ -110,7 +110,7 @@ def _q1_statement(today: dt.date, dialect: str) -> PreparedRead:
     )
 
 
-def _in_page(column: Any, page: Select, dialect: str) -> Any:
+def _in_page(column: Any, page: Select[int], dialect: str) -> Any:
     """`column` is one of the page's ids. On PostgreSQL as one array, as the server binds its ids
     (db.functions.one_of): PostgreSQL then reads the page's milestones through their index."""
     if dialect == "postgresql":
@@ -289,7 +289,7 @@ def _update(values: Any) -> dict[str, Any]:
     }
 
 
-def _children(pairing: BindParameter[int]) -> Select:
+def _children(pairing: BindParameter[int]) -> Select[*tuple[Any, ...]]:
     """Training sessions (first 20), stations and incubations of a pairing as one UNION ALL."""
     no_date, no_text = cast(null(), Date), cast(null(), String)
     no_hours, no_int = cast(null(), Numeric(6, 1)), cast(null(), Integer)

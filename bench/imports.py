@@ -45,6 +45,8 @@ from resolvers.scope import Scope
 
 TODAY = dt.date(2026, 11, 30)
 HEADER = ["受援机构", "服务类型", "服务日期", "服务数量", "受益人数"]
+# A row of the file, under HEADER: supported agency, kind of service, date, count, beneficiaries.
+ActivityRow = tuple[str, str, dt.date, int, int]
 
 
 async def _admin(url: str, statement: str) -> None:
@@ -55,7 +57,7 @@ async def _admin(url: str, statement: str) -> None:
         await connection.close()
 
 
-async def tally_rows(db: Database, rows: int) -> list[list]:
+async def tally_rows(db: Database, rows: int) -> list[ActivityRow]:
     """`rows` activities spread over the ACTIVE pairings (closed ones take no records), each dated
     within its term and not after today."""
     async with db.reading() as session:
@@ -68,16 +70,16 @@ async def tally_rows(db: Database, rows: int) -> list[list]:
             )
         ).all()
     kinds = labels_of(ServiceKind)
-    out = []
+    out: list[ActivityRow] = []
     for index in range(rows):
         name, starts_on, ends_on = pairings[index % len(pairings)]
         span = (min(ends_on, TODAY) - starts_on).days + 1
         day = starts_on + dt.timedelta(days=(index // len(pairings)) % span)
-        out.append([name, kinds[index % 4], day, index % 9 + 1, index % 4])
+        out.append((name, kinds[index % 4], day, index % 9 + 1, index % 4))
     return out
 
 
-def write_xlsx(path: Path, rows: list[list]) -> None:
+def write_xlsx(path: Path, rows: list[ActivityRow]) -> None:
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet(SPECS[ImportKind.SERVICE_ACTIVITIES].sheet)
     date = workbook.add_format({"num_format": "yyyy-mm-dd"})
@@ -89,7 +91,7 @@ def write_xlsx(path: Path, rows: list[list]) -> None:
     workbook.close()
 
 
-def write_csv(path: Path, rows: list[list]) -> None:
+def write_csv(path: Path, rows: list[ActivityRow]) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)

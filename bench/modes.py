@@ -189,7 +189,7 @@ def compare(
     args: argparse.Namespace, operations_of: Callable[[str], list[Operation]], today: str
 ) -> dict[tuple[str, str, int], Cell]:
     """Every cell in every mode, `args.rounds` times over; `operations_of(url)` gives the reads as
-    bench.run's http_operations does."""
+    bench.over_http's read_operations does."""
     headers = asyncio.run(credentials(args.database_url))
     envs = {mode: {"QIANSHOU_ENV": "development" if mode == "development" else "production"} for mode in args.modes}
     return interleave(args, envs, operations_of, today, headers)

@@ -21,7 +21,8 @@ START_SECONDS = 180
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # an IPv4 socket's address: (host, port)
+        return port
 
 
 class Server:
@@ -50,6 +51,7 @@ class Server:
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                assert self.process.stderr is not None  # a pipe, as opened above
                 raise RuntimeError(f"server exited early:\n{self.process.stderr.read().decode(errors='replace')}")
             try:
                 if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200 and self._workers_up():

@@ -88,9 +88,13 @@ async def fill(db: Database, port: int, deliveries: int, subscriptions: int) -> 
 
 async def pending(db: Database) -> int:
     async with db.reading() as session:
-        return await session.scalar(
-            select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status != DeliveryStatus.DELIVERED)
-        )
+        return (
+            await session.execute(
+                select(func.count())
+                .select_from(WebhookDelivery)
+                .where(WebhookDelivery.status != DeliveryStatus.DELIVERED)
+            )
+        ).scalar_one()
 
 
 async def drain(db: Database, workers: int) -> float:

@@ -12,7 +12,7 @@ import subprocess
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from db.engine import normalise_url
 
@@ -27,7 +27,7 @@ class BackupError(Exception):
 def backup(url: str, target: Path) -> None:
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
-        _copy_sqlite(Path(parsed.database), target)
+        _copy_sqlite(_sqlite_file(parsed), target)
     else:
         _run("pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq(url))
 
@@ -39,7 +39,7 @@ def restore(url: str, source: Path) -> None:
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         _check_sqlite_backup(source)
-        target = Path(parsed.database)
+        target = _sqlite_file(parsed)
         seen = _sqlite(target, VERSION_READ) if target.is_file() else None
         _copy_sqlite(source, target)
         _sqlite(target, VERSION_JUMP.format(jump=_jump(seen)))
@@ -61,6 +61,12 @@ def restore(url: str, source: Path) -> None:
 # through versions that tags were made for, with other data. Past every version the database had.
 VERSION_READ = "SELECT coalesce(sum(version), 0) FROM data_versions"
 VERSION_JUMP = "UPDATE data_versions SET version = version + {jump} WHERE slot = 0"
+
+
+def _sqlite_file(url: URL) -> Path:
+    if url.database is None:  # sqlite:// is an in-memory database
+        raise BackupError(f"{url} names no SQLite database file")
+    return Path(url.database)
 
 
 def _jump(seen: str | None) -> int:

@@ -24,5 +24,6 @@ def dialect_of(session: AsyncSession) -> str:
 
 def insert_new_into(dialect_name: str, model: Any) -> Insert:
     """`insert_new` for a statement made before there is a session (and so a database) to ask."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing()
+    if dialect_name == "postgresql":
+        return postgresql.insert(model).on_conflict_do_nothing()
+    return sqlite.insert(model).on_conflict_do_nothing()

@@ -11,9 +11,11 @@ from typing import Any, TypeVar
 
 import asyncpg
 import orjson
-from sqlalchemy import Executable, PoolProxiedConnection, Row, event
+from sqlalchemy import Connection, Executable, PoolProxiedConnection, Row, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db import tally
@@ -51,7 +53,7 @@ def normalise_url(url: str) -> str:
 
 def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection, _record) -> None:
+    def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # Let us emit BEGIN ourselves: pysqlite's implicit transactions defer the write lock,
         # and a deferred reader that later writes fails at once instead of waiting its turn.
         dbapi_connection.isolation_level = None
@@ -63,7 +65,7 @@ def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
-    def on_begin(connection) -> None:
+    def on_begin(connection: Connection) -> None:
         connection.exec_driver_sql(begin)
 
 
@@ -195,7 +197,7 @@ class Database:
 
     async def _reader(self) -> Replica | None:
         """The replica this read goes to; None: the primary."""
-        if (route := current_route()) is None or route.primary_only:
+        if self.replicas is None or (route := current_route()) is None or route.primary_only:
             return None
         return await self.replicas.for_route(route)
 
@@ -241,29 +243,34 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises. In a routed
         request, the request's later reads are the primary's, and its caller's next ones read
         what it wrote (db/replicas.py)."""
-        route = current_route() if self.replicas is not None else None
+        replicas = self.replicas
+        route = current_route() if replicas is not None else None
         if route is not None:
             route.primary_only = True
         async with self.write_sessions() as session, session.begin():
             yield session
-        if route is not None and route.caller is not None:
-            await self.replicas.written(route.caller)
+        if replicas is not None and route is not None and route.caller is not None:
+            await replicas.written(route.caller)
 
     async def fetch(
-        self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None
-    ) -> Sequence[Row[Any]]:
+        self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None, *, alone: bool = False
+    ) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
-        rather than through a session: building ORM objects costs more than fetching the rows."""
+        rather than through a session: building ORM objects costs more than fetching the rows.
+        A prepared read `alone` goes at once, without waiting for the turn's other reads: one that
+        is all its request reads (the data version of a 304) has none to meet there."""
         # Tested first, without a call: the hot path of every read when there are no replicas.
         if self.replicas is not None and (replica := await self._reader()) is not None:
             try:
-                return await replica.db.fetch(statement, parameters)
+                return await replica.db.fetch(statement, parameters, alone=alone)
             except Exception as exc:
                 if not self.replicas.failed(replica, exc):
                     raise
         if isinstance(statement, PreparedRead):
             if not FAST_PATHS.prepared_reads:  # the plain path: SQLAlchemy's execution of the same statement
                 statement = statement.statement
+            elif alone:
+                return await self._read_alone(statement, parameters)
             else:
                 return await self._prepared(statement, parameters)
         async with self.read_engine.connect() as connection:

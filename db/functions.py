@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     ColumnElement,
+    Dialect,
     Integer,
     SQLColumnExpression,
     String,
@@ -19,7 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeEngine
 
 
 class days_between(FunctionElement[int]):
@@ -30,13 +33,13 @@ class days_between(FunctionElement[int]):
 
 
 @compiles(days_between, "sqlite")
-def _days_between_sqlite(element, compiler, **kw) -> str:
+def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
 @compiles(days_between, "postgresql")
-def _days_between_postgresql(element, compiler, **kw) -> str:
+def _days_between_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(CAST({end} AS DATE) - CAST({start} AS DATE))"
 
@@ -49,16 +52,16 @@ class IdList(TypeDecorator[list[int]]):
     impl = String
     cache_ok = True
 
-    def load_dialect_impl(self, dialect):
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
             return dialect.type_descriptor(ARRAY(BigInteger()))
         return dialect.type_descriptor(String())
 
-    def process_bind_param(self, value: Iterable[int] | None, dialect) -> Any:
+    def process_bind_param(self, value: Iterable[int] | None, dialect: Dialect) -> Any:
         ids = list(value or ())
         return ids if dialect.name == "postgresql" else json.dumps(ids)
 
-    def bind_processor(self, dialect):
+    def bind_processor(self, dialect: Dialect) -> Callable[[list[int] | None], Any] | None:
         if dialect.name == "postgresql":
             # The array's own processor would copy the list again, item by item, with nothing to
             # convert in integers; the driver binds the list as it is.
@@ -75,18 +78,18 @@ class one_of(FunctionElement[bool]):
     # planner cannot match to an index.
     _is_implicitly_boolean = True
 
-    def __init__(self, column: ColumnElement[int], name: str) -> None:
+    def __init__(self, column: SQLColumnExpression[int], name: str) -> None:
         super().__init__(column, bindparam(name, type_=IdList()))
 
 
 @compiles(one_of, "sqlite")
-def _one_of_sqlite(element, compiler, **kw) -> str:
+def _one_of_sqlite(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"{column} IN (SELECT value FROM json_each({ids}))"
 
 
 @compiles(one_of, "postgresql")
-def _one_of_postgresql(element, compiler, **kw) -> str:
+def _one_of_postgresql(element: one_of, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"{column} = ANY({ids})"
 
@@ -99,12 +102,12 @@ class month_of(FunctionElement[str]):
 
 
 @compiles(month_of, "sqlite")
-def _month_of_sqlite(element, compiler, **kw) -> str:
+def _month_of_sqlite(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
     return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
 
 
 @compiles(month_of, "postgresql")
-def _month_of_postgresql(element, compiler, **kw) -> str:
+def _month_of_postgresql(element: month_of, compiler: SQLCompiler, **kw: Any) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
@@ -126,12 +129,12 @@ class json_list_holds(FunctionElement[bool]):
 
 
 @compiles(json_list_holds, "sqlite")
-def _json_list_holds_sqlite(element, compiler, **kw) -> str:
+def _json_list_holds_sqlite(element: json_list_holds, compiler: SQLCompiler, **kw: Any) -> str:
     column, value = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"
 
 
 @compiles(json_list_holds, "postgresql")
-def _json_list_holds_postgresql(element, compiler, **kw) -> str:
+def _json_list_holds_postgresql(element: json_list_holds, compiler: SQLCompiler, **kw: Any) -> str:
     column, value = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"(CAST({column} AS JSONB) @> jsonb_build_array(CAST({value} AS TEXT)))"

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import data_version
@@ -34,7 +34,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     a second upgrade started meanwhile (servers deployed together) waits for the first to commit,
     then finds nothing left to do, rather than racing it to create the same tables."""
 
-    def run(connection) -> None:
+    def run(connection: Connection) -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -28,7 +28,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -132,7 +132,7 @@ def current_route() -> Route | None:
 
 
 @contextlib.contextmanager
-def routing(caller: str | None, replicas: bool):
+def routing(caller: str | None, replicas: bool) -> Iterator[None]:
     token = _route.set(Route(caller, primary_only=not replicas))
     try:
         yield
@@ -150,7 +150,7 @@ class Replicas:
     # Told after every check, with every replica's state (server/metrics.py).
     listeners: list[Callable[[Sequence[Replica]], None]] = field(default_factory=list)
     _history: deque[tuple[float, int]] = field(default_factory=deque, init=False)
-    _turns: itertools.count = field(default_factory=itertools.count, init=False)
+    _turns: itertools.count[int] = field(default_factory=itertools.count, init=False)
     _task: asyncio.Task[None] | None = field(default=None, init=False)
 
     @property
@@ -280,7 +280,7 @@ def _conflict(error: BaseException) -> bool:
     return any(getattr(link, "sqlstate", None) == "40001" for link in _chain(error))
 
 
-def _chain(error: BaseException | None):
+def _chain(error: BaseException | None) -> Iterator[BaseException]:
     seen: set[int] = set()
     while error is not None and id(error) not in seen and len(seen) < 8:
         seen.add(id(error))

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 
 from db.engine import Database
 
@@ -36,7 +37,14 @@ def recording(db: Database) -> Iterator[Statements]:
     def record_prepared(statement: str, parameters: Any) -> None:
         statements.recorded.append((statement, parameters))
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+    def record(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         if not statement.lstrip().upper().startswith(NOT_COUNTED):
             record_prepared(statement, parameters)
 

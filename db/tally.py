@@ -15,7 +15,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -56,10 +57,24 @@ def spent(seconds: float) -> None:
 def watch(db: Database) -> None:
     """Count every statement `db` runs into the current tally, for the life of `db`."""
 
-    def before(conn, cursor, statement, parameters, context, executemany) -> None:
+    def before(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         conn.info.setdefault("qianshou_started", []).append(time.perf_counter())
 
-    def after(conn, cursor, statement, parameters, context, executemany) -> None:
+    def after(
+        conn: Connection,
+        cursor: DBAPICursor,
+        statement: str,
+        parameters: Any,
+        context: ExecutionContext | None,
+        executemany: bool,
+    ) -> None:
         started = conn.info["qianshou_started"].pop()
         if (tally := _current.get()) is None:
             return

@@ -71,13 +71,13 @@ class BatchLoader(Generic[K, V]):
             self._next = loop.create_future()
             # Runs after every callback already scheduled, so after the other resolvers of this
             # turn of the loop have queued their keys too.
-            loop.call_soon(self._dispatch, loop)
+            loop.call_soon(self._dispatch, loop, self._next)
         self._queued[key] = None
         self._pending[key] = self._next
         return self._next
 
-    def _dispatch(self, loop: asyncio.AbstractEventLoop) -> None:
-        keys, batch = list(self._queued), self._next
+    def _dispatch(self, loop: asyncio.AbstractEventLoop, batch: asyncio.Future[None]) -> None:
+        keys = list(self._queued)
         self._queued, self._next = {}, None
         loop.create_task(self._run(keys, batch))
 

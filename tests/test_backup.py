@@ -4,33 +4,25 @@ server then serves: SQLite through its backup API, PostgreSQL through pg_dump/pg
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from db.backup import BackupError, backup
 from db.engine import Database
 from db.migrate import current_revision, head_revision
 from db.models import Program, Role
 from resolvers.tokens import create_token
-from tests.conftest import POSTGRES_URL, ROOT, TODAY, LiveServer
+from tests.commands import qianshou
+from tests.conftest import POSTGRES_URL, LiveServer
 
 pytestmark = pytest.mark.slow  # backs up a real server under writes
 
 WRITE = (
     """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
 )
-
-
-def qianshou(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": database_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 async def programs_in(url: str) -> tuple[int, str | None]:
@@ -107,3 +99,10 @@ async def test_restore_refuses_a_file_that_is_not_a_backup(databases, tmp_path):
     assert result.stderr.strip().count("\n") == 0, result.stderr
     expected = "is not a Qianshou SQLite backup" if not POSTGRES_URL else "pg_restore failed"
     assert expected in result.stderr
+
+
+@pytest.mark.database_free
+def test_an_in_memory_sqlite_database_has_no_file_to_back_up(tmp_path):
+    with pytest.raises(BackupError, match="names no SQLite database file"):
+        backup("sqlite://", tmp_path / "backup")
+    assert not (tmp_path / "backup").exists()

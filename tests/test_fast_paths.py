@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,7 +20,8 @@ from db.reads.fast_paths import FastPaths, fallbacks, fell_back
 from db.statements import recording
 from schema.schema import execute_checked, schema
 from server.settings import load_settings
-from tests.conftest import ROOT, make_scope
+from tests.commands import tiny_bench_run
+from tests.conftest import make_scope
 from tests.test_fast_execution import CORPUS, CountingFast, CountingFields, ids, substitute
 from tests.test_fast_execution_handback import MINI, mini_both
 
@@ -156,38 +155,14 @@ PAIR = re.compile(
 @pytest.mark.slow
 async def test_the_benchmark_prints_what_a_fast_path_buys(databases) -> None:
     url = await databases.new_url("bench_paths")
-    command = [
-        sys.executable,
-        "-m",
-        "bench.run",
-        "--database-url",
-        url,
-        "--scale",
-        "0.01",
-        "--workers",
-        "1",
-        "--concurrency",
-        "1",
-        "--seconds",
-        "0.5",
-        "--warmup",
-        "0.1",
-        "--operations",
-        "Q1",
-        "--fast-paths",
-        "fast_execution",
-        "--rounds",
-        "2",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    found = PAIR.search(finished.stdout)
-    assert found is not None, finished.stdout
+    output = tiny_bench_run(url, "--operations", "Q1", "--fast-paths", "fast_execution", "--rounds", "2", seconds="0.5")
+    found = PAIR.search(output)
+    assert found is not None, output
     _rps_ratio, cpu_on, cpu_off, saved, statements_on, statements_off, trips_on, trips_off, errors = (
         float(value) for value in found.groups()
     )
     assert cpu_on > 0 and cpu_off > 0
-    assert abs(saved - 100 * (cpu_off - cpu_on) / cpu_off) <= 1, finished.stdout
+    assert abs(saved - 100 * (cpu_off - cpu_on) / cpu_off) <= 1, output
     # The server's own counts: the page is read in statements, none of them lost between the two.
     assert statements_on >= 1 and statements_off >= 1
     assert 1 <= trips_on <= statements_on and 1 <= trips_off <= statements_off

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import normalise_url
@@ -14,7 +15,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def run_migrations(connection) -> None:
+def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -40,8 +41,10 @@ def run() -> None:
     if connection is not None:
         run_migrations(connection)
         return
-    url = normalise_url(config.get_main_option("sqlalchemy.url"))
-    asyncio.run(run_async_migrations(url))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise SystemExit("no database to migrate: give sqlalchemy.url or a connection")
+    asyncio.run(run_async_migrations(normalise_url(url)))
 
 
 if context.is_offline_mode():

@@ -32,7 +32,7 @@ class PreparedRead:
     # Reads are combined in this order (db/reads/combined.py): one order, one SQL text per set of reads.
     _serials = itertools.count()
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self.serial = next(self._serials)
         self._plans: dict[str, Plan] = {}
@@ -100,7 +100,7 @@ class Plan:
         return list(map(self.make_row, zip(*values, strict=True)))
 
 
-async def make_plan(statement: Select[Any], dialect: Dialect, driver: Any) -> Plan:
+async def make_plan(statement: Select[*tuple[Any, ...]], dialect: Dialect, driver: Any) -> Plan:
     compiled = statement.compile(dialect=dialect)
     if compiled.post_compile_params or compiled.positiontup is None:
         # An expanding IN or a literal rendered at execution: the SQL would change per execution.
@@ -138,6 +138,6 @@ def _result_processor(column_type: TypeEngine[Any], dialect: Dialect, type_code:
     processor = column_type.result_processor(dialect, type_code)
     if processor is None or not isinstance(column_type, Enum) or column_type.native_enum:
         return processor
-    lookup = {value: processor(value) for value in column_type.enums}
+    lookup: dict[str | None, Any] = {value: processor(value) for value in column_type.enums}
     lookup[None] = None
     return lookup.__getitem__

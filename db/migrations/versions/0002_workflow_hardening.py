@@ -61,12 +61,19 @@ def upgrade() -> None:
     _split_achieved_dates(connection)
 
 
-def _return_older_pending_updates(connection) -> None:
+def _return_older_pending_updates(connection: sa.Connection) -> None:
     pending = updates.c.status == "PENDING_REVIEW"
-    newest = sa.select(updates.c.milestone_id, sa.func.max(updates.c.id).label("id")).where(pending)
-    newest = newest.group_by(updates.c.milestone_id).subquery()
-    older = sa.select(updates.c.id).join(newest, newest.c.milestone_id == updates.c.milestone_id)
-    older = older.where(pending, updates.c.id < newest.c.id)
+    newest = (
+        sa.select(updates.c.milestone_id, sa.func.max(updates.c.id).label("id"))
+        .where(pending)
+        .group_by(updates.c.milestone_id)
+        .subquery()
+    )
+    older = (
+        sa.select(updates.c.id)
+        .join(newest, newest.c.milestone_id == updates.c.milestone_id)
+        .where(pending, updates.c.id < newest.c.id)
+    )
     connection.execute(
         updates.update()
         .where(updates.c.id.in_(older.scalar_subquery()))
@@ -79,7 +86,7 @@ def _return_older_pending_updates(connection) -> None:
     )
 
 
-def _split_achieved_dates(connection) -> None:
+def _split_achieved_dates(connection: sa.Connection) -> None:
     """Per achieved milestone: approved_on takes the old achieved_on, achieved_on the China date of
     its latest approved update's submission (if it has one)."""
     connection.execute(
