@@ -13,7 +13,6 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
 from schema.engine.execution import FastExecutionContext, JsonExecutionContext
-from schema.engine.validation_cache import ValidationCache
 from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
@@ -26,8 +25,8 @@ schema = strawberry.Schema(
     query=merge_types("Query", (Query, AccountQuery, ImportQuery, NotificationQuery, WebhookQuery)),
     mutation=Mutation,
     subscription=Subscription,
-    # Factories: a fresh extension per request; both caches live at module level and are shared.
-    extensions=[lambda: ParserCache(maxsize=1024), ValidationCache],
+    # A factory: a fresh extension per request; the cache lives at module level and is shared.
+    extensions=[lambda: ParserCache(maxsize=1024)],
     # Plain-attribute subtrees skip graphql-core's per-field machinery (see schema/engine/execution.py).
     execution_context_class=FastExecutionContext,
 )

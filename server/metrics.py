@@ -52,6 +52,12 @@ LATENCY = Histogram(
 STATEMENTS = Histogram(
     "qianshou_request_sql_statements", "SQL statements run by one operation.", ["type"], buckets=STATEMENT_BUCKETS
 )
+ROUND_TRIPS = Histogram(
+    "qianshou_request_sql_round_trips",
+    "SQL statements one operation sent to the database (reads sent together count once).",
+    ["type"],
+    buckets=STATEMENT_BUCKETS,
+)
 SQL_SECONDS = Histogram(
     "qianshou_request_sql_seconds", "Time one operation spent in the database.", ["type"], buckets=LATENCY_BUCKETS
 )
@@ -143,6 +149,7 @@ class Observer:
         REQUESTS.labels(operation, record.type, outcome, record.transport).inc()
         LATENCY.labels(operation, record.type).observe(seconds)
         STATEMENTS.labels(record.type).observe(record.sql.statements)
+        ROUND_TRIPS.labels(record.type).observe(record.sql.round_trips)
         SQL_SECONDS.labels(record.type).observe(record.sql.seconds)
         if outcome == "rate_limited":
             RATE_LIMITED.inc()
