@@ -27,9 +27,9 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/cpu_paths.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.data import TODAY, prepare, q1_variables, q2_variables
 from bench.queries import Q1_DASHBOARD, Q2_DETAIL
 from bench.report import RESULTS
-from bench.run import TODAY, prepare, q1_variables, q2_variables
 from db.engine import Database
 from db.reads import fast_paths
 from db.reads.fast_paths import FastPaths

@@ -25,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 if __package__ in (None, ""):  # `python bench/etag.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,10 +33,10 @@ if __package__ in (None, ""):  # `python bench/etag.py`
 import asyncpg
 import orjson
 
-from bench.load import percentile
+from bench.data import TODAY, prepare, q1_variables
+from bench.load import Connection, percentile
 from bench.queries import Q1_DASHBOARD
 from bench.report import RESULTS
-from bench.run import TODAY, prepare, q1_variables
 from bench.server import Server, cpu_ticks, process_tree
 from db.engine import Database
 from db.listen import asyncpg_dsn
@@ -46,17 +46,8 @@ from resolvers.tokens import create_token
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
-class GetConnection:
-    """One keep-alive HTTP/1.1 connection for GET requests; reads 304s, which have no body."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
-        self.reader, self.writer, self.host = reader, writer, host
-
-    @classmethod
-    async def open(cls, url: str) -> GetConnection:
-        parts = urlsplit(url)
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        return cls(reader, writer, f"{parts.hostname}:{parts.port}")
+class GetConnection(Connection):
+    """A keep-alive connection (bench.load's) that GETs too; reads 304s, which have no body."""
 
     async def get(self, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
         lines = [f"GET {target} HTTP/1.1", f"host: {self.host}"]
@@ -68,10 +59,6 @@ class GetConnection:
         status = int(status_line.split(" ", 2)[1])
         length = 0 if status == 304 else int(fields["content-length"])
         return status, fields, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        self.writer.close()
-        await self.writer.wait_closed()
 
 
 @dataclass

@@ -163,7 +163,7 @@ def compare(
     args: argparse.Namespace, operations_of: Callable[[str], list[Operation]], today: str
 ) -> dict[tuple[str, str, int], Cell]:
     """Every cell in every mode, `args.rounds` times over; `operations_of(url)` gives the reads as
-    bench.run's http_operations does."""
+    bench.over_http's read_operations does."""
     headers = asyncio.run(credentials(args.database_url))
     env = dict(item.split("=", 1) for item in args.env)
     servers = {

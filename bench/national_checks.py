@@ -22,8 +22,9 @@ if __package__ in (None, ""):
 import httpx
 from sqlalchemy import select
 
+from bench.data import PROVINCE_CODE, TODAY
+from bench.in_process import explain
 from bench.queries import Q3_STATS
-from bench.run import PROVINCE_CODE, TODAY, explain
 from bench.server import Server
 from db.demo.national import PROGRAM_NAME
 from db.engine import Database

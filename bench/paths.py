@@ -46,7 +46,7 @@ class Pair:
 
 
 def compare(measure: Callable[[list[str]], list[Any]], paths: list[str]) -> list[Pair]:
-    """`measure(extra_env)` runs the server once and returns its rows (bench.run.Row)."""
+    """`measure(extra_env)` runs the server once and returns its rows (bench.report.Row)."""
     pairs: list[Pair] = []
     for path in paths:
         on, off = measure([]), measure(switched_off(path))

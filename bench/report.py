@@ -5,13 +5,33 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from bench.run import Row
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Row:
+    """One line of the table: an operation at one concurrency (or, without stats, why it was skipped)."""
+
+    name: str
+    concurrency: int | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+    floor_ms: float | None = None
+    # The server's p50 timed in alternation with the floor (bench.load.drive): the ratio's numerator.
+    paired_ms: float | None = None
+    statements: int | None = None
+    note: str = ""
+    # The busiest workers' shares of the server's CPU (bench.over_http.worker_split); None at concurrency 1.
+    worker_split: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if self.floor_ms is None or self.paired_ms is None:
+            return None
+        return self.paired_ms / self.floor_ms
 
 
 def print_table(results: list[Row], info: dict[str, Any], args: argparse.Namespace, today: dt.date) -> None:

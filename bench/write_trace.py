@@ -31,9 +31,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor, ExecutionContext
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from bench.data import TODAY
 from bench.queries import M1_RETURN, M1_SUBMIT
 from bench.report import RESULTS
-from bench.run import TODAY
 from db.demo.national import PROGRAM_NAME, load_national_demo
 from db.engine import Database
 from db.migrate import upgrade

@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import IO, BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 
@@ -35,7 +35,7 @@ class Stored:
 
 
 class BlobStore(Protocol):
-    def put(self, stream: BinaryIO) -> Stored: ...
+    def put(self, stream: IO[bytes]) -> Stored: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
     def delete(self, sha256: str, *, stored_before: float | None = None) -> bool:
@@ -64,7 +64,7 @@ class DiskBlobStore:
             raise ValueError(f"not a SHA-256: {sha256!r}")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def put(self, stream: BinaryIO) -> Stored:
+    def put(self, stream: IO[bytes]) -> Stored:
         """Store the stream's bytes (read from where it stands to its end). Blocking: run it in a thread."""
         self.staging.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0

@@ -253,20 +253,24 @@ class Database:
             await replicas.written(route.caller)
 
     async def fetch(
-        self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None
+        self, statement: Executable | PreparedRead, parameters: dict[str, Any] | None = None, *, alone: bool = False
     ) -> Sequence[Row[*tuple[Any, ...]]]:
         """The rows of one read statement as plain rows. Reads that return many rows come here
-        rather than through a session: building ORM objects costs more than fetching the rows."""
+        rather than through a session: building ORM objects costs more than fetching the rows.
+        A prepared read `alone` goes at once, without waiting for the turn's other reads: one that
+        is all its request reads (the data version of a 304) has none to meet there."""
         # Tested first, without a call: the hot path of every read when there are no replicas.
         if self.replicas is not None and (replica := await self._reader()) is not None:
             try:
-                return await replica.db.fetch(statement, parameters)
+                return await replica.db.fetch(statement, parameters, alone=alone)
             except Exception as exc:
                 if not self.replicas.failed(replica, exc):
                     raise
         if isinstance(statement, PreparedRead):
             if not FAST_PATHS.prepared_reads:  # the plain path: SQLAlchemy's execution of the same statement
                 statement = statement.statement
+            elif alone:
+                return await self._read_alone(statement, parameters)
             else:
                 return await self._prepared(statement, parameters)
         async with self.read_engine.connect() as connection:

@@ -78,7 +78,7 @@ class one_of(FunctionElement[bool]):
     # planner cannot match to an index.
     _is_implicitly_boolean = True
 
-    def __init__(self, column: ColumnElement[int], name: str) -> None:
+    def __init__(self, column: SQLColumnExpression[int], name: str) -> None:
         super().__init__(column, bindparam(name, type_=IdList()))
 
 

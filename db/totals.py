@@ -1,5 +1,5 @@
 """Counter rows recomputed from the records: after a bulk load, to repair, and to check the
-counters kept by every write."""
+counters kept by every write (a pairing's, by the code that writes; a program's, by triggers)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ from typing import Any
 from sqlalchemy import Select, case, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Pairing, PairingTotals, ResourceKind, ResourceLink, ServiceActivity, ServiceKind, TrainingSession
-from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
+from db.models import (
+    CLOSED_MILESTONE_STATUSES,
+    Milestone,
+    Pairing,
+    PairingStatus,
+    PairingTotals,
+    ProgramOpenMilestones,
+    ProgramTotals,
+    ResourceKind,
+    ResourceLink,
+    ServiceActivity,
+    ServiceKind,
+    TrainingSession,
+)
+from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS, PROGRAM_SLOTS
 
 SERVICE_KIND_COLUMN = {
     ServiceKind.HOME_VISIT: "home_visits",
@@ -72,3 +85,39 @@ async def recount_all(session: AsyncSession) -> None:
     await session.execute(
         insert(PairingTotals).from_select(["pairing_id", *COUNTER_COLUMNS, *MONEY_COLUMNS], recount_select())
     )
+
+
+def program_totals_select() -> Select[*tuple[Any, ...]]:
+    """Every program's ProgramTotals rows recomputed from its pairings and their counter rows."""
+    slot = (Pairing.id % PROGRAM_SLOTS).label("slot")
+    return (
+        select(
+            Pairing.program_id,
+            slot,
+            func.count().label("pairings"),
+            func.sum(case((Pairing.status == PairingStatus.ACTIVE, 1), else_=0)).label("active_pairings"),
+            *(
+                func.coalesce(func.sum(getattr(PairingTotals, column)), literal(0)).label(column)
+                for column in COUNTER_COLUMNS + MONEY_COLUMNS
+            ),
+        )
+        .outerjoin(PairingTotals, PairingTotals.pairing_id == Pairing.id)
+        .group_by(Pairing.program_id, slot)
+    )
+
+
+def open_milestones_select() -> Select[*tuple[Any, ...]]:
+    """Every program's ProgramOpenMilestones rows recomputed from its milestones."""
+    return (
+        select(Pairing.program_id, Milestone.due_on, func.count().label("open_milestones"))
+        .join(Pairing, Pairing.id == Milestone.pairing_id)
+        .where(Milestone.status.not_in(CLOSED_MILESTONE_STATUSES))
+        .group_by(Pairing.program_id, Milestone.due_on)
+    )
+
+
+async def recount_programs(session: AsyncSession) -> None:
+    """Rebuild the program counters from the pairings (after a load that ran with triggers off)."""
+    for model, recount in ((ProgramTotals, program_totals_select()), (ProgramOpenMilestones, open_milestones_select())):
+        await session.execute(delete(model))
+        await session.execute(insert(model).from_select(list(recount.selected_columns.keys()), recount))

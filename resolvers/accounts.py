@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import Database
@@ -208,7 +209,7 @@ async def reset_password(tx: Tx, request: ResetPassword) -> Account:
     return account
 
 
-async def end_sessions(session, account_id: int) -> None:
+async def end_sessions(session: AsyncSession, account_id: int) -> None:
     await session.execute(delete(AccountSession).where(AccountSession.account_id == account_id))
 
 

@@ -56,7 +56,7 @@ def snapshot(row: Any) -> Snapshot:
     columns = inspect(row).mapper.column_attrs
     # A model names the columns whose values must not be copied (a webhook's signing secret):
     # the trail shows that they changed, never what they hold.
-    masked = getattr(type(row), "audit_masked", frozenset())
+    masked: frozenset[str] = getattr(type(row), "audit_masked", frozenset())
     return {
         attr.key: MASK if attr.key in masked else json_value(getattr(row, attr.key))
         for attr in columns

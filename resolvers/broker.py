@@ -284,8 +284,8 @@ async def milestone_event_stream(
             if since_pk is not None and milestone_event.id <= since_pk:
                 continue
             async with scope.db.read_sessions() as session:
-                view = await load_visible_event(session, actor, milestone_event.id)
-            if view is not None:
-                yield view
+                visible = await load_visible_event(session, actor, milestone_event.id)
+            if visible is not None:
+                yield visible
     finally:
         scope.broker.unsubscribe(subscriber)

@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Integer, Select, Subquery, bindparam, func, select, true
+from sqlalchemy import ColumnElement, FromClause, Integer, Select, Subquery, bindparam, func, select, true
 
+from db.base import Base
 from db.engine import Database
 from db.functions import one_of
 from db.reads.prepared import PreparedRead
@@ -44,7 +45,7 @@ class ChildList:
     """A nested connection: a parent's children, ordered by id. `conditions` turns a key's
     filters into WHERE conditions; a filter takes part in the statement cache's key."""
 
-    model: Any
+    model: type[Base]
     parent_key: str
     conditions: Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]] = no_conditions
 
@@ -183,17 +184,23 @@ def _nested_page_statement(
         one_of(outer.parent_column, "outer_parents"),
         [outer_id],
     )
-    on_pages = select(pages.c.id).where(pages.c.rn <= bindparam("outer_limit", type_=Integer()))
+    on_page_ids = select(pages.c.id).where(pages.c.rn <= bindparam("outer_limit", type_=Integer()))
     inner_after = "after" if after else None
     limit = bindparam("limit", type_=Integer())
+    on_pages: FromClause
+    children: FromClause
     if lateral:
-        on_pages = on_pages.subquery("on_pages")
+        on_pages = on_page_ids.subquery("on_pages")
         parents = inner.parent_column == on_pages.c.id
-        children = _children(inner, filters, inner_after, parents, read_columns(inner.model))
-        children = children.order_by(inner.model.__table__.c.id).limit(limit).lateral("children")
+        children = (
+            _children(inner, filters, inner_after, parents, read_columns(inner.model))
+            .order_by(inner.model.__table__.c.id)
+            .limit(limit)
+            .lateral("children")
+        )
         joined, order = on_pages.outerjoin(children, true()), children.c.id
     else:
-        on_pages = on_pages.cte("on_pages")
+        on_pages = on_page_ids.cte("on_pages")
         parents = inner.parent_column.in_(select(on_pages.c.id))
         children = _numbered(inner, filters, inner_after, parents, read_columns(inner.model))
         joined = on_pages.outerjoin(
@@ -227,7 +234,7 @@ def _children(
     after: str | None,
     parents: ColumnElement[bool],
     columns: Sequence[Any],
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     """`columns` of the children of the `parents`, after the id bound as `after` if named."""
     table = children.model.__table__
     conditions = [parents, *children.conditions(filters)]

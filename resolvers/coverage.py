@@ -8,7 +8,6 @@ when a service station that is not voided sits in it or in one of its villages.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import ColumnElement, String, exists, func, select
 from sqlalchemy.orm import aliased
@@ -50,14 +49,14 @@ def percent(part: int, whole: int) -> float:
     return round(part * 100.0 / whole, 2) if whole else 0.0
 
 
-def _below(located: Any, place: Any) -> ColumnElement[bool]:
+def _below(located: type[Region], place: type[Region]) -> ColumnElement[bool]:
     """Region `located` lies at or below region `place`: the same index range as `in_subtree`,
     with the bounds taken from a column instead of a loaded row."""
     upper = func.substr(place.path, 1, func.length(place.path) - 1, type_=String()) + "0"
     return (located.path >= place.path) & (located.path < upper)
 
 
-def _has_registered_agency(county: Any) -> ColumnElement[bool]:
+def _has_registered_agency(county: type[Region]) -> ColumnElement[bool]:
     located = aliased(Region, name="agency_region")
     return exists(
         select(Agency.id)
@@ -66,7 +65,7 @@ def _has_registered_agency(county: Any) -> ColumnElement[bool]:
     )
 
 
-def _has_station(township: Any) -> ColumnElement[bool]:
+def _has_station(township: type[Region]) -> ColumnElement[bool]:
     located = aliased(Region, name="station_region")
     return exists(
         select(ServiceStation.id)
@@ -75,11 +74,11 @@ def _has_station(township: Any) -> ColumnElement[bool]:
     )
 
 
-def _covered(place: Any, level: RegionLevel) -> ColumnElement[bool]:
+def _covered(place: type[Region], level: RegionLevel) -> ColumnElement[bool]:
     return _has_registered_agency(place) if level is RegionLevel.COUNTY else _has_station(place)
 
 
-def _places(root: Region, level: RegionLevel) -> Any:
+def _places(root: Region, level: RegionLevel) -> tuple[type[Region], list[ColumnElement[bool]]]:
     place = aliased(Region, name=level.value.lower())
     return place, [place.level == level, in_subtree(place.path, root.path)]
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from db.models import Agency, Pairing, Region, RegionLevel
 from db.records import read_columns
@@ -34,7 +34,7 @@ class CoverageCell(CoveragePercents):
     health: Counter[Health] = field(default_factory=Counter)
 
 
-def _coverage_rows(root: Region, level: RegionLevel):
+def _coverage_rows(root: Region, level: RegionLevel) -> Select[str, bool]:
     place, where = _places(root, level)
     return select(place.path, _covered(place, level)).where(*where)
 

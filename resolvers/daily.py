@@ -17,7 +17,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.conflicts import insert_new
 from db.engine import Database
@@ -101,7 +102,7 @@ async def due_notices(db: Database, today: dt.date, report: DailyReport) -> None
                     await publish(session, notice)
 
 
-async def _published(session, key: str) -> bool:
+async def _published(session: AsyncSession, key: str) -> bool:
     return await session.scalar(select(Notification.id).where(Notification.event_key == key).limit(1)) is not None
 
 
@@ -131,7 +132,7 @@ async def send_digests(db: Database, today: dt.date, mailer: Mailer, report: Dai
         report.digests_sent += 1
 
 
-def _claim_of(today: dt.date, recipient: Recipient):
+def _claim_of(today: dt.date, recipient: Recipient) -> ColumnElement[bool]:
     kind, pk = recipient.principal.key
     return (DigestClaim.day == today) & (DigestClaim.principal_kind == kind) & (DigestClaim.principal_id == pk)
 

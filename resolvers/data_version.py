@@ -17,5 +17,5 @@ from db.engine import Database
 async def current_version(db: Database) -> int:
     """A number that differs from every earlier answer once anything a query can return has changed.
     Read before the query it stands for runs, so that the query sees at least that much."""
-    rows = await db.fetch(data_version.VERSION)
+    rows = await db.fetch(data_version.VERSION, alone=True)
     return int(rows[0][0])

@@ -58,7 +58,8 @@ async def digest_recipients(session: AsyncSession) -> list[Recipient]:
             ).where(NotificationSettings.email.is_not(None), NotificationSettings.email_digest.is_(True))
         )
     ).all()
-    emails = {(kind, pk): email for kind, pk, email in rows}
+    # The query's condition keeps out the rows without an email; this narrows the column's type.
+    emails = {(kind, pk): email for kind, pk, email in rows if email is not None}
     return [Recipient(p, emails[p.key]) for p in staff if p.key in emails]
 
 
@@ -82,8 +83,8 @@ async def compose(session: AsyncSession, principal: Principal, today: dt.date) -
         .join(supported, supported.id == Pairing.supported_id)
         .where(overdue(today), in_scope)
     )
-    pending_count = await session.scalar(select(func.count()).select_from(pending.subquery()))
-    late_count = await session.scalar(select(func.count()).select_from(late.subquery()))
+    pending_count = (await session.execute(select(func.count()).select_from(pending.subquery()))).scalar_one()
+    late_count = (await session.execute(select(func.count()).select_from(late.subquery()))).scalar_one()
     pending_rows = (await session.execute(pending.order_by(MilestoneUpdate.id).limit(LISTED))).all()
     late_rows = (await session.execute(late.order_by(Milestone.due_on, Milestone.id).limit(LISTED))).all()
     day = today.isoformat()
@@ -110,4 +111,4 @@ async def compose(session: AsyncSession, principal: Principal, today: dt.date) -
         lines += ["", f"（每类仅列出前 {LISTED} 项，完整列表请登录系统查看。）"]
     lines += ["", "此邮件由牵手计划管理系统每日自动发送；如不需要，可在通知设置中关闭每日摘要。"]
     subject = f"【牵手计划】每日摘要 {day}：待审核 {pending_count} 份，逾期里程碑 {late_count} 个"
-    return Digest(subject, "\n".join(lines), pending_count or 0, late_count or 0)
+    return Digest(subject, "\n".join(lines), pending_count, late_count)

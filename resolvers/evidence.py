@@ -22,7 +22,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO, TypedDict
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,10 +120,11 @@ async def stored(scope: Any, request: Any) -> Any:
     ]
     if errors:
         raise UserErrors(*errors)
+    allowed = [kind for kind in kinds if kind is not None]  # all of them, none having been refused
     # Photos are read (stripped, thumbnailed) before anything is stored: one that cannot be read
     # refuses the write with nothing stored.
     prepared = []
-    for index, ((name, binary, upload), kind) in enumerate(zip(checked, kinds, strict=True)):
+    for index, ((name, binary, upload), kind) in enumerate(zip(checked, allowed, strict=True)):
         try:
             prepared.append(await asyncio.to_thread(_prepared, name, binary, upload, kind))
         except images.NotAnImage:
@@ -209,11 +210,11 @@ def file_name(raw: str | None) -> str:
 @dataclass(frozen=True)
 class _Prepared:
     evidence: StoredEvidence  # sha256 and size still to be filled in by _put
-    binary: BinaryIO
+    binary: IO[bytes]
     thumbnail: bytes | None
 
 
-def _prepared(name: str, binary: BinaryIO, upload: EvidenceUpload, kind: file_types.FileType) -> _Prepared:
+def _prepared(name: str, binary: IO[bytes], upload: EvidenceUpload, kind: file_types.FileType) -> _Prepared:
     """One file that passed the checks, its location stripped and thumbnail made when it is a
     photo. Blocking: runs in a thread."""
     thumbnail = None
@@ -235,7 +236,16 @@ def _put(blobs: BlobStore, prepared: _Prepared) -> StoredEvidence:
     return dataclasses.replace(prepared.evidence, sha256=blob.sha256, size=blob.size, thumbnail_sha256=thumbnail_sha256)
 
 
-async def attach(session: AsyncSession, actor_name: str, owner: Any, files: list[StoredEvidence]) -> list[dict]:
+class AttachedFile(TypedDict):
+    """A file attached to a record, as its audit event names it."""
+
+    name: str
+    size: int
+    contentType: str
+    sha256: str
+
+
+async def attach(session: AsyncSession, actor_name: str, owner: Any, files: list[StoredEvidence]) -> list[AttachedFile]:
     """Add the rows that reference the stored files to `owner`, in the write's transaction; what
     the audit event records of them."""
     for file in files:

@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import table_of, utcnow
 from db.batch import Batch
-from db.conflicts import dialect_of
 from db.models import IdempotencyRecord
 from resolvers.errors import ErrorCode, UserError, UserErrors
 
@@ -76,7 +75,8 @@ def check_key(key: str) -> None:
 
 
 @functools.cache
-def _claim_statement(dialect_name: str) -> Insert:
+def claim_statement(dialect_name: str) -> Insert:
+    """INSERT the claim unless (principal, key) has one; RETURNING its id if it was made."""
     unique = ["principal", "key"]
     claim: Insert
     if dialect_name == "postgresql":
@@ -86,15 +86,45 @@ def _claim_statement(dialect_name: str) -> Insert:
     return claim.returning(_records.c.id)
 
 
-async def claim(session: AsyncSession, principal: str, key: str, operation: str, request: Any) -> Claim:
+def claim_parameters(principal: str, key: str, operation: str, request: Any) -> dict[str, Any]:
+    """The parameters of the claim's INSERT (`claim_statement`); the key checked first."""
     check_key(key)
-    digest = request_hash(operation, request)
-    inserted = await session.scalar(
-        _claim_statement(dialect_of(session)),
-        {"principal": principal, "key": key, "operation": operation, "request_hash": digest, "created_at": utcnow()},
+    return {
+        "principal": principal,
+        "key": key,
+        "operation": operation,
+        "request_hash": request_hash(operation, request),
+        "created_at": utcnow(),
+    }
+
+
+CLAIM_COLUMNS = ("principal", "key", "operation", "request_hash", "created_at")
+
+
+@functools.cache
+def claim_within() -> Insert:
+    """`claim_statement` for PostgreSQL with its values as parameters `claim_<column>`
+    (`within_parameters`), to go in another statement as a WITH query: there SQLAlchemy binds only
+    the parameters the statement names."""
+    values = {name: bindparam(f"claim_{name}", type_=_records.c[name].type) for name in CLAIM_COLUMNS}
+    unique = ["principal", "key"]
+    return (
+        postgresql.insert(_records)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(_records.c.id)
     )
+
+
+def within_parameters(parameters: dict[str, Any]) -> dict[str, Any]:
+    return {f"claim_{name}": value for name, value in parameters.items()}
+
+
+async def claimed(session: AsyncSession, parameters: dict[str, Any], inserted: int | None) -> Claim:
+    """The claim, from the id its INSERT returned (None: the key had one already, read now)."""
     if inserted is not None:
         return Claim(record_id=inserted, replay_id=None)
+    principal, key, digest = parameters["principal"], parameters["key"], parameters["request_hash"]
     earlier = (
         await session.scalars(
             select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-from typing import BinaryIO
+from typing import IO, Any
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -22,7 +22,7 @@ class NotAnImage(Exception):
     """The bytes begin like an image but cannot be read as one (or are absurdly large)."""
 
 
-def _opened(file: BinaryIO) -> Image.Image:
+def _opened(file: IO[bytes]) -> Image.Image:
     file.seek(0)
     try:
         image = Image.open(file)
@@ -34,7 +34,7 @@ def _opened(file: BinaryIO) -> Image.Image:
     return image
 
 
-def without_location(file: BinaryIO) -> BinaryIO:
+def without_location(file: IO[bytes]) -> IO[bytes]:
     """The image with its EXIF GPS block removed, or the same file when it has none. A JPEG keeps
     its compressed image data as it is (only its metadata segments are rewritten, and XMP, which
     can repeat the location, is dropped); PNG and WebP are re-encoded by Pillow."""
@@ -49,7 +49,7 @@ def without_location(file: BinaryIO) -> BinaryIO:
         if image.format == "JPEG":
             _rewrite_jpeg_metadata(file, out, exif.tobytes())
         else:
-            options: dict = {"exif": exif.tobytes()}
+            options: dict[str, Any] = {"exif": exif.tobytes()}
             if icc := image.info.get("icc_profile"):
                 options["icc_profile"] = icc
             if image.format == "WEBP":
@@ -62,7 +62,7 @@ def without_location(file: BinaryIO) -> BinaryIO:
     return out
 
 
-def _rewrite_jpeg_metadata(source: BinaryIO, out: BinaryIO, exif: bytes) -> None:
+def _rewrite_jpeg_metadata(source: IO[bytes], out: IO[bytes], exif: bytes) -> None:
     """Copy a JPEG, its Exif segment replaced by `exif` and its XMP segments left out; everything
     from the start of scan on is copied byte for byte."""
     source.seek(0)
@@ -92,7 +92,7 @@ def _rewrite_jpeg_metadata(source: BinaryIO, out: BinaryIO, exif: bytes) -> None
             out.write(marker + length_bytes + body)
 
 
-def thumbnail(file: BinaryIO) -> bytes:
+def thumbnail(file: IO[bytes]) -> bytes:
     """A JPEG at most 320 pixels on each side, turned upright, without any metadata."""
     try:
         image = _opened(file)

@@ -86,7 +86,18 @@ UPDATES = ChildList(MilestoneUpdate, "milestone_id")
 TRAINING = ChildList(TrainingSession, "pairing_id", _live(TrainingSession))
 ACTIVITIES = ChildList(ServiceActivity, "pairing_id", _live(ServiceActivity))
 RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
-PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", lambda filters: [visible_pairings(filters[0])])
+
+
+def _visible_to_actor(filters: tuple[Hashable, ...]) -> list[ColumnElement[bool]]:
+    """The pairings of a program that the key's actor may read (schema/programs.py puts the actor
+    in the key, where the other lists have a filter)."""
+    actor = filters[0]
+    if not isinstance(actor, Actor):
+        raise TypeError(f"the pairings of a program are keyed by an Actor, not {actor!r}")
+    return [visible_pairings(actor)]
+
+
+PROGRAM_PAIRINGS = ChildList(Pairing, "program_id", _visible_to_actor)
 
 
 _NOT_LOADED = object()
@@ -299,9 +310,10 @@ class Loaders:
             for row in rows
         ]
 
-    async def _pairings_of(self, model: type, rows: list[Any]) -> dict[int, Any]:
-        """The pairings that decide whether the rows are readable, in one batch (an update's goes
-        through its milestone, one more batch), never one query per row."""
+    async def _pairings_of(self, model: type, rows: list[Any]) -> dict[int | None, Any]:
+        """The pairings that decide whether the rows are readable, by id (None, the pairing of a row
+        that has none, finds none), in one batch (an update's goes through its milestone, one more
+        batch), never one query per row."""
         if model is MilestoneUpdate:
             updates = [row for row in rows if row is not None]
             milestones = await self.unfiltered(Milestone).load_many([update.milestone_id for update in updates])

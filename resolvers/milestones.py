@@ -188,7 +188,7 @@ SUBMIT_ALSO = (
 )
 
 
-@mutation("submitMilestoneUpdate", replay=MilestoneUpdate)
+@mutation("submitMilestoneUpdate", replay=MilestoneUpdate, claim_with_load=True)
 async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> MilestoneUpdate:
     # Submitters quote no version: two submitting at once both succeed, one after the other.
     milestone, loaded = await tx.load_with(Milestone, request.milestone_id, "milestone_id", lock=True, also=SUBMIT_ALSO)
@@ -213,8 +213,9 @@ async def submit_milestone_update(tx: Tx, request: SubmitMilestoneUpdate) -> Mil
     # waited is not seen here, and the unique index on pending updates refuses this one instead.
     if loaded["pending"] is not None:
         raise UserErrors(UPDATE_PENDING)
-    await tx.versioned_update(milestone, {"status": MilestoneStatus.SUBMITTED})
-    update = await tx.add(
+    update = await tx.versioned_update_and_add(
+        milestone,
+        {"status": MilestoneStatus.SUBMITTED},
         MilestoneUpdate(
             milestone_id=milestone.id,
             note=note,

@@ -39,7 +39,7 @@ from db.models import (
 )
 from resolvers.ids import encode_id
 from resolvers.labels import zh
-from resolvers.progress import Health, progress_from_row, progress_select
+from resolvers.progress import Health, Progress, progress_from_row, progress_select
 from resolvers.recipients import AUDIENCES, Audience, audience_parameters, audience_select, principal_key
 from resolvers.webhooks import deliveries_insert, deliveries_parameters
 from resolvers.writes import Tx
@@ -248,7 +248,7 @@ def due_notice(kind: NotificationKind, subject: Subject, milestone: Milestone, t
     )
 
 
-def off_track_notice(subject: Subject, progress, today: dt.date) -> Notice:
+def off_track_notice(subject: Subject, progress: Progress, today: dt.date) -> Notice:
     kind = NotificationKind.PAIRING_OFF_TRACK
     body = (
         f"{subject.pair}结对的进展严重滞后：完成率 {progress.percent_complete:g}%，时间进度 "

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 
 from db.base import utcnow
 from db.conflicts import insert_new
@@ -42,7 +42,7 @@ def _recipient(scope: Scope) -> tuple[PrincipalKind, int]:
     return key
 
 
-def _mine(key: tuple[PrincipalKind, int]):
+def _mine(key: tuple[PrincipalKind, int]) -> ColumnElement[bool]:
     return (Notification.recipient_kind == key[0]) & (Notification.recipient_id == key[1])
 
 
@@ -117,7 +117,8 @@ async def mark_read(scope: Scope, request: MarkNotificationsRead) -> Outcome[Mar
                         ErrorCode.NOT_FOUND,
                     )
                 statement = statement.where(Notification.id.in_(pks))
-            marked = (await session.execute(statement.values(read_at=utcnow()))).rowcount
+            # An UPDATE's result is a CursorResult, which has its rowcount; the session types it as a Result.
+            marked = cast(CursorResult[Any], await session.execute(statement.values(read_at=utcnow()))).rowcount
             unread = await session.scalar(select(func.count()).where(_mine(key), Notification.read_at.is_(None)))
     except UserErrors as exc:
         return Outcome(errors=exc.errors)

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 
 from db.base import utcnow
 from db.engine import Database
@@ -52,7 +52,7 @@ class Claimed:
     format: WebhookFormat
 
 
-def _claimable(now: dt.datetime):
+def _claimable(now: dt.datetime) -> Select[int]:
     # The oldest undelivered delivery of each subscription (PENDING or FAILED: a FAILED one holds its
     # paused subscription back until it is resumed and the delivery sent again).
     first_in_line = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from resolvers.pagination import Ordering, Page, paginate
 from resolvers.pairings import PairingFilter, pairing_conditions
 from resolvers.progress import overdue
 from resolvers.scope import Scope
+from resolvers.stats import counted, counted_overdue
 
 # (due_on, id): the cursor holds the date as ISO text, compared as a date in SQL.
 OVERDUE_ORDER = Ordering(
@@ -29,4 +31,8 @@ async def list_overdue_milestones(
         .join(Pairing, Pairing.id == Milestone.pairing_id)
         .where(overdue(scope.today), *conditions)
     )
-    return await paginate(scope.db, statement, OVERDUE_ORDER, first=first, after=after)
+    page = await paginate(scope.db, statement, OVERDUE_ORDER, first=first, after=after)
+    if counted(scope, region_id):
+        # The count from the program counters: counting the rows joined every pairing of the program.
+        return dataclasses.replace(page, count=lambda: counted_overdue(scope, program_id))
+    return page

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.orm import QueryableAttribute
 
 from db.engine import Database
 from db.reads.prepared import PreparedRead
@@ -36,6 +37,9 @@ T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+
+# What a list sorts on: a model's attribute (Agency.id) or a column expression.
+SortColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def page_size(first: int | None) -> int:
@@ -98,13 +102,13 @@ class Ordering:
     text for dates). A named ordering (a list sorted on request) writes its name into its cursors,
     so that a cursor of one sort is refused by another rather than read as a key of the wrong kind."""
 
-    columns: tuple[ColumnElement[Any], ...]
+    columns: tuple[SortColumn, ...]
     key_of: Callable[[Any], tuple[Any, ...]]
     descending: bool = False
     name: str | None = None
 
     @property
-    def order_by(self) -> tuple[ColumnElement[Any], ...]:
+    def order_by(self) -> tuple[SortColumn, ...]:
         return tuple(column.desc() for column in self.columns) if self.descending else self.columns
 
     def cursor_key(self, item: Any) -> tuple[Any, ...]:
@@ -130,7 +134,7 @@ class Ordering:
         return tuple(_bound(column, value, cursor) for column, value in zip(self.columns, values, strict=True))
 
 
-def _bound(column: ColumnElement[Any], value: Any, cursor: str) -> Any:
+def _bound(column: SortColumn, value: Any, cursor: str) -> Any:
     """A cursor's value as its column binds it: an int for an integer, a number for a float, text
     for text and a date from ISO text."""
     kind = column.type
@@ -155,7 +159,7 @@ def _bound(column: ColumnElement[Any], value: Any, cursor: str) -> Any:
 
 async def paginate(
     db: Database,
-    statement: Select[Any],
+    statement: Select[*tuple[Any, ...]],
     ordering: Ordering,
     *,
     first: int | None,
@@ -178,7 +182,7 @@ class ListStatement:
     that dashboards poll, where building and compiling a page's statement costs more than the
     database's work."""
 
-    def __init__(self, statement: Select[Any], ordering: Ordering) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]], ordering: Ordering) -> None:
         self.statement, self.ordering = statement, ordering
         limit = bindparam("limit", type_=Integer())
         after = [bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(ordering.columns)]
@@ -199,16 +203,19 @@ class ListStatement:
         return _page(db, self.statement, self.ordering, list(items), size, after)
 
 
-def _after(
-    columns: Sequence[ColumnElement[Any]], values: Sequence[Any], descending: bool = False
-) -> ColumnElement[bool]:
+def _after(columns: Sequence[SortColumn], values: Sequence[Any], descending: bool = False) -> ColumnElement[bool]:
     left = columns[0] if len(columns) == 1 else tuple_(*columns)
     right = values[0] if len(columns) == 1 else tuple_(*values)
     return left < right if descending else left > right
 
 
 def _page(
-    db: Database, statement: Select[Any], ordering: Ordering, items: list[Any], size: int, after: str | None
+    db: Database,
+    statement: Select[*tuple[Any, ...]],
+    ordering: Ordering,
+    items: list[Any],
+    size: int,
+    after: str | None,
 ) -> Page[Any]:
     """The page of the first `size` of `items` (fetched one more, to tell whether a next page exists)."""
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, FromClause, select
+from sqlalchemy import FromClause, select
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from db.engine import Database
 from db.functions import one_of
@@ -79,7 +80,7 @@ def _statement(today: dt.date, parts: DetailParts) -> tuple[PreparedRead, Layout
     for each combination of parts: building it costs more than running it."""
     pairings = Pairing.__table__
     joined = pairings
-    parts_columns: list[tuple[str, list[ColumnElement[Any]]]] = []
+    parts_columns: list[tuple[str, list[KeyedColumnElement[Any]]]] = []
     if parts.agencies:
         for side in ("mentor", "supported"):
             agency, region = Agency.__table__.alias(side), Region.__table__.alias(f"{side}_region")
@@ -103,6 +104,6 @@ def _statement(today: dt.date, parts: DetailParts) -> tuple[PreparedRead, Layout
     return PreparedRead(select(*columns).select_from(joined).where(one_of(pairings.c.id, "ids"))), layout
 
 
-def _read(alias: FromClause, model: Any) -> list[ColumnElement[Any]]:
+def _read(alias: FromClause, model: Any) -> list[KeyedColumnElement[Any]]:
     """The columns that reads fetch (db.records.read_columns) of an alias of a model's table."""
     return [alias.c[column.key] for column in read_columns(model)]

@@ -7,7 +7,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
+from db.engine import Database
 from db.models import Agency, Region, Role
 from resolvers.access import Actor, subtree
 
@@ -51,7 +54,7 @@ def scope_problem(
 
 
 async def scoped_actor(
-    session,
+    session: AsyncSession,
     *,
     name: str,
     role: Role,
@@ -75,7 +78,13 @@ async def scoped_actor(
     )
 
 
-async def record_use(db, column, row_id: int, now: dt.datetime, resolution: dt.timedelta) -> None:
+async def record_use(
+    db: Database,
+    column: InstrumentedAttribute[dt.datetime | None],
+    row_id: int,
+    now: dt.datetime,
+    resolution: dt.timedelta,
+) -> None:
     """Set a "last used" time (`column`, of a table with an `id`) to now, unless it was set less
     than `resolution` ago; the condition keeps concurrent requests (and workers) from writing twice."""
     model = column.class_
@@ -87,7 +96,7 @@ async def record_use(db, column, row_id: int, now: dt.datetime, resolution: dt.t
         )
 
 
-async def _agencies_below(session, region_path: str | None) -> list[int]:
+async def _agencies_below(session: AsyncSession, region_path: str | None) -> list[int]:
     if region_path is None:
         return []
     low, high = subtree(region_path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, SupportsFloat, SupportsInt
 
 from sqlalchemy import (
     ColumnElement,
@@ -77,15 +77,15 @@ def overdue(today: dt.date) -> ColumnElement[bool]:
     return and_(Milestone.due_on < _date(today), is_open)
 
 
-def is_overdue(milestone: Milestone, today: dt.date) -> bool:
-    return milestone.due_on < today and milestone.status not in CLOSED_MILESTONE_STATUSES
+def is_overdue(due_on: dt.date, status: MilestoneStatus, today: dt.date) -> bool:
+    return due_on < today and status not in CLOSED_MILESTONE_STATUSES
 
 
 def progress_select(
     today: dt.date,
     pairing_filter: ColumnElement[bool] | None = None,
     milestone_filter: ColumnElement[bool] | None = None,
-) -> Select:
+) -> Select[*tuple[Any, ...]]:
     """One row per pairing: id, the progress figures and health, in the order of `Progress`.
     `milestone_filter` picks the milestones of the pairings that `pairing_filter` picks; without
     it they are found through `pairing_filter` (see progress_of_pairings for why to give it).
@@ -147,7 +147,7 @@ def progress_select(
     return query
 
 
-def progress_of_pairings(today: dt.date, ids: str) -> Select:
+def progress_of_pairings(today: dt.date, ids: str) -> Select[*tuple[Any, ...]]:
     """The progress of the pairings whose ids are bound to the parameter `ids` at execution. Their
     milestones are picked by the same ids, so PostgreSQL reads them through the (pairing_id,
     due_on) index: through a subquery on pairings it could not tell how few they are, and scanned
@@ -163,7 +163,29 @@ def _health(value: Health) -> ColumnElement[str]:
     return literal_column(f"'{value.value}'", String())  # the names are plain capitals
 
 
-def progress_from_row(row) -> Progress:
+class ProgressRow(Protocol):
+    """A row of progress_select's figures, read by name (a Row, or a record of its part of a row).
+    The databases give sums and ratios as their own numeric types."""
+
+    @property
+    def total(self) -> SupportsInt: ...
+    @property
+    def achieved(self) -> SupportsInt: ...
+    @property
+    def waived(self) -> SupportsInt: ...
+    @property
+    def overdue(self) -> SupportsInt: ...
+    @property
+    def max_days(self) -> SupportsInt: ...
+    @property
+    def percent_complete(self) -> SupportsFloat: ...
+    @property
+    def time_elapsed(self) -> SupportsFloat: ...
+    @property
+    def health(self) -> str: ...
+
+
+def progress_from_row(row: ProgressRow) -> Progress:
     return Progress(
         milestones_total=int(row.total),
         milestones_achieved=int(row.achieved),
@@ -176,7 +198,7 @@ def progress_from_row(row) -> Progress:
     )
 
 
-def pairings_with_health(today: dt.date, health: Health) -> Select:
+def pairings_with_health(today: dt.date, health: Health) -> Select[int]:
     """Ids of the pairings whose health today is `health`, for filtering lists in SQL."""
     rows = progress_select(today).subquery("progress")
     return select(rows.c.pairing_id).where(rows.c.health == health.value)

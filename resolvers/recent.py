@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, SQLColumnExpression
 
 from db.engine import Database
 from resolvers.errors import ApiError, ErrorCode
 from resolvers.pagination import Ordering, Page, _page, page_size
 
 
-def newest_first(id_column: Any) -> Ordering:
+def newest_first(id_column: SQLColumnExpression[int]) -> Ordering:
     """Ordering on the negated id: `after` a cursor means older than it."""
     return Ordering(columns=(-id_column,), key_of=lambda row: (-row.id,))
 
 
 async def paginate_newest_first(
-    db: Database, statement: Select[Any], id_column: Any, *, first: int | None, after: str | None
+    db: Database,
+    statement: Select[*tuple[Any, ...]],
+    id_column: SQLColumnExpression[int],
+    *,
+    first: int | None,
+    after: str | None,
 ) -> Page[Any]:
     size = page_size(first)
     ordering = newest_first(id_column)

@@ -14,8 +14,21 @@ import enum
 import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, Subquery, bindparam, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnCollection,
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Id
@@ -42,7 +55,13 @@ class Principal:
         return Actor(name=self.name, role=self.role, agency_id=self.agency_id, region_path=self.region_path)
 
 
-def _live(kind: PrincipalKind, model: type[ApiToken] | type[Account], live: ColumnElement[bool]) -> Select:
+# (kind, id, name, role, agency_id, region_path) of live principals, region_path None for those
+# without a region (an outer join); `role`, `agency_id` are columns that can be filtered on.
+PrincipalRows = Select[str, int, str, Role, int | None, str | None]
+PrincipalColumns = ColumnCollection[str, ColumnElement[Any]]
+
+
+def _live(kind: PrincipalKind, model: type[ApiToken] | type[Account], live: ColumnElement[bool]) -> PrincipalRows:
     return (
         select(
             literal(kind.value).label("kind"),
@@ -57,17 +76,16 @@ def _live(kind: PrincipalKind, model: type[ApiToken] | type[Account], live: Colu
     )
 
 
-def _tokens() -> Select:
+def _tokens() -> PrincipalRows:
     return _live(PrincipalKind.TOKEN, ApiToken, ApiToken.revoked_at.is_(None))
 
 
-def _accounts() -> Select:
+def _accounts() -> PrincipalRows:
     return _live(PrincipalKind.ACCOUNT, Account, Account.disabled_at.is_(None))
 
 
-# Each makes a statement of (kind, id, name, role, agency_id, region_path) over its live principals;
-# `role`, `agency_id` are columns that can be filtered on.
-PRINCIPAL_SOURCES: list[Callable[[], Select]] = [_tokens, _accounts]
+# Each makes a statement of its live principals.
+PRINCIPAL_SOURCES: list[Callable[[], PrincipalRows]] = [_tokens, _accounts]
 
 
 def principal_key(actor: Actor) -> tuple[PrincipalKind, int] | None:
@@ -96,14 +114,16 @@ AUDIENCES: dict[NotificationKind, frozenset[Audience]] = {
 }
 
 
-def _rows(rows: Iterable) -> list[Principal]:
+def _rows(rows: Iterable[Row[str, int, str, Role, int | None, str | None]]) -> list[Principal]:
     return [
         Principal(PrincipalKind(row.kind), row.id, row.name, Role(row.role), row.agency_id, row.region_path)
         for row in rows
     ]
 
 
-async def principals_where(session: AsyncSession, *conditions) -> list[Principal]:
+async def principals_where(
+    session: AsyncSession, *conditions: Callable[[PrincipalColumns], ColumnElement[bool]]
+) -> list[Principal]:
     """The live principals of every source that meet `conditions` (on `role` and `agency_id`)."""
     found: list[Principal] = []
     for source in PRINCIPAL_SOURCES:
@@ -122,7 +142,7 @@ def _principals() -> Subquery:
 
 
 @functools.cache
-def audience_select(audiences: frozenset[Audience], with_cause: bool) -> Select:
+def audience_select(audiences: frozenset[Audience], with_cause: bool) -> Select[str, int]:
     """(kind, id) of each principal of `audiences` for an event on a pairing, once each, ordered by
     kind and id; with `with_cause`, the principal that caused the event left out. Its parameters:
     `mentor_id` (the pairing's mentor agency), `supported_path` (its supported agency's region

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, select
 
 from db.models import Region, RegionLevel
 from db.records import read_columns
@@ -16,13 +16,14 @@ REGION_ORDER = Ordering(columns=(Region.code, Region.id), key_of=lambda region: 
 
 
 async def region_by_global_id(scope: Scope, region_id: str) -> Region:
-    region = await scope.loaders.region.load(decode_typed_id(region_id, "Region"))
+    # A row of the region's read columns, which reads as the model does.
+    region: Region | None = await scope.loaders.region.load(decode_typed_id(region_id, "Region"))
     if region is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no region {region_id!r}", message_zh=f"没有行政区划 {region_id!r}")
     return region
 
 
-def in_subtree(path_column: ColumnElement[str], path: str) -> ColumnElement[bool]:
+def in_subtree(path_column: SQLColumnExpression[str], path: str) -> ColumnElement[bool]:
     """`path_column` is a region path at or below the region at `path`: an index range, not a LIKE scan."""
     low, high = access.subtree(path)
     return and_(path_column >= low, path_column < high)

@@ -61,7 +61,7 @@ async def _program_pk(db: Database, program_id: str | None) -> int | None:
     return pk
 
 
-def report_statement(actor: Actor, today: dt.date, program_pk: int | None) -> Select:
+def report_statement(actor: Actor, today: dt.date, program_pk: int | None) -> Select[*tuple[Any, ...]]:
     conditions = [visible_pairings(actor)]
     if program_pk is not None:
         conditions.append(Pairing.program_id == program_pk)
@@ -130,7 +130,7 @@ async def pairing_report(
     return _batches(db, statement)
 
 
-async def _batches(db: Database, statement: Select) -> AsyncIterator[list[list[Any]]]:
+async def _batches(db: Database, statement: Select[*tuple[Any, ...]]) -> AsyncIterator[list[list[Any]]]:
     async with db.read_transaction() as session:
         result = await session.stream(statement.execution_options(yield_per=BATCH_SIZE))
         async for partition in result.partitions():

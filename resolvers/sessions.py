@@ -18,6 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import Database
@@ -75,14 +76,17 @@ async def sign_in(
     async with db.reading() as session:
         locked_for = await _locked_for(session, name, policy, now)
         account = None if locked_for else await session.scalar(select(Account).where(Account.name == name))
+    started: tuple[Account, str] | None = None
     if locked_for:
         result = SignIn(Outcome.LOCKED, retry_after=locked_for)
-    elif not await verify_password(account and account.password_hash, password):
+    # Without an account, verify_password checks a dummy hash and fails: as slow as a wrong password.
+    elif not await verify_password(None if account is None else account.password_hash, password) or account is None:
         result = SignIn(Outcome.BAD_CREDENTIALS)
     elif account.disabled_at is not None:
         result = SignIn(Outcome.DISABLED)
     else:
-        result = SignIn(Outcome.OK, account, secrets.token_urlsafe(32))
+        started = account, secrets.token_urlsafe(32)
+        result = SignIn(Outcome.OK, *started)
     async with db.writing() as session:
         session.add(
             SignInAttempt(
@@ -95,12 +99,12 @@ async def sign_in(
                 user_agent=user_agent and user_agent[:300],
             )
         )
-        if result.outcome is Outcome.OK:
-            await _begin(session, account, result.secret, password, policy, now)
+        if started is not None:
+            await _begin(session, *started, password, policy, now)
     return result
 
 
-async def _locked_for(session, name: str, policy: SessionPolicy, now: dt.datetime) -> dt.timedelta | None:
+async def _locked_for(session: AsyncSession, name: str, policy: SessionPolicy, now: dt.datetime) -> dt.timedelta | None:
     """How long `name` stays locked, or None: failures since its last success within the window."""
     since = now - policy.window
     last_success = await session.scalar(
@@ -125,7 +129,9 @@ async def _locked_for(session, name: str, policy: SessionPolicy, now: dt.datetim
     return failures[-1] + policy.window - now
 
 
-async def _begin(session, account: Account, secret: str, password: str, policy: SessionPolicy, now) -> None:
+async def _begin(
+    session: AsyncSession, account: Account, secret: str, password: str, policy: SessionPolicy, now: dt.datetime
+) -> None:
     # The account's sessions that ended unseen go now, so that the table holds live ones only.
     await session.execute(
         delete(AccountSession).where(

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import Database
@@ -81,7 +82,9 @@ async def create_token(
     return secret
 
 
-async def _existing(session, model, global_id: str | None, type_name: str) -> int | None:
+async def _existing(
+    session: AsyncSession, model: type[Agency | Region], global_id: str | None, type_name: str
+) -> int | None:
     if global_id is None:
         return None
     try:

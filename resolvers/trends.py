@@ -8,8 +8,10 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from db.functions import month_of
 from db.models import Pairing, ResourceKind, ResourceLink, ServiceActivity, TrainingSession
@@ -52,7 +54,11 @@ async def monthly_trends(
         *await pairing_conditions(scope, PairingFilter(program_id=program_id, region_id=region_id))
     )
 
-    def per_month(model, day, *figures):
+    def per_month(
+        model: type[ServiceActivity | TrainingSession | ResourceLink],
+        day: InstrumentedAttribute[dt.date],
+        *figures: ColumnElement[Any],
+    ) -> Select[*tuple[Any, ...]]:
         month = month_of(day)
         return (
             select(month, *figures)

@@ -13,6 +13,7 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 
 MAX_URL_LENGTH = 2000
@@ -76,7 +77,9 @@ async def resolve_target(url: str, *, allow_private: bool | None = None) -> Targ
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         raise TargetRefused(f"the host {host!r} does not resolve", f"无法解析主机名 {host!r}") from None
-    addresses = tuple(dict.fromkeys(info[4][0] for info in infos))
+    # typeshed allows an AF_INET6 address of (int, bytes), for a Python built with --disable-ipv6;
+    # a host name resolves to IPv4 and IPv6 addresses as text, which is_public parses.
+    addresses = tuple(dict.fromkeys(cast(str, info[4][0]) for info in infos))
     if not addresses:
         raise TargetRefused(f"the host {host!r} does not resolve", f"无法解析主机名 {host!r}")
     if not allow_private:

@@ -13,20 +13,52 @@ import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import ColumnElement, Insert, Select, bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Insert,
+    Select,
+    Update,
+    bindparam,
+    insert,
+    inspect,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper, aliased
 
-from db.base import utcnow
+from db.base import IdMixin, utcnow
 from db.batch import Batch, insert_rows, rows_parameters
-from db.models import AuditEvent, Milestone, MilestoneUpdate, Pairing
+from db.conflicts import dialect_of
+from db.models import (
+    AuditEvent,
+    IncubatedOrganization,
+    Milestone,
+    MilestoneUpdate,
+    Pairing,
+    ResourceLink,
+    ServiceActivity,
+    ServiceStation,
+    TrainingSession,
+)
 from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
 from resolvers.evidence import StoredEvidence, attach, stored
-from resolvers.idempotency import claim, settle
+from resolvers.idempotency import (
+    Claim,
+    claim_parameters,
+    claim_statement,
+    claim_within,
+    claimed,
+    settle,
+    within_parameters,
+)
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
 from resolvers.validation import REASON_LENGTH, Checks, odd_values
@@ -36,7 +68,10 @@ Also = tuple[tuple[str, ColumnElement[Any]], ...]
 
 R = TypeVar("R")
 Q = TypeVar("Q")
-M = TypeVar("M")
+# A model a write loads or adds by its id.
+M = TypeVar("M", bound=IdMixin)
+# A record of a pairing that can be voided (void_record).
+V = TypeVar("V", bound=TrainingSession | ServiceActivity | ResourceLink | ServiceStation | IncubatedOrganization)
 
 
 @dataclass
@@ -108,6 +143,9 @@ class Tx:
         # Rows loaded along with the one asked for (its milestone, its pairing): the session keeps
         # only weak references, and a later `session.get` of them should not read them again.
         self._held: list[Any] = []
+        # The idempotency claim still to be made in the write's first load; the claim made.
+        self._claiming: dict[str, Any] | None = None
+        self.claim: Claim | None = None
 
     @property
     def today(self) -> dt.date:
@@ -148,9 +186,11 @@ class Tx:
         subqueries over the row and its pairing, for the write's own checks (made once, at import,
         so that the statement is made once too)."""
         type_name = model.__name__
+        claiming, self._claiming = self._claiming, None
         try:
             kind, pk = decode_id(global_id)
         except ApiError:
+            await self._claim_alone(claiming)
             raise UserErrors(
                 UserError(
                     f"malformed ID {global_id!r}",
@@ -159,9 +199,24 @@ class Tx:
                     message_zh=f"ID 格式错误：{global_id!r}",
                 )
             ) from None
-        statement = _load_statement(model, lock, also)
-        found = await self.session.execute(statement, {"pk": pk}) if kind == type_name else None
-        loaded = None if found is None else found.first()
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
+        loaded: Sequence[Any] | None
+        if kind != type_name:
+            await self._claim_alone(claiming)
+            loaded = None
+        elif claiming is None:
+            loaded = (await self.session.execute(_load_statement(entity, lock, also, False), {"pk": pk})).first()
+        else:
+            found = (
+                await self.session.execute(
+                    _load_statement(entity, lock, also, True), {"pk": pk, **within_parameters(claiming)}
+                )
+            ).first()
+            # Without the row, whether the claim was made is read from the record (`claimed`).
+            row: tuple[Any, ...] | None = None if found is None else tuple(found)
+            loaded, inserted = (None, None) if row is None else (row[:-1], row[-1])
+            await self._take_claim(await claimed(self.session, claiming, inserted))
         # A row the caller may not read is answered as one that does not exist, so that a write
         # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
         if loaded is None or not self._readable(loaded[0], _owned_pairing(model, loaded)):
@@ -183,6 +238,26 @@ class Tx:
             return access.can_read(actor, type(row), row)
         return access.can_read(actor, type(row), row, pairing)
 
+    def claim_with_first_load(self, parameters: dict[str, Any]) -> None:
+        """Claim the idempotency key (`claim_parameters`) in the write's first load, which must come
+        before anything else the write does: a write that claims so runs one statement fewer."""
+        self._claiming = parameters
+
+    async def claim_now(self, parameters: dict[str, Any]) -> None:
+        """Claim the idempotency key (`claim_parameters`) in a statement of its own."""
+        inserted = await self.session.scalar(claim_statement(dialect_of(self.session)), parameters)
+        await self._take_claim(await claimed(self.session, parameters, inserted))
+
+    async def _claim_alone(self, parameters: dict[str, Any] | None) -> None:
+        if parameters is not None:
+            await self.claim_now(parameters)
+
+    async def _take_claim(self, claim: Claim) -> None:
+        """A retry gets the first result back (Replay), whatever its input says now."""
+        self.claim = claim
+        if claim.replay_id is not None:
+            raise Replay(claim.replay_id)
+
     async def load_optional(self, model: type[M], global_id: str | None, field_name: str) -> M | None:
         return None if global_id is None else await self.load(model, global_id, field_name)
 
@@ -192,7 +267,9 @@ class Tx:
         the audit. Returns the stored row: use it, not the one passed in."""
         model = type(row)
         values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
-        stored_row = await self.session.scalar(_insert_returning(model), values)
+        # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
+        entity: type = model
+        stored_row = await self.session.scalar(_insert_returning(entity), values)
         if not isinstance(stored_row, model):
             raise RuntimeError(f"inserting a {model.__name__} returned no row")
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
@@ -228,12 +305,22 @@ class Tx:
         """UPDATE the row only while `guard` holds; if a concurrent write changed it first, the
         UPDATE matches no row (PostgreSQL re-checks the guard after waiting for the row lock) and
         the whole write is refused. Audited."""
-        before = snapshot(row)
         model = type(row)
+        statement = update(model).where(model.id == row.id, guard).values(**values).returning(model)
+        await self._update(row, statement, {}, refusal, audit_extra)
+
+    async def _update(
+        self,
+        row: Any,
+        statement: Update,
+        parameters: dict[str, Any],
+        refusal: UserError,
+        audit_extra: Snapshot | None,
+    ) -> None:
+        before = snapshot(row)
         # Read back as stored in the same statement: the row in the session takes the new values.
         updated = await self.session.scalar(
-            update(model).where(model.id == row.id, guard).values(**values).returning(model),
-            execution_options={"synchronize_session": False, "populate_existing": True},
+            statement, parameters, execution_options={"synchronize_session": False, "populate_existing": True}
         )
         if updated is None:
             raise UserErrors(refusal)
@@ -250,20 +337,40 @@ class Tx:
         """Change a row that several people edit: refused with STALE_VERSION unless its version is
         still the one the client saw (or, if the client gave none, the one just read)."""
         version = row.version if expected_version is None else expected_version
-        stale = UserError(
-            f"the {type(row).__name__} was changed by someone else (version {row.version}, you sent {version}); "
-            "reload it and try again",
-            ErrorCode.STALE_VERSION,
-            [field_name],
-            message_zh=f"此{type_name_zh(type(row).__name__)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
-            "请刷新后重试",
-        )
+        stale = _stale(row, version, field_name)
         if version != row.version:
             raise UserErrors(stale)
-        model = type(row)
-        await self.guarded_update(
-            row, {**values, "version": model.version + 1}, model.version == version, stale, audit_extra
-        )
+        parameters = _update_parameters(row, values, version)
+        await self._update(row, _versioned_update(type(row), tuple(values)), parameters, stale, audit_extra)
+
+    async def versioned_update_and_add(
+        self, row: Any, values: dict[str, Any], new_row: M, evidence: Sequence[StoredEvidence] = ()
+    ) -> M:
+        """`versioned_update(row, values)` (at the version just read) and then `add(new_row, evidence)`:
+        on PostgreSQL in one statement, the UPDATE and the INSERT each a data-modifying WITH query
+        of the SELECT that reads both back. The INSERT does not depend on the UPDATE: if the UPDATE
+        matched no row, the write is refused and both are rolled back."""
+        if dialect_of(self.session) != "postgresql":
+            await self.versioned_update(row, values)
+            return await self.add(new_row, evidence)
+        before = snapshot(row)
+        new_values = _insert_values(new_row)
+        statement = _update_and_insert(type(row), tuple(values), type(new_row), tuple(new_values))
+        parameters = {
+            **_update_parameters(row, values, row.version),
+            **{f"add_{name}": value for name, value in new_values.items()},
+        }
+        # The row in the session takes its new values, as with versioned_update.
+        updated, stored_row = (
+            await self.session.execute(statement, parameters, execution_options={"populate_existing": True})
+        ).one()
+        if updated is None:
+            raise UserErrors(_stale(row, row.version, "version"))
+        if not isinstance(stored_row, type(new_row)):
+            raise RuntimeError(f"inserting a {type(new_row).__name__} returned no row")
+        await self.audit(row, before)
+        await self.audit(stored_row, None, await self.attach(stored_row, evidence))
+        return stored_row
 
     async def void(self, row: Any, reason: str) -> None:
         model = type(row)
@@ -294,6 +401,82 @@ def _owned_pairing(model: type, loaded: Any) -> Pairing | None:
     return loaded[owners.index(Pairing) + 1] if Pairing in owners else None
 
 
+def _stale(row: Any, version: int, field_name: str) -> UserError:
+    type_name = type(row).__name__
+    return UserError(
+        f"the {type_name} was changed by someone else (version {row.version}, you sent {version}); "
+        "reload it and try again",
+        ErrorCode.STALE_VERSION,
+        [field_name],
+        message_zh=f"此{type_name_zh(type_name)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
+        "请刷新后重试",
+    )
+
+
+def _update_parameters(row: Any, values: dict[str, Any], version: int) -> dict[str, Any]:
+    """The parameters of `_versioned_update`."""
+    return {**{f"new_{name}": value for name, value in values.items()}, "row_id": row.id, "seen_version": version}
+
+
+def _insert_values(row: Any) -> dict[str, Any]:
+    """A new row's column values, with the model's Python-side defaults for those it leaves out:
+    SQLAlchemy applies these to a plain INSERT, but not to one inside a WITH query."""
+    values = {}
+    for attr in inspect(type(row)).column_attrs:
+        column = attr.columns[0]
+        if attr.key in row.__dict__:
+            values[attr.key] = row.__dict__[attr.key]
+        elif column.default is not None:
+            default = column.default
+            values[attr.key] = default.arg(None) if default.is_callable else default.arg
+    return values
+
+
+@functools.cache
+def _update_and_insert(model: Any, names: tuple[str, ...], new_model: Any, new_names: tuple[str, ...]) -> Select[Any]:
+    """`_versioned_update` and an INSERT of these columns (parameters `add_<name>`), both read back."""
+    table, new_table = model.__table__, new_model.__table__
+    updated = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen_version"))
+        .values(**_new_values(model, names), version=table.c.version + 1)
+        .returning(*table.c)
+        .cte("updated")
+    )
+    columns = inspect(new_model).column_attrs
+    inserted = (
+        insert(new_table)
+        .values({columns[name].columns[0]: _typed(columns, name, "add_") for name in new_names})
+        .returning(*new_table.c)
+        .cte("inserted")
+    )
+    return (
+        select(aliased(model, updated), aliased(new_model, inserted)).select_from(inserted).outerjoin(updated, true())
+    )
+
+
+def _typed(columns: Any, name: str, prefix: str) -> BindParameter[Any]:
+    return bindparam(f"{prefix}{name}", type_=columns[name].expression.type)
+
+
+def _new_values(model: Any, names: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
+    columns = inspect(model).column_attrs
+    return {name: _typed(columns, name, "new_") for name in names}
+
+
+@functools.cache
+def _versioned_update(model: Any, names: tuple[str, ...]) -> Update:
+    """UPDATE of these columns (parameters `new_<name>`) of row `row_id` while its version is still
+    `seen_version`, which it moves on, read back: made once per model and columns, since making a
+    statement costs more than running it. (A parameter may not take a column's own name.)"""
+    return (
+        update(model)
+        .where(model.id == bindparam("row_id"), model.version == bindparam("seen_version"))
+        .values(**_new_values(model, names), version=model.version + 1)
+        .returning(model)
+    )
+
+
 @functools.cache
 def _insert_returning(model: type) -> Insert:
     # Made once per model and run with each row's values: the values are its parameters.
@@ -301,48 +484,87 @@ def _insert_returning(model: type) -> Insert:
 
 
 @functools.cache
-def _load_statement(model: type, lock: bool, also: Also) -> Select[Any]:
+def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Select[*tuple[Any, ...]]:
+    """With `claiming` (PostgreSQL only), the idempotency claim's INSERT is a data-modifying WITH
+    query, and the id it returned (if it made the claim) the last column. The INSERT runs once the
+    first row is projected, before that row is locked (and runs without a row too): so a retry
+    waits on the claim first, as it does when the claim is a statement of its own, and two
+    statements of this one shape take their locks in the same order."""
     owners = _owners(model)
-    statement: Select[*tuple[Any, ...]] = select(model, *owners, *(column for _, column in also)).where(
-        model.id == bindparam("pk")
-    )
+    columns = [*owners, *(column for _, column in also)]
+    if claiming:
+        made = claim_within().cte("claim")
+        columns.append(select(made.c.id).scalar_subquery().label("claimed"))
+    mapper: Mapper[Any] = inspect(model)
+    statement: Select[*tuple[Any, ...]] = select(model, *columns).where(mapper.columns["id"] == bindparam("pk"))
     if model is MilestoneUpdate:
         statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
             Pairing, Pairing.id == Milestone.pairing_id
         )
     elif owners:
         # Some records may stand outside a pairing (a service station): no pairing, not no row.
-        statement = statement.outerjoin(Pairing, Pairing.id == model.pairing_id)
+        statement = statement.outerjoin(Pairing, Pairing.id == mapper.columns["pairing_id"])
     return statement.with_for_update(of=model) if lock else statement
 
 
 Write = Callable[[Tx, Q], Awaitable[R]]
+Mutation = Callable[[Scope, Q], Awaitable[Outcome[R]]]
+
+
+class Replay(Exception):
+    """The request is a retry: its answer is the first request's result, of this id."""
+
+    def __init__(self, result_id: int | None) -> None:
+        super().__init__(result_id)
+        self.result_id = result_id
+
+
+@overload
+def mutation(action: str) -> Callable[[Write[Q, R]], Mutation[Q, R]]: ...
+
+
+@overload
+def mutation(
+    action: str, *, replay: type[M], claim_with_load: bool = False
+) -> Callable[[Write[Q, M]], Mutation[Q, M]]: ...
 
 
 def mutation(
-    action: str, *, replay: type | None = None
-) -> Callable[[Write[Q, R]], Callable[[Scope, Q], Awaitable[Outcome[R]]]]:
+    action: str, *, replay: type[IdMixin] | None = None, claim_with_load: bool = False
+) -> Callable[[Write[Q, Any]], Mutation[Q, Any]]:
     """Make a write function a mutation named `action`. With `replay` (the model of its result) the
-    request's `idempotency_key`, when given, makes retries return the first result of that model."""
+    request's `idempotency_key`, when given, makes retries return the first result of that model.
+    `claim_with_load`: the write's first statement is its `tx.load`, which makes the claim on
+    PostgreSQL (Tx.claim_with_first_load); else the claim is made before the write starts."""
 
-    def wrap(write: Write[Q, R]) -> Callable[[Scope, Q], Awaitable[Outcome[R]]]:
+    def wrap(write: Write[Q, Any]) -> Mutation[Q, Any]:
         @functools.wraps(write)
-        async def run(scope: Scope, request: Q) -> Outcome[R]:
+        async def run(scope: Scope, request: Q) -> Outcome[Any]:
             if odd := odd_values(request):
                 return Outcome(errors=odd)
-            key = getattr(request, "idempotency_key", None) if replay is not None else None
+            key = getattr(request, "idempotency_key", None)
             try:
                 # Files are checked and stored before the transaction, not while it holds locks.
                 request = await stored(scope, request)
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
-                    if key is not None:
-                        claimed = await claim(session, scope.actor.name, key, action, request)
-                        if claimed.replay_id is not None:
-                            return Outcome(await session.get_one(replay, claimed.replay_id))
-                    value = await write(tx, request)
-                    if key is not None:
-                        settle(tx.batch, claimed, value.id)
+                    claiming = replay is not None and key is not None
+                    try:
+                        if claiming:
+                            parameters = claim_parameters(scope.actor.name, key, action, request)
+                            if claim_with_load and dialect_of(session) == "postgresql":
+                                tx.claim_with_first_load(parameters)
+                            else:
+                                await tx.claim_now(parameters)
+                        value = await write(tx, request)
+                    except Replay as retry:
+                        if replay is None:
+                            raise  # only a write with `replay` claims a key
+                        return Outcome(await session.get_one(replay, retry.result_id))
+                    if claiming:
+                        if tx.claim is None:
+                            raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
+                        settle(tx.batch, tx.claim, value.id)
                     if not tx.permission_checked:
                         raise RuntimeError(f"{action} checked no permission")
                     if not tx.audited:
@@ -367,12 +589,13 @@ class VoidRecord:
     reason: str
 
 
-async def void_record(tx: Tx, model: type[M], request: VoidRecord) -> M:
+async def void_record(tx: Tx, model: type[V], request: VoidRecord) -> V:
     row = await tx.load(model, request.id, "id")
     pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
     tx.require(pairing=pairing)
     checks = Checks()
     reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
     checks.done()
+    assert reason is not None  # a blank reason was refused by checks.done()
     await tx.void(row, reason)
     return row

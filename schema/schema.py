@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard, cast
 
 import strawberry
 from graphql import DocumentNode, ExecutionResult, execute
@@ -31,6 +32,9 @@ schema = strawberry.Schema(
     execution_context_class=FastExecutionContext,
 )
 
+# strawberry types its check as returning bool where graphql-core asks for a TypeGuard: the same check.
+_is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
+
 
 async def execute_checked(
     document: DocumentNode, context: Any, variables: dict[str, Any] | None, operation_name: str | None
@@ -46,6 +50,6 @@ async def execute_checked(
         variable_values=variables,
         operation_name=operation_name,
         executor_class=JsonExecutionContext,
-        is_awaitable=optimized_is_awaitable,
+        is_awaitable=_is_awaitable,
     )
-    return await result if optimized_is_awaitable(result) else result
+    return result if isinstance(result, ExecutionResult) else await result

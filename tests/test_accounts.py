@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import func, select, update
@@ -19,7 +16,8 @@ from resolvers.accounts import DEMO_PASSWORD, ensure_demo_accounts
 from resolvers.ids import decode_id, encode_id
 from resolvers.sessions import Outcome, SessionPolicy, hash_secret, session_actor, sign_in
 from resolvers.tokens import demo_name, demo_scopes
-from tests.conftest import ROOT, gql, run_graphql
+from tests.commands import qianshou
+from tests.conftest import gql, run_graphql
 
 ADMIN = Actor(name="admin-token", role=Role.ADMIN, token_id=1)
 MINISTRY = Actor(name="ministry-token", role=Role.MINISTRY, token_id=2)
@@ -190,30 +188,24 @@ async def test_demo_accounts_are_made_once_and_repaired(fresh_db: Database) -> N
     assert actor.role is Role.MENTOR_AGENCY and encode_id("Agency", actor.agency_id) == scopes[Role.MENTOR_AGENCY][0]
 
 
-def qianshou(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": database_url}
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-    )
-
-
 @pytest.mark.slow
 async def test_user_commands_never_echo_the_password(fresh_db: Database) -> None:
     secret = "correct-horse-battery"
     created = qianshou(
-        fresh_db.url, "user", "create", "--name", "zhao", "--role", "MINISTRY", "--password-stdin", stdin=secret + "\n"
+        "user",
+        "create",
+        "--name",
+        "zhao",
+        "--role",
+        "MINISTRY",
+        "--password-stdin",
+        database_url=fresh_db.url,
+        stdin=secret + "\n",
     )
     assert created.returncode == 0, created.stderr
     assert secret not in created.stdout + created.stderr
     assert (await sign_in(fresh_db, "zhao", secret, POLICY)).outcome is Outcome.OK
     refused = qianshou(
-        fresh_db.url,
         "user",
         "create",
         "--name",
@@ -221,15 +213,18 @@ async def test_user_commands_never_echo_the_password(fresh_db: Database) -> None
         "--role",
         "MENTOR_AGENCY",
         "--password-stdin",
+        database_url=fresh_db.url,
         stdin=secret + "\n",
     )
     assert refused.returncode == 1 and "needs agencyId" in refused.stderr
-    assert qianshou(fresh_db.url, "user", "disable", "zhao").returncode == 0
-    listed = qianshou(fresh_db.url, "user", "list").stdout
+    assert qianshou("user", "disable", "zhao", database_url=fresh_db.url).returncode == 0
+    listed = qianshou("user", "list", database_url=fresh_db.url).stdout
     assert "zhao\tMINISTRY" in listed and "disabled" in listed and "$argon2" not in listed
-    assert qianshou(fresh_db.url, "user", "enable", "zhao").returncode == 0
-    reset = qianshou(fresh_db.url, "user", "reset-password", "zhao", "--password-stdin", stdin="a-new-password-1\n")
+    assert qianshou("user", "enable", "zhao", database_url=fresh_db.url).returncode == 0
+    reset = qianshou(
+        "user", "reset-password", "zhao", "--password-stdin", database_url=fresh_db.url, stdin="a-new-password-1\n"
+    )
     assert reset.returncode == 0 and "a-new-password-1" not in reset.stdout + reset.stderr
     assert (await sign_in(fresh_db, "zhao", "a-new-password-1", POLICY)).outcome is Outcome.OK
-    missing = qianshou(fresh_db.url, "user", "disable", "nobody")
+    missing = qianshou("user", "disable", "nobody", database_url=fresh_db.url)
     assert missing.returncode == 1 and "no account named 'nobody'" in missing.stderr

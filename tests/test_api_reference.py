@@ -2,13 +2,11 @@
 test), built by `qianshou docs build`, and carries the schema's descriptions and who may call what."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 
 from server.api_reference import OUTPUT, SCHEMA_FILE, render
-from tests.conftest import ROOT
+from tests.commands import qianshou
 
 pytestmark = pytest.mark.database_free
 
@@ -43,12 +41,6 @@ def test_the_reference_carries_descriptions_arguments_and_permissions():
 @pytest.mark.slow
 def test_docs_build_writes_the_page(tmp_path):
     output = tmp_path / "api" / "index.html"
-    result = subprocess.run(
-        [sys.executable, "-m", "server", "docs", "build", "--output", str(output)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = qianshou("docs", "build", "--output", str(output))
     assert result.returncode == 0, result.stderr
     assert output.read_text(encoding="utf-8") == page()

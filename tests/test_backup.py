@@ -4,9 +4,6 @@ server then serves: SQLite through its backup API, PostgreSQL through pg_dump/pg
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import threading
 
 import httpx
@@ -18,20 +15,14 @@ from db.engine import Database
 from db.migrate import current_revision, head_revision
 from db.models import Program, Role
 from resolvers.tokens import create_token
-from tests.conftest import POSTGRES_URL, ROOT, TODAY, LiveServer
+from tests.commands import qianshou
+from tests.conftest import POSTGRES_URL, LiveServer
 
 pytestmark = pytest.mark.slow  # backs up a real server under writes
 
 WRITE = (
     """mutation($input: CreateProgramInput!) { createProgram(input: $input) { program { id } userErrors { code } } }"""
 )
-
-
-def qianshou(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": database_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 async def programs_in(url: str) -> tuple[int, str | None]:

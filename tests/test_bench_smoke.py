@@ -4,13 +4,11 @@ Speed is not asserted: only that it runs, measures and prints numbers."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import orjson
 import pytest
 
-from tests.conftest import ROOT
+from tests.commands import bench, tiny_bench_run
 
 pytestmark = pytest.mark.slow  # runs the benchmark
 
@@ -21,44 +19,24 @@ AGAINST_FLOOR = re.compile(r"^(Q1|Q2)\s+1(?:\s+[\d.]+){3}\s+0\s+([\d.]+)\s+([\d.
 
 async def test_benchmark_smoke_run(databases):
     url = await databases.new_url("bench")
-    command = [
-        sys.executable,
-        "-m",
-        "bench.run",
-        "--database-url",
-        url,
-        "--scale",
-        "0.01",
-        "--workers",
-        "1",
-        "--concurrency",
-        "1",
-        "--seconds",
-        "1",
-        "--warmup",
-        "0.1",
-        "--operations",
-        "Q1,Q2,Q3",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in ROW.finditer(finished.stdout)}
-    assert set(rows) == {"Q1", "Q2", "Q3 program", "Q3 province"}, finished.stdout
+    output = tiny_bench_run(url, "--operations", "Q1,Q2,Q3")
+    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in ROW.finditer(output)}
+    assert set(rows) == {"Q1", "Q2", "Q3 program", "Q3 province"}, output
     for name, (requests_per_second, p50, p99) in rows.items():
-        assert requests_per_second > 0 and 0 < p50 <= p99, (name, finished.stdout)
-    matches = AGAINST_FLOOR.finditer(finished.stdout)
+        assert requests_per_second > 0 and 0 < p50 <= p99, (name, output)
+    matches = AGAINST_FLOOR.finditer(output)
     against = {match[1]: [float(value) for value in match.groups()[1:]] for match in matches}
-    assert set(against) == {"Q1", "Q2"}, finished.stdout
+    assert set(against) == {"Q1", "Q2"}, output
     for name, (server_p50, floor_p50, ratio) in against.items():
-        assert server_p50 > 0 and floor_p50 > 0, (name, finished.stdout)
-        assert abs(ratio - server_p50 / floor_p50) <= 0.02 * ratio + 0.01, (name, finished.stdout)
-    assert re.search(r"Q1 SQL statements by page size: first 10: (\d+), first 50: \1, first 100: \1", finished.stdout)
-    assert "server RSS" in finished.stdout
-    assert "differs" not in finished.stdout, finished.stdout
+        assert server_p50 > 0 and floor_p50 > 0, (name, output)
+        assert abs(ratio - server_p50 / floor_p50) <= 0.02 * ratio + 0.01, (name, output)
+    assert re.search(r"Q1 SQL statements by page size: first 10: (\d+), first 50: \1, first 100: \1", output)
+    assert "server RSS" in output
+    assert "differs" not in output, output
 
 
 def test_worker_split_shows_the_busiest_workers_shares() -> None:
-    from bench.run import worker_split
+    from bench.over_http import worker_split
 
     # The supervisor's helper process takes a tick or two; the two busiest are the workers.
     assert worker_split([1, 300, 100], 2) == "75:25"
@@ -76,35 +54,13 @@ async def test_benchmark_compares_development_with_production_modes(databases):
     """Each mode answers without errors (a token and a session cookie production accepts), and
     each row carries the server's CPU per request (and the database's on PostgreSQL)."""
     url = await databases.new_url("bench_modes")
-    command = [
-        sys.executable,
-        "-m",
-        "bench.run",
-        "--database-url",
-        url,
-        "--scale",
-        "0.01",
-        "--workers",
-        "1",
-        "--concurrency",
-        "1",
-        "--seconds",
-        "1",
-        "--warmup",
-        "0.1",
-        "--operations",
-        "Q1,Q2",
-        "--modes",
-        "development,token,session",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = {(match[1], match[2]): match.groups()[2:] for match in MODE_ROW.finditer(finished.stdout)}
-    assert len(rows) == 6, finished.stdout
+    output = tiny_bench_run(url, "--operations", "Q1,Q2", "--modes", "development,token,session")
+    rows = {(match[1], match[2]): match.groups()[2:] for match in MODE_ROW.finditer(output)}
+    assert len(rows) == 6, output
     for key, (rps, p50, p99, errors, cpu_ms, db_cpu_ms) in rows.items():
-        assert float(rps) > 0 and 0 < float(p50) <= float(p99) and errors == "0", (key, finished.stdout)
-        assert float(cpu_ms) > 0, (key, finished.stdout)
-        assert (db_cpu_ms == "-") == url.startswith("sqlite"), (key, finished.stdout)
+        assert float(rps) > 0 and 0 < float(p50) <= float(p99) and errors == "0", (key, output)
+        assert float(cpu_ms) > 0, (key, output)
+        assert (db_cpu_ms == "-") == url.startswith("sqlite"), (key, output)
 
 
 M1_ROW = re.compile(r"^(M1|M1 return)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s", re.MULTILINE)
@@ -113,31 +69,11 @@ M1_ROW = re.compile(r"^(M1|M1 return)\s+1\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d
 async def test_m1_measures_accepted_writes_only(databases):
     """M1 submits and returns updates in turn, every one accepted: the write rows show no errors."""
     url = await databases.new_url("bench_m1")
-    command = [
-        sys.executable,
-        "-m",
-        "bench.run",
-        "--database-url",
-        url,
-        "--scale",
-        "0.01",
-        "--workers",
-        "1",
-        "--concurrency",
-        "1",
-        "--seconds",
-        "1",
-        "--warmup",
-        "0.1",
-        "--operations",
-        "M1",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in M1_ROW.finditer(finished.stdout)}
-    assert set(rows) == {"M1", "M1 return"}, finished.stdout
+    output = tiny_bench_run(url, "--operations", "M1")
+    rows = {match[1]: [float(value) for value in match.groups()[1:]] for match in M1_ROW.finditer(output)}
+    assert set(rows) == {"M1", "M1 return"}, output
     for name, (requests_per_second, p50, p99, errors) in rows.items():
-        assert requests_per_second > 0 and 0 < p50 <= p99 and errors == 0, (name, finished.stdout)
+        assert requests_per_second > 0 and 0 < p50 <= p99 and errors == 0, (name, output)
 
 
 def test_a_refused_write_stops_the_benchmark() -> None:
@@ -169,9 +105,7 @@ REVALIDATION = re.compile(r"^\s+1\s+(full|304)\s+([\d.]+)\s+[\d.]+\s+([\d.]+)\s+
 async def test_etag_benchmark_smoke_run(databases):
     """bench.etag measures full answers and 304s in both modes, and every revalidation was a 304."""
     url = await databases.new_url("bench_etag")
-    command = [
-        sys.executable,
-        "-m",
+    output = bench(
         "bench.etag",
         "--database-url",
         url,
@@ -185,11 +119,9 @@ async def test_etag_benchmark_smoke_run(databases):
         "1",
         "--warmup",
         "0.1",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = [match.groups() for match in REVALIDATION.finditer(finished.stdout)]
-    assert [kind for kind, *_ in rows] == ["full", "304", "full", "304"], finished.stdout
+    )
+    rows = [match.groups() for match in REVALIDATION.finditer(output)]
+    assert [kind for kind, *_ in rows] == ["full", "304", "full", "304"], output
     for kind, requests_per_second, cpu_ms, unexpected in rows:
-        assert float(requests_per_second) > 0 and float(cpu_ms) >= 0 and unexpected == "0", (kind, finished.stdout)
-    assert finished.stdout.count("304 / full per round pair") == 2, finished.stdout
+        assert float(requests_per_second) > 0 and float(cpu_ms) >= 0 and unexpected == "0", (kind, output)
+    assert output.count("304 / full per round pair") == 2, output

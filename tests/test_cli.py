@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from schema.schema import schema
-from tests.conftest import ROOT
+from tests.commands import qianshou
 
 pytestmark = pytest.mark.slow  # runs the qianshou command
-
-
-def qianshou(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ}
-    if database_url is not None:
-        env["QIANSHOU_DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_malformed_database_url_is_one_line_error():

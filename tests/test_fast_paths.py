@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +21,8 @@ from db.statements import recording
 from schema.engine import validation_cache
 from schema.schema import execute_checked, schema
 from server.settings import load_settings
-from tests.conftest import ROOT, make_scope
+from tests.commands import tiny_bench_run
+from tests.conftest import make_scope
 from tests.test_fast_execution import CORPUS, CountingFast, CountingFields, ids, substitute
 from tests.test_fast_execution_handback import MINI, mini_both
 
@@ -162,29 +161,7 @@ PAIR = re.compile(r"^fast_execution\s+Q1\s+1\s+([\d.]+)\s+([\d.]+)\s+[\d.]+\s+[\
 @pytest.mark.slow
 async def test_the_benchmark_prints_what_a_fast_path_buys(databases) -> None:
     url = await databases.new_url("bench_paths")
-    command = [
-        sys.executable,
-        "-m",
-        "bench.run",
-        "--database-url",
-        url,
-        "--scale",
-        "0.01",
-        "--workers",
-        "1",
-        "--concurrency",
-        "1",
-        "--seconds",
-        "0.5",
-        "--warmup",
-        "0.1",
-        "--operations",
-        "Q1",
-        "--fast-paths",
-        "fast_execution",
-    ]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    on, off, ratio = (float(value) for value in PAIR.search(finished.stdout).groups())
+    output = tiny_bench_run(url, "--operations", "Q1", "--fast-paths", "fast_execution", seconds="0.5")
+    on, off, ratio = (float(value) for value in PAIR.search(output).groups())
     assert on > 0 and off > 0
-    assert abs(ratio - on / off) <= 0.01 * ratio + 0.01, finished.stdout
+    assert abs(ratio - on / off) <= 0.01 * ratio + 0.01, output

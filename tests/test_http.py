@@ -183,7 +183,7 @@ async def test_mutation_over_get_is_405(world) -> None:
 
 
 # multipart/form-data, which a form can send too, is refused without a preflight header:
-# tests/test_evidence_http.py.
+# tests/test_evidence_multipart.py.
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain"])
 async def test_cross_site_posts_are_415(world, content_type) -> None:
     db, tokens = world

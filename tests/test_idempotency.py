@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from db.models import AuditEvent, IdempotencyRecord, MilestoneUpdate, ResourceLink, TrainingSession
+from resolvers.ids import encode_id
 from tests.conftest import LiveServer
 from tests.test_mutations_support import codes, count_rows, fields, make_tokens, mutation_text, totals_row
 
@@ -41,6 +42,27 @@ async def test_retry_returns_the_first_result_and_writes_nothing(api, world):
     assert await count_rows(world.db, AuditEvent) == audits
     node = await api.node(world.milestone, "... on Milestone { version }")
     assert node["version"] == 2
+
+
+async def test_a_reused_key_is_refused_before_the_milestone_is_looked_up(api, world):
+    # A submission claims its key in the statement that loads the milestone (on PostgreSQL): a
+    # milestone that is not found, or an ID that does not decode, must not hide the reused key,
+    # and a claim made by a refused write is rolled back with it.
+    await api.mutate("submitMilestoneUpdate", submit_input(world), UPDATE, as_="mentor")
+    for milestone_id in (encode_id("Milestone", 99_999), "not-an-id"):
+        reused = await api.mutate(
+            "submitMilestoneUpdate", submit_input(world, milestoneId=milestone_id), UPDATE, as_="mentor"
+        )
+        assert codes(reused) == ["IDEMPOTENCY_KEY_REUSED"]
+        fresh = await api.mutate(
+            "submitMilestoneUpdate",
+            submit_input(world, key=f"fresh-{milestone_id}", milestoneId=milestone_id),
+            UPDATE,
+            as_="mentor",
+        )
+        assert codes(fresh) in (["NOT_FOUND"], ["INVALID"])
+    assert await count_rows(world.db, IdempotencyRecord) == 1
+    assert await count_rows(world.db, MilestoneUpdate) == 1
 
 
 async def test_same_key_different_input_is_refused(api, world):

@@ -4,9 +4,6 @@ templates over HTTP."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 
 import httpx
 import openpyxl
@@ -16,9 +13,13 @@ from starlette.datastructures import UploadFile
 
 from db.models import Agency, Pairing, Role, ServiceActivity
 from resolvers.access import SYSTEM, Actor
+from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
 from resolvers.imports.kinds import SPECS, ImportKind
-from tests.conftest import ROOT, TODAY, run_graphql
+from resolvers.scope import Scope
+from schema.schema import schema
+from tests.commands import qianshou
+from tests.conftest import TODAY, run_graphql
 from tests.import_files import headers, write_csv
 from tests.test_imports import ACTIVITY_HEADER, agency_rows, scalar, tally
 
@@ -110,36 +111,29 @@ async def ye_county_mentor(db) -> int:
         return await session.scalar(select(Pairing.mentor_id).where(Pairing.supported_id == ye.id))
 
 
-def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "server", "import", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 @pytest.mark.slow
 async def test_the_cli_writes_templates_and_imports_with_a_report(fresh_db, tmp_path):
     template = tmp_path / "机构.xlsx"
-    assert cli(fresh_db.url, "template", "agencies", "--output", str(template)).returncode == 0
+    assert (
+        qianshou("import", "template", "agencies", "--output", str(template), database_url=fresh_db.url).returncode == 0
+    )
     workbook = openpyxl.load_workbook(template)
     assert workbook.sheetnames == ["社工机构", "填写说明"]
     assert [cell.value for cell in workbook["社工机构"][1]] == headers(ImportKind.AGENCIES)
     validations = workbook["社工机构"].data_validations.dataValidation
     assert [v.formula1 for v in validations] == ['"筹备中,已登记,已注销"']
     bad = write_csv(tmp_path / "bad.csv", headers(ImportKind.AGENCIES), agency_rows(40, bad_row=37))
-    done = cli(fresh_db.url, "agencies", str(bad))
+    done = qianshou("import", "agencies", str(bad), database_url=fresh_db.url)
     assert (
         done.returncode == 1 and "第 37 行 「统一社会信用代码」" in done.stderr and "nothing was written" in done.stderr
     )
     good = write_csv(tmp_path / "good.csv", headers(ImportKind.AGENCIES), agency_rows(40))
-    assert "40 would be created" in cli(fresh_db.url, "agencies", str(good), "--dry-run").stdout
-    assert "40 created" in cli(fresh_db.url, "agencies", str(good)).stdout
-    assert "40 unchanged" in cli(fresh_db.url, "agencies", str(good)).stdout
+    assert (
+        "40 would be created"
+        in qianshou("import", "agencies", str(good), "--dry-run", database_url=fresh_db.url).stdout
+    )
+    assert "40 created" in qianshou("import", "agencies", str(good), database_url=fresh_db.url).stdout
+    assert "40 unchanged" in qianshou("import", "agencies", str(good), database_url=fresh_db.url).stdout
 
 
 @pytest.mark.slow
@@ -157,3 +151,13 @@ def test_templates_download_over_http_for_every_kind(live_server):
         f"{live_server.url}/imports/templates/agencies.xlsx", headers={"Authorization": "Bearer nonsense"}, timeout=30
     )
     assert unauthenticated.status_code == 401
+
+
+async def test_a_file_over_the_import_limit_is_a_problem_in_the_report(open_db, tmp_path):
+    path = write_csv(tmp_path / "big.csv", ACTIVITY_HEADER, tally(5))
+    scope = Scope(db=open_db, actor=SYSTEM, today=TODAY, import_limits=ImportLimits(max_bytes=100))
+    result = await schema.execute(IMPORT, variable_values={"file": upload(path), "dryRun": True}, context_value=scope)
+    assert result.errors is None, result.errors
+    report = result.data["importRecords"]["report"]
+    assert (report["written"], report["rows"], report["problemCount"]) == (False, 0, 1)
+    assert "单次导入上限" in report["problems"][0]["messageZh"]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import POSTGRES_URL, ROOT
+from tests.commands import bench
+from tests.conftest import POSTGRES_URL
 
 pytestmark = pytest.mark.slow  # runs the import benchmark
 
@@ -18,11 +17,9 @@ LINE = re.compile(
 
 
 def test_the_import_benchmark_imports_a_tally_twice_and_prints_its_figures():
-    command = [sys.executable, "-m", "bench.imports", "--database-url", POSTGRES_URL or "sqlite", "--rows", "300"]
-    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    rows = {(match[1], match[2]): match.groups()[2:] for match in LINE.finditer(finished.stdout)}
-    assert set(rows) == {("xlsx", "first"), ("xlsx", "again"), ("csv", "first"), ("csv", "again")}, finished.stdout
+    output = bench("bench.imports", "--database-url", POSTGRES_URL or "sqlite", "--rows", "300")
+    rows = {(match[1], match[2]): match.groups()[2:] for match in LINE.finditer(output)}
+    assert set(rows) == {("xlsx", "first"), ("xlsx", "again"), ("csv", "first"), ("csv", "again")}, output
     for (_, run), (seconds, rows_per_second, created, unchanged, exact) in rows.items():
         assert float(seconds) > 0 and int(rows_per_second) > 0 and exact == "yes"
         assert (int(created), int(unchanged)) == ((300, 0) if run == "first" else (0, 300))

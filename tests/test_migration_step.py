@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import pytest
 
 from db.engine import Database
 from db.migrate import current_revision, head_revision, upgrade
-from tests.conftest import ROOT, TODAY, LiveServer, free_port
+from tests.commands import qianshou, qianshou_command, qianshou_environment
+from tests.conftest import ROOT, LiveServer, free_port
 
 pytestmark = pytest.mark.slow  # starts qianshou serve against databases at several revisions
-
-
-def qianshou(*args: str, database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url, "QIANSHOU_TODAY": TODAY.isoformat(), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
-    )
 
 
 async def revision_of(url: str) -> str | None:
@@ -78,8 +70,7 @@ async def test_development_serve_migrates_on_start(databases):
 @pytest.mark.postgres_only
 async def test_two_upgrade_commands_at_once_both_succeed(databases):
     url = await databases.new_url("concurrent-cli")
-    environment = {**os.environ, "QIANSHOU_DATABASE_URL": url}
-    command = [sys.executable, "-m", "server", "db", "upgrade"]
+    command, environment = qianshou_command("db", "upgrade"), qianshou_environment(url)
     processes = [
         subprocess.Popen(command, cwd=ROOT, env=environment, stderr=subprocess.PIPE, text=True) for _ in range(2)
     ]

@@ -122,6 +122,23 @@ async def build_world(db: Database) -> World:
     )
 
 
+async def add_milestone(world: World, title: str, due_on: dt.date) -> str:
+    """A new NOT_STARTED milestone of the world's pairing, its id: a milestone has one update
+    waiting at a time, so a test that submits several gives each a milestone of its own."""
+    async with world.db.writing() as session:
+        milestone = Milestone(
+            pairing_id=world.pairing_pk,
+            title=title,
+            category=MilestoneCategory.TALENT,
+            term_year=2,
+            due_on=due_on,
+            status=MilestoneStatus.NOT_STARTED,
+        )
+        session.add(milestone)
+        await session.flush()
+    return encode_id("Milestone", milestone.id)
+
+
 class Api:
     """GraphQL over HTTP as a given principal ("staff", "mentor", "supported", "viewer")."""
 

@@ -7,12 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Milestone, MilestoneCategory, MilestoneStatus, Notification, Region, RegionLevel, Role
+from db.models import Notification, Region, RegionLevel, Role
 from resolvers.daily import run_daily_job
 from resolvers.ids import encode_id
 from resolvers.tokens import create_token
 from tests.conftest import TODAY
-from tests.test_mutations_support import Api, World, codes
+from tests.test_mutations_support import Api, World, add_milestone, codes
 
 UPDATE = "milestoneUpdate { id milestone { version } }"
 INBOX = """query($first: Int, $after: String, $unread: Boolean) {
@@ -109,7 +109,7 @@ async def test_a_refused_write_leaves_no_notification(api, world):
 
 async def test_inbox_pages_newest_first_and_marks_read(api, world):
     for n in range(3):
-        await submit(api, world, f"第 {n} 次", await _add_milestone(world, f"里程碑 {n}", TODAY))
+        await submit(api, world, f"第 {n} 次", await add_milestone(world, f"里程碑 {n}", TODAY))
     first = await inbox(api, "staff", first=2)
     assert first["totalCount"] == 3 and first["pageInfo"]["hasNextPage"]
     rest = await inbox(api, "staff", first=2, after=first["pageInfo"]["endCursor"])
@@ -155,26 +155,11 @@ async def test_notification_settings_take_a_valid_email_only(api, world):
     assert off["settings"] == {"email": None, "emailDigest": False}
 
 
-async def _add_milestone(world: World, title: str, due_on: dt.date) -> str:
-    async with world.db.writing() as session:
-        milestone = Milestone(
-            pairing_id=world.pairing_pk,
-            title=title,
-            category=MilestoneCategory.TALENT,
-            term_year=2,
-            due_on=due_on,
-            status=MilestoneStatus.NOT_STARTED,
-        )
-        session.add(milestone)
-        await session.flush()
-    return encode_id("Milestone", milestone.id)
-
-
 async def test_daily_job_tells_each_due_overdue_and_off_track_event_once(api, world):
     await add_region_tokens(api, world)
-    await _add_milestone(world, "培养本土社工 6 人", TODAY + dt.timedelta(days=10))
-    await _add_milestone(world, "链接公益资源", TODAY - dt.timedelta(days=2))
-    await _add_milestone(world, "远期目标", TODAY + dt.timedelta(days=40))
+    await add_milestone(world, "培养本土社工 6 人", TODAY + dt.timedelta(days=10))
+    await add_milestone(world, "链接公益资源", TODAY - dt.timedelta(days=2))
+    await add_milestone(world, "远期目标", TODAY + dt.timedelta(days=40))
     report = await run_daily_job(world.db, TODAY, None)
     assert (report.due_soon, report.overdue, report.off_track) == (1, 1, 1)
     mentor = await inbox(api, "mentor")
@@ -201,7 +186,7 @@ async def test_an_inbox_page_takes_the_same_statements_whatever_its_size(api, wo
     from tests.conftest import gql
 
     for n in range(12):
-        await submit(api, world, f"第 {n} 次", await _add_milestone(world, f"里程碑 {n}", TODAY))
+        await submit(api, world, f"第 {n} 次", await add_milestone(world, f"里程碑 {n}", TODAY))
     staff = await authenticate(world.db, api.tokens["staff"])
     query = """query($first: Int) { notifications(first: $first) { totalCount edges { node {
       title pairing { id mentor { name } } milestone { title } update { status } } } } }"""

@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import os
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -19,8 +16,9 @@ from resolvers.daily import run_daily_job
 from resolvers.tokens import create_token
 from server.mail import mailer_of
 from server.settings import load_settings
-from tests.conftest import ROOT, TODAY, LiveServer, free_port
-from tests.test_mutations_support import World, make_tokens
+from tests.commands import qianshou
+from tests.conftest import TODAY, LiveServer, free_port
+from tests.test_mutations_support import World, add_milestone, make_tokens
 from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.slow  # a real server, SMTP and webhook receivers
@@ -38,24 +36,6 @@ def graphql(server: LiveServer, token: str, query: str, variables: dict | None =
     body = response.json()
     assert "errors" not in body, body
     return body["data"]
-
-
-async def new_milestone(world: World, n: int) -> str:
-    from db.models import Milestone, MilestoneCategory, MilestoneStatus
-    from resolvers.ids import encode_id
-
-    async with world.db.writing() as session:
-        milestone = Milestone(
-            pairing_id=world.pairing_pk,
-            title=f"里程碑 {n}",
-            category=MilestoneCategory.TALENT,
-            term_year=2,
-            due_on=TODAY,
-            status=MilestoneStatus.NOT_STARTED,
-        )
-        session.add(milestone)
-        await session.flush()
-    return encode_id("Milestone", milestone.id)
 
 
 SUBSCRIBE = """mutation($input: CreateWebhookSubscriptionInput!) {
@@ -110,7 +90,7 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
             )["createWebhookSubscription"]
             assert wecom["userErrors"] == []
             updates = []
-            milestones = [world.milestone] + [await new_milestone(world, n) for n in (2, 3)]
+            milestones = [world.milestone] + [await add_milestone(world, f"里程碑 {n}", TODAY) for n in (2, 3)]
             for n, milestone in enumerate(milestones):
                 submitted = graphql(
                     server,
@@ -144,13 +124,6 @@ async def test_webhooks_are_signed_retried_and_delivered_in_order_by_the_server(
     assert message["msgtype"] == "markdown"
     assert message["markdown"]["content"].startswith(
         "### 待审核：郑州市商都社会工作服务中心提交了「建立理事会制度」的进展报告"
-    )
-
-
-def qianshou(world: World, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "QIANSHOU_DATABASE_URL": world.db.url, **env}
-    return subprocess.run(
-        [sys.executable, "-m", "server", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60
     )
 
 
@@ -195,11 +168,13 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
     await create_token(world.db, "lushan-staff", Role.REGIONAL_STAFF, region_id=world.county)
     await set_email(world, tokens["staff"], "ministry@example.org")
     # An administrator can give a token its address from the command line.
-    assert qianshou(world, "notify", "email", "lushan-staff", "--email", "bad address").returncode == 1
-    assert qianshou(world, "notify", "email", "nobody", "--email", "x@example.org").stderr.startswith(
-        "error: no live token"
+    assert (
+        qianshou("notify", "email", "lushan-staff", "--email", "bad address", database_url=world.db.url).returncode == 1
     )
-    stored = qianshou(world, "notify", "email", "lushan-staff", "--email", "lushan@example.org")
+    assert qianshou(
+        "notify", "email", "nobody", "--email", "x@example.org", database_url=world.db.url
+    ).stderr.startswith("error: no live token")
+    stored = qianshou("notify", "email", "lushan-staff", "--email", "lushan@example.org", database_url=world.db.url)
     assert stored.stdout.strip() == "token 'lushan-staff': e-mail lushan@example.org, daily digest on"
     await set_email(world, tokens["mentor"], "mentor@example.org")  # not staff: no digest
     from resolvers.access import Actor
@@ -215,11 +190,11 @@ async def test_the_daily_digest_is_mailed_once_to_staff_in_scope(world, smtp):
 
     # First the command cron runs, then two servers at once: the digests go out once.
     result = qianshou(
-        world,
         "notify",
         "daily",
         "--date",
         TODAY.isoformat(),
+        database_url=world.db.url,
         QIANSHOU_SMTP_HOST="127.0.0.1",
         QIANSHOU_SMTP_PORT=str(port),
         QIANSHOU_MAIL_FROM="noreply@qianshou.example",

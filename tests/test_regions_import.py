@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from resolvers.region_import import (
     import_regions,
     read_region_rows,
 )
-from tests.conftest import ROOT
+from tests.commands import qianshou
 
 pytestmark = pytest.mark.slow  # runs the qianshou command on the national list
 
@@ -33,18 +30,6 @@ def check_paths(regions: dict[str, Region]) -> None:
     for region in regions.values():
         parent_path = "/" if region.parent_id is None else by_id[region.parent_id].path
         assert region.path == f"{parent_path}{region.id}/", region.code
-
-
-def run_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url}
-    return subprocess.run(
-        [sys.executable, "-m", "server", "regions", "import", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 async def test_the_bundled_list_loads_every_province_city_and_county_once(databases):
@@ -122,10 +107,10 @@ async def test_a_bad_file_is_refused_and_changes_nothing(fresh_db, tmp_path: Pat
 
 async def test_the_cli_imports_and_reports_errors_in_one_line(databases, tmp_path: Path):
     url = await databases.new_url("regions_cli")
-    done = run_cli(url)
+    done = qianshou("regions", "import", database_url=url, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "0 updated" in done.stdout and "added" in done.stdout
-    again = run_cli(url)
+    again = qianshou("regions", "import", database_url=url, timeout=300)
     assert again.returncode == 0 and again.stdout.startswith("regions: 0 added, 0 updated")
-    missing = run_cli(url, "--file", str(tmp_path / "missing.csv"))
+    missing = qianshou("regions", "import", "--file", str(tmp_path / "missing.csv"), database_url=url, timeout=300)
     assert missing.returncode == 1 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr

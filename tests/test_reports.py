@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -20,7 +17,8 @@ from resolvers.access import SYSTEM, Actor
 from resolvers.ids import encode_id
 from resolvers.reports import HEADERS, pairing_report
 from resolvers.tokens import create_token
-from tests.conftest import ROOT, TODAY, LiveServer, gql
+from tests.commands import qianshou
+from tests.conftest import TODAY, LiveServer, gql
 
 pytestmark = pytest.mark.slow  # runs the qianshou command
 
@@ -32,17 +30,6 @@ HEALTH_LABELS = {
     "OFF_TRACK": "严重滞后",
     "COMPLETED": "已完成",
 }
-
-
-def cli(db_url: str, *args: str) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "QIANSHOU_DATABASE_URL": db_url, "QIANSHOU_TODAY": TODAY.isoformat()}
-    return subprocess.run(
-        [sys.executable, "-m", "server", "report", "pairings", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def parse_csv(raw: bytes) -> list[dict[str, str]]:
@@ -73,7 +60,7 @@ def check_ye_county(rows: list[dict[str, str]]) -> None:
 
 
 async def test_the_csv_report_has_every_pairing_with_its_progress_and_totals(demo_db):
-    done = cli(demo_db.url, "--format", "csv")
+    done = qianshou("report", "pairings", "--format", "csv", database_url=demo_db.url, text=False)
     assert done.returncode == 0, done.stderr.decode()
     rows = parse_csv(done.stdout)
     assert len(rows) == 20
@@ -92,12 +79,14 @@ async def test_the_csv_report_has_every_pairing_with_its_progress_and_totals(dem
 
 async def test_the_xlsx_report_holds_the_same_rows(demo_db, tmp_path: Path):
     output = tmp_path / "进展.xlsx"
-    done = cli(demo_db.url, "--format", "xlsx", "--output", str(output))
+    done = qianshou(
+        "report", "pairings", "--format", "xlsx", "--output", str(output), database_url=demo_db.url, text=False
+    )
     assert done.returncode == 0, done.stderr.decode()
     sheet = openpyxl.load_workbook(output, read_only=True).active
     values = list(sheet.values)
     assert tuple(values[0]) == HEADERS
-    csv_rows = parse_csv(cli(demo_db.url, "--format", "csv").stdout)
+    csv_rows = parse_csv(qianshou("report", "pairings", "--format", "csv", database_url=demo_db.url, text=False).stdout)
     assert len(values) - 1 == len(csv_rows)
     ye = next(row for row in values[1:] if row[2] == YE_COUNTY)
     assert ye[3] == "叶县"
@@ -109,9 +98,14 @@ async def test_the_xlsx_report_holds_the_same_rows(demo_db, tmp_path: Path):
 async def test_program_filter_and_an_unknown_program(demo_db):
     async with demo_db.reading() as session:
         program_pk = await session.scalar(select(Pairing.program_id).limit(1))
-    done = cli(demo_db.url, "--format", "csv", "--program", encode_id("Program", program_pk))
+    program_id, unknown_id = encode_id("Program", program_pk), encode_id("Program", 999_999)
+    done = qianshou(
+        "report", "pairings", "--format", "csv", "--program", program_id, database_url=demo_db.url, text=False
+    )
     assert done.returncode == 0 and len(parse_csv(done.stdout)) == 20
-    unknown = cli(demo_db.url, "--format", "csv", "--program", encode_id("Program", 999_999))
+    unknown = qianshou(
+        "report", "pairings", "--format", "csv", "--program", unknown_id, database_url=demo_db.url, text=False
+    )
     assert unknown.returncode == 1
     assert "no program" in unknown.stderr.decode() and unknown.stdout == b""
 

@@ -5,9 +5,6 @@ session whose cookie signed a connection in (sign-out, a disabled account)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 
 import httpx
@@ -21,7 +18,8 @@ from resolvers.accounts import DEMO_PASSWORD, AccountRequest, CreateAccount, cre
 from resolvers.ids import encode_id
 from resolvers.scope import Scope
 from resolvers.tokens import create_token
-from tests.conftest import ROOT, LiveServer
+from tests.commands import qianshou
+from tests.conftest import LiveServer
 from tests.test_subscriptions import event_pk, next_event, open_connection, pairing_pks, subscribe, write_event
 
 pytestmark = pytest.mark.slow  # servers with several workers
@@ -38,13 +36,6 @@ async def revocation_db(databases) -> AsyncIterator[Database]:
     await db.dispose()
 
 
-def revoke(database_url: str, name: str) -> None:
-    environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "server", "token", "revoke", name]
-    finished = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60)
-    assert finished.returncode == 0, finished.stderr
-
-
 async def test_revoking_a_token_closes_its_subscriptions_on_every_worker(revocation_db: Database) -> None:
     revoked = await create_token(revocation_db, "revoked-watcher", Role.MINISTRY)
     kept = await create_token(revocation_db, "kept-watcher", Role.MINISTRY)
@@ -59,7 +50,10 @@ async def test_revoking_a_token_closes_its_subscriptions_on_every_worker(revocat
         await asyncio.sleep(RECHECK_SECONDS * 2)  # a round of checks passes: nothing is closed yet
         assert all(websocket.close_code is None for websocket in [*doomed, survivor])
 
-        await asyncio.to_thread(revoke, revocation_db.url, "revoked-watcher")
+        revoked_by = await asyncio.to_thread(
+            qianshou, "token", "revoke", "revoked-watcher", database_url=revocation_db.url
+        )
+        assert revoked_by.returncode == 0, revoked_by.stderr
         for websocket in doomed:
             await asyncio.wait_for(websocket.wait_closed(), 10)
             assert websocket.close_code == REVOKED_CLOSE_CODE

@@ -1,12 +1,22 @@
-"""The national data set: row counts proportional to the scale, exact counter rows, idempotent load."""
+"""The national data set: row counts proportional to the scale, exact counter rows, idempotent load,
+and the same rows, counters and indexes however fast the load."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import datetime as dt
+import enum
+import hashlib
+from decimal import Decimal
+from typing import Any
 
+import orjson
+from sqlalchemy import func, select, text
+
+from db.data_version import VERSION
 from db.demo.national import PROGRAM_NAME, Counts, NationalDemoError, load_national_demo
 from db.models import (
     Agency,
+    Base,
     IncubatedOrganization,
     Milestone,
     MilestoneUpdate,
@@ -24,6 +34,7 @@ from db.totals import recount_select
 from resolvers.progress import progress_select
 from resolvers.totals import money
 from tests.conftest import TODAY
+from tests.test_program_counters import stored_and_recounted
 
 SCALE = 0.01
 MODELS = (
@@ -105,5 +116,70 @@ async def test_totals_paths_and_health(databases):
         provinces = {r.code: r.name for r in regions.values() if r.parent_id is None}
         assert len(provinces) == 31 and provinces["110000"] == "北京市" and provinces["650000"] == "新疆维吾尔自治区"
         assert health == {"NOT_STARTED", "ON_TRACK", "AT_RISK", "OFF_TRACK", "COMPLETED"}
+    finally:
+        await db.dispose()
+
+
+# Digests of every table the load writes, at SCALE on an empty database, as the loader that wrote
+# its rows one COPY at a time with every trigger, foreign-key check and index in place made them
+# (SQLite and PostgreSQL alike). A faster load must make the same database.
+LOADED_DIGESTS = {
+    "regions": "e8c8f1e0874a2bba",
+    "agencies": "0a71fe50d3ab84ed",
+    "programs": "8a4a1c6b6508aef0",
+    "pairings": "834003ea3f88ced2",
+    "service_stations": "30ef8e093f0f0700",
+    "incubated_organizations": "e6a2cf72b06f7503",
+    "milestones": "8eead0e29401e03b",
+    "milestone_updates": "95a8f20b8c45224e",
+    "training_sessions": "b6f2e98afdf5314a",
+    "service_activities": "78b59eb1596a278d",
+    "resource_links": "18796175393973e4",
+    "pairing_totals": "7150f9618461f778",
+}
+
+
+def _canonical(value: Any) -> Any:
+    """A value as both databases give it back: numbers without trailing zeros, times in UTC."""
+    if isinstance(value, Decimal | float):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | dict):
+        return orjson.dumps(value).decode()
+    return value
+
+
+async def digests(db) -> dict[str, str]:
+    found = {}
+    async with db.reading() as session:
+        for name in LOADED_DIGESTS:
+            table = Base.metadata.tables[name]
+            rows = (await session.execute(select(table).order_by(*table.primary_key.columns))).all()
+            text = repr([tuple(_canonical(value) for value in row) for row in rows])
+            found[name] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return found
+
+
+async def indexes(db) -> set[str]:
+    async with db.reading() as session:
+        return set(await session.scalars(text("SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'")))
+
+
+async def test_the_load_makes_the_same_rows_counters_and_indexes(databases):
+    db = await databases.new_database("national")
+    try:
+        ((version_before,),) = await db.fetch(VERSION)
+        indexes_before = None if db.is_sqlite else await indexes(db)
+        await load_national_demo(db, SCALE)
+        assert await digests(db) == LOADED_DIGESTS
+        stored, recounted = await stored_and_recounted(db)
+        assert stored == recounted and stored
+        ((version_after,),) = await db.fetch(VERSION)
+        assert version_after > version_before
+        if indexes_before is not None:
+            assert await indexes(db) == indexes_before
     finally:
         await db.dispose()

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
@@ -25,7 +22,7 @@ from resolvers.tokens import (
     revoke_token,
     rotate_demo_tokens,
 )
-from tests.conftest import ROOT
+from tests.commands import qianshou
 
 
 @pytest.fixture
@@ -150,39 +147,36 @@ async def test_demo_tokens_rotate(db: Database) -> None:
         assert (await authenticate(db, second[name])).name == name
 
 
-def cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "server", "token", *args],
-        cwd=ROOT,
-        env={**os.environ, "QIANSHOU_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
 @pytest.mark.slow
 async def test_cli_create_list_revoke(db: Database) -> None:
-    created = cli(
-        db.url, "create", "--name", "xintiandi", "--role", "SUPPORTED_AGENCY", "--agency", encode_id("Agency", 10)
+    created = qianshou(
+        "token",
+        "create",
+        "--name",
+        "xintiandi",
+        "--role",
+        "SUPPORTED_AGENCY",
+        "--agency",
+        encode_id("Agency", 10),
+        database_url=db.url,
     )
     assert created.returncode == 0, created.stderr
     secret = created.stdout.strip().splitlines()[-1]
     assert created.stdout.count(secret) == 1
     assert (await authenticate(db, secret)).agency_id == 10
 
-    listed = cli(db.url, "list")
+    listed = qianshou("token", "list", database_url=db.url)
     assert listed.returncode == 0 and "xintiandi" in listed.stdout and "SUPPORTED_AGENCY" in listed.stdout
     assert secret not in listed.stdout and "active" in listed.stdout
 
-    assert cli(db.url, "revoke", "xintiandi").returncode == 0
+    assert qianshou("token", "revoke", "xintiandi", database_url=db.url).returncode == 0
     assert await refused(db, secret)
-    again = cli(db.url, "revoke", "xintiandi")
+    again = qianshou("token", "revoke", "xintiandi", database_url=db.url)
     assert again.returncode == 1 and "revoked already" in again.stderr
 
 
 @pytest.mark.slow
 async def test_cli_refuses_a_token_without_its_scope(db: Database) -> None:
-    result = cli(db.url, "create", "--name", "m", "--role", "MENTOR_AGENCY")
+    result = qianshou("token", "create", "--name", "m", "--role", "MENTOR_AGENCY", database_url=db.url)
     assert result.returncode == 1 and "needs --agency" in result.stderr
     assert await token_rows(db) == []

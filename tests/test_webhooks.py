@@ -10,18 +10,14 @@ from sqlalchemy import select
 
 from db.models import (
     DeliveryStatus,
-    Milestone,
-    MilestoneCategory,
-    MilestoneStatus,
     WebhookDelivery,
     WebhookSubscription,
 )
 from resolvers import outbox
-from resolvers.ids import encode_id
 from resolvers.outbox import RetryPolicy
 from resolvers.webhook_targets import POLICY
 from server.webhook_worker import WebhookWorker
-from tests.test_mutations_support import Api, World, codes
+from tests.test_mutations_support import Api, World, add_milestone, codes
 from tests.webhook_receiver import Receiver
 
 SUBSCRIPTION = "subscription { id url eventKinds format version pausedAt } secret"
@@ -35,18 +31,7 @@ async def subscribe(api: Api, url: str, **extra) -> dict:
 
 async def submit(api: Api, world: World, note: str = "理事会章程已通过") -> None:
     """An update of a new milestone of the world's pairing (one update at a time waits per milestone)."""
-    async with world.db.writing() as session:
-        milestone = Milestone(
-            pairing_id=world.pairing_pk,
-            title=note,
-            category=MilestoneCategory.TALENT,
-            term_year=2,
-            due_on=dt.date(2026, 12, 31),
-            status=MilestoneStatus.NOT_STARTED,
-        )
-        session.add(milestone)
-        await session.flush()
-    input = {"milestoneId": encode_id("Milestone", milestone.id), "note": note}
+    input = {"milestoneId": await add_milestone(world, note, dt.date(2026, 12, 31)), "note": note}
     payload = await api.mutate("submitMilestoneUpdate", input, as_="mentor")
     assert payload["userErrors"] == []
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +14,8 @@ import pytest
 
 from bench.server import cpu_ticks, listening_sockets, process_tree
 from server.workers import reuse_port_available
-from tests.conftest import ROOT, LiveServer
+from tests.commands import qianshou
+from tests.conftest import LiveServer
 
 pytestmark = [
     pytest.mark.slow,
@@ -76,7 +75,9 @@ def test_a_port_in_use_is_refused(databases_url_sqlite) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        finished = serve(databases_url_sqlite, port, timeout=60)
+        finished = qianshou(
+            "serve", "--port", str(port), "--workers", "2", database_url=databases_url_sqlite, timeout=60
+        )
     assert finished.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in finished.stderr
 
@@ -93,14 +94,6 @@ def test_a_worker_that_dies_stops_the_server(demo_db) -> None:
     assert process.returncode == 1
     assert "a worker exited" in output
     assert listening_sockets(server.port) == 0
-
-
-def serve(database_url: str, port: int, *, timeout: float) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "server", "serve", "--port", str(port), "--workers", "2"]
-    environment = {**os.environ, "QIANSHOU_DATABASE_URL": database_url}
-    return subprocess.run(
-        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 @pytest.fixture

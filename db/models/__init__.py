@@ -37,7 +37,7 @@ from db.models.region import Region, RegionLevel
 from db.models.resource import ResourceKind, ResourceLink
 from db.models.station import ServiceStation
 from db.models.token import ApiToken, CredentialChanges, Role
-from db.models.totals import PairingTotals
+from db.models.totals import PairingTotals, ProgramOpenMilestones, ProgramTotals
 from db.models.training import TrainingMode, TrainingSession
 
 __all__ = [
@@ -68,6 +68,8 @@ __all__ = [
     "Pairing",
     "PairingStatus",
     "PairingTotals",
+    "ProgramOpenMilestones",
+    "ProgramTotals",
     "Program",
     "Region",
     "RegionLevel",

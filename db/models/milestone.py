@@ -29,6 +29,7 @@ class MilestoneStatus(enum.StrEnum):
 
 
 CLOSED_MILESTONE_STATUSES = (MilestoneStatus.ACHIEVED, MilestoneStatus.WAIVED)
+OPEN_CONDITION = "status NOT IN ('ACHIEVED', 'WAIVED')"
 
 
 class UpdateStatus(enum.StrEnum):
@@ -50,6 +51,15 @@ class Milestone(IdMixin, TimestampMixin, Base):
         # A pairing's milestones in id order, as its pages list them: a range of the index.
         Index("ix_milestones_pairing_id_id", "pairing_id", "id"),
         Index("ix_milestones_status_due_on", "status", "due_on"),
+        # Open milestones in the order overdue lists page them: a page is the first rows of the
+        # index, where over all statuses it sorted every overdue milestone of the program first.
+        Index(
+            "ix_milestones_open_due_on",
+            "due_on",
+            "id",
+            sqlite_where=text(OPEN_CONDITION),
+            postgresql_where=text(OPEN_CONDITION),
+        ),
     )
 
     pairing_id: Mapped[int] = mapped_column(Id, ForeignKey("pairings.id"))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from db.base import Base
 from resolvers import access
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors
 from resolvers.imports.cells import CellProblem, read_cell
@@ -110,7 +111,7 @@ def show(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, enum.Enum):
-        return value.value
+        return str(value.value)
     return str(value)[:200]
 
 
@@ -118,7 +119,7 @@ class Handler:
     """The import of one kind. `plan` checks one row; `match` pairs the plans with stored objects."""
 
     spec: ClassVar[KindSpec]
-    model: ClassVar[type]
+    model: ClassVar[type[Base]]
     create_permission: ClassVar[str]
     update_permission: ClassVar[str]
     versioned: ClassVar[bool] = False

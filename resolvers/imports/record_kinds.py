@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 
@@ -40,6 +40,9 @@ PAIRINGS_PER_READ = 500
 
 class RecordImport(Handler):
     """What the record kinds share: the pairing a row names, its key, and matching stored records."""
+
+    # The records of a pairing, found by their external id.
+    model: ClassVar[type[Milestone | TrainingSession | ServiceActivity | ResourceLink | ServiceStation]]
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
@@ -102,7 +105,7 @@ class RecordImport(Handler):
         return pairing
 
     def _external_id(self, row: Row, pairing: Any) -> str:
-        given = row["external_id"]
+        given: str | None = row["external_id"]
         if given:
             return given
         parts = tuple(str(getattr(row[key], "value", row[key])) for key in self.spec.key_columns)
@@ -113,7 +116,7 @@ class RecordImport(Handler):
         return key
 
     async def match(self) -> None:
-        stored = await self._stored({plan.pairing_id for plan in self.plans})
+        stored = await self._stored({plan.pairing_id for plan in self.plans if plan.pairing_id is not None})
         for plan in self.plans:
             plan.existing = stored.get(plan.key)
             if plan.existing is None:

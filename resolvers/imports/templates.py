@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
-from resolvers.imports.kinds import HELP_SHEET, SPECS, Cell, ImportKind
+from resolvers.imports.kinds import HELP_SHEET, SPECS, Cell, Column, ImportKind, KindSpec
 from resolvers.labels import labels_of
 
 LAST_ROW = 1_048_575  # validations cover the whole column below the header (0-based last row)
@@ -42,7 +43,7 @@ def write_template(kind: ImportKind, path: Path | str) -> None:
     workbook.close()
 
 
-def _validation(column) -> dict | None:
+def _validation(column: Column) -> dict[str, Any] | None:
     if column.cell is Cell.CHOICE and column.choices is not None:
         return {
             "validate": "list",
@@ -70,7 +71,7 @@ def _validation(column) -> dict | None:
     return None
 
 
-def _write_help(workbook, spec) -> None:
+def _write_help(workbook: xlsxwriter.Workbook, spec: KindSpec) -> None:
     sheet = workbook.add_worksheet(HELP_SHEET)
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})

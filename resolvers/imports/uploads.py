@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ async def save_upload(upload: Any, limits: ImportLimits) -> Path:
     return path
 
 
-async def _chunks(upload: Any):
+async def _chunks(upload: Any) -> AsyncIterator[bytes]:
     if isinstance(upload, bytes | bytearray):
         for start in range(0, len(upload), CHUNK):
             yield bytes(upload[start : start + CHUNK])

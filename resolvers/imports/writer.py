@@ -11,13 +11,13 @@ them meanwhile, the whole import is refused as stale.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
+from db.base import table_of, utcnow
 from db.models import AuditEvent, Pairing, PairingTotals
 from resolvers.audit import json_value
 from resolvers.errors import ErrorCode
@@ -82,17 +82,19 @@ async def _insert(session: AsyncSession, handler: Handler, batch: list[Planned])
     # Core statements on the tables: the ORM's bulk machinery costs more than the rows' own work.
     # The new ids come back with the natural keys rather than in the rows' order, which SQLite could
     # only promise by inserting one row per statement.
-    table = model.__table__
+    table = table_of(model)
     keys = [table.c[name] for name in handler.key_columns]
     statement = insert(table).returning(table.c.id, *keys)
     by_key = {plan.key: plan for plan in batch}
     returned = (await session.execute(statement, rows)).all()
+    new_ids: dict[Any, int] = {}
     for new_id, *key in returned:
-        by_key[key[0] if len(key) == 1 else tuple(key)].new_id = new_id
+        plan_key = key[0] if len(key) == 1 else tuple(key)
+        by_key[plan_key].new_id = new_ids[plan_key] = new_id
     ids = [new_id for new_id, *_ in returned]
     if model is Pairing:
-        await session.execute(insert(PairingTotals.__table__), [{"pairing_id": new_id} for new_id in ids])
-    await _audit(session, handler, [(plan.new_id, None, _json(plan.values)) for plan in batch])
+        await session.execute(insert(table_of(PairingTotals)), [{"pairing_id": new_id} for new_id in ids])
+    await _audit(session, handler, [(new_ids[plan.key], None, _json(plan.values)) for plan in batch])
 
 
 async def _update(session: AsyncSession, handler: Handler, batch: list[Planned]) -> None:
@@ -111,7 +113,7 @@ async def _update(session: AsyncSession, handler: Handler, batch: list[Planned])
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         groups[tuple(sorted(row))].append(row)
-    table = model.__table__
+    table = table_of(model)
     for columns, group in groups.items():
         statement = (
             update(table)
@@ -129,11 +131,15 @@ def _json(values: dict[str, Any]) -> dict[str, Any]:
     return {key: json_value(value) for key, value in values.items()}
 
 
-async def _audit(session: AsyncSession, handler: Handler, events: list[tuple[int, dict | None, dict]]) -> None:
+async def _audit(
+    session: AsyncSession,
+    handler: Handler,
+    events: Sequence[tuple[int, dict[str, Any] | None, dict[str, Any]]],
+) -> None:
     scope = handler.scope
     now = utcnow()
     await session.execute(
-        insert(AuditEvent.__table__),
+        insert(table_of(AuditEvent)),
         [
             {
                 "occurred_at": now,
@@ -152,10 +158,13 @@ async def _audit(session: AsyncSession, handler: Handler, events: list[tuple[int
 
 async def _check_versions(session: AsyncSession, handler: Handler, updates: list[Planned]) -> None:
     model = handler.model
+    table = table_of(model)
     expected = {plan.existing.id: (plan.existing.version, plan.row) for plan in updates}
     ids = sorted(expected)
     for start in range(0, len(ids), BATCH):
-        statement = select(model.id, model.version).where(model.id.in_(ids[start : start + BATCH])).with_for_update()
+        statement = (
+            select(table.c.id, table.c.version).where(table.c.id.in_(ids[start : start + BATCH])).with_for_update()
+        )
         for object_id, version in (await session.execute(statement)).all():
             seen, row = expected[object_id]
             if version != seen:

@@ -23,6 +23,8 @@ class ValidationCache(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         graphql_schema, document, rules = context.schema._schema, context.graphql_document, context.validation_rules
+        # Validation runs after parsing, which set the document (strawberry's own validation asserts it too).
+        assert document is not None
         if not FAST_PATHS.validation_cache:
             context.pre_execution_errors = validate_document(graphql_schema, document, rules)
         else:

@@ -7,9 +7,6 @@ build on what earlier ones wrote, as a person's day would)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -19,9 +16,9 @@ import pytest
 
 from db.models import Role
 from resolvers.tokens import create_token
+from tests.commands import qianshou
 from tests.conftest import ROOT, LiveServer
 from tests.web.support import ARGS, CHROMIUM, PASSWORD
-
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -31,6 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if here in item.path.parents:
             item.add_marker(pytest.mark.slow)
 
+
 async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')")
 if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
@@ -38,15 +36,21 @@ if not (ROOT / "server" / "static" / "app" / "index.html").exists():
     pytest.skip("the web app is not built (npm ci && npm run build in web/)", allow_module_level=True)
 
 
-
 class World:
-    def __init__(self, server: LiveServer, tokens: dict[str, str], open_pairing: str, mentor_agency: str, other_pairing: str) -> None:
+    def __init__(
+        self, server: LiveServer, tokens: dict[str, str], open_pairing: str, mentor_agency: str, other_pairing: str
+    ) -> None:
         self.server, self.tokens, self.open_pairing, self.other_pairing = server, tokens, open_pairing, other_pairing
         self.mentor_agency = mentor_agency
 
     def graphql(self, query: str, variables: dict | None = None, token: str | None = None) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        body = httpx.post(f"{self.server.url}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=10).json()
+        body = httpx.post(
+            f"{self.server.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=10,
+        ).json()
         assert "errors" not in body, body
         return body["data"]
 
@@ -57,7 +61,10 @@ async def world(databases) -> AsyncIterator[World]:
     # Files over 2 KB are imported in the background, so the import test sees the app poll a job.
     server = LiveServer(db.url, env={"QIANSHOU_IMPORT_BACKGROUND_BYTES": "2000"}).start()
     query = "{ pairings(first: 100) { edges { node { id mentor { id } milestones(status: IN_PROGRESS, first: 1) { totalCount } } } } }"
-    nodes = [edge["node"] for edge in httpx.post(f"{server.url}/graphql", json={"query": query}).json()["data"]["pairings"]["edges"]]
+    nodes = [
+        edge["node"]
+        for edge in httpx.post(f"{server.url}/graphql", json={"query": query}).json()["data"]["pairings"]["edges"]
+    ]
     # A pairing with a milestone still open, which its mentor agency can report on.
     open_one = next(node for node in nodes if node["milestones"]["totalCount"])
     other = next(node for node in nodes if node["mentor"]["id"] != open_one["mentor"]["id"])
@@ -113,9 +120,20 @@ def accounts(world) -> dict[str, str]:
     """Accounts for people (name -> password), made with `qianshou user create` as an administrator would."""
     made = {}
     for name, role, agency in (("web.mentor", "MENTOR_AGENCY", world.mentor_agency), ("web.staff", "MINISTRY", None)):
-        command = [sys.executable, "-m", "server", "user", "create", "--name", name, "--role", role, "--password-stdin"]
-        command += ["--agency", agency] if agency else []
-        done = subprocess.run(command, input=PASSWORD, cwd=ROOT, env=world.server.environment, capture_output=True, text=True)
+        scope = ["--agency", agency] if agency else []
+        database_url = world.server.environment["QIANSHOU_DATABASE_URL"]
+        done = qianshou(
+            "user",
+            "create",
+            "--name",
+            name,
+            "--role",
+            role,
+            "--password-stdin",
+            *scope,
+            database_url=database_url,
+            stdin=PASSWORD,
+        )
         assert done.returncode == 0, done.stderr
         made[name] = PASSWORD
     return made

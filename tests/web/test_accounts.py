@@ -42,7 +42,9 @@ async def test_people_sign_in_to_submit_and_return_an_update(page_as, world, acc
 
 
 async def test_in_production_a_visitor_signs_in_first_and_comes_back(page_as, world, accounts):
-    production = LiveServer(world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}).start()
+    production = LiveServer(
+        world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}
+    ).start()
     try:
         page = await page_as()
         await page.goto(f"{production.url}/pairings?health=OFF_TRACK")
@@ -60,7 +62,9 @@ async def test_in_production_a_visitor_signs_in_first_and_comes_back(page_as, wo
         await page.get_by_role("button", name="退出").click()
         await page.wait_for_url(re.compile(r"/sign-in"))
         await page.get_by_role("link", name="登录").wait_for()
-        refused = await page.evaluate("fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"query\": \"{ viewer { name } }\"}'}).then((r) => r.status)")
+        refused = await page.evaluate(
+            "fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{\"query\": \"{ viewer { name } }\"}'}).then((r) => r.status)"
+        )
         assert refused == 401  # the cookie is gone: signing out really ended the session
     finally:
         production.stop()
@@ -84,7 +88,10 @@ async def test_the_inbox_shows_notifications_and_marks_them_read(page_as, world,
     await page.get_by_test_id("inbox-unread").filter(has_text=f"{before} 条未读").wait_for()
     returned = page.locator(".inbox > li.unread").filter(has_text="退回")
     await returned.first.wait_for()
-    assert await returned.first.get_by_role("link", name="查看结对").get_attribute("href") == f"/pairings/{world.open_pairing}"
+    assert (
+        await returned.first.get_by_role("link", name="查看结对").get_attribute("href")
+        == f"/pairings/{world.open_pairing}"
+    )
     await shot(page, "inbox")
 
     await returned.first.get_by_role("button", name=re.compile("^标为已读")).click()

@@ -15,10 +15,15 @@ from tests.web.support import shot
 
 def activity_csv(world, rows: list[dict[str, object]]) -> bytes:
     """A CSV of service activities whose header is the template's, as a person would fill it in."""
-    response = httpx.get(f"{world.server.url}/imports/templates/service-activities.xlsx",
-                         headers={"Authorization": f"Bearer {world.tokens['admin']}"}, timeout=10)
+    response = httpx.get(
+        f"{world.server.url}/imports/templates/service-activities.xlsx",
+        headers={"Authorization": f"Bearer {world.tokens['admin']}"},
+        timeout=10,
+    )
     assert response.status_code == 200
-    header = [cell.value for cell in openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0][1] if cell.value]
+    header = [
+        cell.value for cell in openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0][1] if cell.value
+    ]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header)
     writer.writeheader()
@@ -28,7 +33,9 @@ def activity_csv(world, rows: list[dict[str, object]]) -> bytes:
 
 async def tally(area, label: str) -> str:
     """A count of the import report, by its label."""
-    return await area.locator(f"xpath=.//div[contains(@class, 'stat')][dt[normalize-space()='{label}']]/dd").inner_text()
+    return await area.locator(
+        f"xpath=.//div[contains(@class, 'stat')][dt[normalize-space()='{label}']]/dd"
+    ).inner_text()
 
 
 async def test_staff_check_a_spreadsheet_see_its_bad_row_then_import_it(page_as, world):
@@ -37,8 +44,20 @@ async def test_staff_check_a_spreadsheet_see_its_bad_row_then_import_it(page_as,
     active = next(node for node in nodes if node["status"] == "ACTIVE")
     day = (dt.date.fromisoformat(active["startsOn"]) + dt.timedelta(days=30)).isoformat()
     good = [
-        {"受援机构": active["supported"]["name"], "服务类型": "家庭探访", "服务日期": day, "服务数量": 12, "备注": "导入测试：家访" * 60},
-        {"受援机构": active["supported"]["name"], "服务类型": "小组活动", "服务日期": day, "服务数量": 3, "备注": "导入测试：小组" * 60},
+        {
+            "受援机构": active["supported"]["name"],
+            "服务类型": "家庭探访",
+            "服务日期": day,
+            "服务数量": 12,
+            "备注": "导入测试：家访" * 60,
+        },
+        {
+            "受援机构": active["supported"]["name"],
+            "服务类型": "小组活动",
+            "服务日期": day,
+            "服务数量": 3,
+            "备注": "导入测试：小组" * 60,
+        },
     ]
     page = await page_as("admin")
     await page.goto(world.server.url + "/")
@@ -50,7 +69,9 @@ async def test_staff_check_a_spreadsheet_see_its_bad_row_then_import_it(page_as,
 
     # A bad count on the second data row (row 3 of the sheet): told by row, column and in Chinese; nothing written.
     bad = [{**good[0], "备注": ""}, {**good[1], "备注": "", "服务数量": "十二"}]
-    await form.get_by_label("选择文件").set_input_files({"name": "服务记录.csv", "mimeType": "text/csv", "buffer": activity_csv(world, bad)})
+    await form.get_by_label("选择文件").set_input_files(
+        {"name": "服务记录.csv", "mimeType": "text/csv", "buffer": activity_csv(world, bad)}
+    )
     await form.get_by_role("button", name="检查（不写入）").click()
     problems = page.get_by_test_id("problems")
     await problems.wait_for()
@@ -60,14 +81,19 @@ async def test_staff_check_a_spreadsheet_see_its_bad_row_then_import_it(page_as,
     assert await tally(page, "问题") == "1"
     await shot(page, "import-problems")
 
-    await form.get_by_label("选择文件").set_input_files({"name": "服务记录.csv", "mimeType": "text/csv", "buffer": activity_csv(world, good)})
+    await form.get_by_label("选择文件").set_input_files(
+        {"name": "服务记录.csv", "mimeType": "text/csv", "buffer": activity_csv(world, good)}
+    )
     await form.get_by_role("button", name="检查（不写入）").click()
     report = page.get_by_test_id("import-report")
     await report.get_by_role("heading", name="检查结果（未写入）").wait_for()
     assert await tally(report, "问题") == "0"
     assert await tally(report, "新建") == "2"
     after_check = world.graphql(query)["pairings"]["edges"]
-    assert next(e["node"] for e in after_check if e["node"]["id"] == active["id"])["serviceActivities"] == active["serviceActivities"]
+    assert (
+        next(e["node"] for e in after_check if e["node"]["id"] == active["id"])["serviceActivities"]
+        == active["serviceActivities"]
+    )
 
     # The good file is over the background size: its report comes from polling the import job.
     async with page.expect_request(lambda request: "query ImportJob" in (request.post_data or "")):

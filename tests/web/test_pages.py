@@ -57,7 +57,9 @@ async def test_an_agency_search_finds_the_ye_county_pairing_and_opens_it(page_as
 
 
 async def rows_in_view(page) -> list[str]:
-    return await page.locator("table.pairings tbody tr td:first-child a").evaluate_all("links => links.map((a) => a.getAttribute('href'))")
+    return await page.locator("table.pairings tbody tr td:first-child a").evaluate_all(
+        "links => links.map((a) => a.getAttribute('href'))"
+    )
 
 
 async def test_sorting_a_column_sorts_the_whole_list_through_the_api_and_the_url(page_as, world):
@@ -70,12 +72,18 @@ async def test_sorting_a_column_sorts_the_whole_list_through_the_api_and_the_url
     # Again for descending: the API sorts the whole list, ties by creation order (descending too).
     async with page.expect_request(lambda r: '"direction":"DESC"' in (r.post_data or "")) as asked:
         await progress.click()
-    assert json.loads((await asked.value).post_data)["variables"]["orderBy"] == {"field": "PROGRESS", "direction": "DESC"}
+    assert json.loads((await asked.value).post_data)["variables"]["orderBy"] == {
+        "field": "PROGRESS",
+        "direction": "DESC",
+    }
     await page.wait_for_url(re.compile(r"sort=PROGRESS&dir=desc$"))
     query = "{ pairings(first: 25, orderBy: {field: PROGRESS, direction: DESC}) { edges { node { id progress { percentComplete } } } } }"
     nodes = [edge["node"] for edge in world.graphql(query)["pairings"]["edges"]]
     expected = [f"/pairings/{node['id']}" for node in nodes]
-    await page.wait_for_function("(hrefs) => JSON.stringify([...document.querySelectorAll('table.pairings tbody tr td:first-child a')].map((a) => a.getAttribute('href'))) === JSON.stringify(hrefs)", arg=expected)
+    await page.wait_for_function(
+        "(hrefs) => JSON.stringify([...document.querySelectorAll('table.pairings tbody tr td:first-child a')].map((a) => a.getAttribute('href'))) === JSON.stringify(hrefs)",
+        arg=expected,
+    )
     percents = [node["progress"]["percentComplete"] for node in nodes]
     assert len(set(percents)) < len(percents), "the demo has ties, which the API breaks by creation order"
     header = page.locator("th", has=progress)
@@ -83,7 +91,10 @@ async def test_sorting_a_column_sorts_the_whole_list_through_the_api_and_the_url
     await shot(page, "pairings-sorted")
     await page.reload()  # bookmarkable: the sort comes back from the URL
     await page.get_by_test_id("pairings-total").filter(has_text="共").wait_for()
-    await page.wait_for_function("(first) => document.querySelector('table.pairings tbody tr td:first-child a')?.getAttribute('href') === first", arg=expected[0])
+    await page.wait_for_function(
+        "(first) => document.querySelector('table.pairings tbody tr td:first-child a')?.getAttribute('href') === first",
+        arg=expected[0],
+    )
     assert await rows_in_view(page) == expected
 
 
@@ -99,7 +110,9 @@ async def test_the_english_switch_translates_the_interface_and_labels(page_as, w
 
 async def test_graphiql_loads_and_runs_a_query_with_no_internet(page_as, world):
     page = await page_as()
-    async with page.expect_response(lambda r: r.url.endswith("/graphql") and r.request.method == "POST") as introspection:
+    async with page.expect_response(
+        lambda r: r.url.endswith("/graphql") and r.request.method == "POST"
+    ) as introspection:
         await page.goto(world.server.url + "/graphql")
     assert (await introspection.value).status == 200
     await page.locator(".graphiql-container").wait_for()

@@ -5,6 +5,7 @@ still downloads files."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import httpx
 from PIL import Image
@@ -80,13 +81,17 @@ async def test_a_mentor_agency_is_refused_another_agencys_pairing(page_as, world
     await shot(page, "pairing-refused")
 
 
-SIGN_IN_SHEET = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" + bytes(range(256)) * 8
+SIGN_IN_SHEET = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n" + bytes(range(256)) * 8
+)
 
 
 async def test_a_mentor_attaches_a_pdf_and_the_reviewer_sees_and_downloads_it(page_as, world, accounts):
     note = "佐证测试：第二次督导已完成"
     mentor = await page_as()
-    await sign_in(mentor, world, "web.mentor", accounts["web.mentor"], f"/report?pairing={world.open_pairing}&form=update")
+    await sign_in(
+        mentor, world, "web.mentor", accounts["web.mentor"], f"/report?pairing={world.open_pairing}&form=update"
+    )
     form = mentor.locator("form.record-form")
     await form.get_by_label("说明").fill(note)
     await form.get_by_label("附加佐证材料").set_input_files(
@@ -135,10 +140,12 @@ async def test_a_training_record_takes_files_and_a_kiosk_tab_downloads_them(page
     await form.get_by_label("开始日期").fill("2026-11-20")  # within the term, before the server's today
     await form.get_by_label("学时").fill("3")
     await form.get_by_label("参训人数").fill("18")
-    await form.get_by_label("附加佐证材料").set_input_files([
-        {"name": "培训签到表.pdf", "mimeType": "application/pdf", "buffer": SIGN_IN_SHEET},
-        {"name": "培训现场.png", "mimeType": "image/png", "buffer": photo()},
-    ])
+    await form.get_by_label("附加佐证材料").set_input_files(
+        [
+            {"name": "培训签到表.pdf", "mimeType": "application/pdf", "buffer": SIGN_IN_SHEET},
+            {"name": "培训现场.png", "mimeType": "image/png", "buffer": photo()},
+        ]
+    )
     await form.get_by_label("文件备注：培训现场.png").fill("培训现场照片")
     await form.get_by_role("button", name="提交").click()
     try:
@@ -148,7 +155,9 @@ async def test_a_training_record_takes_files_and_a_kiosk_tab_downloads_them(page
 
     # A kiosk in production (no anonymous reads): the tab holds a token and sends no cookie. Files
     # still show and download, fetched with the Authorization header: the token goes into no URL.
-    production = LiveServer(world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}).start()
+    production = LiveServer(
+        world.server.environment["QIANSHOU_DATABASE_URL"], env={"QIANSHOU_ENV": "production"}
+    ).start()
     try:
         kiosk = await page_as("ministry")
         files_asked = []
@@ -156,15 +165,22 @@ async def test_a_training_record_takes_files_and_a_kiosk_tab_downloads_them(page
         await kiosk.goto(f"{production.url}/pairings/{world.open_pairing}")
         row = kiosk.locator("tr").filter(has_text=topic)
         picture = row.get_by_role("img", name="培训现场照片")
-        await kiosk.wait_for_function("(img) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0", arg=await picture.element_handle())
+        await kiosk.wait_for_function(
+            "(img) => img.src.startsWith('blob:') && img.complete && img.naturalWidth > 0",
+            arg=await picture.element_handle(),
+        )
         link = row.get_by_role("link", name="培训签到表.pdf")
-        assert httpx.get(production.url + await link.get_attribute("href"), timeout=10).status_code == 401  # a plain link is refused
+        assert (
+            httpx.get(production.url + await link.get_attribute("href"), timeout=10).status_code == 401
+        )  # a plain link is refused
         async with kiosk.expect_download() as downloading:
             await link.click()
         download = await downloading.value
         assert download.suggested_filename == "培训签到表.pdf"
-        assert open(await download.path(), "rb").read() == SIGN_IN_SHEET
-        assert len(files_asked) == 2 and all(r.headers.get("authorization", "").startswith("Bearer ") for r in files_asked)
+        assert Path(await download.path()).read_bytes() == SIGN_IN_SHEET
+        assert len(files_asked) == 2 and all(
+            r.headers.get("authorization", "").startswith("Bearer ") for r in files_asked
+        )
         assert not any(world.tokens["ministry"] in r.url for r in files_asked)
         await shot(kiosk, "pairing-record-evidence-kiosk")
     finally:
