@@ -8,7 +8,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import FromClause, select
 from sqlalchemy.sql.elements import KeyedColumnElement
@@ -34,9 +34,8 @@ class DetailParts:
         return self.agencies or self.progress or self.totals
 
 
-@dataclass(frozen=True)
-class PairingDetails:
-    """A part that was not fetched is None."""
+class PairingDetails(NamedTuple):
+    """A part that was not fetched is None. A named tuple for the reason Progress is one."""
 
     mentor: Any = None
     mentor_region: Any = None

@@ -43,5 +43,7 @@ async def add_to_totals(session: AsyncSession, pairing_id: int, delta: dict[str,
 
 
 def money(value: Decimal | float | int | None) -> Decimal:
-    """Sums come back as floats from SQLite; yuan are always shown to the cent."""
-    return Decimal(str(value or 0)).quantize(CENT)
+    """Yuan, always shown to the cent. Sums come back as floats from SQLite: a float goes through
+    its shortest text, as its binary expansion would carry digits no one wrote."""
+    amount = value or 0
+    return Decimal(str(amount) if isinstance(amount, float) else amount).quantize(CENT)

@@ -44,15 +44,18 @@ class PairingProgress:
 
     @classmethod
     def from_progress(cls, progress: Progress) -> PairingProgress:
-        return cls(
-            milestones_total=progress.milestones_total,
-            milestones_achieved=progress.milestones_achieved,
-            milestones_overdue=progress.milestones_overdue,
-            milestones_waived=progress.milestones_waived,
-            max_days_overdue=progress.max_days_overdue,
-            percent_complete=progress.percent_complete,
-            time_elapsed_percent=progress.time_elapsed_percent,
-            health=progress.health,
+        return instance(
+            cls,
+            {
+                "milestones_total": progress.milestones_total,
+                "milestones_achieved": progress.milestones_achieved,
+                "milestones_overdue": progress.milestones_overdue,
+                "milestones_waived": progress.milestones_waived,
+                "max_days_overdue": progress.max_days_overdue,
+                "percent_complete": progress.percent_complete,
+                "time_elapsed_percent": progress.time_elapsed_percent,
+                "health": progress.health,
+            },
         )
 
 

@@ -7,6 +7,7 @@ import strawberry
 from db import models
 from resolvers import stats
 from resolvers.totals import money
+from schema.relay import instance
 
 
 @strawberry.type(description="Service figures; each counts records that are not voided.")
@@ -20,13 +21,16 @@ class ServiceTotals:
 
     @classmethod
     def from_totals(cls, totals: models.PairingTotals) -> ServiceTotals:
-        return cls(
-            home_visits=totals.home_visits,
-            casework_cases=totals.casework_cases,
-            group_sessions=totals.group_sessions,
-            themed_activities=totals.themed_activities,
-            training_sessions=totals.training_sessions,
-            beneficiaries=totals.beneficiaries,
+        return instance(
+            cls,
+            {
+                "home_visits": totals.home_visits,
+                "casework_cases": totals.casework_cases,
+                "group_sessions": totals.group_sessions,
+                "themed_activities": totals.themed_activities,
+                "training_sessions": totals.training_sessions,
+                "beneficiaries": totals.beneficiaries,
+            },
         )
 
 
@@ -39,11 +43,14 @@ class ResourceTotals:
 
     @classmethod
     def from_totals(cls, totals: models.PairingTotals) -> ResourceTotals:
-        return cls(
-            cash_yuan=money(totals.cash_yuan),
-            in_kind_yuan=money(totals.in_kind_yuan),
-            disbursement_batches=totals.disbursement_batches,
-            people_funded=totals.people_funded,
+        return instance(
+            cls,
+            {
+                "cash_yuan": money(totals.cash_yuan),
+                "in_kind_yuan": money(totals.in_kind_yuan),
+                "disbursement_batches": totals.disbursement_batches,
+                "people_funded": totals.people_funded,
+            },
         )
 
 

@@ -207,22 +207,26 @@ async def persisted_query(query: Any, extensions: Any, documents: PersistedQueri
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The body, refused with 413 as soon as it passes `max_bytes` (never read whole first)."""
-    too_large = BadRequest(
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise _too_large(max_bytes)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _too_large(max_bytes)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> BadRequest:
+    # Made when refusing, not on every request: most bodies are well within the limit.
+    return BadRequest(
         f"the request body is larger than the limit of {max_bytes} bytes",
         413,
         "LIMIT_EXCEEDED",
         message_zh=f"请求体超过了 {max_bytes} 字节的上限",
     )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _loads(raw: str | bytes, what: str) -> Any:

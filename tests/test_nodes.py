@@ -14,17 +14,19 @@ from db.engine import Database
 from db.records import read_columns
 from resolvers.ids import encode_id
 from resolvers.pagination import Page
+from resolvers.pairing_details import DetailParts
 from schema.activities import ServiceActivity
 from schema.agencies import Agency
 from schema.audit import AuditEvent
 from schema.incubations import IncubatedOrganization
 from schema.milestones import Milestone, MilestoneUpdate
-from schema.pairings import Pairing
+from schema.pairings import Pairing, PairingProgress
 from schema.programs import Program
 from schema.regions import Region
 from schema.relay import Connection, Edge
 from schema.resources import ResourceLink
 from schema.stations import ServiceStation
+from schema.stats import ResourceTotals, ServiceTotals
 from schema.training import TrainingSession
 from tests.conftest import make_scope
 
@@ -59,6 +61,15 @@ async def test_from_model_makes_what_init_makes(demo_db: Database, model, from_m
         node = from_model(row, loaders) if with_loaders else from_model(row)
         same_as_init(node)
         assert node.pk == row.id
+
+
+async def test_progress_and_totals_make_what_init_makes(demo_db: Database) -> None:
+    pks = [row.id for row in await demo_db.fetch(select(models.Pairing.id).order_by(models.Pairing.id).limit(5))]
+    loaders = make_scope(demo_db).loaders
+    for details in await loaders.pairing_details(DetailParts(progress=True, totals=True)).load_many(pks):
+        same_as_init(PairingProgress.from_progress(details.progress))
+        same_as_init(ServiceTotals.from_totals(details.totals))
+        same_as_init(ResourceTotals.from_totals(details.totals))
 
 
 def test_audit_event_from_model_makes_what_init_makes() -> None:
