@@ -59,7 +59,7 @@ async def execute_in_process(db: Database, query: str, variables: dict[str, Any]
 
 
 async def count_statements(db: Database, query: str, variables: dict[str, Any]) -> tuple[int, list[tuple[str, Any]]]:
-    await execute_in_process(db, query, variables)  # warm the parse and validation caches
+    await execute_in_process(db, query, variables)  # warm the parse cache and the plans
     with recording(db) as statements:
         await execute_in_process(db, query, variables)
     return statements.count, statements.recorded

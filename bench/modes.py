@@ -11,6 +11,7 @@ each mode in turn, `--rounds` times, so that the shared machine's changing load 
 alike. Beside req/s, p50 and p99 it prints the server's CPU per request (its processes' time on a
 CPU, /proc/PID/schedstat) and the database's (the PostgreSQL backends of the database, found in
 /proc by their titles and read the same way; SQLite runs inside the server, so its share is the server's).
+The same interleaving measures the fast paths on and off (`interleave`, bench/paths.py).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import argparse
 import asyncio
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy.engine import make_url
 
 from bench.load import Request, drive, percentile
@@ -52,6 +54,10 @@ class Cell:
     first_error: str | None = None
     server_ns: int = 0
     database_ns: int | None = None
+    # The SQL statements the server ran and the round trips they took, for the requests it counted (its /metrics).
+    statements: float = 0.0
+    round_trips: float = 0.0
+    counted: int = 0
 
     def per_request_ms(self, nanoseconds: int | None) -> float | None:
         return None if nanoseconds is None or not self.latencies else nanoseconds / len(self.latencies) / 1e6
@@ -66,6 +72,8 @@ class Cell:
             "errors": self.errors,
             "cpu_ms": self.per_request_ms(self.server_ns),
             "db_cpu_ms": self.per_request_ms(self.database_ns),
+            "statements": self.statements / self.counted if self.counted else None,
+            "round_trips": self.round_trips / self.counted if self.counted else None,
         }
 
 
@@ -122,6 +130,18 @@ class Backends:
         return len(title) > 3 and title[0] == "postgres:" and title[3] == self.database
 
 
+def sql_so_far(url: str) -> tuple[float, float, int]:
+    """(SQL statements, round trips, GraphQL operations) the server has counted so far, all workers
+    together: its qianshou_request_sql_statements and _round_trips histograms (server/metrics.py)."""
+    totals = dict.fromkeys(("statements_sum", "round_trips_sum", "statements_count"), 0.0)
+    for line in httpx.get(f"{url}/metrics", timeout=30).text.splitlines():
+        name, _, value = line.partition(" ")
+        for key in totals:
+            if name.startswith(f"qianshou_request_sql_{key}"):
+                totals[key] += float(value)
+    return totals["statements_sum"], totals["round_trips_sum"], int(totals["statements_count"])
+
+
 def used(before: dict[int, int] | None, after: dict[int, int] | None) -> int | None:
     if before is None or after is None:
         return None
@@ -139,10 +159,16 @@ async def measure(
     processes = process_tree(server.pid)  # the supervisor too: with one worker it serves itself
     if args.warmup > 0:  # run apart, so that the CPU counted is the measured requests' alone
         await drive(server.url, make_request, concurrency=concurrency, seconds=args.warmup, warmup=0)
+    # Read before the CPU and after it: /metrics runs statements of its own.
+    sql_before = sql_so_far(server.url)
     server_before, database_before = {pid: cpu_ns(pid) for pid in processes}, backends.cpu()
     run = await drive(server.url, make_request, concurrency=concurrency, seconds=args.seconds, warmup=0)
     cell.server_ns += sum(max(0, cpu_ns(pid) - server_before[pid]) for pid in processes)
     database = used(database_before, backends.cpu())
+    sql_after = sql_so_far(server.url)
+    cell.statements += sql_after[0] - sql_before[0]
+    cell.round_trips += sql_after[1] - sql_before[1]
+    cell.counted += sql_after[2] - sql_before[2]
     cell.database_ns = None if database is None else (cell.database_ns or 0) + database
     for label, latencies in run.latencies.items():
         cell.latencies.extend(latencies)
@@ -165,15 +191,23 @@ def compare(
     """Every cell in every mode, `args.rounds` times over; `operations_of(url)` gives the reads as
     bench.over_http's read_operations does."""
     headers = asyncio.run(credentials(args.database_url))
+    envs = {mode: {"QIANSHOU_ENV": "development" if mode == "development" else "production"} for mode in args.modes}
+    return interleave(args, envs, operations_of, today, headers)
+
+
+def interleave(
+    args: argparse.Namespace,
+    envs: Mapping[str, dict[str, str]],
+    operations_of: Callable[[str], list[Operation]],
+    today: str,
+    headers: Mapping[str, dict[str, str]] | None = None,
+) -> dict[tuple[str, str, int], Cell]:
+    """A server for each variant (its environment over --env), all up at once; every cell is
+    measured on each in turn, `args.rounds` times over. Keyed (variant, operation, concurrency)."""
     env = dict(item.split("=", 1) for item in args.env)
     servers = {
-        mode: Server(
-            args.database_url,
-            workers=args.workers,
-            today=today,
-            env={**env, "QIANSHOU_ENV": "development" if mode == "development" else "production"},
-        )
-        for mode in args.modes
+        variant: Server(args.database_url, workers=args.workers, today=today, env={**env, **extra})
+        for variant, extra in envs.items()
     }
     backends = Backends(args.database_url)
     cells: dict[tuple[str, str, int], Cell] = {}
@@ -184,9 +218,9 @@ def compare(
         for _ in range(args.rounds):
             for name, make_request, _label in operations:
                 for concurrency in args.concurrency:
-                    for mode, server in servers.items():
-                        cell = cells.setdefault((mode, name, concurrency), Cell())
-                        request = with_headers(make_request, headers[mode])
+                    for variant, server in servers.items():
+                        cell = cells.setdefault((variant, name, concurrency), Cell())
+                        request = with_headers(make_request, (headers or {}).get(variant, {}))
                         asyncio.run(measure(server, backends, request, args, concurrency, cell))
     finally:
         for server in servers.values():

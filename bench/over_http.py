@@ -73,8 +73,7 @@ def measure_cell(
     if concurrency > 1 and args.workers > 1:
         used = [cpu_used[pid] - cpu_before.get(pid, 0) for pid in cpu_used]
         row.worker_split = worker_split(used, args.workers)
-    # On/off pairs compare the server with itself: the floor would only lengthen them.
-    fetch_floor = floor_of(name, args, fixture) if concurrency == 1 and not args.fast_paths else None
+    fetch_floor = floor_of(name, args, fixture) if concurrency == 1 else None
     if fetch_floor is not None:
         row.paired_ms, row.floor_ms = asyncio.run(against_floor(args, server.url, make_request, fetch_floor))
     if run.first_error:

@@ -1,18 +1,23 @@
-"""What each fast path buys: the server run with all paths on, then with one off, path by path.
+"""What each fast path buys: the server with every path on against the server with one path off.
 
-`python -m bench.run --fast-paths all` (or a comma-separated subset of FAST_PATHS). Each path is
-measured as an on/off pair, the two runs one after the other, so that a machine that slows down
-over minutes (a shared one does) affects both alike; its ratio is req/s on ÷ req/s off for each
-operation and concurrency. A path whose ratio stays near 1 no longer pays for itself.
+    .venv/bin/python -m bench.run --database-url postgresql://... --fast-paths all --operations Q1,Q2,Q3
+
+Path by path, two servers stay up, all on and that one off, and every cell (operation, concurrency)
+is measured on each in turn, `--rounds` times (bench/modes.py's interleave), so that the shared
+machine's changing load falls on both alike. Req/s and latency are mostly a wait for a core on a
+busy machine; what a path buys is read from what the load cannot blur: the server's CPU per request,
+PostgreSQL's CPU per request (its backends of the database), and the SQL statements and round trips
+per request that the server counted (its /metrics): a round trip costs wall time when the database is
+across a network even where the CPU is equal. A path that saves neither CPU nor statements no longer pays.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
+from bench.modes import Cell, Operation, interleave
 from db.reads.fast_paths import FastPaths
 
 FAST_PATHS = tuple(each.name for each in dataclasses.fields(FastPaths))
@@ -27,50 +32,62 @@ def chosen(names: str) -> list[str]:
     return picked
 
 
-def switched_off(path: str) -> list[str]:
-    """The server environment (KEY=VALUE) that switches `path` off."""
-    return [f"QIANSHOU_{path.upper()}=false"]
+def compare(
+    args: argparse.Namespace, operations_of: Callable[[str], list[Operation]], today: str
+) -> Iterator[tuple[str, str, int, Cell, Cell]]:
+    """(path, operation, concurrency, on, off) for each cell, path by path as each is measured."""
+    for path in args.fast_paths:
+        envs = {"on": {}, "off": {f"QIANSHOU_{path.upper()}": "false"}}
+        cells = interleave(args, envs, operations_of, today)
+        for (variant, name, concurrency), cell in cells.items():
+            if variant == "on":
+                yield path, name, concurrency, cell, cells["off", name, concurrency]
 
 
-@dataclass
-class Pair:
-    path: str
-    operation: str
-    concurrency: int
-    on: dict[str, float]
-    off: dict[str, float]
-
-    @property
-    def ratio(self) -> float | None:
-        return self.on["rps"] / self.off["rps"] if self.off.get("rps") else None
-
-
-def compare(measure: Callable[[list[str]], list[Any]], paths: list[str]) -> list[Pair]:
-    """`measure(extra_env)` runs the server once and returns its rows (bench.report.Row)."""
-    pairs: list[Pair] = []
-    for path in paths:
-        on, off = measure([]), measure(switched_off(path))
-        off_by_cell = {(row.name, row.concurrency): row for row in off if row.stats}
-        for row in on:
-            other = off_by_cell.get((row.name, row.concurrency))
-            if row.stats and other is not None:
-                pairs.append(Pair(path, row.name, row.concurrency, row.stats, other.stats))
-    return pairs
-
-
-def print_pairs(pairs: list[Pair], postgresql: bool) -> None:
-    print("\nWhat each fast path buys (on/off pairs, run one after the other; a shared machine is noisy)")
+def print_pairs(pairs: Iterable[tuple[str, str, int, Cell, Cell]], args: argparse.Namespace) -> None:
+    """The table, a row as each pair is measured: a long run that stops halfway keeps what it had."""
+    print(
+        f"\nWhat each fast path buys: {args.database_url.split('@')[-1]}, scale {args.scale:g}, "
+        f"{args.workers} worker(s), {args.rounds} round(s) of {args.seconds:g} s per cell, on and off interleaved"
+    )
     header = (
-        f"{'fast path':<18} {'operation':<12} {'conc':>4} {'on req/s':>9} {'off req/s':>9} "
-        f"{'on p50':>8} {'off p50':>8} {'on/off':>7}"
+        f"{'fast path':<18} {'operation':<12} {'conc':>4} {'req/s on/off':>12} {'CPU ms on':>9} {'off':>7} "
+        f"{'saved':>6} {'DB ms on':>8} {'off':>7} {'saved':>6} {'stmts on':>8} {'off':>6} {'trips on':>8} {'off':>6} "
+        f"{'errors':>6}"
     )
     print(header)
-    print("-" * len(header))
-    for pair in pairs:
-        ratio = f"{pair.ratio:.2f}" if pair.ratio is not None else "-"
+    print("-" * len(header), flush=True)
+    for path, name, concurrency, on_cell, off_cell in pairs:
+        on, off = on_cell.summary(), off_cell.summary()
         print(
-            f"{pair.path:<18} {pair.operation:<12} {pair.concurrency:>4} {pair.on['rps']:>9.1f} "
-            f"{pair.off['rps']:>9.1f} {pair.on['p50_ms']:>8.2f} {pair.off['p50_ms']:>8.2f} {ratio:>7}"
+            f"{path:<18} {name:<12} {concurrency:>4} {_ratio(on['rps'], off['rps']):>12} "
+            f"{_ms(on['cpu_ms']):>9} {_ms(off['cpu_ms']):>7} {_saved(on['cpu_ms'], off['cpu_ms']):>6} "
+            f"{_ms(on['db_cpu_ms']):>8} {_ms(off['db_cpu_ms']):>7} {_saved(on['db_cpu_ms'], off['db_cpu_ms']):>6} "
+            f"{_count(on['statements']):>8} {_count(off['statements']):>6} "
+            f"{_count(on['round_trips']):>8} {_count(off['round_trips']):>6} {on['errors'] + off['errors']:>6}"
+            + (f"  first error: {on_cell.first_error or off_cell.first_error}" if on["errors"] + off["errors"] else ""),
+            flush=True,
         )
-    if not postgresql and any(pair.path == "combined_reads" for pair in pairs):
+    print(
+        "CPU ms: the server's processes per request; DB ms: PostgreSQL's backends per request (- on SQLite);\n"
+        "saved: the share of the CPU with the path off that it saves; stmts: SQL statements per request;\n"
+        "trips: the statements sent to the database per request (reads combined into one count once)"
+    )
+    if "postgresql" not in args.database_url and "combined_reads" in args.fast_paths:
         print("combined_reads combines reads on PostgreSQL only: on SQLite its pair measures noise")
+
+
+def _ratio(on: float, off: float) -> str:
+    return f"{on / off:.2f}" if off else "-"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _saved(on: float | None, off: float | None) -> str:
+    return "-" if on is None or not off else f"{100 * (off - on) / off:.0f}%"
+
+
+def _count(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

@@ -51,7 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="development",
         help="development,token,session: compare the reads in these modes (bench/modes.py)",
     )
-    parser.add_argument("--rounds", type=int, default=1, help="with --modes: interleaved rounds per cell")
+    parser.add_argument(
+        "--rounds", type=int, help="with --modes or --fast-paths: interleaved rounds per cell (default 1, 3)"
+    )
     parser.add_argument(
         "--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)"
     )
@@ -63,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"bad --operations {sorted(unknown)} or --concurrency")
     args.fast_paths = paths.chosen(args.fast_paths) if args.fast_paths else None
     args.modes = [part.strip() for part in args.modes.split(",") if part.strip()]
+    # One on/off pair measures the load of its minute as much as the path.
+    args.rounds = args.rounds or (3 if args.fast_paths else 1)
     if set(args.modes) - set(modes.MODES) or not args.modes or args.rounds < 1:
         parser.error(f"--modes takes some of {','.join(modes.MODES)}; --rounds at least 1")
     if args.database_url is None:
@@ -80,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     try:
+        if args.fast_paths:
+            paths.print_pairs(paths.compare(args, lambda url: read_operations(args, fixture), TODAY.isoformat()), args)
+            return 0
         if args.modes != ["development"]:
             cells = modes.compare(args, lambda url: read_operations(args, fixture), TODAY.isoformat())
             modes.print_comparison(cells, args)
@@ -94,13 +101,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def measure_and_report(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], rows: dict[str, Row]) -> int:
-    if args.fast_paths:
-
-        def measure(env: list[str]) -> list[Row]:
-            return over_http(argparse.Namespace(**{**vars(args), "env": args.env + env}), fixture, info, rows)
-
-        paths.print_pairs(paths.compare(measure, args.fast_paths), "postgresql" in args.database_url)
-        return 0
     results = over_http(args, fixture, info, rows)
     print_table(results, info, args, TODAY)
     if args.json:

@@ -1,9 +1,10 @@
-"""The statements a request runs and the time they take, counted in a context variable, so that
-concurrent requests on one event loop each see their own (metrics and the request log read them).
+"""The statements a request runs, the round trips they take and their time, counted in a context
+variable, so that concurrent requests on one event loop each see their own (metrics and the request
+log read them).
 
 Reads that db/reads/combined.py runs together for several requests are counted by the request whose
-task ran the combination (each part as one statement), so figures are exact per process and close
-per request."""
+task ran the combination (each part as one statement, the combination as one round trip), so figures
+are exact per process and close per request."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ NOT_COUNTED = ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")
 @dataclass
 class Tally:
     statements: int = 0
+    # Statements sent to the database: fewer than `statements` where reads went together.
+    round_trips: int = 0
     seconds: float = 0.0
 
 
@@ -45,8 +48,9 @@ def counting() -> Iterator[Tally]:
 
 
 def spent(seconds: float) -> None:
-    """Time spent in the database outside SQLAlchemy's cursor events (prepared reads)."""
+    """A round trip outside SQLAlchemy's cursor events (a prepared read, alone or combined), and its time."""
     if (tally := _current.get()) is not None:
+        tally.round_trips += 1
         tally.seconds += seconds
 
 
@@ -77,6 +81,7 @@ def watch(db: Database) -> None:
         tally.seconds += time.perf_counter() - started
         if not statement.lstrip().upper().startswith(NOT_COUNTED):
             tally.statements += 1
+            tally.round_trips += 1
 
     def prepared(statement: str, parameters: Any) -> None:
         if (tally := _current.get()) is not None:

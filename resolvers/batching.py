@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+D = TypeVar("D")  # what `loaded` answers for a key not fetched
 
 
 class BatchLoader(Generic[K, V]):
@@ -27,7 +28,11 @@ class BatchLoader(Generic[K, V]):
         self._next: asyncio.Future[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def loaded(self, key: K, default: V | None = None) -> V | None:
+    @overload
+    def loaded(self, key: K) -> V | None: ...
+    @overload
+    def loaded(self, key: K, default: D) -> V | D: ...
+    def loaded(self, key: K, default: object = None) -> object:
         """The value of a key fetched already, without waiting: `default` if it was not."""
         return self._values.get(key, default)
 

@@ -33,6 +33,7 @@ from db.base import utcnow
 from db.engine import Database
 from db.listen import start_listening
 from db.models import CredentialChanges
+from db.reads.prepared import PreparedRead
 from resolvers.access import Actor
 from resolvers.last_use import LastUse
 from resolvers.sessions import SessionPolicy, check_session, sign_out
@@ -43,6 +44,9 @@ log = logging.getLogger("qianshou.credentials")
 CHANNEL = "qianshou_credentials"
 POLL_SECONDS = 0.25
 LISTEN_READY_TIMEOUT = 5.0
+# Read as a prepared read (Database.fetch), not through a session: four times a second in every
+# process, a session's checkout, statement and rollback cost about 1 ms of CPU each, this 0.05 ms.
+CHANGES_VERSION = PreparedRead(select(CredentialChanges.version))
 
 
 @dataclass
@@ -187,8 +191,8 @@ class Credentials:
 
     async def _poll(self) -> None:
         try:
-            async with self.db.reading() as session:
-                version = await session.scalar(select(CredentialChanges.version))
+            rows = await self.db.fetch(CHANGES_VERSION)
+            version = rows[0][0] if rows else None
         except Exception:
             log.exception("reading credential_changes failed; verifying every request until it answers")
             self._untrust()

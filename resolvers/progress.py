@@ -76,8 +76,8 @@ def overdue(today: dt.date) -> ColumnElement[bool]:
     return and_(Milestone.due_on < _date(today), is_open)
 
 
-def is_overdue(milestone: Milestone, today: dt.date) -> bool:
-    return milestone.due_on < today and milestone.status not in CLOSED_MILESTONE_STATUSES
+def is_overdue(due_on: dt.date, status: MilestoneStatus, today: dt.date) -> bool:
+    return due_on < today and status not in CLOSED_MILESTONE_STATUSES
 
 
 def progress_select(

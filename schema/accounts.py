@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 
+from db import models
 from resolvers import accounts
 from resolvers.ids import encode_id
 from schema.agencies import Agency, load_agency
@@ -30,7 +33,8 @@ class Account:
     region_pk: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, row) -> Account:
+    def from_model(cls, row: models.Account | Row[Any]) -> Account:
+        """From the account, or a row of its listed columns (resolvers/accounts.py)."""
         return cls(
             id=strawberry.ID(encode_id("Account", row.id)),
             name=row.name,

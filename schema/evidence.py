@@ -5,8 +5,10 @@ carry files."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.file_uploads import Upload
 
 from resolvers.ids import encode_id
@@ -34,7 +36,7 @@ class EvidenceFile:
     thumbnail_url: str | None = strawberry.field(description="A JPEG at most 320 pixels wide or high; images only.")
 
     @classmethod
-    def from_row(cls, row) -> EvidenceFile:
+    def from_row(cls, row: Row[Any]) -> EvidenceFile:
         global_id = encode_id("EvidenceFile", row.id)
         return cls(
             id=strawberry.ID(global_id),
@@ -60,10 +62,15 @@ class EvidenceInput:
 
 
 def evidence_argument() -> list[EvidenceInput] | None:
-    return strawberry.field(
-        default=None,
-        description="Files proving it (PDF, JPEG, PNG, WebP, Office documents, plain text): at most 20 files, "
-        "20 MB each and 50 MB together by default.",
+    # A field specifier standing as the argument's default, which strawberry.field types as Any (as
+    # dataclasses.field types it as the default's type).
+    return cast(
+        "list[EvidenceInput] | None",
+        strawberry.field(
+            default=None,
+            description="Files proving it (PDF, JPEG, PNG, WebP, Office documents, plain text): at most 20 files, "
+            "20 MB each and 50 MB together by default.",
+        ),
     )
 
 

@@ -121,7 +121,7 @@ class ImportJob:
     report: ImportReport | None = strawberry.field(description="Once the job has ended.")
 
     @classmethod
-    def of(cls, job) -> ImportJob:
+    def of(cls, job: models.ImportJob) -> ImportJob:
         return cls(
             id=strawberry.ID(encode_id("ImportJob", job.id)),
             kind=import_kinds.ImportKind(job.kind),
@@ -164,11 +164,12 @@ class ImportMutation:
         scope = info.context
         limits = scope.import_limits
         refused = refusal(scope.actor, kind)
-        try:
-            path = await save_upload(file, limits) if refused is None else None
-        except FileRefused as exc:
-            refused = import_report.Problem("", None, None, None, exc.message, exc.message_zh)
-        if path is None:
+        if refused is None:
+            try:
+                path = await save_upload(file, limits)
+            except FileRefused as exc:
+                refused = import_report.Problem("", None, None, None, exc.message, exc.message_zh)
+        if refused is not None:  # else the upload was saved at `path`
             report = import_report.ImportReport(kind=kind.value, dry_run=dry_run)
             report.add(refused)
             return ImportRecordsPayload(report=ImportReport.of(report), job=None)

@@ -67,7 +67,7 @@ class Milestone(Node):
 
     @strawberry.field(description="Past due (China date) and neither ACHIEVED nor WAIVED.")
     def is_overdue(self, info: Info) -> bool:
-        return is_overdue(self, info.context.today)
+        return is_overdue(self.due_on, self.status, info.context.today)
 
     @strawberry.field
     async def pairing(self, info: Info) -> Annotated[Pairing, strawberry.lazy("schema.pairings")]:

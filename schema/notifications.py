@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 
 from db import models
 from resolvers import notifications
@@ -56,7 +58,7 @@ class Notification:
         return None if row is None else MilestoneUpdate.from_model(row)
 
     @classmethod
-    def from_row(cls, row) -> Notification:
+    def from_row(cls, row: Row[Any]) -> Notification:
         return instance(
             cls,
             {
@@ -131,7 +133,9 @@ class NotificationMutation:
     async def mark_notifications_read(
         self, info: Info, input: MarkNotificationsReadInput
     ) -> MarkNotificationsReadPayload:
-        request = notifications.MarkNotificationsRead(ids=input.ids, all=bool(input.all))
+        # The rules take plain strings: a list of IDs is no list[str] to the type checker (lists are invariant).
+        ids = None if input.ids is None else [str(id) for id in input.ids]
+        request = notifications.MarkNotificationsRead(ids=ids, all=bool(input.all))
         outcome = await notifications.mark_read(info.context, request)
         return payload_of(
             MarkNotificationsReadPayload, outcome, marked_count=lambda v: v.marked, unread_count=lambda v: v.unread

@@ -200,7 +200,10 @@ PROGRESS, TOTALS = DetailParts(progress=True), DetailParts(totals=True)
 
 
 async def progress_of(loaders: Loaders, pk: int) -> PairingProgress:
-    return PairingProgress.from_progress((await loaders.pairing_details(PROGRESS).load(pk)).progress)
+    progress = (await loaders.pairing_details(PROGRESS).load(pk)).progress
+    if progress is None:  # details fetched with PROGRESS always hold it
+        raise LookupError(f"no progress in the details of pairing {pk}")
+    return PairingProgress.from_progress(progress)
 
 
 async def service_totals_of(loaders: Loaders, pk: int) -> ServiceTotals:

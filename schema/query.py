@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -33,6 +33,8 @@ from schema.stations import ServiceStation
 from schema.stats import ProgramStats
 from schema.training import TrainingSession
 from schema.viewer import Viewer
+
+N = TypeVar("N", bound=Node)
 
 
 def _from_row(from_model: Callable[[Any], Node]) -> Callable[[Any, Loaders], Node]:
@@ -84,10 +86,13 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
     return None if row is None else convert(row, loaders)
 
 
-async def resolve_typed(info: Info, global_id: str, type_name: str) -> Any:
-    if decode_id(global_id)[0] != type_name:
+async def resolve_typed(info: Info, global_id: str, node_type: type[N]) -> N | None:
+    """An object of `node_type` by its global ID (as resolve_node), null for an ID of another type;
+    the types' GraphQL names are their class names, as in NODE_TYPES."""
+    if decode_id(global_id)[0] != node_type.__name__:
         return None
-    return await resolve_node(info, global_id)
+    node = await resolve_node(info, global_id)
+    return node if isinstance(node, node_type) else None
 
 
 @strawberry.input(description="Every given condition must hold.")
@@ -146,19 +151,19 @@ class Query(DashboardQuery):
 
     @strawberry.field
     async def pairing(self, info: Info, id: strawberry.ID) -> Pairing | None:
-        return await resolve_typed(info, id, "Pairing")
+        return await resolve_typed(info, id, Pairing)
 
     @strawberry.field
     async def program(self, info: Info, id: strawberry.ID) -> Program | None:
-        return await resolve_typed(info, id, "Program")
+        return await resolve_typed(info, id, Program)
 
     @strawberry.field
     async def agency(self, info: Info, id: strawberry.ID) -> Agency | None:
-        return await resolve_typed(info, id, "Agency")
+        return await resolve_typed(info, id, Agency)
 
     @strawberry.field
     async def region(self, info: Info, id: strawberry.ID) -> Region | None:
-        return await resolve_typed(info, id, "Region")
+        return await resolve_typed(info, id, Region)
 
     @strawberry.field
     async def pairings(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeGuard, cast
 
 import strawberry
 from graphql import DocumentNode, ExecutionResult, execute
@@ -12,7 +13,6 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
 from schema.engine.execution import FastExecutionContext, JsonExecutionContext
-from schema.engine.validation_cache import ValidationCache
 from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
@@ -25,11 +25,14 @@ schema = strawberry.Schema(
     query=merge_types("Query", (Query, AccountQuery, ImportQuery, NotificationQuery, WebhookQuery)),
     mutation=Mutation,
     subscription=Subscription,
-    # Factories: a fresh extension per request; both caches live at module level and are shared.
-    extensions=[lambda: ParserCache(maxsize=1024), ValidationCache],
+    # A factory: a fresh extension per request; the cache lives at module level and is shared.
+    extensions=[lambda: ParserCache(maxsize=1024)],
     # Plain-attribute subtrees skip graphql-core's per-field machinery (see schema/engine/execution.py).
     execution_context_class=FastExecutionContext,
 )
+
+# strawberry types its check as returning bool where graphql-core asks for a TypeGuard: the same check.
+_is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
 
 
 async def execute_checked(
@@ -46,6 +49,6 @@ async def execute_checked(
         variable_values=variables,
         operation_name=operation_name,
         executor_class=JsonExecutionContext,
-        is_awaitable=optimized_is_awaitable,
+        is_awaitable=_is_awaitable,
     )
-    return await result if optimized_is_awaitable(result) else result
+    return result if isinstance(result, ExecutionResult) else await result

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from db import models
@@ -47,7 +49,7 @@ class WebhookSubscription:
         return None if self.region_pk is None else await load_region(info, self.region_pk)
 
     @classmethod
-    def from_row(cls, row) -> WebhookSubscription:
+    def from_row(cls, row: models.WebhookSubscription | Row[Any]) -> WebhookSubscription:
         return instance(
             cls,
             {
@@ -82,7 +84,7 @@ class WebhookDelivery:
     payload: JSON = strawberry.field(description="The event as the PLAIN format sends it.")
 
     @classmethod
-    def from_row(cls, row) -> WebhookDelivery:
+    def from_row(cls, row: Row[Any]) -> WebhookDelivery:
         return instance(
             cls,
             {

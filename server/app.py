@@ -8,6 +8,7 @@ import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 from graphql import OperationType
 from starlette.applications import Starlette
@@ -132,7 +133,7 @@ class Service:
         # Settings that decide answers (limits, production's rules) are part of every tag.
         self.conditional = etag.Conditional(settings=(self.limits, settings.production))
 
-    def today(self):
+    def today(self) -> dt.date:
         return self.settings.today or china_today()
 
     def scope(self, actor: Actor, request_id: str, language: str, today: dt.date | None = None) -> Scope:
@@ -185,7 +186,7 @@ class Service:
             )
             return json_response(error_payload(message, "NOT_ACCEPTABLE"), status=406)
 
-        def answer(payload: dict, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+        def answer(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
             note_payload(payload)
             if payload.get("errors"):
                 payload["extensions"] = {"requestId": request_id}
@@ -238,9 +239,9 @@ class Service:
                 self.db.route(caller_key(actor), replicas=False)  # a mutation decides on what it reads
             scope = self.scope(actor, request_id, language, today)
             payload = await execute(checked.document, graphql_request, scope, production=production)
-            tagged = tag is not None and checked.operation is OperationType.QUERY and not payload.get("errors")
+            tagged = checked.operation is OperationType.QUERY and not payload.get("errors")
             status = execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200
-            return answer(payload, status, etag.headers(tag) if tagged else None)
+            return answer(payload, status, etag.headers(tag) if tag is not None and tagged else None)
         finally:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -30,6 +31,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(schema_app, name="schema")
 token_app = typer.Typer(help="API tokens: only their SHA-256 is stored.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+
+T = TypeVar("T")
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
@@ -226,7 +229,7 @@ def serve(
             raise typer.Exit(3)  # Uvicorn's STARTUP_FAILURE, as uvicorn.run exits with
 
 
-async def _with_db(settings: Settings, work):
+async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     db = await connected(settings)
     try:
         await upgrade(db.write_engine)

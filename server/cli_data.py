@@ -13,13 +13,16 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from db.migrate import upgrade
 from server.cli import connected, fail, settings_or_exit
 from server.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, so that the other commands start without it
+    from resolvers.region_import import ImportResult
 
 report_app = typer.Typer(help="Spreadsheets of progress.", no_args_is_help=True)
 regions_app = typer.Typer(help="Administrative divisions (GB/T 2260).", no_args_is_help=True)
@@ -78,7 +81,7 @@ def report_pairings(
         typer.echo(f"wrote {output}", err=True)
 
 
-async def _import_regions(settings: Settings, file: Path):
+async def _import_regions(settings: Settings, file: Path) -> ImportResult:
     from resolvers.region_import import import_regions, read_region_rows
 
     rows = read_region_rows(file)

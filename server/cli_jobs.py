@@ -5,7 +5,7 @@ file store's garbage collection, run by cron or by hand.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,10 +14,17 @@ from db.migrate import upgrade
 from server.cli import _with_db, connected, fail, settings_or_exit
 from server.settings import Settings
 
+if TYPE_CHECKING:  # imported where used, so that the other commands start without them
+    import datetime as dt
+
+    from resolvers.daily import DailyReport
+    from resolvers.evidence import Collected
+    from resolvers.notifications import Settings as NotificationSettings
+
 notify_app = typer.Typer(help="Notifications: the daily job (docs/user-guide.md: Notifications).", no_args_is_help=True)
 
 
-async def _daily_job(settings: Settings, day):
+async def _daily_job(settings: Settings, day: dt.date) -> DailyReport:
     from resolvers.daily import run_daily_job
     from server.mail import mailer_of
 
@@ -67,7 +74,7 @@ def notify_email(
 
     settings = settings_or_exit()
 
-    async def store(db: Database):
+    async def store(db: Database) -> NotificationSettings:
         try:
             return await set_token_email(db, token, email, digest)
         except SettingsError as exc:
@@ -95,7 +102,7 @@ def files_gc(
 
     settings = settings_or_exit()
 
-    async def collect(db: Database):
+    async def collect(db: Database) -> Collected:
         return await collect_garbage(
             db, evidence_files(settings).blobs, older_than=dt.timedelta(hours=older_than_hours)
         )

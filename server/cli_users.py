@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -18,6 +19,12 @@ from db.models import Role
 from resolvers import tokens
 from server.cli import _with_db, fail, settings_or_exit
 from server.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, so that the other commands start without them
+    from resolvers.scope import Scope
+    from resolvers.writes import Outcome
+
+R = TypeVar("R")
 
 user_app = typer.Typer(help="Accounts of people who sign in to the web app.", no_args_is_help=True)
 
@@ -38,15 +45,16 @@ def _read_password(from_stdin: bool) -> str:
     """From standard input (one line), or typed twice at a prompt that does not echo it."""
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password: str = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    return password
 
 
-def _run_account_write(settings: Settings, write) -> object:
+def _run_account_write(settings: Settings, write: Callable[[Database, Scope], Awaitable[Outcome[R]]]) -> R | None:
     """Run an account mutation as the system and fail with its user errors, if any."""
     from resolvers.access import SYSTEM
     from resolvers.scope import Scope
 
-    async def run(db: Database):
+    async def run(db: Database) -> Outcome[R]:
         return await write(db, Scope(db=db, actor=SYSTEM))
 
     outcome = asyncio.run(_with_db(settings, run))
@@ -107,10 +115,10 @@ def user_list() -> None:
         typer.echo(f"{row.name}\t{row.role.value}\t{scope}\tlast sign-in {signed_in}\t{state}")
 
 
-def _account_command(name: str, write) -> None:
+def _account_command(name: str, write: Callable[[Scope, str], Awaitable[Outcome[R]]]) -> None:
     settings = settings_or_exit()
 
-    async def run(db: Database, scope):
+    async def run(db: Database, scope: Scope) -> Outcome[R]:
         return await write(scope, await _account_id(db, name))
 
     _run_account_write(settings, run)

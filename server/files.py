@@ -75,7 +75,7 @@ class FileRoutes:
             scope.loaders.release()
         sha256 = None if row is None else row.thumbnail_sha256 if thumbnail else row.sha256
         store = service.files.blobs
-        if sha256 is None or not store.exists(sha256):
+        if row is None or sha256 is None or not store.exists(sha256):
             message, message_zh = NOT_FOUND
             return json_response(
                 error_payload(pick(language, message, message_zh), "NOT_FOUND", messageZh=message_zh), 404

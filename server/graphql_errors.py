@@ -22,7 +22,7 @@ SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 def formatted(error: GraphQLError, code: str, language: str = ENGLISH) -> dict[str, Any]:
     """graphql-core's own messages (syntax, validation) stay in English; ours have a Chinese one."""
-    formatted = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)  # a plain dict: extensions are ours to add
     formatted["message"] = pick(language, formatted["message"], getattr(error, "message_zh", None))
     formatted["extensions"] = {**(formatted.get("extensions") or {}), "code": code}
     return formatted
@@ -32,7 +32,7 @@ def format_error(error: GraphQLError, request_id: str, *, production: bool, lang
     """An error as the client sees it, in the request's language. Errors the API raised on purpose
     carry their code; any other failure is INTERNAL, logged in full here and, in production, shown
     without its message."""
-    formatted = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)  # a plain dict: its keys are changed below
     extensions = formatted.get("extensions") or {}
     if "code" in extensions:
         if language == CHINESE:

@@ -27,6 +27,7 @@ from graphql import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry import Schema
 
 from resolvers.scope import Scope
 from schema.schema import execute_checked
@@ -244,7 +245,9 @@ class Checked:
     operation: OperationType | None = None
 
 
-def check_document(schema, request: GraphQLRequest, limits: Limits, *, production: bool, language: str) -> Checked:
+def check_document(
+    schema: Schema, request: GraphQLRequest, limits: Limits, *, production: bool, language: str
+) -> Checked:
     """Everything that can refuse a request before a resolver runs, cheapest first. The one gate
     for HTTP requests and WebSocket operations alike (server/websocket.py)."""
     try:
@@ -274,7 +277,7 @@ def check_document(schema, request: GraphQLRequest, limits: Limits, *, productio
 
 @functools.lru_cache(maxsize=1024)
 def _parsed_and_validated(
-    schema, query: str, limits: Limits, production: bool
+    schema: Schema, query: str, limits: Limits, production: bool
 ) -> tuple[DocumentNode, tuple[GraphQLError, ...]]:
     """Parsing and validating depend on the text alone (the limits on variables are checked on each
     request), and cost more than executing a small query: dashboards send the same few documents

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from resolvers.imports.kinds import ImportKind
+
+if TYPE_CHECKING:  # imported where used, so that the other commands start without them
+    from resolvers.imports.report import ImportReport
+    from server.settings import Settings
 
 import_app = typer.Typer(
     help="Import agencies, pairings and records from .xlsx or CSV (templates: `qianshou import template KIND`).",
     no_args_is_help=True,
 )
 # The kinds as the command line spells them: agencies, pairings, …, service-stations.
-KindName = enum.Enum("KindName", {kind.slug: kind.slug for kind in ImportKind}, type=str)  # type: ignore[misc]
+KINDS_BY_SLUG = {kind.slug: kind for kind in ImportKind}
+KindName = enum.Enum("KindName", {slug: slug for slug in KINDS_BY_SLUG}, type=str)  # type: ignore[misc]
 SHOWN_PROBLEMS = 50
 
 
@@ -29,11 +35,11 @@ def template(
     """Write the .xlsx template of a kind: Chinese headers, drop-downs, and a sheet explaining each column."""
     from resolvers.imports.templates import write_template
 
-    write_template(ImportKind.from_slug(kind.value), output)
+    write_template(KINDS_BY_SLUG[kind.value], output)
     typer.echo(f"wrote {output}")
 
 
-def _command(kind: ImportKind):
+def _command(kind: ImportKind) -> Callable[[Path, bool], None]:
     def run(
         file: Annotated[
             Path,
@@ -62,8 +68,8 @@ for _kind in ImportKind:
     import_app.command(_kind.slug)(_command(_kind))
 
 
-async def _import(settings, kind: ImportKind, file: Path, dry_run: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+async def _import(settings: Settings, kind: ImportKind, file: Path, dry_run: bool) -> ImportReport:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from db.migrate import upgrade
     from resolvers.access import SYSTEM
@@ -76,7 +82,7 @@ async def _import(settings, kind: ImportKind, file: Path, dry_run: bool):
         def __init__(self, progress: Progress) -> None:
             self.progress = progress
             self.reading = progress.add_task("检查 checking rows", total=None)
-            self.writing_task = None
+            self.writing_task: TaskID | None = None  # once writing() has the total
 
         async def read(self, rows: int) -> None:
             self.progress.update(self.reading, completed=rows)
@@ -86,7 +92,8 @@ async def _import(settings, kind: ImportKind, file: Path, dry_run: bool):
             self.writing_task = self.progress.add_task("写入 writing rows", total=total)
 
         async def written(self, rows: int) -> None:
-            self.progress.update(self.writing_task, completed=rows)
+            if self.writing_task is not None:
+                self.progress.update(self.writing_task, completed=rows)
 
     db = await connected(settings)
     limits = ImportLimits(max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows)
@@ -100,7 +107,7 @@ async def _import(settings, kind: ImportKind, file: Path, dry_run: bool):
         await db.dispose()
 
 
-def _print(report) -> None:
+def _print(report: ImportReport) -> None:
     from resolvers.imports.report import RowOutcome
 
     for problem in report.problems[:SHOWN_PROBLEMS]:

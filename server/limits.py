@@ -213,7 +213,7 @@ def _fields(document: DocumentNode) -> Iterator[FieldNode]:
         for selection in pending.pop().selections:
             if isinstance(selection, FieldNode):
                 yield selection
-            if getattr(selection, "selection_set", None) is not None:
+            if isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set is not None:
                 pending.append(selection.selection_set)
 
 

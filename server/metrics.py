@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graphql import DocumentNode, OperationDefinitionNode, OperationType
 from prometheus_client import (
@@ -51,6 +51,12 @@ LATENCY = Histogram(
 )
 STATEMENTS = Histogram(
     "qianshou_request_sql_statements", "SQL statements run by one operation.", ["type"], buckets=STATEMENT_BUCKETS
+)
+ROUND_TRIPS = Histogram(
+    "qianshou_request_sql_round_trips",
+    "SQL statements one operation sent to the database (reads sent together count once).",
+    ["type"],
+    buckets=STATEMENT_BUCKETS,
 )
 SQL_SECONDS = Histogram(
     "qianshou_request_sql_seconds", "Time one operation spent in the database.", ["type"], buckets=LATENCY_BUCKETS
@@ -143,6 +149,7 @@ class Observer:
         REQUESTS.labels(operation, record.type, outcome, record.transport).inc()
         LATENCY.labels(operation, record.type).observe(seconds)
         STATEMENTS.labels(record.type).observe(record.sql.statements)
+        ROUND_TRIPS.labels(record.type).observe(record.sql.round_trips)
         SQL_SECONDS.labels(record.type).observe(record.sql.seconds)
         if outcome == "rate_limited":
             RATE_LIMITED.inc()
@@ -246,10 +253,15 @@ def streaming() -> Iterator[None]:
             SUBSCRIPTIONS.dec()
 
 
+# prometheus_client leaves its multiprocess functions unannotated: their signatures as they are.
+_mark_process_dead = cast("Callable[[int], None]", multiprocess.mark_process_dead)
+_multiprocess_collector = cast("Callable[[CollectorRegistry], object]", multiprocess.MultiProcessCollector)
+
+
 def worker_stopped() -> None:
     """Drops this worker's live gauges from the sums (its counters keep counting in the totals)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(os.getpid())
+        _mark_process_dead(os.getpid())
 
 
 def note_replicas(replicas: Sequence[Replica]) -> None:
@@ -271,7 +283,7 @@ async def count_queues(db: Database) -> None:
         IMPORT_JOBS.labels(status).set(count)
 
 
-def metrics_endpoint(db: Database):
+def metrics_endpoint(db: Database) -> Callable[[Request], Awaitable[Response]]:
     async def metrics(request: Request) -> Response:
         await count_queues(db)
         return metrics_response()
@@ -283,7 +295,7 @@ def metrics_response() -> Response:
     """Prometheus's text format: every worker's samples when they share a directory."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        _multiprocess_collector(registry)
     else:
         registry = REGISTRY
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
@@ -157,7 +157,7 @@ def _too_large(limits: MultipartLimits) -> MultipartRefused:
     )
 
 
-def _with_files(form) -> dict[str, Any]:
+def _with_files(form: FormData) -> dict[str, Any]:
     operations = _json_field(form, "operations")
     if not isinstance(operations, dict):
         # The spec allows a list (a batch of operations); this server runs one operation a request.
@@ -207,7 +207,7 @@ def _step(target: Any, part: str, path: str) -> Any:
     raise _malformed(f"file path {path!r} names no variable", f"文件路径 {path!r} 未指向任何变量")
 
 
-def _json_field(form, name: str) -> Any:
+def _json_field(form: FormData, name: str) -> Any:
     raw = form.get(name)
     if not isinstance(raw, str):
         raise _malformed(f"the multipart request has no `{name}` field", f"multipart 请求缺少 `{name}` 字段")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from db.background import cancel
 from db.engine import Database
@@ -42,7 +43,7 @@ def next_run(now: dt.datetime, hour: int) -> dt.datetime:
 
 
 class Notifier:
-    def __init__(self, db: Database, settings: Settings, today) -> None:
+    def __init__(self, db: Database, settings: Settings, today: Callable[[], dt.date]) -> None:
         self.db, self.settings, self.today = db, settings, today
         self.tasks: list[asyncio.Task[None]] = []
 

@@ -11,7 +11,7 @@ the per-minute rate limit.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
@@ -24,11 +24,14 @@ from server.graphql_http import JSON, BadRequest, error_payload, json_response, 
 from server.i18n import language_of, pick
 from server.ratelimit import retry_after
 
+if TYPE_CHECKING:  # server/app.py makes the routes with its Service
+    from server.app import Service
+
 MAX_BODY_BYTES = 4_096
 
 
 class SessionRoutes:
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: Service) -> None:
         self.service = service
 
     @property
@@ -38,7 +41,9 @@ class SessionRoutes:
     async def sign_in(self, request: Request) -> Response:
         language = language_of(request.headers.get("accept-language"))
 
-        def refuse(status: int, code: str, message: str, message_zh: str, headers=None) -> Response:
+        def refuse(
+            status: int, code: str, message: str, message_zh: str | None, headers: dict[str, str] | None = None
+        ) -> Response:
             return json_response(error_payload(pick(language, message, message_zh), code), status, headers=headers)
 
         client = request.client.host if request.client else "unknown"
@@ -51,7 +56,7 @@ class SessionRoutes:
         result = await sign_in(
             self.service.db, name, password, self.policy, client=client, user_agent=request.headers.get("user-agent")
         )
-        if result.outcome is Outcome.LOCKED:
+        if result.outcome is Outcome.LOCKED and result.retry_after is not None:  # a lock says for how long
             seconds = retry_after(result.retry_after.total_seconds())
             return refuse(
                 429,
@@ -60,16 +65,16 @@ class SessionRoutes:
                 f"该账号登录失败次数过多，请 {seconds} 秒后再试",
                 {"Retry-After": seconds},
             )
-        if result.outcome is not Outcome.OK:
+        account, secret = result.account, result.secret
+        if result.outcome is not Outcome.OK or account is None or secret is None:  # OK comes with both
             return refuse(401, "BAD_CREDENTIALS", "wrong name or password", "账号或密码错误")
-        account = result.account
         agency_id = None if account.agency_id is None else encode_id("Agency", account.agency_id)
         response = json_response({"name": account.name, "role": account.role.value, "agencyId": agency_id})
         if old := request.cookies.get(SESSION_COOKIE):
             await self.service.credentials.sign_out(old)
         response.set_cookie(
             SESSION_COOKIE,
-            result.secret,
+            secret,
             max_age=int(self.policy.absolute.total_seconds()),
             path="/",
             secure=_over_tls(request),

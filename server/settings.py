@@ -115,7 +115,6 @@ class Settings(BaseSettings):
     prepared_reads: bool = True
     combined_reads: bool = True
     fetch_ahead: bool = True
-    validation_cache: bool = True
 
     @field_validator("database_url")
     @classmethod

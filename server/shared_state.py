@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -144,7 +144,11 @@ class RedisDocuments:
         self.shared = shared
 
     async def get(self, sha256: str) -> str | None:
-        return await self.shared.call(lambda: self.shared.client.get(f"{self.shared.prefix}apq:{sha256}"))
+        async def read() -> str | None:
+            # The client decodes answers (decode_responses=True), which its typing (bytes | str) cannot know.
+            return cast("str | None", await self.shared.client.get(f"{self.shared.prefix}apq:{sha256}"))
+
+        return await self.shared.call(read)
 
     async def put(self, sha256: str, query: str) -> None:
         key = f"{self.shared.prefix}apq:{sha256}"

@@ -62,6 +62,8 @@ class DrainingState(ServerState):
 
 
 class GracefulServer(uvicorn.Server):
+    server_state: DrainingState
+
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.server_state = DrainingState()
@@ -87,7 +89,10 @@ async def drain(listeners: list[Any]) -> None:
 
 
 def _waiting(listener: Any) -> int:
-    return struct.unpack_from("I", listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), _TCPI_UNACKED)[0]
+    unacked: int = struct.unpack_from(
+        "I", listener.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104), _TCPI_UNACKED
+    )[0]
+    return unacked
 
 
 class DrainingHttpProtocol(TimelyHttpToolsProtocol):

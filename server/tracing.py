@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from db.engine import Database
 
 ENDPOINT = "OTEL_EXPORTER_OTLP_ENDPOINT"
@@ -30,7 +32,7 @@ class Tracing:
     def enabled(self) -> bool:
         return self.tracer is not None
 
-    def start(self, app: Any, db: Database) -> Any:
+    def start(self, app: ASGIApp, db: Database) -> ASGIApp:
         """`app` wrapped in the ASGI middleware, with `db`'s statements traced; `app` itself when off."""
         if not os.environ.get(ENDPOINT):
             return app

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 STATIC = Path(__file__).parent / "static" / "app"
 
@@ -56,7 +56,7 @@ class HashedAssets(StaticFiles):
     """Files whose names carry a hash of their content: cached for a year, never revalidated."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_cached(message: dict) -> None:
+        async def send_cached(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 200:
                 message["headers"].append((b"cache-control", b"public, max-age=31536000, immutable"))
             await send(message)

@@ -19,20 +19,23 @@ import contextlib
 import dataclasses
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLFormattedError
 from starlette.datastructures import Headers
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.schema import StreamResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ErrorMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from resolvers.access import ANONYMOUS, Actor
@@ -90,12 +93,12 @@ def token_from_params(params: dict[str, Any]) -> str | None:
                 message_zh="`authorization` 的格式必须是 `Bearer TOKEN`",
             )
         return token.strip()
-    token = params.get("token")
-    if token is not None and (not isinstance(token, str) or not token.strip()):
+    given = params.get("token")
+    if given is not None and (not isinstance(given, str) or not given.strip()):
         raise ApiError(
             ErrorCode.UNAUTHENTICATED, "`token` must be a non-empty string", message_zh="`token` 必须是非空字符串"
         )
-    return None if token is None else token.strip()
+    return None if given is None else given.strip()
 
 
 class _Formatted(GraphQLError):
@@ -110,7 +113,16 @@ class _Formatted(GraphQLError):
         return self._formatted
 
 
-class CheckedTransportWS(BaseGraphQLTransportWSHandler):
+@dataclass
+class SocketScope(ConnectionScope):
+    """A connection's scope with what only the server knows of it: the address it came from, and the
+    session cookie of its handshake when its origin may use it."""
+
+    client: str = "unknown"
+    session_cookie: str | None = None
+
+
+class CheckedTransportWS(BaseGraphQLTransportWSHandler[SocketScope, None]):
     """graphql-transport-ws under the rules of HTTP: each `subscribe` (query, mutation or
     subscription) passes server/graphql_http.py's `check_document` first, and a refusal is an
     `error` message before anything runs; results' errors are shown as `format_error` shows them."""
@@ -166,7 +178,7 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
         self.view.open_sockets.discard(self)
         await super().shutdown()
 
-    async def run_operation(self, operation: Operation) -> None:
+    async def run_operation(self, operation: Operation[SocketScope, None]) -> None:
         """Logged and counted as an HTTP request is (server/metrics.py); a subscription's line and
         samples come when it ends, with the statements of every event it sent."""
         language = self.context.language
@@ -181,14 +193,14 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                     extensions = {"code": RATE_LIMITED, "retryAfter": int(exc.retry_after)}
                     payload = [{"message": pick(language, str(exc), exc.message_zh), "extensions": extensions}]
                     status = 429
-                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": payload})
+                    await operation.send_operation_message(_error_message(operation.id, payload))
                     return
                 if errors := self.view.refusal(
                     operation.query, operation.variables, operation.operation_name, extensions, language
                 ):
                     note_payload({"errors": errors})
                     status = 400
-                    await operation.send_operation_message({"id": operation.id, "type": "error", "payload": errors})
+                    await operation.send_operation_message(_error_message(operation.id, errors))
                     return
                 # A query may read from a replica; a subscription reads from the primary, whose NOTIFY
                 # its events follow (db/replicas.py).
@@ -202,10 +214,10 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
             finally:
                 self.view.observer.finish(record, status)
 
-    async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
+    async def _send_result_stream(self, operation: Operation[SocketScope, None], result_source: StreamResult) -> None:
         await super()._send_result_stream(operation, self._formatted(result_source))
 
-    async def _formatted(self, results: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def _formatted(self, results: StreamResult) -> StreamResult:
         production = self.view.settings.production
         with streaming():
             async for result in results:
@@ -219,13 +231,10 @@ class CheckedTransportWS(BaseGraphQLTransportWSHandler):
                 yield result
 
 
-@dataclass
-class SocketScope(ConnectionScope):
-    """A connection's scope with what only the server knows of it: the address it came from, and the
-    session cookie of its handshake when its origin may use it."""
-
-    client: str = "unknown"
-    session_cookie: str | None = None
+def _error_message(operation_id: str, errors: list[dict[str, Any]]) -> ErrorMessage:
+    # Our errors are formatted as graphql-core's GraphQLFormattedError is, as plain dicts that carry
+    # our extensions (server/graphql_errors.py): the same JSON, which strawberry's TypedDict cannot tell.
+    return {"id": operation_id, "type": "error", "payload": cast("list[GraphQLFormattedError]", errors)}
 
 
 def cookie_origin_allowed(headers: Headers, allowed_origins: list[str]) -> bool:
@@ -240,12 +249,14 @@ def cookie_origin_allowed(headers: Headers, allowed_origins: list[str]) -> bool:
     return origin in (f"http://{host}", f"https://{host}") or origin in listed
 
 
-class SubscriptionView(GraphQL):
+class SubscriptionView(GraphQL[SocketScope, None]):
     graphql_transport_ws_handler_class = CheckedTransportWS
+    # The schema is strawberry's Schema, whose GraphQL schema check_document reads.
+    schema: Schema
 
     def __init__(
         self,
-        schema: Any,
+        schema: Schema,
         *,
         broker: Broker,
         credentials: Credentials,
@@ -326,7 +337,8 @@ class SubscriptionView(GraphQL):
             check_extensions(extensions)
             request = graphql_request(query, variables, operation_name)
         except BadRequest as exc:
-            return error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]
+            errors: list[dict[str, Any]] = error_payload(pick(language, str(exc), exc.message_zh), exc.code)["errors"]
+            return errors
         checked = check_document(
             self.schema, request, self.limits, production=self.settings.production, language=language
         )

@@ -13,10 +13,13 @@ from starlette.datastructures import UploadFile
 
 from db.models import Agency, Pairing, Role, ServiceActivity
 from resolvers.access import SYSTEM, Actor
+from resolvers.imports.files import ImportLimits
 from resolvers.imports.jobs import wait_for_jobs
 from resolvers.imports.kinds import SPECS, ImportKind
+from resolvers.scope import Scope
+from schema.schema import schema
 from tests.commands import qianshou
-from tests.conftest import run_graphql
+from tests.conftest import TODAY, run_graphql
 from tests.import_files import headers, write_csv
 from tests.test_imports import ACTIVITY_HEADER, agency_rows, scalar, tally
 
@@ -148,3 +151,13 @@ def test_templates_download_over_http_for_every_kind(live_server):
         f"{live_server.url}/imports/templates/agencies.xlsx", headers={"Authorization": "Bearer nonsense"}, timeout=30
     )
     assert unauthenticated.status_code == 401
+
+
+async def test_a_file_over_the_import_limit_is_a_problem_in_the_report(open_db, tmp_path):
+    path = write_csv(tmp_path / "big.csv", ACTIVITY_HEADER, tally(5))
+    scope = Scope(db=open_db, actor=SYSTEM, today=TODAY, import_limits=ImportLimits(max_bytes=100))
+    result = await schema.execute(IMPORT, variable_values={"file": upload(path), "dryRun": True}, context_value=scope)
+    assert result.errors is None, result.errors
+    report = result.data["importRecords"]["report"]
+    assert (report["written"], report["rows"], report["problemCount"]) == (False, 0, 1)
+    assert "单次导入上限" in report["problems"][0]["messageZh"]

@@ -67,6 +67,11 @@ async def test_metrics_add_up_every_workers_requests(observed):
     assert sample(found, "qianshou_request_seconds_count", operation="DashboardPage", type="query") == 6
     # Each answer read the programs: statements were counted into its own request.
     assert sample(found, "qianshou_request_sql_statements_sum", type="query") >= 6
+    assert (
+        6
+        <= sample(found, "qianshou_request_sql_round_trips_sum", type="query")
+        <= sample(found, "qianshou_request_sql_statements_sum", type="query")
+    )
     assert sample(found, "qianshou_request_sql_seconds_sum", type="query") > 0
 
 

@@ -63,7 +63,7 @@ def compiled() -> Any:
 
 # The engine's files (schema/engine/README.md) that use the hooks.
 EXECUTION, COMPLETERS = "schema/engine/execution.py", "schema/engine/completers.py"
-LOOKAHEAD, VALIDATION = "schema/engine/lookahead.py", "schema/engine/validation_cache.py"
+LOOKAHEAD = "schema/engine/lookahead.py"
 PREPARED, COMBINED = "db/reads/prepared.py", "db/reads/combined.py"
 GRAPHQL_CORE, STRAWBERRY, SQLALCHEMY = "graphql-core", "strawberry-graphql", "SQLAlchemy"
 
@@ -141,12 +141,6 @@ HOOKS = [
     Hook(STRAWBERRY, "strawberry.schema.schema.StrawberryGraphQLCoreExecutionContext", EXECUTION, executor),
     Hook(
         STRAWBERRY,
-        "strawberry.schema.schema.validate_document(schema, document, validation_rules)",
-        VALIDATION,
-        lambda: takes(item("strawberry.schema.schema", "validate_document"), "schema", "document", "validation_rules"),
-    ),
-    Hook(
-        STRAWBERRY,
         "strawberry.types.arguments.convert_arguments(value, arguments, scalar_registry, config)",
         LOOKAHEAD,
         lambda: takes(
@@ -174,16 +168,6 @@ HOOKS = [
         "StrawberryObjectDefinition.origin and concrete_of",
         EXECUTION,
         lambda: {"origin", "concrete_of"} <= fields_of(item("strawberry.types.base", "StrawberryObjectDefinition")),
-    ),
-    Hook(
-        STRAWBERRY,
-        "strawberry's execution context: schema, graphql_document, validation_rules, pre_execution_errors",
-        VALIDATION,
-        lambda: (
-            {"schema", "graphql_document", "validation_rules", "pre_execution_errors"}
-            <= fields_of(item("strawberry.types.execution", "ExecutionContext"))
-            | set(dir(item("strawberry.types.execution", "ExecutionContext")))
-        ),
     ),
     Hook(
         STRAWBERRY,
@@ -367,5 +351,5 @@ async def test_the_executor_holds_what_the_fast_path_reads_while_completing_an_o
     assert seen["raw_info"].field_name == "leaf", f"complete_object_value's info moved: fix {EXECUTION}"
     assert seen["strawberry_schema"] is hooks, f"GraphQLSchema._strawberry_schema moved: fix {LOOKAHEAD}"
     assert hooks._schema is seen["raw_info"].schema, (
-        f"strawberry's Schema._schema moved: fix schema/schema.py, server/graphql_http.py, {VALIDATION}"
+        "strawberry's Schema._schema moved: fix schema/schema.py, server/graphql_http.py"
     )

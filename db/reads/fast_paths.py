@@ -30,8 +30,6 @@ class FastPaths:
     combined_reads: bool = True
     # schema/engine/fetch_ahead.py, pairing_pages.py: a page's agencies, progress, totals and lists fetched ahead.
     fetch_ahead: bool = True
-    # schema/engine/validation_cache.py: validation kept per parsed document (strawberry's schema.execute).
-    validation_cache: bool = True
 
 
 # The process's switches, set once at start-up (server/app.py); read where each path is taken.

@@ -70,7 +70,7 @@ def _expression(field: Field, arguments: list[Any]) -> str:
         return bound(field.constant)
     value = f"source.{field.attribute}" if field.getter is None else f"{bound(field.getter)}(source)"
     complete = bound(field.complete)
-    inline = getattr(field.complete, INLINE, None)
+    inline: str | None = getattr(field.complete, INLINE, None)
     if inline is None:
         return f"{complete}({value}, run)"
     table = bound(getattr(field.complete, TABLE)) if "{table}" in inline else ""
@@ -81,4 +81,5 @@ def _expression(field: Field, arguments: list[Any]) -> str:
 def _factory(source: str) -> Callable[..., Callable[[Any, Any], dict[str, Any]]]:
     namespace: dict[str, Any] = {}
     exec(compile(source, "<object completer>", "exec"), namespace)  # noqa: S102 - our own source, see above
-    return namespace["make"]
+    make: Callable[..., Callable[[Any, Any], dict[str, Any]]] = namespace["make"]
+    return make

@@ -41,6 +41,7 @@ from graphql import (
 )
 from graphql.execution.collect_fields import FieldDetailsList
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 from db.reads.fast_paths import FAST_PATHS, count, fell_back
 from schema.engine.codegen import Field, object_completer
@@ -84,15 +85,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     # Scalars whose values of one exact Python type the result holds as they are, by scalar name:
     # whoever writes the response serializes them (see JsonExecutionContext).
     kept_values: ClassVar[dict[str, type]] = {}
+    # The info of the object being completed, for is_type_of: set before any completer runs.
+    object_info: GraphQLResolveInfo[Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # This request's own plans where the selection may depend on its variables.
         shareable = _shareable_operations.get((self.operation,), self._shareable)
         self._plans = self.shared_plans if shareable else NodeCache[ObjectPlan | None](SHARED_PLANS)
-        # The info of the object being completed, for is_type_of; and the arguments of the fields
-        # read ahead, converted once per request and field node.
-        self.object_info: GraphQLResolveInfo | None = None
+        # The arguments of the fields read ahead, converted once per request and field node.
         self._arguments: dict[int, dict[str, Any]] = {}
         # graphql-core's helpers are this context's own bound methods: the context was a reference
         # cycle, and held the request's scope and all it loaded until the cycle collector came.
@@ -113,7 +114,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLObjectType,
         field_details_list: FieldDetailsList,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         path: Any,
         result: Any,
         position_context: Any,
@@ -149,13 +150,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """The fields that graphql-core executes itself, put in their places in `data`."""
         grouped_field_set = self.collect_subfields(type_, field_details_list)[0]  # memoized per request
         resolved = self.execute_fields(type_, source, path, {key: grouped_field_set[key] for key in keys}, None)
-        if self.is_awaitable(resolved):
+        if isinstance(resolved, dict):  # nothing was awaitable: execute_fields answers its dict itself
+            return _merge(data, resolved)
 
-            async def merged() -> dict[str, Any]:
-                return _merge(data, await resolved)
+        async def merged() -> dict[str, Any]:
+            return _merge(data, await resolved)
 
-            return merged()
-        return _merge(data, resolved)
+        return merged()
 
     def arguments(self, field_def: GraphQLField, node: FieldNode) -> dict[str, Any]:
         """A field node's arguments as its resolver would get them in this request."""
@@ -229,8 +230,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _read_field(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
         """How to read and complete a field through its `read_ahead`, or None."""
-        definition = field_def.extensions.get("strawberry-definition")
-        read = definition.metadata.get(READ_AHEAD) if definition is not None else None
+        definition: StrawberryField | None = field_def.extensions.get("strawberry-definition")
+        if definition is None:
+            return None
+        read = definition.metadata.get(READ_AHEAD)
         # Permission classes and other field extensions run around the resolver: only it may answer.
         if read is None or definition.extensions or field_details_list[0].fragment_variable_values:
             return None
@@ -251,7 +254,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _field_completer(self, field_def: GraphQLField, field_details_list: FieldDetailsList) -> Complete | None:
         """The completer of a field's values, or None where graphql-core must run the field."""
-        resolve = field_def.resolve
+        resolve = field_def.resolve or self.field_resolver  # as graphql-core's execute_field picks it
         if self.middleware_manager and self.middleware_manager.get_field_resolver(resolve) is not resolve:
             return None
         if any(d.name.value == "stream" for details in field_details_list for d in details.node.directives or ()):
@@ -305,7 +308,14 @@ def _own_classes(type_: GraphQLObjectType) -> tuple[type | None, type | None]:
 def _weakly(method: Callable[..., Any]) -> Callable[..., Any]:
     """`method`, without holding its object: only called while the execution runs, which holds it."""
     reference = WeakMethod(method)
-    return lambda *args, **kwargs: reference()(*args, **kwargs)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        alive = reference()
+        if alive is None:
+            raise ReferenceError("called after its execution ended")
+        return alive(*args, **kwargs)
+
+    return call
 
 
 def _merge(data: dict[str, Any], resolved: dict[str, Any]) -> dict[str, Any]:

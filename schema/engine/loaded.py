@@ -39,7 +39,7 @@ class LoadedField(Generic[K, V, T]):
 
     def read(self, source: Any, context: Scope, **arguments: Any) -> T | NotFetched:
         found = self.loader(context.loaders).loaded(self.key(source.pk, **arguments), NOT_FETCHED)
-        return NOT_FETCHED if found is NOT_FETCHED else self.value(found)
+        return found if isinstance(found, NotFetched) else self.value(found)
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLField,
     GraphQLNamedType,
+    GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
     InlineFragmentNode,
@@ -92,9 +93,9 @@ class Selected:
     of object it returns and its field nodes, with the request's fragments and variables to read
     them by (graphql-core's info)."""
 
-    raw: GraphQLResolveInfo
+    raw: GraphQLResolveInfo[Any]
     field: GraphQLField
-    returns: GraphQLNamedType
+    returns: GraphQLObjectType
     field_nodes: list[FieldNode]
 
     @classmethod
@@ -103,13 +104,13 @@ class Selected:
         field returns an interface (`node`)."""
         raw = info._raw_info
         returned = raw.schema.get_type(returns) if returns else get_named_type(raw.return_type)
-        return cls(raw, raw.parent_type.fields[raw.field_name], returned, list(raw.field_nodes))
+        return cls(raw, raw.parent_type.fields[raw.field_name], _object_type(returned), list(raw.field_nodes))
 
     def sub(self, name: str) -> Selected:
         """The selections of the field `name` on the object this field returns."""
         field = self.returns.fields[name]
         by_name = _by_name.get(tuple(self.field_nodes), lambda: _group(self.selection_sets, self.raw.fragments))
-        return Selected(self.raw, field, get_named_type(field.type), by_name.get(name, []))
+        return Selected(self.raw, field, _object_type(get_named_type(field.type)), by_name.get(name, []))
 
     def connection_nodes(self) -> Selected:
         """The selections of the nodes of the connection this field returns."""
@@ -127,7 +128,9 @@ class Selected:
         """The arguments of each selection, as the field's resolver will get them."""
         # strawberry hands resolvers the coerced values alone; graphql-core reads them from `coerced`.
         raw = self.raw
-        variables = VariableValues(sources={}, coerced=getattr(raw.variable_values, "coerced", raw.variable_values))
+        # Typed as graphql-core's VariableValues, but strawberry's executor puts the coerced dict there.
+        variable_values: Any = raw.variable_values
+        variables = VariableValues(sources={}, coerced=getattr(variable_values, "coerced", variable_values))
         return [resolver_arguments(raw.schema, self.field, node, variables) for node in self.field_nodes]
 
 
@@ -155,6 +158,13 @@ def resolver_arguments(
 
 
 _literal_arguments: NodeCache[dict[str, Any] | None] = NodeCache(4096)
+
+
+def _object_type(type_: GraphQLNamedType | None) -> GraphQLObjectType:
+    """The object type that a selected field returns: fields are fetched ahead only on objects."""
+    if not isinstance(type_, GraphQLObjectType):
+        raise TypeError(f"fetching ahead needs an object type, not {type_}")
+    return type_
 
 
 def _has_variables(node: Node) -> bool:

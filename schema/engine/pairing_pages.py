@@ -77,7 +77,8 @@ class _Agencies:
         self.regions: dict[int, Region] = {}
 
     def get(self, row: models.Agency | None, region_row: models.Region | None) -> Agency | None:
-        if row is None:
+        # Both are None where the page did not fetch agencies; an agency comes with its region's row.
+        if row is None or region_row is None:
             return None
         agency = self.agencies.get(row.id)
         if agency is None:
