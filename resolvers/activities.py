@@ -9,7 +9,8 @@ from typing import Any
 from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
 from resolvers.totals import activity_delta, add_to_totals
 from resolvers.validation import MAX_COUNT, MAX_PEOPLE, REASON_LENGTH, Checks
-from resolvers.writes import Tx, VoidRecord, mutation, void_record
+from resolvers.voiding import VoidRecord, void_record
+from resolvers.writes import Tx, mutation
 
 
 @dataclass(frozen=True)

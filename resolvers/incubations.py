@@ -12,7 +12,8 @@ from sqlalchemy import select
 from db.models import Agency, IncubatedOrganization, IncubationStage, Pairing
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.validation import Checks
-from resolvers.writes import Tx, VoidRecord, mutation, void_record
+from resolvers.voiding import VoidRecord, void_record
+from resolvers.writes import Tx, mutation
 
 STAGE_ORDER = (IncubationStage.INCUBATING, IncubationStage.REGISTERED, IncubationStage.INDEPENDENT)
 

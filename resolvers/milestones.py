@@ -38,11 +38,12 @@ from db.models import (
     UpdateStatus,
 )
 from resolvers import notices
+from resolvers.constraint_errors import UPDATE_PENDING
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.scope import CHINA
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
-from resolvers.writes import UPDATE_PENDING, Tx, mutation
+from resolvers.writes import Tx, mutation
 
 UNIT_LENGTH = 20
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from db.models import Agency, Pairing, Region, RegionLevel, ServiceStation
 from resolvers.validation import NAME_LENGTH, Checks
-from resolvers.writes import Tx, VoidRecord, mutation, void_record
+from resolvers.voiding import VoidRecord, void_record
+from resolvers.writes import Tx, mutation
 
 STATION_LEVELS = frozenset({RegionLevel.TOWNSHIP, RegionLevel.VILLAGE})
 

@@ -10,7 +10,8 @@ from typing import Any
 from db.models import Pairing, TrainingMode, TrainingSession
 from resolvers.totals import add_to_totals, training_delta
 from resolvers.validation import MAX_COUNT, NAME_LENGTH, Checks
-from resolvers.writes import Tx, VoidRecord, mutation, void_record
+from resolvers.voiding import VoidRecord, void_record
+from resolvers.writes import Tx, mutation
 
 MAX_HOURS = Decimal("9999.9")
 

@@ -15,39 +15,29 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Insert,
-    Select,
-    Update,
-    bindparam,
-    insert,
-    inspect,
-    select,
-    true,
-    update,
-)
+from sqlalchemy import ColumnElement, Update, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapper, aliased
 
 from db.base import IdMixin, utcnow
 from db.batch import Batch, insert_rows, rows_parameters
 from db.conflicts import dialect_of
-from db.models import (
-    AuditEvent,
-    IncubatedOrganization,
-    Milestone,
-    MilestoneUpdate,
-    Pairing,
-    ResourceLink,
-    ServiceActivity,
-    ServiceStation,
-    TrainingSession,
+from db.models import AuditEvent, Pairing
+from db.write_statements import (
+    Also,
+    insert_returning,
+    insert_values,
+    load_statement,
+    owned_pairing,
+    owners,
+    update_and_insert_parameters,
+    update_and_insert_statement,
+    versioned_update_parameters,
+    versioned_update_statement,
 )
 from resolvers import access
 from resolvers.audit import Snapshot, audit_values, snapshot
+from resolvers.constraint_errors import conflict_error
 from resolvers.errors import ApiError, ErrorCode, UserError, UserErrors, type_name_zh
 from resolvers.evidence import StoredEvidence, attach, stored
 from resolvers.idempotency import (
@@ -61,17 +51,12 @@ from resolvers.idempotency import (
 )
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
-from resolvers.validation import REASON_LENGTH, Checks, odd_values
-
-# Named values a write loads with its row (Tx.load_with).
-Also = tuple[tuple[str, ColumnElement[Any]], ...]
+from resolvers.validation import odd_values
 
 R = TypeVar("R")
 Q = TypeVar("Q")
 # A model a write loads or adds by its id.
 M = TypeVar("M", bound=IdMixin)
-# A record of a pairing that can be voided (void_record).
-V = TypeVar("V", bound=TrainingSession | ServiceActivity | ResourceLink | ServiceStation | IncubatedOrganization)
 
 
 @dataclass
@@ -80,51 +65,6 @@ class Outcome(Generic[R]):
 
     value: R | None = None
     errors: list[UserError] = field(default_factory=list)
-
-
-# Unique constraints as PostgreSQL names them and as SQLite describes them, with what to tell the
-# user in English and Chinese.
-CONFLICTS: tuple[tuple[tuple[str, ...], str, str, str], ...] = (
-    (
-        ("uq_pairings_one_active_per_supported", "pairings.program_id, pairings.supported_id"),
-        "status",
-        "the supported agency already has an ACTIVE pairing in this program",
-        "该受援机构在本帮扶计划中已有一个进行中（ACTIVE）的结对",
-    ),
-    (
-        ("uq_agencies_credit_code", "agencies.credit_code"),
-        "credit_code",
-        "another agency has this credit code",
-        "另一家机构已使用此统一社会信用代码",
-    ),
-    (("uq_programs_name", "programs.name"), "name", "another program has this name", "已有同名的帮扶计划"),
-)
-
-
-UPDATE_PENDING = UserError(
-    "the milestone already has an update pending review; submit again once it is reviewed",
-    ErrorCode.UPDATE_PENDING,
-    ["milestone_id"],
-    message_zh="该里程碑已有一份待审核的进展报告，审核后才能再次提交",
-)
-# Unique constraints that guard a rule with a code of its own (the rule is checked first; these
-# answer the writer that lost a race).
-RULE_CONFLICTS: tuple[tuple[tuple[str, ...], UserError], ...] = (
-    (("uq_milestone_updates_one_pending", "milestone_updates.milestone_id"), UPDATE_PENDING),
-)
-
-
-def conflict_error(exc: IntegrityError) -> UserError:
-    text = str(exc.orig)
-    for patterns, error in RULE_CONFLICTS:
-        if any(pattern in text for pattern in patterns):
-            return error
-    for patterns, field_name, message, message_zh in CONFLICTS:
-        if any(pattern in text for pattern in patterns):
-            return UserError(message, ErrorCode.CONFLICT, [field_name], message_zh=message_zh)
-    return UserError(
-        "the change conflicts with data already stored", ErrorCode.CONFLICT, message_zh="此更改与已存储的数据冲突"
-    )
 
 
 class Tx:
@@ -206,11 +146,11 @@ class Tx:
             await self._claim_alone(claiming)
             loaded = None
         elif claiming is None:
-            loaded = (await self.session.execute(_load_statement(entity, lock, also, False), {"pk": pk})).first()
+            loaded = (await self.session.execute(load_statement(entity, lock, also, None), {"pk": pk})).first()
         else:
             found = (
                 await self.session.execute(
-                    _load_statement(entity, lock, also, True), {"pk": pk, **within_parameters(claiming)}
+                    load_statement(entity, lock, also, claim_within()), {"pk": pk, **within_parameters(claiming)}
                 )
             ).first()
             # Without the row, whether the claim was made is read from the record (`claimed`).
@@ -219,7 +159,7 @@ class Tx:
             await self._take_claim(await claimed(self.session, claiming, inserted))
         # A row the caller may not read is answered as one that does not exist, so that a write
         # never tells it that the row exists; one it reads but may not change is FORBIDDEN later.
-        if loaded is None or not self._readable(loaded[0], _owned_pairing(model, loaded)):
+        if loaded is None or not self._readable(loaded[0], owned_pairing(model, loaded)):
             raise UserErrors(
                 UserError(
                     f"no {type_name} with ID {global_id!r}",
@@ -228,9 +168,9 @@ class Tx:
                     message_zh=f"没有 ID 为 {global_id!r} 的{type_name_zh(type_name)}",
                 )
             )
-        owners = len(_owners(model))
-        self._held.extend(loaded[1 : 1 + owners])
-        return loaded[0], dict(zip((name for name, _ in also), loaded[1 + owners :], strict=True))
+        held = len(owners(model))
+        self._held.extend(loaded[1 : 1 + held])
+        return loaded[0], dict(zip((name for name, _ in also), loaded[1 + held :], strict=True))
 
     def _readable(self, row: Any, pairing: Pairing | None) -> bool:
         actor = self.scope.actor
@@ -269,7 +209,7 @@ class Tx:
         values = {attr.key: row.__dict__[attr.key] for attr in inspect(model).column_attrs if attr.key in row.__dict__}
         # As a plain type, which mypy sees as Hashable (lru_cache's arguments), unlike type[M] (python/mypy#11470).
         entity: type = model
-        stored_row = await self.session.scalar(_insert_returning(entity), values)
+        stored_row = await self.session.scalar(insert_returning(entity), values)
         if not isinstance(stored_row, model):
             raise RuntimeError(f"inserting a {model.__name__} returned no row")
         await self.audit(stored_row, None, await self.attach(stored_row, evidence))
@@ -340,8 +280,8 @@ class Tx:
         stale = _stale(row, version, field_name)
         if version != row.version:
             raise UserErrors(stale)
-        parameters = _update_parameters(row, values, version)
-        await self._update(row, _versioned_update(type(row), tuple(values)), parameters, stale, audit_extra)
+        statement = versioned_update_statement(type(row), tuple(values))
+        await self._update(row, statement, versioned_update_parameters(row, values, version), stale, audit_extra)
 
     async def versioned_update_and_add(
         self, row: Any, values: dict[str, Any], new_row: M, evidence: Sequence[StoredEvidence] = ()
@@ -354,12 +294,9 @@ class Tx:
             await self.versioned_update(row, values)
             return await self.add(new_row, evidence)
         before = snapshot(row)
-        new_values = _insert_values(new_row)
-        statement = _update_and_insert(type(row), tuple(values), type(new_row), tuple(new_values))
-        parameters = {
-            **_update_parameters(row, values, row.version),
-            **{f"add_{name}": value for name, value in new_values.items()},
-        }
+        new_values = insert_values(new_row)
+        statement = update_and_insert_statement(type(row), tuple(values), type(new_row), tuple(new_values))
+        parameters = update_and_insert_parameters(row, values, new_values)
         # The row in the session takes its new values, as with versioned_update.
         updated, stored_row = (
             await self.session.execute(statement, parameters, execution_options={"populate_existing": True})
@@ -387,20 +324,6 @@ class Tx:
         )
 
 
-def _owners(model: type) -> tuple[type, ...]:
-    """The rows a row of `model` is read with: those its access check goes through."""
-    if model is MilestoneUpdate:
-        return (Milestone, Pairing)
-    if model is not Pairing and "pairing_id" in inspect(model).columns:
-        return (Pairing,)
-    return ()
-
-
-def _owned_pairing(model: type, loaded: Any) -> Pairing | None:
-    owners = _owners(model)
-    return loaded[owners.index(Pairing) + 1] if Pairing in owners else None
-
-
 def _stale(row: Any, version: int, field_name: str) -> UserError:
     type_name = type(row).__name__
     return UserError(
@@ -411,100 +334,6 @@ def _stale(row: Any, version: int, field_name: str) -> UserError:
         message_zh=f"此{type_name_zh(type_name)}已被他人修改（当前第 {row.version} 版，您提交的是第 {version} 版）；"
         "请刷新后重试",
     )
-
-
-def _update_parameters(row: Any, values: dict[str, Any], version: int) -> dict[str, Any]:
-    """The parameters of `_versioned_update`."""
-    return {**{f"new_{name}": value for name, value in values.items()}, "row_id": row.id, "seen_version": version}
-
-
-def _insert_values(row: Any) -> dict[str, Any]:
-    """A new row's column values, with the model's Python-side defaults for those it leaves out:
-    SQLAlchemy applies these to a plain INSERT, but not to one inside a WITH query."""
-    values = {}
-    for attr in inspect(type(row)).column_attrs:
-        column = attr.columns[0]
-        if attr.key in row.__dict__:
-            values[attr.key] = row.__dict__[attr.key]
-        elif column.default is not None:
-            default = column.default
-            values[attr.key] = default.arg(None) if default.is_callable else default.arg
-    return values
-
-
-@functools.cache
-def _update_and_insert(model: Any, names: tuple[str, ...], new_model: Any, new_names: tuple[str, ...]) -> Select[Any]:
-    """`_versioned_update` and an INSERT of these columns (parameters `add_<name>`), both read back."""
-    table, new_table = model.__table__, new_model.__table__
-    updated = (
-        update(table)
-        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen_version"))
-        .values(**_new_values(model, names), version=table.c.version + 1)
-        .returning(*table.c)
-        .cte("updated")
-    )
-    columns = inspect(new_model).column_attrs
-    inserted = (
-        insert(new_table)
-        .values({columns[name].columns[0]: _typed(columns, name, "add_") for name in new_names})
-        .returning(*new_table.c)
-        .cte("inserted")
-    )
-    return (
-        select(aliased(model, updated), aliased(new_model, inserted)).select_from(inserted).outerjoin(updated, true())
-    )
-
-
-def _typed(columns: Any, name: str, prefix: str) -> BindParameter[Any]:
-    return bindparam(f"{prefix}{name}", type_=columns[name].expression.type)
-
-
-def _new_values(model: Any, names: tuple[str, ...]) -> dict[str, BindParameter[Any]]:
-    columns = inspect(model).column_attrs
-    return {name: _typed(columns, name, "new_") for name in names}
-
-
-@functools.cache
-def _versioned_update(model: Any, names: tuple[str, ...]) -> Update:
-    """UPDATE of these columns (parameters `new_<name>`) of row `row_id` while its version is still
-    `seen_version`, which it moves on, read back: made once per model and columns, since making a
-    statement costs more than running it. (A parameter may not take a column's own name.)"""
-    return (
-        update(model)
-        .where(model.id == bindparam("row_id"), model.version == bindparam("seen_version"))
-        .values(**_new_values(model, names), version=model.version + 1)
-        .returning(model)
-    )
-
-
-@functools.cache
-def _insert_returning(model: type) -> Insert:
-    # Made once per model and run with each row's values: the values are its parameters.
-    return insert(model).returning(model)
-
-
-@functools.cache
-def _load_statement(model: type, lock: bool, also: Also, claiming: bool) -> Select[*tuple[Any, ...]]:
-    """With `claiming` (PostgreSQL only), the idempotency claim's INSERT is a data-modifying WITH
-    query, and the id it returned (if it made the claim) the last column. The INSERT runs once the
-    first row is projected, before that row is locked (and runs without a row too): so a retry
-    waits on the claim first, as it does when the claim is a statement of its own, and two
-    statements of this one shape take their locks in the same order."""
-    owners = _owners(model)
-    columns = [*owners, *(column for _, column in also)]
-    if claiming:
-        made = claim_within().cte("claim")
-        columns.append(select(made.c.id).scalar_subquery().label("claimed"))
-    mapper: Mapper[Any] = inspect(model)
-    statement: Select[*tuple[Any, ...]] = select(model, *columns).where(mapper.columns["id"] == bindparam("pk"))
-    if model is MilestoneUpdate:
-        statement = statement.join(Milestone, Milestone.id == MilestoneUpdate.milestone_id).join(
-            Pairing, Pairing.id == Milestone.pairing_id
-        )
-    elif owners:
-        # Some records may stand outside a pairing (a service station): no pairing, not no row.
-        statement = statement.outerjoin(Pairing, Pairing.id == mapper.columns["pairing_id"])
-    return statement.with_for_update(of=model) if lock else statement
 
 
 Write = Callable[[Tx, Q], Awaitable[R]]
@@ -579,23 +408,3 @@ def mutation(
         return run
 
     return wrap
-
-
-@dataclass(frozen=True)
-class VoidRecord:
-    """A record entered by mistake: kept with the reason, left out of totals from now on."""
-
-    id: str
-    reason: str
-
-
-async def void_record(tx: Tx, model: type[V], request: VoidRecord) -> V:
-    row = await tx.load(model, request.id, "id")
-    pairing = None if row.pairing_id is None else await tx.session.get_one(Pairing, row.pairing_id)
-    tx.require(pairing=pairing)
-    checks = Checks()
-    reason = checks.text("reason", request.reason, max_length=REASON_LENGTH)
-    checks.done()
-    assert reason is not None  # a blank reason was refused by checks.done()
-    await tx.void(row, reason)
-    return row

@@ -9,7 +9,7 @@ from decimal import Decimal
 import strawberry
 
 from resolvers import activities, incubations, resources, stations, training
-from resolvers.writes import VoidRecord
+from resolvers.voiding import VoidRecord
 from schema.activities import ServiceActivity
 from schema.context import Info
 from schema.enums import IncubationStage, ResourceKind, ServiceKind, TrainingMode

@@ -16,7 +16,7 @@ from resolvers import activities, resources, training
 from resolvers.access import SYSTEM
 from resolvers.ids import encode_id
 from resolvers.totals import money
-from resolvers.writes import VoidRecord
+from resolvers.voiding import VoidRecord
 from tests.conftest import TODAY, make_scope
 
 STEPS = 120

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from resolvers import access
+from resolvers.constraint_errors import conflict_error
 from resolvers.errors import ErrorCode
 from resolvers.imports.directory_kinds import AgencyImport, PairingImport
 from resolvers.imports.files import FileRefused, ImportLimits, open_table
@@ -27,7 +28,6 @@ from resolvers.imports.record_kinds import (
 from resolvers.imports.report import ImportReport, Problem
 from resolvers.imports.writer import StaleImport, write_plan
 from resolvers.scope import Scope
-from resolvers.writes import conflict_error
 
 HANDLERS: dict[ImportKind, type[Handler]] = {
     ImportKind.AGENCIES: AgencyImport,
