@@ -280,7 +280,8 @@ class Tx:
         stale = _stale(row, version, field_name)
         if version != row.version:
             raise UserErrors(stale)
-        statement = versioned_update_statement(type(row), tuple(values))
+        entity: type = type(row)  # Hashable to mypy, as lru_cache's arguments must be (python/mypy#11470)
+        statement = versioned_update_statement(entity, tuple(values))
         await self._update(row, statement, versioned_update_parameters(row, values, version), stale, audit_extra)
 
     async def versioned_update_and_add(
@@ -295,7 +296,9 @@ class Tx:
             return await self.add(new_row, evidence)
         before = snapshot(row)
         new_values = insert_values(new_row)
-        statement = update_and_insert_statement(type(row), tuple(values), type(new_row), tuple(new_values))
+        entity: type = type(row)  # Hashable to mypy, as above
+        new_entity: type = type(new_row)
+        statement = update_and_insert_statement(entity, tuple(values), new_entity, tuple(new_values))
         parameters = update_and_insert_parameters(row, values, new_values)
         # The row in the session takes its new values, as with versioned_update.
         updated, stored_row = (
@@ -379,7 +382,7 @@ def mutation(
                     tx = Tx(scope, session, action)
                     claiming = replay is not None and key is not None
                     try:
-                        if claiming:
+                        if replay is not None and key is not None:
                             parameters = claim_parameters(scope.actor.name, key, action, request)
                             if claim_with_load and dialect_of(session) == "postgresql":
                                 tx.claim_with_first_load(parameters)
