@@ -8,7 +8,6 @@ whose process stops while it runs is left RUNNING and writes nothing: its rows a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import replace
@@ -144,7 +143,11 @@ async def _run(scope: Scope, job_id: int, kind: ImportKind, path: Path, dry_run:
                 ErrorCode.INTERNAL,
             )
         )
-        with contextlib.suppress(Exception):
+        try:
             await _set(scope, job_id, status=ImportJobStatus.FAILED, report=report.to_json(), finished_at=utcnow())
+        except Exception:
+            # The database that failed the import may be down too: then the job stays RUNNING, as
+            # when its process stops (above), and the failure is in the log rather than lost.
+            log.exception("import job %s: could not record its failure", job_id)
     finally:
         path.unlink(missing_ok=True)
