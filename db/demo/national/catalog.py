@@ -118,16 +118,6 @@ MILESTONE_TITLES = (
     ("独立承接政府购买服务项目", MilestoneCategory.PROJECT_MANAGEMENT, Decimal(1), "个"),
     ("通过结项评估并形成可持续发展方案", MilestoneCategory.PROJECT_MANAGEMENT, None, None),
 )
-TRAINING_TOPICS = (
-    "社会工作伦理与专业价值",
-    "个案管理与需求评估",
-    "小组工作设计与带领",
-    "社区活动策划与执行",
-    "项目申报与财务管理",
-    "督导与团队建设",
-    "儿童保护与安全评估",
-    "公益资源链接与传播",
-)
 RESOURCE_PROJECTS = (
     ("清泉公益一对一助童助学", "清泉公益基金会"),
     ("焕新乐园", "中国儿童少年基金会"),

@@ -7,13 +7,13 @@ import random
 from decimal import Decimal
 
 from db.base import table_of
+from db.demo.henan_data import TRAINING_TOPICS
 from db.demo.national.catalog import (
     ACTIVITY_KINDS,
     PER_PAIRING_ACTIVITIES,
     PER_PAIRING_RESOURCES,
     PER_PAIRING_TRAINING,
     RESOURCE_PROJECTS,
-    TRAINING_TOPICS,
     VOIDED_EVERY,
 )
 from db.demo.national.rows import Rows, add_record, days
