@@ -54,6 +54,6 @@ def bench(module: str, *args: str) -> str:
     return finished.stdout
 
 
-def tiny_bench_run(database_url: str, *args: str, seconds: str = "1") -> str:
+def tiny_bench_run(database_url: str, *args: str, seconds: str = "0.3") -> str:
     """What `python -m bench.run` printed, on the smallest data set (TINY_BENCH_RUN) for `seconds` a cell."""
     return bench("bench.run", "--database-url", database_url, *TINY_BENCH_RUN, "--seconds", seconds, *args)

@@ -54,7 +54,7 @@ async def test_benchmark_compares_development_with_production_modes(databases):
     """Each mode answers without errors (a token and a session cookie production accepts), and
     each row carries the server's CPU per request (and the database's on PostgreSQL)."""
     url = await databases.new_url("bench_modes")
-    output = tiny_bench_run(url, "--operations", "Q1,Q2", "--modes", "development,token,session")
+    output = tiny_bench_run(url, "--operations", "Q1,Q2", "--modes", "development,token,session", "--rounds", "1")
     rows = {(match[1], match[2]): match.groups()[2:] for match in MODE_ROW.finditer(output)}
     assert len(rows) == 6, output
     for key, (rps, p50, p99, errors, cpu_ms, db_cpu_ms) in rows.items():
@@ -116,7 +116,7 @@ async def test_etag_benchmark_smoke_run(databases):
         "--rounds",
         "1",
         "--seconds",
-        "1",
+        "0.3",
         "--warmup",
         "0.1",
     )
