@@ -16,6 +16,7 @@ import time
 
 from playwright.async_api import async_playwright
 
+# Chromium with nothing of its own online (no sync, updates or QUIC); the browser tests launch it so too.
 ARGS = [
     "--headless",
     "--no-sandbox",

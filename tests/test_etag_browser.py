@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from bench.web import ARGS
 from db.models import Role
 from resolvers.tokens import create_token
 from tests.conftest import LiveServer
-from tests.web.support import ARGS, CHROMIUM
+from tests.web.support import CHROMIUM
 
 async_api = pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install -e '.[test]')")
 if not Path(CHROMIUM).exists():

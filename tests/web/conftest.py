@@ -14,11 +14,12 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from bench.web import ARGS
 from db.models import Role
 from resolvers.tokens import create_token
 from tests.commands import qianshou
 from tests.conftest import ROOT, LiveServer
-from tests.web.support import ARGS, CHROMIUM, PASSWORD
+from tests.web.support import CHROMIUM, PASSWORD
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

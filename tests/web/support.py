@@ -6,18 +6,8 @@ import shutil
 
 from tests.conftest import ROOT
 
-# Debian's Chromium, driven by Playwright (never `playwright install`), with nothing of its own online.
+# Debian's Chromium, driven by Playwright (never `playwright install`), launched with bench.web's ARGS.
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 PASSWORD = "web-test-密码-2026"
 # axe-core, a test-only devDependency of web/ (never built into the app): injected into the page under test.
