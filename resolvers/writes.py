@@ -378,22 +378,24 @@ def mutation(
             try:
                 # Files are checked and stored before the transaction, not while it holds locks.
                 request = await stored(scope, request)
+                # Only a write with `replay` claims its key.
+                claiming = (
+                    None if replay is None or key is None else claim_parameters(scope.actor.name, key, action, request)
+                )
                 async with scope.db.writing() as session:
                     tx = Tx(scope, session, action)
-                    claiming = replay is not None and key is not None
                     try:
-                        if replay is not None and key is not None:
-                            parameters = claim_parameters(scope.actor.name, key, action, request)
+                        if claiming is not None:
                             if claim_with_load and dialect_of(session) == "postgresql":
-                                tx.claim_with_first_load(parameters)
+                                tx.claim_with_first_load(claiming)
                             else:
-                                await tx.claim_now(parameters)
+                                await tx.claim_now(claiming)
                         value = await write(tx, request)
                     except Replay as retry:
                         if replay is None:
                             raise  # only a write with `replay` claims a key
                         return Outcome(await session.get_one(replay, retry.result_id))
-                    if claiming:
+                    if claiming is not None:
                         if tx.claim is None:
                             raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
                         settle(tx.batch, tx.claim, value.id)
