@@ -21,7 +21,9 @@ async def test_the_overview_shows_totals_health_trends_and_coverage(page_as, wor
     await page.get_by_test_id("trends").wait_for()
     await page.get_by_test_id("coverage").wait_for()
     assert await page.locator(".grid-cells .cell").count() > 0
-    assert await page.locator("svg.scatter circle").count() == stats["pairings"]
+    await page.wait_for_function(
+        "(n) => document.querySelectorAll('svg.scatter circle').length === n", arg=stats["pairings"]
+    )
     await shot(page, "overview")
 
 
