@@ -60,11 +60,11 @@ def print_pairs(pairs: Iterable[tuple[str, str, int, Cell, Cell]], args: argpars
     for path, name, concurrency, on_cell, off_cell in pairs:
         on, off = on_cell.summary(), off_cell.summary()
         print(
-            f"{path:<18} {name:<12} {concurrency:>4} {_ratio(on['rps'], off['rps']):>12} "
-            f"{_ms(on['cpu_ms']):>9} {_ms(off['cpu_ms']):>7} {_saved(on['cpu_ms'], off['cpu_ms']):>6} "
-            f"{_ms(on['db_cpu_ms']):>8} {_ms(off['db_cpu_ms']):>7} {_saved(on['db_cpu_ms'], off['db_cpu_ms']):>6} "
-            f"{_count(on['statements']):>8} {_count(off['statements']):>6} "
-            f"{_count(on['round_trips']):>8} {_count(off['round_trips']):>6} {on['errors'] + off['errors']:>6}"
+            f"{path:<18} {name:<12} {concurrency:>4} {ratio(on['rps'], off['rps']):>12} "
+            f"{ms(on['cpu_ms']):>9} {ms(off['cpu_ms']):>7} {saved(on['cpu_ms'], off['cpu_ms']):>6} "
+            f"{ms(on['db_cpu_ms']):>8} {ms(off['db_cpu_ms']):>7} {saved(on['db_cpu_ms'], off['db_cpu_ms']):>6} "
+            f"{count(on['statements']):>8} {count(off['statements']):>6} "
+            f"{count(on['round_trips']):>8} {count(off['round_trips']):>6} {on['errors'] + off['errors']:>6}"
             + (f"  first error: {on_cell.first_error or off_cell.first_error}" if on["errors"] + off["errors"] else ""),
             flush=True,
         )
@@ -77,17 +77,17 @@ def print_pairs(pairs: Iterable[tuple[str, str, int, Cell, Cell]], args: argpars
         print("combined_reads combines reads on PostgreSQL only: on SQLite its pair measures noise")
 
 
-def _ratio(on: float, off: float) -> str:
+def ratio(on: float, off: float) -> str:
     return f"{on / off:.2f}" if off else "-"
 
 
-def _ms(value: float | None) -> str:
+def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def _saved(on: float | None, off: float | None) -> str:
+def saved(on: float | None, off: float | None) -> str:
     return "-" if on is None or not off else f"{100 * (off - on) / off:.0f}%"
 
 
-def _count(value: float | None) -> str:
+def count(value: float | None) -> str:
     return "-" if value is None else f"{value:.1f}"

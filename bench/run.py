@@ -20,7 +20,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import modes, paths, writes
+from bench import answers, modes, paths, writes
 from bench.data import TODAY, Fixture
 from bench.in_process import before_http
 from bench.over_http import over_http, read_operations
@@ -52,10 +52,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="development,token,session: compare the reads in these modes (bench/modes.py)",
     )
     parser.add_argument(
-        "--rounds", type=int, help="with --modes or --fast-paths: interleaved rounds per cell (default 1, 3)"
+        "--rounds",
+        type=int,
+        help="with --modes, --fast-paths or --answer-cache: interleaved rounds per cell (default 1, 3, 3)",
     )
     parser.add_argument(
         "--fast-paths", metavar="all|PATH,...", help="run on/off pairs of these fast paths (bench/paths.py)"
+    )
+    parser.add_argument(
+        "--answer-cache",
+        action="store_true",
+        help="run on/off pairs of the answer cache in each of --modes (bench/answers.py)",
     )
     args = parser.parse_args(argv)
     args.concurrency = [int(part) for part in args.concurrency.split(",") if part.strip()]
@@ -66,7 +73,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.fast_paths = paths.chosen(args.fast_paths) if args.fast_paths else None
     args.modes = [part.strip() for part in args.modes.split(",") if part.strip()]
     # One on/off pair measures the load of its minute as much as the path.
-    args.rounds = args.rounds or (3 if args.fast_paths else 1)
+    args.rounds = args.rounds or (3 if args.fast_paths or args.answer_cache else 1)
     if set(args.modes) - set(modes.MODES) or not args.modes or args.rounds < 1:
         parser.error(f"--modes takes some of {','.join(modes.MODES)}; --rounds at least 1")
     if args.database_url is None:
@@ -86,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.fast_paths:
             paths.print_pairs(paths.compare(args, lambda url: read_operations(args, fixture), TODAY.isoformat()), args)
+            return 0
+        if args.answer_cache:
+            answers.print_pairs(
+                answers.compare(args, lambda url: read_operations(args, fixture), TODAY.isoformat()), args
+            )
             return 0
         if args.modes != ["development"]:
             cells = modes.compare(args, lambda url: read_operations(args, fixture), TODAY.isoformat())

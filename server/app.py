@@ -31,6 +31,7 @@ from resolvers.scope import Scope, china_today
 from resolvers.sessions import SessionPolicy
 from schema.schema import schema
 from server import etag, outage
+from server.answer_cache import Answer, AnswerCache
 from server.auth import CsrfRefused, Unauthenticated, actor_of, caller_key
 from server.budget import Budget, RateLimited
 from server.cors import cors_middleware
@@ -38,6 +39,7 @@ from server.files import FileRoutes, evidence_files, upload_limits
 from server.graphql_http import (
     GRAPHQL_RESPONSE,
     BadRequest,
+    GraphQLRequest,
     check_document,
     error_payload,
     execute,
@@ -49,7 +51,15 @@ from server.graphql_http import (
 from server.i18n import language_of, pick
 from server.imports import TemplateRoutes
 from server.limits import Limits
-from server.metrics import Observer, metrics_endpoint, note_caller, note_operation, note_payload, worker_stopped
+from server.metrics import (
+    Observer,
+    metrics_endpoint,
+    note_caller,
+    note_operation,
+    note_payload,
+    note_query,
+    worker_stopped,
+)
 from server.notifier import Notifier
 from server.persisted_queries import PersistedQueries
 from server.ratelimit import RateLimiter
@@ -132,6 +142,7 @@ class Service:
         self.uploads = upload_limits(settings)
         # Settings that decide answers (limits, production's rules) are part of every tag.
         self.conditional = etag.Conditional(settings=(self.limits, settings.production))
+        self.answers = AnswerCache(int(settings.answer_cache_mb * 1024 * 1024))
 
     def today(self) -> dt.date:
         return self.settings.today or china_today()
@@ -206,7 +217,9 @@ class Service:
         self.db.route(caller_key(actor), replicas=True)
         # A poll whose tag still holds is answered before anything else runs (server/etag.py): a tag
         # is made only for a query answered without errors, so the same request passed every check.
-        # A GET is known by its query string as sent, so that a 304 does not even decode it.
+        # A GET is known by its query string as sent, so that a 304 does not even decode it. The same
+        # tag keys the answers kept (server/answer_cache.py): a request without If-None-Match, or
+        # with an older tag, is answered the kept bytes, with the headers a computed answer gets.
         today = self.today()
         tag = None
         if request.method == "GET":
@@ -214,20 +227,27 @@ class Service:
             tag = await self.current_tag(actor, today, language, media_type, sent_as)
             if etag.matches(request.headers.get("if-none-match"), tag):
                 return etag.not_modified(tag)
+            if (kept := self.kept_answer(tag, etag.headers(tag))) is not None:
+                return kept
         try:
             graphql_request = await read_request(request, self.settings.max_body_bytes, self.documents, self.uploads)
         except BadRequest as exc:
             return answer(error_payload(pick(language, str(exc), exc.message_zh), exc.code), exc.status)
+        # A plain POST is tagged for the answer cache alone: it gets no ETag (a client that sends
+        # If-None-Match sends its queries by GET or by hash, server/etag.py).
+        conditional = request.method == "GET" or etag.conditional(graphql_request)
         try:
-            if request.method != "GET" and etag.conditional(graphql_request):
+            if request.method != "GET" and (conditional or self.worth_looking_up(graphql_request)):
                 sent = (graphql_request.query, graphql_request.variables, graphql_request.operation_name)
                 tag = await self.current_tag(actor, today, language, media_type, sent)
-                if etag.matches(request.headers.get("if-none-match"), tag):
+                if conditional and etag.matches(request.headers.get("if-none-match"), tag):
                     return etag.not_modified(tag)
+                if (kept := self.kept_answer(tag, etag.headers(tag) if conditional else None)) is not None:
+                    return kept
             checked = check_document(schema, graphql_request, self.limits, production=production, language=language)
             if checked.document is None:
                 return answer({"errors": checked.errors}, 400 if media_type == GRAPHQL_RESPONSE else 200)
-            note_operation(checked.document, graphql_request.operation_name, checked.operation)
+            counted_as = note_operation(checked.document, graphql_request.operation_name, checked.operation)
             if request.method == "GET" and checked.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
                 message = pick(
                     language,
@@ -241,10 +261,30 @@ class Service:
             payload = await execute(checked.document, graphql_request, scope, production=production)
             tagged = checked.operation is OperationType.QUERY and not payload.get("errors")
             status = execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200
-            return answer(payload, status, etag.headers(tag) if tag is not None and tagged else None)
+            response = answer(
+                payload, status, etag.headers(tag) if tag is not None and tagged and conditional else None
+            )
+            if tagged and self.answers.on and not graphql_request.files:
+                if tag is not None:  # made before the query ran, as the key must be
+                    self.answers.put(tag, Answer(bytes(response.body), media_type, counted_as))
+                if not conditional:  # a plain POST: looked up from its next request on
+                    self.answers.note_query(graphql_request.query, graphql_request.operation_name)
+            return response
         finally:
             # The temporary files of a multipart request's uploads.
             await graphql_request.close()
+
+    def kept_answer(self, tag: str, headers: dict[str, str] | None) -> Response | None:
+        """The answer kept under `tag`, counted in metrics as the query it answers."""
+        if not self.answers.on or (kept := self.answers.get(tag)) is None:
+            return None
+        note_query(kept.operation)
+        return Response(kept.body, media_type=kept.media_type, headers=headers)
+
+    def worth_looking_up(self, request: GraphQLRequest) -> bool:
+        """Whether a plain POST may be answered from the cache: its document was answered as a query
+        before (a mutation never pays for the data version)."""
+        return self.answers.on and not request.files and self.answers.is_query(request.query, request.operation_name)
 
     async def current_tag(self, actor: Actor, today: dt.date, language: str, media_type: str, sent: object) -> str:
         """The ETag of the answer to `sent` as of now (server/etag.py)."""

@@ -61,6 +61,12 @@ ROUND_TRIPS = Histogram(
 SQL_SECONDS = Histogram(
     "qianshou_request_sql_seconds", "Time one operation spent in the database.", ["type"], buckets=LATENCY_BUCKETS
 )
+ANSWER_CACHE_HITS = Counter(
+    "qianshou_answer_cache_hits", "Queries answered from the answer cache (server/answer_cache.py)."
+)
+ANSWER_CACHE_MISSES = Counter(
+    "qianshou_answer_cache_misses", "Queries looked up in the answer cache and not found, then computed."
+)
 RATE_LIMITED = Counter("qianshou_rate_limited", "Requests refused because their caller was over the rate limit.")
 POOL_IN_USE = Gauge(
     "qianshou_db_connections_in_use",
@@ -194,11 +200,18 @@ def note_caller(actor: Actor) -> None:
         record.caller = actor.name
 
 
-def note_operation(document: DocumentNode, operation_name: str | None, kind: OperationType | None) -> None:
-    if (record := _current.get()) is None:
-        return
-    record.type = kind.value if kind is not None else "unknown"
-    record.operation = operation_name or _first_name(document)
+def note_operation(document: DocumentNode, operation_name: str | None, kind: OperationType | None) -> str | None:
+    """Notes what the operation is; the name it is counted under."""
+    name = operation_name or _first_name(document)
+    note_query(name, kind)
+    return name
+
+
+def note_query(name: str | None, kind: OperationType | None = OperationType.QUERY) -> None:
+    """An operation counted under `name`: also a query answered from the answer cache, unparsed."""
+    if (record := _current.get()) is not None:
+        record.type = kind.value if kind is not None else "unknown"
+        record.operation = name
 
 
 def note_payload(payload: dict[str, Any]) -> None:

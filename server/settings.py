@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     # 0 seconds: every request asks the database.
     credential_cache_seconds: float = Field(default=60.0, ge=0)
     credential_cache_size: int = Field(default=10_000, ge=0)
+    # Megabytes of query answers each process keeps to answer the same query again while the data
+    # stays the same (server/answer_cache.py); 0 = off.
+    answer_cache_mb: float = Field(default=32, ge=0)
     # Spreadsheet imports (docs/user-guide.md: Import from spreadsheets): the largest file, the most data rows,
     # and the size above which importRecords runs as a background job.
     import_max_bytes: int = Field(default=20_000_000, ge=1_000)

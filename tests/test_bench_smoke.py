@@ -125,3 +125,22 @@ async def test_etag_benchmark_smoke_run(databases):
     for kind, requests_per_second, cpu_ms, unexpected in rows:
         assert float(requests_per_second) > 0 and float(cpu_ms) >= 0 and unexpected == "0", (kind, output)
     assert output.count("304 / full per round pair") == 2, output
+
+
+CACHE_ROW = re.compile(
+    r"^token\s+(Q1|Q2|Q1 same|Q2 same)\s+1(?:\s+\S+){10}\s+([\d.]+)\s+([\d.]+)\s+(\d+)$",
+    re.MULTILINE,
+)
+
+
+async def test_benchmark_compares_the_answer_cache_on_and_off(databases):
+    """Every operation answers without errors either way; one request repeated is answered from the
+    cache, which runs fewer SQL statements than computing it (how often is the figure, not checked)."""
+    url = await databases.new_url("bench_answers")
+    output = tiny_bench_run(url, "--operations", "Q1,Q2", "--modes", "token", "--answer-cache", "--rounds", "1")
+    rows = {match[1]: match.groups()[1:] for match in CACHE_ROW.finditer(output)}
+    assert set(rows) == {"Q1", "Q2", "Q1 same", "Q2 same"}, output
+    assert all(errors == "0" for _on, _off, errors in rows.values()), output
+    for name in ("Q1 same", "Q2 same"):
+        statements_on, statements_off, _errors = rows[name]
+        assert float(statements_on) < float(statements_off), (name, output)

@@ -73,21 +73,27 @@ def home_visits(response: httpx.Response) -> int:
     return response.json()["data"]["pairing"]["serviceTotals"]["homeVisits"]
 
 
+async def start_world(databases, name: str, **env: str) -> World:
+    """A demo database of its own, a token per caller (named `{name}-{caller}`), and a real server
+    with two workers on it; `env` over the tests' settings."""
+    db = await databases.new_database(name, demo=True)
+    tokens = {
+        "admin": await create_token(db, f"{name}-admin", Role.ADMIN),
+        "ministry": await create_token(db, f"{name}-ministry", Role.MINISTRY),
+        "ministry-2": await create_token(db, f"{name}-ministry-2", Role.MINISTRY),
+        "mentor": await create_token(db, f"{name}-mentor", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", 6)),
+        "revoked": await create_token(db, f"{name}-revoked", Role.MINISTRY),
+    }
+    env = {"QIANSHOU_ACCESS_LOG": "false", "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0", **env}
+    return World(LiveServer(db.url, workers=2, env=env).start(), db, tokens)
+
+
 @pytest.fixture(scope="module")
 async def world(databases) -> Iterator[World]:
-    db = await databases.new_database("etag", demo=True)
-    tokens = {
-        "admin": await create_token(db, "etag-admin", Role.ADMIN),
-        "ministry": await create_token(db, "etag-ministry", Role.MINISTRY),
-        "ministry-2": await create_token(db, "etag-ministry-2", Role.MINISTRY),
-        "mentor": await create_token(db, "etag-mentor", Role.MENTOR_AGENCY, agency_id=encode_id("Agency", 6)),
-        "revoked": await create_token(db, "etag-revoked", Role.MINISTRY),
-    }
-    env = {"QIANSHOU_ACCESS_LOG": "false", "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0"}
-    server = LiveServer(db.url, workers=2, env=env).start()
-    yield World(server, db, tokens)
-    server.stop()
-    await db.dispose()
+    world = await start_world(databases, "etag")
+    yield world
+    world.server.stop()
+    await world.db.dispose()
 
 
 @pytest.mark.slow  # two real workers
