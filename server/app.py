@@ -57,7 +57,7 @@ from server.metrics import (
     note_caller,
     note_operation,
     note_payload,
-    note_query,
+    note_named,
     worker_stopped,
 )
 from server.notifier import Notifier
@@ -278,7 +278,7 @@ class Service:
         """The answer kept under `tag`, counted in metrics as the query it answers."""
         if not self.answers.on or (kept := self.answers.get(tag)) is None:
             return None
-        note_query(kept.operation)
+        note_named(kept.operation)
         return Response(kept.body, media_type=kept.media_type, headers=headers)
 
     def worth_looking_up(self, request: GraphQLRequest) -> bool:

@@ -203,11 +203,11 @@ def note_caller(actor: Actor) -> None:
 def note_operation(document: DocumentNode, operation_name: str | None, kind: OperationType | None) -> str | None:
     """Notes what the operation is; the name it is counted under."""
     name = operation_name or _first_name(document)
-    note_query(name, kind)
+    note_named(name, kind)
     return name
 
 
-def note_query(name: str | None, kind: OperationType | None = OperationType.QUERY) -> None:
+def note_named(name: str | None, kind: OperationType | None = OperationType.QUERY) -> None:
     """An operation counted under `name`: also a query answered from the answer cache, unparsed."""
     if (record := _current.get()) is not None:
         record.type = kind.value if kind is not None else "unknown"
