@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Executable, PoolProxiedConnection, Row, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from db import tally
@@ -318,10 +318,18 @@ class Database:
             raise
         finally:
             tally.spent(time.perf_counter() - started)
-            if healthy and len(self._idle) < self.idle_reads:
+            if healthy and len(self._idle) < self.idle_reads and self._pool_has_room():
                 self._idle.append(pooled)
             else:
                 await greenlet_spawn(_give_back, pooled, healthy)
+
+    def _pool_has_room(self) -> bool:
+        """Whether the pool has a connection to give, so that none waits for it. A connection kept
+        here while the pool is spent would go to the reads that come after, and one waiting in the
+        pool would wait until its timeout (a 503): more reads at once than the pool holds happen
+        as soon as a request is cheap enough (an answer kept by server/answer_cache.py)."""
+        pool = self.prepared_engine.pool
+        return not isinstance(pool, QueuePool) or pool.checkedout() < pool.size()
 
     @property
     def reads_held(self) -> int:

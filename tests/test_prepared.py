@@ -11,6 +11,7 @@ from sqlalchemy import Enum, Integer, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import InvalidRequestError
 
+from db.engine import Database
 from db.functions import one_of
 from db.models import (
     Agency,
@@ -173,6 +174,20 @@ async def test_reads_keep_a_few_connections_and_dispose_returns_them(fresh_db):
     assert pool.checkedout() == fresh_db.reads_held == fresh_db.idle_reads
     await fresh_db.dispose()
     assert pool.checkedout() == fresh_db.reads_held == 0
+
+
+async def test_reads_waiting_for_the_pool_get_the_connections_given_back(fresh_db):
+    """More reads at once than the pool has connections: each connection a read gives back goes to
+    one waiting, rather than being kept for reads to come while those wait out the pool's timeout."""
+    if fresh_db.is_sqlite:
+        pytest.skip("QIANSHOU_DB_POOL_SIZE sizes PostgreSQL's pools")
+    small = Database.from_url(fresh_db.url, pool_size=2)
+    prepared = PreparedRead(select(Region.id).distinct().where(one_of(Region.id, "ids")))
+    try:
+        found = await asyncio.gather(*(small.fetch(prepared, {"ids": [pk]}) for pk in range(1, 13)))
+    finally:
+        await small.dispose()
+    assert [[row.id for row in rows] for rows in found] == [[pk] for pk in range(1, 13)]
 
 
 async def test_sql_that_changes_per_execution_is_refused(demo_db):
