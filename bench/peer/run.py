@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         peer.start()
         ours.start()
+        print(f"ours: {ours.url} (pid {ours.pid}), PostGraphile: {peer.url} (pid {peer.pid})", flush=True)
         differences = check.compare_answers(ours.url, {"authorization": f"Bearer {token}"}, peer)
         if differences:
             print(f"The answers differ in {len(differences)} place(s):", *differences[:30], sep="\n")
