@@ -55,9 +55,9 @@ from server.metrics import (
     Observer,
     metrics_endpoint,
     note_caller,
+    note_named,
     note_operation,
     note_payload,
-    note_named,
     worker_stopped,
 )
 from server.notifier import Notifier
