@@ -1,5 +1,5 @@
-"""What the answer cache buys (server/answer_cache.py): the server with it on against the server with
-it off (QIANSHOU_ANSWER_CACHE_MB=0), in each of `--modes`.
+"""What the answer cache buys (server/answer_cache.py): the server with it on, at its default size,
+against the server with it off (as bench/server.py starts every other run), in each of `--modes`.
 
     .venv/bin/python -m bench.run --database-url postgresql://... --answer-cache --modes token --operations Q1,Q2
 
@@ -20,6 +20,10 @@ from collections.abc import Callable, Iterable, Iterator
 from bench.load import Request
 from bench.modes import Cell, MakeRequest, Operation, credentials, interleave
 from bench.paths import count, ms, ratio, saved
+from server.settings import Settings
+
+# The size a deployment gets; bench/server.py switches the cache off everywhere else.
+CACHE_MB = Settings.model_fields["answer_cache_mb"].default
 
 
 def compare(
@@ -29,7 +33,7 @@ def compare(
     headers = asyncio.run(credentials(args.database_url))
     for mode in args.modes:
         env = {"QIANSHOU_ENV": "development" if mode == "development" else "production"}
-        envs = {"on": env, "off": {**env, "QIANSHOU_ANSWER_CACHE_MB": "0"}}
+        envs = {"on": {**env, "QIANSHOU_ANSWER_CACHE_MB": f"{CACHE_MB:g}"}, "off": env}
         cells = interleave(
             args, envs, lambda url: with_same(operations_of(url)), today, dict.fromkeys(envs, headers[mode])
         )

@@ -41,6 +41,10 @@ class Server:
             "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0",
             # As behind a proxy, which keeps the access log: the lines would go to /dev/null here.
             "QIANSHOU_ACCESS_LOG": "false",
+            # Every request computes its answer: the benchmarks measure that work, which answers kept
+            # by server/answer_cache.py would skip for every repeated request (bench/answers.py
+            # measures the cache itself).
+            "QIANSHOU_ANSWER_CACHE_MB": "0",
             **env,
         }
         self.process: subprocess.Popen[bytes] | None = None
