@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from server.metrics import ANSWER_CACHE_HITS, ANSWER_CACHE_MISSES
 
-# One answer may take at most this share of the bound: a huge page would push out hundreds of polls.
+# An answer over 1/LARGEST_SHARE of the bound is not kept: one huge page would push out hundreds of polls.
 LARGEST_SHARE = 8
 # Documents remembered as queries, by a hash of their text (a body may be 100 KB).
 KNOWN_QUERIES = 4096
