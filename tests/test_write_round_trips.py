@@ -47,9 +47,9 @@ mutation($input: ReviewMilestoneUpdateInput!) {
 SUBMIT_POSTGRESQL = ["WITH", "WITH", "WITH"]
 SUBMIT_SQLITE = ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT"]
 # The update with its milestone, pairing and subject; milestone and update changed; the pairing's
-# health read and compared with the last noted (unchanged: the second return); then the batch.
-RETURN_POSTGRESQL = ["SELECT", "UPDATE", "UPDATE", "SELECT", "SELECT", "WITH"]
-RETURN_SQLITE = ["SELECT", "UPDATE", "UPDATE", "SELECT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
+# health read with the last noted (unchanged: the second return); then the batch.
+RETURN_POSTGRESQL = ["SELECT", "UPDATE", "UPDATE", "SELECT", "WITH"]
+RETURN_SQLITE = ["SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
 
 
 async def actor_of(db: Database, name: str, role: Role, agency_id: int | None = None) -> Actor:
