@@ -47,8 +47,9 @@ mutation($input: ReviewMilestoneUpdateInput!) {
 SUBMIT_POSTGRESQL = ["WITH", "WITH", "WITH"]
 SUBMIT_SQLITE = ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT"]
 # The update with its milestone, pairing and subject; milestone and update changed; the pairing's
-# health read with the last noted (unchanged: the second return); then the batch.
-RETURN_POSTGRESQL = ["SELECT", "UPDATE", "UPDATE", "SELECT", "WITH"]
+# health read with the last noted (unchanged: the second return); then the batch. On PostgreSQL the
+# milestone and the update change in one statement.
+RETURN_POSTGRESQL = ["SELECT", "WITH", "SELECT", "WITH"]
 RETURN_SQLITE = ["SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
 
 
