@@ -88,7 +88,6 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
     class RolledBack(Exception):
         pass
 
-    event_id = 0
     try:
         async with db.writing() as session:
             milestone = await session.scalar(
@@ -108,8 +107,12 @@ async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool 
             if not commit:
                 raise RolledBack
     except RolledBack:
-        pass
-    return event_id
+        return event_id
+    # Read once committed: on PostgreSQL an event takes its id, in commit order, at COMMIT.
+    async with db.reading() as session:
+        committed = await session.scalar(select(MilestoneEvent.id).where(MilestoneEvent.update_id == update.id))
+    assert committed is not None
+    return committed
 
 
 def event_pk(event: dict[str, Any]) -> int:
