@@ -26,8 +26,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, *, workers: int, today: str, env: dict[str, str]) -> None:
-        self.port = free_port()
+    def __init__(
+        self, database_url: str, *, workers: int, today: str, env: dict[str, str], port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
         self.environment = {

@@ -23,7 +23,7 @@ from resolvers.audit import json_value
 from resolvers.errors import ErrorCode
 from resolvers.imports.plans import Handler, Planned
 from resolvers.imports.report import Problem, RowOutcome
-from resolvers.totals import add_to_totals
+from resolvers.totals import add_to_many_totals
 
 BATCH = 1_000
 ACTION = "importRecords"
@@ -63,9 +63,7 @@ async def write_plan(session: AsyncSession, handler: Handler, progress: Progress
         written += len(batch)
         if progress:
             await progress(written)
-    for pairing_id, delta in totals.items():
-        if any(delta.values()):
-            await add_to_totals(session, pairing_id, delta)
+    await add_to_many_totals(session, totals)
 
 
 def _add(totals: dict[int, dict[str, Any]], pairing_id: int | None, delta: dict[str, Any] | None) -> None:

