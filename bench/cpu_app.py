@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import uvloop
 
 if __package__ in (None, ""):  # `python bench/cpu_app.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -161,7 +162,9 @@ def main() -> None:
     args = parser.parse_args()
     args.concurrency = [int(each) for each in args.concurrency.split(",")]
     args.operations = args.operations.split(",")
-    asyncio.run(measure(args))
+    # On uvloop, as Uvicorn runs the application when it is installed (uvicorn[standard]).
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(measure(args))
 
 
 if __name__ == "__main__":
