@@ -124,31 +124,37 @@ async def cpu_ms(app: Any, token: str, bodies: Callable[[], bytes], requests: in
 
 async def measure(args: argparse.Namespace) -> None:
     token, operations = await token_and_operations(args.database_url, args.scale)
-    os.environ.update(
-        QIANSHOU_DATABASE_URL=args.database_url,
-        QIANSHOU_TODAY=TODAY.isoformat(),
-        QIANSHOU_ENV="production",
-        QIANSHOU_RATE_LIMIT_PER_MINUTE="0",
-        QIANSHOU_ACCESS_LOG="false",
-        # As `qianshou serve` keeps them: prometheus_client picks its kind of value when imported.
-        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="qianshou-cpu-app-"),
-    )
-    from server.app import create_app
+    with tempfile.TemporaryDirectory(prefix="qianshou-cpu-app-") as metrics:
+        os.environ.update(
+            QIANSHOU_DATABASE_URL=args.database_url,
+            QIANSHOU_TODAY=TODAY.isoformat(),
+            QIANSHOU_ENV="production",
+            QIANSHOU_RATE_LIMIT_PER_MINUTE="0",
+            QIANSHOU_ACCESS_LOG="false",
+            # As `qianshou serve` keeps them: prometheus_client picks its kind of value when imported.
+            PROMETHEUS_MULTIPROC_DIR=metrics,
+        )
+        from server.app import create_app
 
-    app = create_app()
-    starlette: Any = app
-    while not hasattr(starlette, "router"):  # inside the tracing middleware when traces are on
-        starlette = starlette.app
-    async with starlette.router.lifespan_context(starlette):
-        print(f"{'operation':<9} {'conc':>4} {'CPU ms/req':>10}   rounds")
-        for name, bodies in operations:
-            if name not in args.operations:
-                continue
-            for concurrency in args.concurrency:
-                await cpu_ms(app, token, bodies, WARMUP, concurrency)
-                rounds = [await cpu_ms(app, token, bodies, args.requests, concurrency) for _ in range(args.rounds)]
-                shown = " ".join(f"{value:.3f}" for value in rounds)
-                print(f"{name:<9} {concurrency:>4} {statistics.median(rounds):>10.3f}   {shown}", flush=True)
+        app = create_app()
+        starlette: Any = app
+        while not hasattr(starlette, "router"):  # inside the tracing middleware when traces are on
+            starlette = starlette.app
+        async with starlette.router.lifespan_context(starlette):
+            print(f"{'operation':<9} {'conc':>4} {'CPU ms/req':>10}   rounds")
+            for name, bodies in operations:
+                if name in args.operations:
+                    for concurrency in args.concurrency:
+                        await measure_cell(app, token, name, bodies, concurrency, args)
+
+
+async def measure_cell(
+    app: Any, token: str, name: str, bodies: Callable[[], bytes], concurrency: int, args: argparse.Namespace
+) -> None:
+    await cpu_ms(app, token, bodies, WARMUP, concurrency)
+    rounds = [await cpu_ms(app, token, bodies, args.requests, concurrency) for _ in range(args.rounds)]
+    shown = " ".join(f"{value:.3f}" for value in rounds)
+    print(f"{name:<9} {concurrency:>4} {statistics.median(rounds):>10.3f}   {shown}", flush=True)
 
 
 def main() -> None:
