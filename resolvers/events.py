@@ -35,7 +35,7 @@ EVENT_COLUMNS = ["kind", "milestone_id", "update_id", "pairing_id", "program_id"
 _events = table_of(MilestoneEvent)
 # One INSERT on both databases. SQLite serializes every write transaction, so ids become visible in
 # order by themselves. A replay "since n" reads ids above n, so an event must not take a lower id
-# than one already committed: on PostgreSQL a deferred trigger (migration writes3_event_order) takes
+# than one already committed: on PostgreSQL a deferred trigger (migration 0011_event_order) takes
 # the event-order lock at COMMIT, gives the row its id in commit order and NOTIFYs it, so that
 # writers of events queue only for the commit itself, not for a round trip to their client.
 _RECORD = (

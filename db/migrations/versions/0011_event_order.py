@@ -7,7 +7,7 @@ which every other writer of events waited. A deferred constraint trigger now doe
 the server: it takes the lock, gives the row its id in commit order and NOTIFYs that id, and the
 lock is released by the commit a moment later.
 
-Revision ID: writes3_event_order
+Revision ID: 0011_event_order
 Revises: 0010_national_counters
 Create Date: 2026-12-06 14:40:00
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "writes3_event_order"
+revision: str = "0011_event_order"
 down_revision: str | None = "0010_national_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
