@@ -133,6 +133,50 @@ def update_and_insert_parameters(row: Any, values: dict[str, Any], new_values: d
     }
 
 
+@functools.cache
+def two_updates_statement(
+    model: Any, names: tuple[str, ...], other: Any, other_names: tuple[str, ...], guard: str
+) -> Select[Any]:
+    """`versioned_update_statement` and an UPDATE of these columns (parameters `set_<name>`) of the
+    row `other_id` of `other` while its column `guard` still holds `guard_value`, both read back:
+    PostgreSQL only (`two_updates_parameters`). The second reads the first, so it runs only once the
+    first has changed (and locked) its row: the rows are locked in the same order as by two
+    statements, and it changes nothing if the first matched no row."""
+    table, other_table = model.__table__, other.__table__
+    # SQLAlchemy applies the Python-side onupdate of one UPDATE among the WITH queries only: bound.
+    updated = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.version == bindparam("seen_version"))
+        .values(**_new_values(model, names + _stamped(model)), version=table.c.version + 1)
+        .returning(*table.c)
+        .cte("updated")
+    )
+    columns = inspect(other).column_attrs
+    changed = (
+        update(other_table)
+        .where(
+            other_table.c.id == bindparam("other_id"),
+            other_table.c[guard] == bindparam("guard_value", type_=other_table.c[guard].type),
+            select(updated.c.id).exists(),
+        )
+        .values({columns[name].columns[0]: _typed(columns, name, "set_") for name in other_names + _stamped(other)})
+        .returning(*other_table.c)
+        .cte("changed")
+    )
+    return select(aliased(model, updated), aliased(other, changed)).select_from(updated).outerjoin(changed, true())
+
+
+def two_updates_parameters(
+    row: Any, values: dict[str, Any], version: int, other: Any, other_values: dict[str, Any], guard_value: Any
+) -> dict[str, Any]:
+    return {
+        **versioned_update_parameters(row, {**values, **_stamps(type(row))}, version),
+        **{f"set_{name}": value for name, value in {**other_values, **_stamps(type(other))}.items()},
+        "other_id": other.id,
+        "guard_value": guard_value,
+    }
+
+
 def insert_values(row: Any) -> dict[str, Any]:
     """A new row's column values, with the model's Python-side defaults for those it leaves out:
     SQLAlchemy applies these to a plain INSERT, but not to one inside a WITH query."""
@@ -142,9 +186,24 @@ def insert_values(row: Any) -> dict[str, Any]:
         if attr.key in row.__dict__:
             values[attr.key] = row.__dict__[attr.key]
         elif column.default is not None:
-            default = column.default
-            values[attr.key] = default.arg(None) if default.is_callable else default.arg
+            values[attr.key] = _value_of(column.default)
     return values
+
+
+def _value_of(default: Any) -> Any:
+    return default.arg(None) if default.is_callable else default.arg
+
+
+def _stamps(model: Any) -> dict[str, Any]:
+    """The values of `_stamped` columns for an UPDATE now."""
+    columns = inspect(model).columns
+    return {name: _value_of(columns[name].onupdate) for name in _stamped(model)}
+
+
+@functools.cache
+def _stamped(model: Any) -> tuple[str, ...]:
+    """The columns of `model` that a Python function sets on every UPDATE (updated_at)."""
+    return tuple(attr.key for attr in inspect(model).column_attrs if attr.columns[0].onupdate is not None)
 
 
 def _typed(columns: Any, name: str, prefix: str) -> BindParameter[Any]:

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.orm import Session
 
 from db.background import cancel
@@ -52,6 +52,11 @@ SQLITE_POLL_SECONDS = 1.0
 LISTEN_READY_TIMEOUT = 10.0
 
 _brokers: weakref.WeakSet[Broker] = weakref.WeakSet()
+
+# The events of these ids (parameter `ids`), in order: made once, not per announcement.
+_EVENTS_BY_ID = (
+    select(MilestoneEvent).where(MilestoneEvent.id.in_(bindparam("ids", expanding=True))).order_by(MilestoneEvent.id)
+)
 
 
 @event.listens_for(Session, "after_commit")
@@ -157,13 +162,15 @@ class Broker:
             fresh = sorted({event_id for event_id in event_ids if event_id not in self._seen})
             if not fresh:
                 continue
+            if not self._subscribers:
+                # Every write announces its event to every process: with nobody to tell, reading
+                # the rows cost each process a statement per write. A subscriber that comes later
+                # replays what it missed from the table.
+                self._pass_over(fresh)
+                continue
             try:
                 async with self.db.read_sessions() as session:
-                    rows = (
-                        await session.scalars(
-                            select(MilestoneEvent).where(MilestoneEvent.id.in_(fresh)).order_by(MilestoneEvent.id)
-                        )
-                    ).all()
+                    rows = (await session.scalars(_EVENTS_BY_ID, {"ids": fresh})).all()
             except Exception:
                 log.exception("could not read milestone events %s; they reach live subscribers only on replay", fresh)
                 continue
@@ -171,6 +178,11 @@ class Broker:
                 self._seen.add(row.id)
                 self._high_water = max(self._high_water or 0, row.id)
                 self._fan_out(row)
+
+    def _pass_over(self, event_ids: list[int]) -> None:
+        for event_id in event_ids:
+            self._seen.add(event_id)
+        self._high_water = max(self._high_water or 0, event_ids[-1])
 
     def _fan_out(self, milestone_event: MilestoneEvent) -> None:
         for subscriber in list(self._subscribers):

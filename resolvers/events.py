@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Result, Select, Text, cast, func, insert, select
+from sqlalchemy import ColumnElement, Result, Select, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import table_of, utcnow
@@ -24,8 +24,6 @@ from resolvers.errors import ApiError, ErrorCode
 from resolvers.ids import decode_typed_id
 
 NOTIFY_CHANNEL = "qianshou_milestone_events"
-# PostgreSQL advisory lock that makes event ids become visible in id order (see below).
-EVENT_ORDER_LOCK = 0x51_69_61_6E_73_68_6F_75
 # Event ids that the current transaction wrote, published by the after_commit hook.
 PENDING_EVENTS_KEY = "qianshou_pending_milestone_events"
 # A reconnecting client that missed more than this re-reads the state instead of a replay.
@@ -35,27 +33,16 @@ REPLAY_BATCH = 200
 
 EVENT_COLUMNS = ["kind", "milestone_id", "update_id", "pairing_id", "program_id", "occurred_at"]
 _events = table_of(MilestoneEvent)
-# SQLite serializes every write transaction: ids become visible in order by themselves.
-_RECORD_SQLITE = (
+# One INSERT on both databases. SQLite serializes every write transaction, so ids become visible in
+# order by themselves. A replay "since n" reads ids above n, so an event must not take a lower id
+# than one already committed: on PostgreSQL a deferred trigger (migration 0011_event_order) takes
+# the event-order lock at COMMIT, gives the row its id in commit order and NOTIFYs it, so that
+# writers of events queue only for the commit itself, not for a round trip to their client.
+_RECORD = (
     insert(_events)
     .from_select(EVENT_COLUMNS, select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_")))
     .returning(_events.c.id)
 )
-
-
-def _record_postgresql() -> Select[Any]:
-    """A replay "since n" reads ids above n, so an event must not take a lower id than one already
-    committed: writers of events queue on a lock from before taking an id until they commit. The id
-    is drawn as the row is made from the lock's subquery (a volatile function, which PostgreSQL
-    neither inlines nor drops), so after the lock; and taking the lock in the batch, the last
-    statement before COMMIT, keeps the queue as short as it can be. The NOTIFY goes with it."""
-    order = select(func.pg_advisory_xact_lock(EVENT_ORDER_LOCK).label("locked")).subquery("event_order")
-    row = select(*typed_parameters(MilestoneEvent, EVENT_COLUMNS, "event_")).select_from(order)
-    event = insert(_events).from_select(EVENT_COLUMNS, row).returning(_events.c.id).cte("milestone_event")
-    return select(func.pg_notify(NOTIFY_CHANNEL, cast(event.c.id, Text))).select_from(event)
-
-
-_RECORD_POSTGRESQL = _record_postgresql()
 
 
 def record_milestone_event(
@@ -77,13 +64,13 @@ def record_milestone_event(
         "event_occurred_at": utcnow(),
     }
     if dialect_of(session) == "postgresql":
-        batch.add(_RECORD_POSTGRESQL, values)
+        batch.add(_RECORD, values)
         return
 
     def pending(result: Result[Any]) -> None:
         session.info.setdefault(PENDING_EVENTS_KEY, []).append(result.scalar_one())
 
-    batch.add(_RECORD_SQLITE, values, then=pending)
+    batch.add(_RECORD, values, then=pending)
 
 
 @dataclass(frozen=True)

@@ -281,11 +281,14 @@ async def review_milestone_update(tx: Tx, request: ReviewMilestoneUpdate) -> Rev
                 message_zh="只有标记里程碑为已达成的审核才能填写达成日期",
             )
         )
-    await tx.versioned_update(milestone, milestone_values, request.milestone_version, "milestone_version")
-    await tx.guarded_update(
+    await tx.versioned_update_and_guarded_update(
+        milestone,
+        milestone_values,
+        request.milestone_version,
+        "milestone_version",
         update,
         {"status": update_status, "review_note": note, "reviewed_by": tx.scope.actor.name, "reviewed_at": utcnow()},
-        MilestoneUpdate.status == UpdateStatus.PENDING_REVIEW,
+        ("status", UpdateStatus.PENDING_REVIEW),
         _not_reviewable("the update was reviewed meanwhile", "该进展报告已被他人审核"),
     )
     _announce(tx, kind, pairing, loaded, milestone, update)

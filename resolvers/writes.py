@@ -30,6 +30,8 @@ from db.write_statements import (
     load_statement,
     owned_pairing,
     owners,
+    two_updates_parameters,
+    two_updates_statement,
     update_and_insert_parameters,
     update_and_insert_statement,
     versioned_update_parameters,
@@ -283,6 +285,46 @@ class Tx:
         entity: type = type(row)  # Hashable to mypy, as lru_cache's arguments must be (python/mypy#11470)
         statement = versioned_update_statement(entity, tuple(values))
         await self._update(row, statement, versioned_update_parameters(row, values, version), stale, audit_extra)
+
+    async def versioned_update_and_guarded_update(
+        self,
+        row: Any,
+        values: dict[str, Any],
+        expected_version: int,
+        field_name: str,
+        other: Any,
+        other_values: dict[str, Any],
+        guard: tuple[str, Any],
+        refusal: UserError,
+    ) -> None:
+        """`versioned_update(row, values, expected_version, field_name)` and then
+        `guarded_update(other, other_values, <other's column guard[0] still holds guard[1]>, refusal)`:
+        on PostgreSQL in one statement, the second UPDATE a data-modifying WITH query that runs only
+        after the first changed its row. Either refused, both are rolled back."""
+        column, held = guard
+        other_model = type(other)
+        if dialect_of(self.session) != "postgresql":
+            await self.versioned_update(row, values, expected_version, field_name)
+            await self.guarded_update(other, other_values, other_model.__table__.c[column] == held, refusal)
+            return
+        stale = _stale(row, expected_version, field_name)
+        if expected_version != row.version:
+            raise UserErrors(stale)
+        before, other_before = snapshot(row), snapshot(other)
+        entity: type = type(row)  # Hashable to mypy, as lru_cache's arguments must be (python/mypy#11470)
+        other_entity: type = other_model
+        statement = two_updates_statement(entity, tuple(values), other_entity, tuple(other_values), column)
+        parameters = two_updates_parameters(row, values, expected_version, other, other_values, held)
+        # Both rows in the session take their new values, as with versioned_update.
+        found = (
+            await self.session.execute(statement, parameters, execution_options={"populate_existing": True})
+        ).first()
+        if found is None:
+            raise UserErrors(stale)
+        if found[1] is None:
+            raise UserErrors(refusal)
+        await self.audit(row, before)
+        await self.audit(other, other_before)
 
     async def versioned_update_and_add(
         self, row: Any, values: dict[str, Any], new_row: M, evidence: Sequence[StoredEvidence] = ()

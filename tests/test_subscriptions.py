@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -82,34 +83,46 @@ async def pairing_pks(db: Database) -> list[int]:
         return list((await session.scalars(select(Pairing.id).order_by(Pairing.id))).all())
 
 
+async def add_event(session: AsyncSession, pairing_pk: int, note: str) -> int:
+    """A submitted update and its event, written the way the mutation writes them; the update's id."""
+    milestone = await session.scalar(
+        select(Milestone).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(1)
+    )
+    # Stored as already returned: one update is pending per milestone, and these pile up.
+    update = MilestoneUpdate(milestone_id=milestone.id, note=note, submitted_by="test", status=UpdateStatus.RETURNED)
+    session.add(update)
+    await session.flush()
+    batch = Batch()
+    pairing = await session.get_one(Pairing, pairing_pk)
+    record_milestone_event(session, batch, MilestoneEventKind.SUBMITTED, milestone, update, pairing)
+    await batch.run(session)
+    return update.id
+
+
+async def event_of(db: Database, update_pk: int) -> int:
+    """The id of the update's event, read once committed: on PostgreSQL an event takes its id, in
+    commit order, at COMMIT."""
+    async with db.reading() as session:
+        event_id = await session.scalar(select(MilestoneEvent.id).where(MilestoneEvent.update_id == update_pk))
+    assert event_id is not None
+    return event_id
+
+
 async def write_event(db: Database, pairing_pk: int, note: str, *, commit: bool = True) -> int:
-    """A submitted update and its event, written the way the mutation writes them."""
+    """`add_event` committed (its event's id), or rolled back (the id the event had meanwhile)."""
 
     class RolledBack(Exception):
         pass
 
-    event_id = 0
     try:
         async with db.writing() as session:
-            milestone = await session.scalar(
-                select(Milestone).where(Milestone.pairing_id == pairing_pk).order_by(Milestone.id).limit(1)
-            )
-            # Stored as already returned: one update is pending per milestone, and these pile up.
-            update = MilestoneUpdate(
-                milestone_id=milestone.id, note=note, submitted_by="test", status=UpdateStatus.RETURNED
-            )
-            session.add(update)
-            await session.flush()
-            batch = Batch()
-            pairing = await session.get_one(Pairing, pairing_pk)
-            record_milestone_event(session, batch, MilestoneEventKind.SUBMITTED, milestone, update, pairing)
-            await batch.run(session)
-            event_id = await session.scalar(select(MilestoneEvent.id).where(MilestoneEvent.update_id == update.id))
+            update_pk = await add_event(session, pairing_pk, note)
             if not commit:
+                event_id = await session.scalar(select(MilestoneEvent.id).where(MilestoneEvent.update_id == update_pk))
                 raise RolledBack
     except RolledBack:
-        pass
-    return event_id
+        return event_id
+    return await event_of(db, update_pk)
 
 
 def event_pk(event: dict[str, Any]) -> int:
@@ -143,6 +156,29 @@ async def test_a_pairing_filter_skips_other_pairings(server, events_db):
         event = await next_event(websocket)
         assert event_pk(event) == wanted
         assert event["update"]["note"] == "for this subscriber"
+
+
+async def test_events_take_their_ids_in_commit_order(events_db):
+    """Of two writers, the one that commits first has the lower event id, whichever wrote its row
+    first: a replay "since n" never passes over an event that commits later with a lower id."""
+    if events_db.is_sqlite:
+        pytest.skip("SQLite runs one write transaction at a time: ids are in commit order by themselves")
+    first, second = (await pairing_pks(events_db))[3:5]
+    written, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_writer() -> int:
+        async with events_db.writing() as session:
+            update_pk = await add_event(session, first, "written first, committed last")
+            written.set()
+            await go_on.wait()
+        return update_pk
+
+    slow = asyncio.create_task(slow_writer())
+    await asyncio.wait_for(written.wait(), WAIT)
+    fast_event = await asyncio.wait_for(write_event(events_db, second, "written last, committed first"), WAIT)
+    go_on.set()
+    slow_event = await event_of(events_db, await slow)
+    assert fast_event < slow_event
 
 
 async def test_since_replays_what_was_missed_then_continues_live_without_repeats(server, events_db):

@@ -42,14 +42,15 @@ mutation($input: ReviewMilestoneUpdateInput!) {
 """
 # The claim of the idempotency key; the milestone with its pairing, the notice's subject and the
 # pending update, locked; the milestone's new status; the update; then the batch: audit events,
-# milestone event and NOTIFY, inbox entries, webhook deliveries, the key's result. On PostgreSQL the
-# claim goes with the milestone's read, and its new status with the update.
+# milestone event, inbox entries, webhook deliveries, the key's result. On PostgreSQL the claim goes
+# with the milestone's read, and its new status with the update; the event's NOTIFY goes at COMMIT.
 SUBMIT_POSTGRESQL = ["WITH", "WITH", "WITH"]
 SUBMIT_SQLITE = ["INSERT", "SELECT", "UPDATE", "INSERT", "INSERT", "INSERT", "INSERT", "UPDATE", "INSERT"]
 # The update with its milestone, pairing and subject; milestone and update changed; the pairing's
-# health read and compared with the last noted (unchanged: the second return); then the batch.
-RETURN_POSTGRESQL = ["SELECT", "UPDATE", "UPDATE", "SELECT", "SELECT", "WITH"]
-RETURN_SQLITE = ["SELECT", "UPDATE", "UPDATE", "SELECT", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
+# health read with the last noted (unchanged: the second return); then the batch. On PostgreSQL the
+# milestone and the update change in one statement.
+RETURN_POSTGRESQL = ["SELECT", "WITH", "SELECT", "WITH"]
+RETURN_SQLITE = ["SELECT", "UPDATE", "UPDATE", "SELECT", "INSERT", "INSERT", "INSERT", "INSERT"]
 
 
 async def actor_of(db: Database, name: str, role: Role, agency_id: int | None = None) -> Actor:
