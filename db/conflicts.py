@@ -1,7 +1,9 @@
-"""INSERT that skips rows a unique key already holds, as each database spells it."""
+"""How each database spells an INSERT that skips rows a unique key already holds, and which of its
+errors only say that another transaction was in the way."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Insert
@@ -27,3 +29,23 @@ def insert_new_into(dialect_name: str, model: Any) -> Insert:
     if dialect_name == "postgresql":
         return postgresql.insert(model).on_conflict_do_nothing()
     return sqlite.insert(model).on_conflict_do_nothing()
+
+
+# PostgreSQL ends one of two transactions that wait for each other (deadlock_detected), or whose
+# changes cannot be put in one order (serialization_failure): the one it ended succeeds when run again.
+RETRYABLE_STATES = frozenset({"40P01", "40001"})
+
+
+def must_retry(error: BaseException) -> bool:
+    """Whether the database ended the transaction only because of another one."""
+    return any(getattr(link, "sqlstate", None) in RETRYABLE_STATES for link in error_chain(error))
+
+
+def error_chain(error: BaseException | None) -> Iterator[BaseException]:
+    """The error and the ones it wraps: SQLAlchemy's, the adapter's, the driver's."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen and len(seen) < 8:
+        seen.add(id(error))
+        yield error
+        wrapped = getattr(error, "orig", None)
+        error = wrapped if isinstance(wrapped, BaseException) else (error.__cause__ or error.__context__)

@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
 from db.background import cancel
+from db.conflicts import error_chain
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -258,7 +259,7 @@ class Replicas:
         statement in a conflict with the WAL it was replaying."""
         if _conflict(error):
             return True
-        if any(isinstance(link, asyncpg.PostgresError) and not isinstance(link, _AWAY) for link in _chain(error)):
+        if any(isinstance(link, asyncpg.PostgresError) and not isinstance(link, _AWAY) for link in error_chain(error)):
             return False  # the statement's own error: the primary would report it alike
         replica.skip(f"a read failed ({type(error).__name__})")
         for listener in self.listeners:
@@ -277,16 +278,7 @@ class Replicas:
 
 def _conflict(error: BaseException) -> bool:
     # 40001 on a standby: "canceling statement due to conflict with recovery".
-    return any(getattr(link, "sqlstate", None) == "40001" for link in _chain(error))
-
-
-def _chain(error: BaseException | None) -> Iterator[BaseException]:
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen and len(seen) < 8:
-        seen.add(id(error))
-        yield error
-        wrapped = getattr(error, "orig", None)
-        error = wrapped if isinstance(wrapped, BaseException) else (error.__cause__ or error.__context__)
+    return any(getattr(link, "sqlstate", None) == "40001" for link in error_chain(error))
 
 
 def replica_name(url: str) -> str:

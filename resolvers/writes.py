@@ -5,6 +5,7 @@ A write function `async def f(tx: Tx, request) -> result` is wrapped by `@mutati
 idempotency key first when the request has one, makes sure the write checked a permission
 (`tx.require`) and wrote an audit event (`tx.audit`), refusing and rolling back one that did not,
 and turns UserErrors and database constraint violations into user errors after rolling everything back.
+A transaction the database ended only because another one was in the way (a deadlock) runs again.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Update, inspect, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import IdMixin, utcnow
 from db.batch import Batch, insert_rows, rows_parameters
-from db.conflicts import dialect_of
+from db.conflicts import dialect_of, must_retry
 from db.models import AuditEvent, Pairing
 from db.write_statements import (
     Also,
@@ -54,6 +55,10 @@ from resolvers.idempotency import (
 from resolvers.ids import decode_id
 from resolvers.scope import Scope
 from resolvers.validation import odd_values
+
+# A write the database ended because of another transaction (db.conflicts.must_retry) runs again,
+# up to this many times in all.
+ATTEMPTS = 3
 
 R = TypeVar("R")
 Q = TypeVar("Q")
@@ -412,6 +417,31 @@ def mutation(
     PostgreSQL (Tx.claim_with_first_load); else the claim is made before the write starts."""
 
     def wrap(write: Write[Q, Any]) -> Mutation[Q, Any]:
+        async def transaction(scope: Scope, request: Q, claiming: dict[str, Any] | None) -> Outcome[Any]:
+            async with scope.db.writing() as session:
+                tx = Tx(scope, session, action)
+                try:
+                    if claiming is not None:
+                        if claim_with_load and dialect_of(session) == "postgresql":
+                            tx.claim_with_first_load(claiming)
+                        else:
+                            await tx.claim_now(claiming)
+                    value = await write(tx, request)
+                except Replay as retry:
+                    if replay is None:
+                        raise  # only a write with `replay` claims a key
+                    return Outcome(await session.get_one(replay, retry.result_id))
+                if claiming is not None:
+                    if tx.claim is None:
+                        raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
+                    settle(tx.batch, tx.claim, value.id)
+                if not tx.permission_checked:
+                    raise RuntimeError(f"{action} checked no permission")
+                if not tx.audited:
+                    raise RuntimeError(f"{action} wrote no audit event")
+                await tx.finish()
+            return Outcome(value)
+
         @functools.wraps(write)
         async def run(scope: Scope, request: Q) -> Outcome[Any]:
             if odd := odd_values(request):
@@ -424,33 +454,19 @@ def mutation(
                 claiming = (
                     None if replay is None or key is None else claim_parameters(scope.actor.name, key, action, request)
                 )
-                async with scope.db.writing() as session:
-                    tx = Tx(scope, session, action)
+                attempt = 1
+                while True:
                     try:
-                        if claiming is not None:
-                            if claim_with_load and dialect_of(session) == "postgresql":
-                                tx.claim_with_first_load(claiming)
-                            else:
-                                await tx.claim_now(claiming)
-                        value = await write(tx, request)
-                    except Replay as retry:
-                        if replay is None:
-                            raise  # only a write with `replay` claims a key
-                        return Outcome(await session.get_one(replay, retry.result_id))
-                    if claiming is not None:
-                        if tx.claim is None:
-                            raise RuntimeError(f"{action} made no idempotency claim: its first statement is no load")
-                        settle(tx.batch, tx.claim, value.id)
-                    if not tx.permission_checked:
-                        raise RuntimeError(f"{action} checked no permission")
-                    if not tx.audited:
-                        raise RuntimeError(f"{action} wrote no audit event")
-                    await tx.finish()
+                        return await transaction(scope, request, claiming)
+                    except DBAPIError as exc:
+                        # Rolled back whole, so running it again is the same write, key and all.
+                        if attempt == ATTEMPTS or not must_retry(exc):
+                            raise
+                        attempt += 1
             except UserErrors as exc:
                 return Outcome(errors=exc.errors)
             except IntegrityError as exc:
                 return Outcome(errors=[conflict_error(exc)])
-            return Outcome(value)
 
         return run
 

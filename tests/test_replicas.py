@@ -106,6 +106,8 @@ def serve(pair: Pair, **env: str) -> LiveServer:
             "QIANSHOU_REPLICA_CHECK_SECONDS": "0.2",
             "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0",
             "QIANSHOU_WEBHOOK_WORKER": "false",
+            # These tests count where reads run: a poll answered from the answer cache runs none.
+            "QIANSHOU_ANSWER_CACHE_MB": "0",
             **env,
         },
     ).start()

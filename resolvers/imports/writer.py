@@ -161,7 +161,10 @@ async def _check_versions(session: AsyncSession, handler: Handler, updates: list
     ids = sorted(expected)
     for start in range(0, len(ids), BATCH):
         statement = (
-            select(table.c.id, table.c.version).where(table.c.id.in_(ids[start : start + BATCH])).with_for_update()
+            select(table.c.id, table.c.version)
+            .where(table.c.id.in_(ids[start : start + BATCH]))
+            .order_by(table.c.id)  # locked in one order: two imports over the same rows queue, not deadlock
+            .with_for_update()
         )
         for object_id, version in (await session.execute(statement)).all():
             seen, row = expected[object_id]
