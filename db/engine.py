@@ -69,6 +69,13 @@ def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
+def _server_going(error: Exception) -> bool:
+    """Whether an error the database reported says the connection is ending (class 08, connection
+    exception; 57, operator intervention: the server shutting down), not only that a statement failed.
+    Such a connection kept for the next read would hand it a protocol in the middle of its end."""
+    return (getattr(error, "sqlstate", None) or "")[:2] in ("08", "57")
+
+
 def _give_back(pooled: PoolProxiedConnection, healthy: bool) -> None:
     if not healthy:
         pooled.invalidate()
@@ -313,8 +320,8 @@ class Database:
             result = await work(pooled.driver_connection)
             healthy = True
             return result
-        except self._sql_errors:
-            healthy = True
+        except self._sql_errors as error:
+            healthy = not _server_going(error)
             raise
         finally:
             tally.spent(time.perf_counter() - started)

@@ -35,6 +35,9 @@ _AWAY = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    # A pooled connection whose server ended it while it sat idle: the shutdown's message was still
+    # being consumed when the next statement began.
+    asyncpg.InternalClientError,
     ConnectionError,
     socket.gaierror,
 )
