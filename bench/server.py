@@ -83,15 +83,19 @@ class Server:
         return self.process.pid
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            end(self.process)
         self.process = None
+
+
+def end(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server: politely, then by force if it has not ended in 20 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def process_tree(pid: int) -> list[int]:

