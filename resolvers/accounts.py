@@ -28,8 +28,9 @@ from resolvers.passwords import hash_password, password_problem, verify_password
 from resolvers.principals import scope_problem
 from resolvers.scope import Scope
 from resolvers.tokens import demo_name
+from resolvers.tx import Tx
 from resolvers.validation import Checks
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 # Letters (Chinese included), digits and . _ @ -, starting with a letter or digit.
 NAME_PATTERN = re.compile(r"[^\W_][\w.@-]{0,99}")

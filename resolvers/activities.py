@@ -8,9 +8,10 @@ from typing import Any
 
 from db.models import Pairing, ServiceActivity, ServiceKind, ServiceStation
 from resolvers.totals import activity_delta, add_to_totals
+from resolvers.tx import Tx
 from resolvers.validation import MAX_COUNT, MAX_PEOPLE, REASON_LENGTH, Checks
 from resolvers.voiding import VoidRecord, void_record
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from db.records import read_columns
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
+from resolvers.tx import Tx
 from resolvers.validation import NAME_LENGTH, Checks, require_plain_input
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 AGENCY_ORDER = Ordering(columns=(Agency.id,), key_of=lambda agency: (agency.id,))
 

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from db.models import Agency, IncubatedOrganization, IncubationStage, Pairing
 from resolvers.errors import ErrorCode, UserError, UserErrors
+from resolvers.tx import Tx
 from resolvers.validation import Checks
 from resolvers.voiding import VoidRecord, void_record
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 STAGE_ORDER = (IncubationStage.INCUBATING, IncubationStage.REGISTERED, IncubationStage.INDEPENDENT)
 

@@ -42,8 +42,9 @@ from resolvers.constraint_errors import UPDATE_PENDING
 from resolvers.errors import ErrorCode, UserError, UserErrors
 from resolvers.events import record_milestone_event
 from resolvers.scope import CHINA
+from resolvers.tx import Tx
 from resolvers.validation import NAME_LENGTH, NOTE_LENGTH, Checks
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 UNIT_LENGTH = 20
 

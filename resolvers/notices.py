@@ -41,8 +41,8 @@ from resolvers.ids import encode_id
 from resolvers.labels import zh
 from resolvers.progress import Health, Progress, progress_from_row, progress_select
 from resolvers.recipients import AUDIENCES, Audience, audience_parameters, audience_select, principal_key
+from resolvers.tx import Tx
 from resolvers.webhooks import deliveries_insert, deliveries_parameters
-from resolvers.writes import Tx
 
 # Event IDs are derived from event keys, so the same event has the same ID wherever it is written.
 EVENT_NAMESPACE = uuid.UUID("6f1d2c2e-6a43-4d0b-9a63-71616e73686f")

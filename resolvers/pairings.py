@@ -20,8 +20,9 @@ from resolvers.pairing_order import DEFAULT_ORDER, PairingOrder, ordered
 from resolvers.progress import Health, pairings_with_health
 from resolvers.regions import in_subtree, region_by_global_id
 from resolvers.scope import Scope
+from resolvers.tx import Tx
 from resolvers.validation import REASON_LENGTH, Checks
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 
 @dataclass(frozen=True)

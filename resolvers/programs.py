@@ -11,8 +11,9 @@ from db.models import Program, Region
 from db.records import read_columns
 from resolvers.pagination import Ordering, Page, paginate
 from resolvers.scope import Scope
+from resolvers.tx import Tx
 from resolvers.validation import NAME_LENGTH, REASON_LENGTH, Checks
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 MAX_TERM_MONTHS = 120
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from db.models import Pairing, ResourceKind, ResourceLink
 from resolvers.totals import add_to_totals, resource_delta
+from resolvers.tx import Tx
 from resolvers.validation import MAX_PEOPLE, NAME_LENGTH, Checks
 from resolvers.voiding import VoidRecord, void_record
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 MAX_BATCH = 1_000
 

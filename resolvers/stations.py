@@ -6,9 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from db.models import Agency, Pairing, Region, RegionLevel, ServiceStation
+from resolvers.tx import Tx
 from resolvers.validation import NAME_LENGTH, Checks
 from resolvers.voiding import VoidRecord, void_record
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 STATION_LEVELS = frozenset({RegionLevel.TOWNSHIP, RegionLevel.VILLAGE})
 

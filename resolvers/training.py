@@ -9,9 +9,10 @@ from typing import Any
 
 from db.models import Pairing, TrainingMode, TrainingSession
 from resolvers.totals import add_to_totals, training_delta
+from resolvers.tx import Tx
 from resolvers.validation import MAX_COUNT, NAME_LENGTH, Checks
 from resolvers.voiding import VoidRecord, void_record
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 MAX_HOURS = Decimal("9999.9")
 

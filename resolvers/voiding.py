@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from db.models import IncubatedOrganization, Pairing, ResourceLink, ServiceActivity, ServiceStation, TrainingSession
+from resolvers.tx import Tx
 from resolvers.validation import REASON_LENGTH, Checks
-from resolvers.writes import Tx
 
 # A record of a pairing that can be voided (void_record).
 V = TypeVar("V", bound=TrainingSession | ServiceActivity | ResourceLink | ServiceStation | IncubatedOrganization)

@@ -35,9 +35,10 @@ from resolvers.ids import decode_typed_id
 from resolvers.pagination import Page
 from resolvers.recent import paginate_newest_first
 from resolvers.scope import Scope
+from resolvers.tx import Tx
 from resolvers.validation import Checks
 from resolvers.webhook_targets import TargetRefused, resolve_target
-from resolvers.writes import Tx, mutation
+from resolvers.writes import mutation
 
 PERMISSION = "manageWebhooks"
 SECRET_MIN, SECRET_MAX = 16, 200

@@ -14,7 +14,8 @@ from db.engine import Database
 from db.models import AuditEvent, Program
 from resolvers.access import Actor, Role
 from resolvers.errors import ApiError, ErrorCode
-from resolvers.writes import Tx, mutation
+from resolvers.tx import Tx
+from resolvers.writes import mutation
 from tests.conftest import make_scope
 
 ADMIN = Actor(name="admin", role=Role.ADMIN)

@@ -1,4 +1,4 @@
-"""The write helpers of resolvers/writes.py, below the mutations that use them."""
+"""The write helpers of resolvers/tx.py and the runner of resolvers/writes.py, below the mutations that use them."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from db.models import AuditEvent, Milestone
 from db.statements import recording
 from resolvers.access import Actor, Role
 from resolvers.errors import ErrorCode, UserError, UserErrors
-from resolvers.writes import Tx
+from resolvers.tx import Tx
 from tests.conftest import make_scope
 
 ADMIN = Actor(name="admin", role=Role.ADMIN)
