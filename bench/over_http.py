@@ -9,13 +9,11 @@ import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
-
 from bench import floor, writes
 from bench.data import TODAY, Fixture, q1_variables, q2_variables
 from bench.load import ALTERNATE, Request, drive
 from bench.modes import MakeRequest, Operation
-from bench.queries import MUTATION_FIELDS, Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
+from bench.queries import Q1_DASHBOARD, Q2_DETAIL, Q3_STATS
 from bench.report import Row
 from bench.server import MemorySampler, Server
 from db.engine import Database
@@ -33,7 +31,7 @@ def over_http(args: argparse.Namespace, fixture: Fixture, info: dict[str, Any], 
     try:
         operations: list[Operation | Skipped] = [*read_operations(args, fixture)]
         if "M1" in args.operations:
-            operations.append(m1_operation(info, server.url))
+            operations.append(m1_operation(info))
         for name, make_request, label in operations:
             if make_request is None:
                 results.append(Row(name, note=label))
@@ -149,27 +147,10 @@ def read_operations(args: argparse.Namespace, fixture: Fixture) -> list[Operatio
     return operations
 
 
-def m1_operation(info: dict[str, Any], url: str) -> Operation | Skipped:
-    """M1 (bench/writes.py), skipped (with the reason) when the schema has no such mutation or
-    there are not enough mentor agencies to write as."""
-    input_type = m1_input_type(url)
-    if input_type is None:
-        return "M1", None, "skipped: the schema has no submitMilestoneUpdate mutation yet"
+def m1_operation(info: dict[str, Any]) -> Operation | Skipped:
+    """M1 (bench/writes.py), skipped (with the reason) when there are not enough mentor agencies to
+    write as."""
     fixture = info.get("m1_writers")
     if not isinstance(fixture, writes.WriteFixture):
         return "M1", None, f"skipped: {fixture}"
-    return "M1", writes.M1Requests(fixture, input_type), writes.WRITE
-
-
-def m1_input_type(url: str) -> str | None:
-    """The input type of submitMilestoneUpdate, or None when the schema has no such mutation yet."""
-    query = MUTATION_FIELDS.replace("fields { name }", "fields { name args { name type { name ofType { name } } } }")
-    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=30).json()
-    mutation_type = ((body.get("data") or {}).get("__schema") or {}).get("mutationType") or {}
-    for field_ in mutation_type.get("fields") or []:
-        if field_["name"] == "submitMilestoneUpdate":
-            for arg in field_["args"]:
-                if arg["name"] == "input":
-                    input_type: str = arg["type"]["name"] or arg["type"]["ofType"]["name"]
-                    return input_type
-    return None
+    return "M1", writes.M1Requests(fixture), writes.WRITE

@@ -65,5 +65,3 @@ mutation Return($input: ReviewMilestoneUpdateInput!) {
   reviewMilestoneUpdate(input: $input) { milestoneUpdate { id } userErrors { field message code } }
 }
 """
-
-MUTATION_FIELDS = "query { __schema { mutationType { fields { name } } } }"

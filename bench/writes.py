@@ -97,9 +97,8 @@ async def revoke_writers(db: Database, fixture: WriteFixture) -> None:
 class M1Requests:
     """`make_request` and `answered` for bench.load.drive: client connection i writes as writer i."""
 
-    def __init__(self, fixture: WriteFixture, submit_input_type: str = "SubmitMilestoneUpdateInput") -> None:
+    def __init__(self, fixture: WriteFixture) -> None:
         self.fixture = fixture
-        self.submit = M1_SUBMIT.replace("SubmitMilestoneUpdateInput", submit_input_type)
 
     def __call__(self, worker: int, n: int) -> Request:
         writer = self.fixture.writers[worker]
@@ -123,7 +122,7 @@ class M1Requests:
                 "idempotencyKey": uuid.uuid4().hex,
             }
         }
-        return {"query": self.submit, "variables": variables}, self._bearer(writer.secret), WRITE
+        return {"query": M1_SUBMIT, "variables": variables}, self._bearer(writer.secret), WRITE
 
     def answered(self, worker: int, label: str, status: int, content: bytes) -> None:
         """Follow the milestone's version; a refused write stops the benchmark."""
