@@ -42,10 +42,11 @@ def must_retry(error: BaseException) -> bool:
 
 
 def error_chain(error: BaseException | None) -> Iterator[BaseException]:
-    """The error and the ones it wraps: SQLAlchemy's, the adapter's, the driver's."""
+    """The error and the ones it wraps, a few links deep: SQLAlchemy's, the adapter's, the driver's
+    (`orig`), the one a GraphQL error carries (`original_error`), and their causes."""
     seen: set[int] = set()
     while error is not None and id(error) not in seen and len(seen) < 8:
         seen.add(id(error))
         yield error
-        wrapped = getattr(error, "orig", None)
+        wrapped = getattr(error, "orig", None) or getattr(error, "original_error", None)
         error = wrapped if isinstance(wrapped, BaseException) else (error.__cause__ or error.__context__)

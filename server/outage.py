@@ -13,10 +13,11 @@ from __future__ import annotations
 import errno
 import socket
 import sqlite3
-from collections.abc import Iterator
 
 import asyncpg
 from sqlalchemy import exc as sa
+
+from db.conflicts import error_chain
 
 CODE = "SERVICE_UNAVAILABLE"
 # The pools reconnect on the next request after the database is back, usually within a second.
@@ -54,7 +55,7 @@ class DatabaseUnavailable(Exception):
 
 
 def database_away(error: BaseException | None) -> bool:
-    return any(_away(link) for link in _chain(error))
+    return any(_away(link) for link in error_chain(error))
 
 
 def _away(error: BaseException) -> bool:
@@ -73,17 +74,7 @@ def describe(error: BaseException) -> str:
     """One short line naming why the database is away, fit for a log line per refused request:
     the driver's own error rather than SQLAlchemy's, whose text carries the whole statement and
     its parameters (kilobytes a request, and a credential's hash when authentication failed)."""
-    links = list(_chain(error))
+    links = list(error_chain(error))
     cause = next((link for link in reversed(links) if _away(link)), links[-1] if links else error)
     first_line = (str(cause).strip().splitlines() or [""])[0]
     return f"{type(cause).__name__}: {first_line[:200]}" if first_line else type(cause).__name__
-
-
-def _chain(error: BaseException | None) -> Iterator[BaseException]:
-    """The error, the driver error SQLAlchemy wraps, and their causes, a few links deep."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen and len(seen) < 8:
-        seen.add(id(error))
-        yield error
-        wrapped = getattr(error, "orig", None) or getattr(error, "original_error", None)
-        error = wrapped if isinstance(wrapped, BaseException) else (error.__cause__ or error.__context__)
