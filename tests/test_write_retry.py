@@ -14,13 +14,11 @@ from db.models import ServiceActivity
 from resolvers.access import SYSTEM
 from resolvers.ids import encode_id
 from tests.conftest import gql
+from tests.test_etag import RECORD
 from tests.test_imports import assert_totals_exact
 
 pytestmark = pytest.mark.postgres_only
 
-RECORD = """mutation($input: RecordServiceActivityInput!) {
-  recordServiceActivity(input: $input) { userErrors { code message } }
-}"""
 # The transaction id of a backend of this database that waits for a lock (its own id, as its
 # ExclusiveLock on it, alongside the ShareLock it waits for on another's).
 WAITING = """SELECT own.transactionid::text::bigint FROM pg_locks own
