@@ -74,7 +74,7 @@ def evidence_of_owners() -> PreparedRead:
     )
 
 
-def _live(model: Any) -> Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]]:
+def live(model: Any) -> Callable[[tuple[Hashable, ...]], list[ColumnElement[bool]]]:
     return lambda filters: [model.voided_at.is_(None)]
 
 
@@ -83,9 +83,9 @@ MILESTONES = ChildList(
     Milestone, "pairing_id", lambda filters: [] if filters[0] is None else [Milestone.status == filters[0]]
 )
 UPDATES = ChildList(MilestoneUpdate, "milestone_id")
-TRAINING = ChildList(TrainingSession, "pairing_id", _live(TrainingSession))
-ACTIVITIES = ChildList(ServiceActivity, "pairing_id", _live(ServiceActivity))
-RESOURCES = ChildList(ResourceLink, "pairing_id", _live(ResourceLink))
+TRAINING = ChildList(TrainingSession, "pairing_id", live(TrainingSession))
+ACTIVITIES = ChildList(ServiceActivity, "pairing_id", live(ServiceActivity))
+RESOURCES = ChildList(ResourceLink, "pairing_id", live(ResourceLink))
 
 
 def _visible_to_actor(filters: tuple[Hashable, ...]) -> list[ColumnElement[bool]]:

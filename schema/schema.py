@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
 from schema.engine.execution import FastExecutionContext, JsonExecutionContext
+from schema.engine.sql_answers import answer_in_sql, operation_of
 from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
@@ -41,7 +42,13 @@ async def execute_checked(
     """A document that has already been parsed and validated (the server's check_document), run
     by graphql-core directly. strawberry's Schema.execute would look up both again through its
     extensions and build its own execution context and extension runner: about 100 µs a request.
-    The result's data is for orjson to write: it may hold dates and times (JsonExecutionContext)."""
+    The result's data is for orjson to write: it may hold dates and times (JsonExecutionContext), and
+    the text of answers that PostgreSQL wrote (schema/engine/sql_answers.py)."""
+    operation = operation_of(document, operation_name)
+    if operation is not None:
+        data = await answer_in_sql(schema._schema, document, operation, context, variables)
+        if data is not None:
+            return ExecutionResult(data=data)
     result = execute(
         schema._schema,
         document,

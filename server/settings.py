@@ -118,6 +118,7 @@ class Settings(BaseSettings):
     prepared_reads: bool = True
     combined_reads: bool = True
     fetch_ahead: bool = True
+    sql_answers: bool = True
 
     @field_validator("database_url")
     @classmethod

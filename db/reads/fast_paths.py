@@ -30,6 +30,8 @@ class FastPaths:
     combined_reads: bool = True
     # schema/engine/fetch_ahead.py, pairing_pages.py: a page's agencies, progress, totals and lists fetched ahead.
     fetch_ahead: bool = True
+    # schema/engine/sql_answers.py: PostgreSQL writes the JSON of a dashboard's documents; graphql-core runs no field.
+    sql_answers: bool = True
 
 
 # The process's switches, set once at start-up (server/app.py); read where each path is taken.
