@@ -110,7 +110,7 @@ async def test_fetch_ahead_off_loads_a_pages_details_field_by_field(demo_db, swi
     counts = {}
     for on in (True, False):
         with recording(demo_db) as statements:
-            await answer(demo_db, Q1_DASHBOARD, {"first": 10}, FastPaths(fetch_ahead=on))
+            await answer(demo_db, Q1_DASHBOARD, {"first": 10}, FastPaths(fetch_ahead=on, sql_answers=False))
         counts[on] = statements.count
     assert counts[False] > counts[True]
 

@@ -70,6 +70,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from db import models
 from db.functions import one_of
+from db.models.totals import COUNTER_COLUMNS, MONEY_COLUMNS
 from db.reads import json_answers as sql
 from db.reads.fast_paths import FAST_PATHS, count, fell_back
 from db.reads.json_answers import ChildPage, Children
@@ -170,18 +171,8 @@ PROGRESS = {
     "health": "health",
 }
 ROUNDED = frozenset({"percentComplete", "timeElapsedPercent"})
-TOTALS = {
-    "serviceTotals": (
-        "home_visits",
-        "casework_cases",
-        "group_sessions",
-        "themed_activities",
-        "training_sessions",
-        "beneficiaries",
-    ),
-    "resourceTotals": ("cash_yuan", "in_kind_yuan", "disbursement_batches", "people_funded"),
-}
-MONEY = frozenset({"cash_yuan", "in_kind_yuan"})
+# A pairing's kept totals, two objects of one row (db.models.totals).
+TOTALS = ("serviceTotals", "resourceTotals")
 
 
 class _Unsupported(Exception):
@@ -438,36 +429,28 @@ def _pairings(plan: _Plan, selection: SelectionSetNode | None, actor: Actor, tod
 
 
 def _progress(plan: _Plan, graphql_type: Any, node: FieldNode, figures: FromClause) -> Any:
-    type_ = _object_type(graphql_type)
-    pairs: list[tuple[str, Any]] = []
-    for part in plan.fields(type_, node.selection_set):
-        _no_arguments(part)
-        name = part.name.value
-        if name == "__typename":
-            pairs.append((_key(part), sql.text(type_.name)))
-        elif name in PROGRESS:
-            column = figures.c[PROGRESS[name]]
-            pairs.append((_key(part), sql.rounded(column) if name in ROUNDED else column))
-        else:
-            raise _Unsupported
-    return sql.json_object(pairs)
+    values = {name: figures.c[column] for name, column in PROGRESS.items()}
+    return _figures(plan, graphql_type, node, values | {name: sql.rounded(values[name]) for name in ROUNDED})
 
 
 def _totals(plan: _Plan, graphql_type: Any, node: FieldNode, kept: FromClause) -> Any:
+    # A pairing with no totals row yet shows zeros (resolvers.pairing_details.empty_totals).
+    values = {to_camel_case(name): func.coalesce(kept.c[name], 0) for name in COUNTER_COLUMNS}
+    values |= {to_camel_case(name): func.coalesce(sql.decimal(kept.c[name]), "0.00") for name in MONEY_COLUMNS}
+    return _figures(plan, graphql_type, node, values)
+
+
+def _figures(plan: _Plan, graphql_type: Any, node: FieldNode, values: Mapping[str, ColumnElement[Any]]) -> Any:
+    """An object of figures: each of its fields one of `values`."""
     type_ = _object_type(graphql_type)
-    columns = {to_camel_case(name): name for name in TOTALS[node.name.value]}
-    pairs: list[tuple[str, Any]] = []
+    pairs: list[tuple[str, ColumnElement[Any]]] = []
     for part in plan.fields(type_, node.selection_set):
         _no_arguments(part)
         name = part.name.value
         if name == "__typename":
             pairs.append((_key(part), sql.text(type_.name)))
-        elif name in columns:
-            column = kept.c[columns[name]]
-            # A pairing with no totals row yet shows zeros (resolvers.pairing_details.empty_totals).
-            zero: ColumnElement[Any] = literal_column("'0.00'") if columns[name] in MONEY else literal_column("0")
-            value = sql.decimal(column) if columns[name] in MONEY else column
-            pairs.append((_key(part), func.coalesce(value, zero)))
+        elif name in values and name in type_.fields:
+            pairs.append((_key(part), values[name]))
         else:
             raise _Unsupported
     return sql.json_object(pairs)
