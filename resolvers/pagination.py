@@ -9,7 +9,7 @@ from __future__ import annotations
 import binascii
 import datetime as dt
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -182,24 +182,35 @@ class ListStatement:
     that dashboards poll, where building and compiling a page's statement costs more than the
     database's work."""
 
-    def __init__(self, statement: Select[*tuple[Any, ...]], ordering: Ordering) -> None:
+    def __init__(
+        self,
+        statement: Select[*tuple[Any, ...]],
+        ordering: Ordering,
+        shown: Callable[[Select[Any], Ordering], Select[Any]] | None = None,
+    ) -> None:
+        """`shown` turns a page's statement into the one whose rows are its items, in its order
+        (schema/engine/sql_answers.py: each pairing's answer as JSON)."""
         self.statement, self.ordering = statement, ordering
         limit = bindparam("limit", type_=Integer())
         after = [bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(ordering.columns)]
-        self.first_page = PreparedRead(statement.order_by(*ordering.order_by).limit(limit))
-        self.next_page = PreparedRead(
-            statement.where(_after(ordering.columns, after, ordering.descending))
-            .order_by(*ordering.order_by)
-            .limit(limit)
-        )
+        first = statement.order_by(*ordering.order_by).limit(limit)
+        next_ = statement.where(_after(ordering.columns, after, ordering.descending)).order_by(*ordering.order_by)
+        pages = first, next_.limit(limit)
+        if shown is not None:
+            pages = shown(pages[0], ordering), shown(pages[1], ordering)
+        self.first_page, self.next_page = PreparedRead(pages[0]), PreparedRead(pages[1])
 
-    async def page(self, db: Database, *, first: int | None, after: str | None) -> Page[Any]:
+    async def page(
+        self, db: Database, *, first: int | None, after: str | None, parameters: Mapping[str, Any] | None = None
+    ) -> Page[Any]:
+        """A page; `parameters` binds any others that `shown` put in the statement."""
         size = page_size(first)
+        bound = {**(parameters or {}), "limit": size + 1}
         if after is None:
-            items = await db.fetch(self.first_page, {"limit": size + 1})
+            items = await db.fetch(self.first_page, bound)
         else:
-            parameters = {f"after_{n}": value for n, value in enumerate(self.ordering.key(after))}
-            items = await db.fetch(self.next_page, {**parameters, "limit": size + 1})
+            bound |= {f"after_{n}": value for n, value in enumerate(self.ordering.key(after))}
+            items = await db.fetch(self.next_page, bound)
         return _page(db, self.statement, self.ordering, list(items), size, after)
 
 

@@ -67,14 +67,14 @@ async def list_pairings(
     scope: Scope, filter: PairingFilter, *, first: int | None, after: str | None, order: PairingOrder = DEFAULT_ORDER
 ) -> Page[Pairing]:
     if filter.region_id is None:
-        return await _listing(scope.actor, filter, scope.today, order).page(scope.db, first=first, after=after)
+        return await listing(scope.actor, filter, scope.today, order).page(scope.db, first=first, after=after)
     conditions = await pairing_conditions(scope, filter)
     statement, ordering = ordered(select(*read_columns(Pairing)).where(*conditions), order, scope.today, conditions)
     return await paginate(scope.db, statement, ordering, first=first, after=after)
 
 
 @functools.lru_cache(maxsize=128)
-def _listing(actor: Actor, filter: PairingFilter, today: dt.date, order: PairingOrder) -> ListStatement:
+def listing(actor: Actor, filter: PairingFilter, today: dt.date, order: PairingOrder) -> ListStatement:
     """The list of pairings an actor sees through a filter, in an order: what dashboards poll all
     day. Today is part of the key because the health filter and the sorts by progress compare with it."""
     conditions = filter_conditions(actor, filter, today)

@@ -57,6 +57,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    Select,
     Text,
     bindparam,
     case,
@@ -81,8 +82,9 @@ from resolvers.access import Actor, visible_pairings
 from resolvers.errors import ApiError
 from resolvers.ids import decode_id
 from resolvers.loaders import MILESTONES, TRAINING, UPDATES, live
-from resolvers.pagination import Page, page_size
-from resolvers.progress import progress_of_pairings
+from resolvers.pagination import ListStatement, Ordering, Page, page_size
+from resolvers.pairing_order import DEFAULT_ORDER
+from resolvers.progress import progress_of_pairings, progress_select
 from resolvers.scope import Scope
 from schema.engine.node_cache import NodeCache
 
@@ -394,11 +396,36 @@ def _page_info(plan: _Plan, connection_type: GraphQLObjectType, node: FieldNode,
     return sql.json_object(pairs)
 
 
-def _pairings(plan: _Plan, selection: SelectionSetNode | None, actor: Actor, today: dt.date) -> PreparedRead:
+def _pairing(plan: _Plan, selection: SelectionSetNode | None, actor: Actor, today: dt.date) -> PreparedRead:
     """Each pairing of the ids bound as `ids` that the actor may read: its id and its JSON."""
     pairings = models.Pairing.__table__
-    joined: list[FromClause] = [pairings]
     figures = progress_of_pairings(today, "ids").subquery("progress")
+    statement = _answers_of(plan, selection, pairings, figures)
+    return PreparedRead(statement.where(one_of(pairings.c.id, "ids"), visible_pairings(actor)))
+
+
+def _page_of_pairings(root: _Root, today: dt.date) -> Callable[[Select[Any], Ordering], Select[Any]]:
+    """How a page of pairings, as resolvers.pairings reads it, becomes its pairings' ids and JSON in
+    the page's order: one statement for the page and its answers."""
+
+    def answers(page_statement: Select[Any], ordering: Ordering) -> Select[Any]:
+        page = page_statement.cte("page")
+        on_page = select(page.c.id)
+        progress = progress_select(today, models.Pairing.id.in_(on_page), models.Milestone.pairing_id.in_(on_page))
+        # A walk of its own for each statement: the page sizes' parameters are named in walking order.
+        plan = _Plan(root.schema, root.fragments)
+        statement = _answers_of(plan, root.pairing, page, progress.subquery("progress"))
+        return statement.order_by(*(_desc(page.c[str(column.key)], ordering) for column in ordering.columns))
+
+    return answers
+
+
+def _answers_of(
+    plan: _Plan, selection: SelectionSetNode | None, pairings: FromClause, figures: FromClause
+) -> Select[Any]:
+    """The id and the JSON of each row of `pairings` (the table, or a page of its rows), with
+    `figures` (progress_select's columns) joined where progress is selected."""
+    joined: list[FromClause] = [pairings]
     kept = models.PairingTotals.__table__
     type_ = plan.schema.type_map["Pairing"]
     assert isinstance(type_, GraphQLObjectType)
@@ -424,8 +451,11 @@ def _pairings(plan: _Plan, selection: SelectionSetNode | None, actor: Actor, tod
     if kept in joined:
         from_clause = from_clause.outerjoin(kept, kept.c.pairing_id == pairings.c.id)
     # As text: the server sends it on as it is, and the driver would parse a json column.
-    statement = select(pairings.c.id, cast(answer, Text())).select_from(from_clause)
-    return PreparedRead(statement.where(one_of(pairings.c.id, "ids"), visible_pairings(actor)))
+    return select(pairings.c.id, cast(answer, Text()).label("answer")).select_from(from_clause)
+
+
+def _desc(column: ColumnElement[Any], ordering: Ordering) -> ColumnElement[Any]:
+    return column.desc() if ordering.descending else column
 
 
 def _progress(plan: _Plan, graphql_type: Any, node: FieldNode, figures: FromClause) -> Any:
@@ -473,14 +503,24 @@ class _Root:
     def statement(self, actor: Actor, today: dt.date) -> PreparedRead:
         return _statement(self, actor, today)
 
+    def listing(self, actor: Actor, today: dt.date) -> ListStatement:
+        return _listing(self, actor, today)
+
     def sizes_of(self, variables: Mapping[str, Any]) -> dict[str, int]:
         return {size.name: size.value(variables) for size in self.sizes}
 
 
+# Built once a day per document and actor: the actor's scope and today are in their SQL.
 @functools.lru_cache(maxsize=256)
 def _statement(root: _Root, actor: Actor, today: dt.date) -> PreparedRead:
-    """Built once a day per document and actor: the actor's scope and today are in its SQL."""
-    return _pairings(_Plan(root.schema, root.fragments), root.pairing, actor, today)
+    return _pairing(_Plan(root.schema, root.fragments), root.pairing, actor, today)
+
+
+@functools.lru_cache(maxsize=256)
+def _listing(root: _Root, actor: Actor, today: dt.date) -> ListStatement:
+    plain = pairing_lists.listing(actor, pairing_lists.PairingFilter(), today, DEFAULT_ORDER)
+    shown = _page_of_pairings(root, today)
+    return ListStatement(plain.statement, plain.ordering, shown)
 
 
 class SqlAnswer:
@@ -509,7 +549,7 @@ class SqlAnswer:
         else:
             raise _Unsupported
         walk = _Plan(plan.schema, plan.fragments)
-        _pairings(walk, pairing, SYSTEM_ACTOR, dt.date(2000, 1, 1))  # raises _Unsupported where it must
+        _pairing(walk, pairing, SYSTEM_ACTOR, dt.date(2000, 1, 1))  # raises _Unsupported where it must
         return _Root(plan.schema, plan.fragments, node, pairing, tuple(walk.sizes))
 
     async def data(self, scope: Scope, raw_variables: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -523,7 +563,7 @@ class SqlAnswer:
             if root is None:
                 data[key] = "Query"
                 continue
-            value = await (_pairing if root.node.name.value == "pairing" else _pairing_page)(scope, root, coerced)
+            value = await (_pairing_by_id if root.node.name.value == "pairing" else _pairing_page)(scope, root, coerced)
             if value is None:
                 return None
             data[key] = value
@@ -558,7 +598,7 @@ def _argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> Any:
     return None
 
 
-async def _pairing(scope: Scope, root: _Root, variables: Mapping[str, Any]) -> Any:
+async def _pairing_by_id(scope: Scope, root: _Root, variables: Mapping[str, Any]) -> Any:
     global_id = _argument(root.node, "id", variables)
     type_name, pk = decode_id(global_id) if isinstance(global_id, str) else (None, 0)
     if type_name != "Pairing":
@@ -569,15 +609,9 @@ async def _pairing(scope: Scope, root: _Root, variables: Mapping[str, Any]) -> A
 
 async def _pairing_page(scope: Scope, root: _Root, variables: Mapping[str, Any]) -> Any:
     first, after = _argument(root.node, "first", variables), _argument(root.node, "after", variables)
-    page = await pairing_lists.list_pairings(scope, pairing_lists.PairingFilter(), first=first, after=after)
-    answers: dict[int, str] = {}
-    if page.items:
-        parameters = {"ids": [row.id for row in page.items], **root.sizes_of(variables)}
-        answers = dict(await scope.db.fetch(root.statement(scope.actor, scope.today), parameters))
-    if len(answers) != len(page.items):
-        return None  # a pairing left the caller's sight between the two reads: graphql-core rereads
-    nodes = [orjson.Fragment(answers[row.id]) for row in page.items]
-    return _connection(root, page, nodes)
+    listing = root.listing(scope.actor, scope.today)
+    page = await listing.page(scope.db, first=first, after=after, parameters=root.sizes_of(variables))
+    return _connection(root, page, [orjson.Fragment(row.answer) for row in page.items])
 
 
 def _connection(root: _Root, page: Page[Any], nodes: list[Any]) -> dict[str, Any]:
