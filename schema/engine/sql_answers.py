@@ -54,11 +54,15 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.utilities import value_from_ast_untyped
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
     FromClause,
     Integer,
+    LargeBinary,
     Select,
     Text,
+    any_,
     bindparam,
     case,
     cast,
@@ -410,8 +414,12 @@ def _page_of_pairings(root: _Root, today: dt.date) -> Callable[[Select[Any], Ord
 
     def answers(page_statement: Select[Any], ordering: Ordering) -> Select[Any]:
         page = page_statement.cte("page")
-        on_page = select(page.c.id)
-        progress = progress_select(today, models.Pairing.id.in_(on_page), models.Milestone.pairing_id.in_(on_page))
+        # As one array, not a subquery: PostgreSQL then reads the page's milestones by the index on
+        # their pairing rather than scanning them all (as progress_of_pairings explains).
+        on_page = cast(select(func.array_agg(page.c.id)).scalar_subquery(), ARRAY(BigInteger()))
+        progress = progress_select(
+            today, models.Pairing.id == any_(on_page), models.Milestone.pairing_id == any_(on_page)
+        )
         # A walk of its own for each statement: the page sizes' parameters are named in walking order.
         plan = _Plan(root.schema, root.fragments)
         statement = _answers_of(plan, root.pairing, page, progress.subquery("progress"))
@@ -450,8 +458,10 @@ def _answers_of(
         from_clause = from_clause.join(figures, figures.c.pairing_id == pairings.c.id)
     if kept in joined:
         from_clause = from_clause.outerjoin(kept, kept.c.pairing_id == pairings.c.id)
-    # As text: the server sends it on as it is, and the driver would parse a json column.
-    return select(pairings.c.id, cast(answer, Text()).label("answer")).select_from(from_clause)
+    # As the bytes of its text: the server sends them on as they are. A json column the driver
+    # would parse, and text it would decode, for the server to encode again.
+    as_bytes = func.convert_to(cast(answer, Text()), literal_column("'UTF8'"), type_=LargeBinary())
+    return select(pairings.c.id, as_bytes.label("answer")).select_from(from_clause)
 
 
 def _desc(column: ColumnElement[Any], ordering: Ordering) -> ColumnElement[Any]:
