@@ -61,7 +61,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     Select,
-    Text,
     any_,
     bindparam,
     case,
@@ -287,7 +286,7 @@ def _object(
     for node in plan.fields(type_, selection):
         name = node.name.value
         if name == "__typename":
-            value: Any = sql.text(type_.name)
+            value: Any = sql.constant(type_.name)
         elif name in special:
             value = special[name](node)
         elif name == "id":
@@ -319,13 +318,25 @@ def _scalar(graphql_type: Any, column: ColumnElement[Any]) -> ColumnElement[Any]
     named = get_named_type(graphql_type)
     if isinstance(get_nullable_type(graphql_type), GraphQLList):
         raise _Unsupported
-    if named.name == "DateTime":
-        return sql.timestamp(column)
-    if named.name == "Decimal":
-        return sql.decimal(column)
-    if isinstance(named, GraphQLEnumType) or named.name in ("String", "Int", "Boolean", "Date", "ID"):
-        return column  # enums are stored by name, which is their GraphQL name
-    raise _Unsupported
+    if isinstance(named, GraphQLEnumType):
+        return sql.name(column)  # enums are stored by name, which is their GraphQL name
+    write = SCALARS.get(named.name)
+    if write is None:
+        raise _Unsupported
+    return write(column)
+
+
+# How a value of each scalar is written (db/reads/json_answers.py).
+SCALARS: dict[str, Callable[[ColumnElement[Any]], ColumnElement[str]]] = {
+    "String": sql.string,
+    "ID": sql.string,
+    "Int": sql.number,
+    "Float": sql.number,
+    "Boolean": sql.boolean,
+    "Date": sql.date,
+    "DateTime": sql.timestamp,
+    "Decimal": sql.decimal,
+}
 
 
 def _object_type(graphql_type: Any) -> GraphQLObjectType:
@@ -360,7 +371,7 @@ def _page(plan: _Plan, graphql_type: Any, node: FieldNode, children: Children, p
         _no_arguments(part)
         name = part.name.value
         if name == "__typename":
-            pairs.append((_key(part), sql.text(connection_type.name)))
+            pairs.append((_key(part), sql.constant(connection_type.name)))
         elif name == "edges":
             edge_pairs: list[tuple[str, Any]] = []
             for edge_part in plan.fields(edge_type, part.selection_set):
@@ -371,7 +382,7 @@ def _page(plan: _Plan, graphql_type: Any, node: FieldNode, children: Children, p
                 elif edge_name == "cursor":
                     edge_pairs.append((_key(edge_part), sql.id_cursor(page.rows.c.id)))
                 elif edge_name == "__typename":
-                    edge_pairs.append((_key(edge_part), sql.text(edge_type.name)))
+                    edge_pairs.append((_key(edge_part), sql.constant(edge_type.name)))
                 else:
                     raise _Unsupported
             pairs.append((_key(part), page.edges(sql.json_object(edge_pairs))))
@@ -386,10 +397,10 @@ def _page_info(plan: _Plan, connection_type: GraphQLObjectType, node: FieldNode,
     info_type = _object_type(connection_type.fields["pageInfo"].type)
     values: dict[str, ColumnElement[Any]] = {
         "hasNextPage": page.has_next_page(),
-        "hasPreviousPage": literal_column("false"),  # pages here start at the first child
+        "hasPreviousPage": sql.literal(sql.FALSE),  # pages here start at the first child
         "startCursor": sql.id_cursor(page.first_id()),
         "endCursor": sql.id_cursor(page.last_id()),
-        "__typename": sql.text(info_type.name),
+        "__typename": sql.constant(info_type.name),
     }
     pairs: list[tuple[str, ColumnElement[Any]]] = []
     for part in plan.fields(info_type, node.selection_set):
@@ -460,7 +471,7 @@ def _answers_of(
         from_clause = from_clause.outerjoin(kept, kept.c.pairing_id == pairings.c.id)
     # As the bytes of its text: the server sends them on as they are. A json column the driver
     # would parse, and text it would decode, for the server to encode again.
-    as_bytes = func.convert_to(cast(answer, Text()), literal_column("'UTF8'"), type_=LargeBinary())
+    as_bytes = func.convert_to(answer, literal_column("'UTF8'"), type_=LargeBinary())
     return select(pairings.c.id, as_bytes.label("answer")).select_from(from_clause)
 
 
@@ -476,7 +487,7 @@ def _progress(plan: _Plan, graphql_type: Any, node: FieldNode, figures: FromClau
 def _totals(plan: _Plan, graphql_type: Any, node: FieldNode, kept: FromClause) -> Any:
     # A pairing with no totals row yet shows zeros (resolvers.pairing_details.empty_totals).
     values = {to_camel_case(name): func.coalesce(kept.c[name], 0) for name in COUNTER_COLUMNS}
-    values |= {to_camel_case(name): func.coalesce(sql.decimal(kept.c[name]), "0.00") for name in MONEY_COLUMNS}
+    values |= {to_camel_case(name): func.coalesce(kept.c[name], literal_column("0.00")) for name in MONEY_COLUMNS}
     return _figures(plan, graphql_type, node, values)
 
 
@@ -488,9 +499,9 @@ def _figures(plan: _Plan, graphql_type: Any, node: FieldNode, values: Mapping[st
         _no_arguments(part)
         name = part.name.value
         if name == "__typename":
-            pairs.append((_key(part), sql.text(type_.name)))
+            pairs.append((_key(part), sql.constant(type_.name)))
         elif name in values and name in type_.fields:
-            pairs.append((_key(part), values[name]))
+            pairs.append((_key(part), _scalar(type_.fields[name].type, values[name])))
         else:
             raise _Unsupported
     return sql.json_object(pairs)
@@ -686,7 +697,7 @@ async def answer_in_sql(
 def _compiled(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode) -> SqlAnswer | None:
     try:
         return SqlAnswer(schema, document, operation)
-    except (_Unsupported, sql.TooMany):
+    except _Unsupported:
         return None
     except Exception as error:  # a document this path misreads is still answered, by graphql-core
         fell_back("sql_answers.planning_error", error)
