@@ -37,16 +37,21 @@ _is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_
 
 
 async def execute_checked(
-    document: DocumentNode, context: Any, variables: dict[str, Any] | None, operation_name: str | None
+    document: DocumentNode,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    coerced: dict[str, Any] | None = None,
 ) -> ExecutionResult:
     """A document that has already been parsed and validated (the server's check_document), run
     by graphql-core directly. strawberry's Schema.execute would look up both again through its
     extensions and build its own execution context and extension runner: about 100 µs a request.
     The result's data is for orjson to write: it may hold dates and times (JsonExecutionContext), and
-    the text of answers that PostgreSQL wrote (schema/engine/sql_answers.py)."""
+    the text of answers that PostgreSQL wrote (schema/engine/sql_answers.py). `coerced`: the variables
+    as checking coerced them, if it did; graphql-core coerces its own."""
     operation = operation_of(document, operation_name)
     if operation is not None:
-        data = await answer_in_sql(schema._schema, document, operation, context, variables)
+        data = await answer_in_sql(schema._schema, document, operation, context, variables, coerced)
         if data is not None:
             return ExecutionResult(data=data)
     result = execute(

@@ -258,7 +258,9 @@ class Service:
             if checked.operation is not OperationType.QUERY:
                 self.db.route(caller_key(actor), replicas=False)  # a mutation decides on what it reads
             scope = self.scope(actor, request_id, language, today)
-            payload = await execute(checked.document, graphql_request, scope, production=production)
+            payload = await execute(
+                checked.document, graphql_request, scope, production=production, coerced=checked.variables
+            )
             tagged = checked.operation is OperationType.QUERY and not payload.get("errors")
             status = execution_status(payload) if media_type == GRAPHQL_RESPONSE else 200
             response = answer(

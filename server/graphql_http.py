@@ -247,6 +247,8 @@ class Checked:
     errors: list[dict[str, Any]]
     # What the document's chosen operation is (query, mutation, subscription), once it passed.
     operation: OperationType | None = None
+    # Its variables' values as coerced in checking, for whoever runs it without graphql-core.
+    variables: dict[str, Any] | None = None
 
 
 def check_document(
@@ -276,7 +278,7 @@ def check_document(
     )
     if isinstance(coerced, list):
         return Checked(None, [formatted(error, "BAD_USER_INPUT") for error in coerced])
-    return Checked(document, [], operation.operation)
+    return Checked(document, [], operation.operation, coerced.coerced)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -300,10 +302,17 @@ def _operation(document: DocumentNode, operation_name: str | None) -> OperationD
     return None
 
 
-async def execute(document: DocumentNode, request: GraphQLRequest, scope: Scope, *, production: bool) -> dict[str, Any]:
-    """The payload of a document that check_document let through."""
+async def execute(
+    document: DocumentNode,
+    request: GraphQLRequest,
+    scope: Scope,
+    *,
+    production: bool,
+    coerced: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The payload of a document that check_document let through (`coerced`: its Checked.variables)."""
     try:
-        result = await execute_checked(document, scope, request.variables, request.operation_name)
+        result = await execute_checked(document, scope, request.variables, request.operation_name, coerced)
     finally:
         # What the request loaded is freed now rather than by the cycle collector (Loaders.release).
         scope.loaders.release()

@@ -520,6 +520,7 @@ class _Root:
     # The pairing's selection: the field's own, or its connection's nodes'.
     pairing: SelectionSetNode | None
     sizes: tuple[_Size, ...]
+    connection: tuple[_Part, ...] = ()  # of `pairings`
 
     def statement(self, actor: Actor, today: dt.date) -> PreparedRead:
         return _statement(self, actor, today)
@@ -571,14 +572,20 @@ class SqlAnswer:
             raise _Unsupported
         walk = _Plan(plan.schema, plan.fragments)
         _pairing(walk, pairing, SYSTEM_ACTOR, dt.date(2000, 1, 1))  # raises _Unsupported where it must
-        return _Root(plan.schema, plan.fragments, node, pairing, tuple(walk.sizes))
+        shape = _connection_shape(plan, node) if name == "pairings" else ()
+        return _Root(plan.schema, plan.fragments, node, pairing, tuple(walk.sizes), shape)
 
-    async def data(self, scope: Scope, raw_variables: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    async def data(
+        self, scope: Scope, raw_variables: Mapping[str, Any] | None, coerced: Mapping[str, Any] | None
+    ) -> dict[str, Any] | None:
         """The response's data, or None where graphql-core must answer."""
-        values = get_variable_values(self.schema, self.operation.variable_definitions or (), dict(raw_variables or {}))
-        if isinstance(values, list):
-            return None
-        coerced = values.coerced
+        if coerced is None:
+            values = get_variable_values(
+                self.schema, self.operation.variable_definitions or (), dict(raw_variables or {})
+            )
+            if isinstance(values, list):
+                return None
+            coerced = values.coerced
         data: dict[str, Any] = {}
         for key, root in self.roots:
             if root is None:
@@ -635,55 +642,83 @@ async def _pairing_page(scope: Scope, root: _Root, variables: Mapping[str, Any])
     return _connection(root, page, [orjson.Fragment(row.answer) for row in page.items])
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A field selected on a connection of pairings: `edges`, `pageInfo` or `__typename`, the name of
+    its type, and the keys and fields selected on it."""
+
+    key: str
+    name: str
+    type_name: str
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+def _connection_shape(plan: _Plan, node: FieldNode) -> tuple[_Part, ...]:
+    connection = _object_type(plan.schema.query_type.fields["pairings"].type)  # type: ignore[union-attr]
+    parts = []
+    for part in plan.fields(connection, node.selection_set):
+        if part.name.value == "__typename":
+            parts.append(_Part(_key(part), "__typename", connection.name))
+            continue
+        inner = _object_type(connection.fields[part.name.value].type)
+        fields = tuple((_key(each), each.name.value) for each in plan.fields(inner, part.selection_set))
+        parts.append(_Part(_key(part), part.name.value, inner.name, fields))
+    return tuple(parts)
+
+
 def _connection(root: _Root, page: Page[Any], nodes: list[Any]) -> dict[str, Any]:
     """A page of pairings as the connection's selection shows it, its cursors made from the page
     as schema.relay.Connection makes them."""
-    plan = _Plan(root.schema, root.fragments)
-    connection = _object_type(root.schema.query_type.fields["pairings"].type)  # type: ignore[union-attr]
-    edge_type = _object_type(connection.fields["edges"].type)
-    info_type = _object_type(connection.fields["pageInfo"].type)
     answer: dict[str, Any] = {}
-    for part in plan.fields(connection, root.node.selection_set):
-        name = part.name.value
-        if name == "__typename":
-            answer[_key(part)] = connection.name
-        elif name == "edges":
-            keys = [(_key(edge), edge.name.value) for edge in plan.fields(edge_type, part.selection_set)]
-            answer[_key(part)] = [
-                {
-                    key: node if what == "node" else page.cursor(index) if what == "cursor" else edge_type.name
-                    for key, what in keys
-                }
-                for index, node in enumerate(nodes)
-            ]
+    for part in root.connection:
+        if part.name == "__typename":
+            answer[part.key] = part.type_name
+        elif part.name == "edges":
+            answer[part.key] = _edges(page, nodes, part)
         else:
             info = {
                 "hasNextPage": page.has_next_page,
                 "hasPreviousPage": page.has_previous_page,
                 "startCursor": page.cursor(0) if page.items else None,
                 "endCursor": page.cursor(-1) if page.items else None,
-                "__typename": info_type.name,
+                "__typename": part.type_name,
             }
-            answer[_key(part)] = {
-                _key(each): info[each.name.value] for each in plan.fields(info_type, part.selection_set)
-            }
+            answer[part.key] = {key: info[field] for key, field in part.fields}
     return answer
+
+
+def _edges(page: Page[Any], nodes: list[Any], part: _Part) -> list[dict[str, Any]]:
+    if len(part.fields) == 1 and part.fields[0][1] == "node":  # what dashboards select: no cursors
+        key = part.fields[0][0]
+        return [{key: node} for node in nodes]
+    made: dict[str, Callable[[int], Any]] = {
+        "cursor": page.cursor,
+        "node": nodes.__getitem__,
+        "__typename": lambda index: part.type_name,
+    }
+    return [{key: made[field](index) for key, field in part.fields} for index in range(len(nodes))]
 
 
 _answers: NodeCache[SqlAnswer | None] = NodeCache(1024)
 
 
 async def answer_in_sql(
-    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, scope: Scope, variables: Any
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    scope: Scope,
+    variables: Any,
+    coerced: Mapping[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """The data of a query that PostgreSQL answers, or None: graphql-core answers it."""
+    """The data of a query that PostgreSQL answers, or None: graphql-core answers it. `coerced`:
+    the variables as the server's checks coerced them, if they did."""
     if not FAST_PATHS.sql_answers or scope.db.is_sqlite or operation.operation is not OperationType.QUERY:
         return None
     answer = _answers.get((operation,), lambda: _compiled(schema, document, operation))
     if answer is None:
         return None
     try:
-        data = await answer.data(scope, variables)
+        data = await answer.data(scope, variables, coerced)
     except ApiError:
         data = None  # graphql-core gives the error in its place
     except Exception as error:
