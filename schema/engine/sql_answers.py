@@ -8,8 +8,8 @@ object or a dict for it, or running graphql-core. This is how PostGraphile answe
 it is what lets ours answer more requests than it does.
 
 The rules stay where they are. Which pairings a caller may read is resolvers.access.visible_pairings
-in the statement's WHERE; a page of pairings is the one resolvers.pairings.list_pairings reads (its
-cursors and pageInfo are made from that page); progress is resolvers.progress's SQL; a list's
+in the statement's WHERE; a page of pairings is the one resolvers.pairings.listing reads, under its
+pairings' answers in the same statement (its cursors and pageInfo are made from that page); progress is resolvers.progress's SQL; a list's
 children are its ChildList's. Anything the statement does not answer exactly as graphql-core would
 is left to graphql-core, for the whole document:
 - at planning, a field not in TABLES, a field with arguments other than a page's `first`,
