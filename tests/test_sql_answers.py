@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from graphql import parse
@@ -236,3 +237,18 @@ async def test_agencies_are_read_by_their_keys(postgres) -> None:
             postgres, "query($id: ID!) { pairing(id: $id) { mentor { name } } }", {"id": encode_id("Pairing", row.id)}
         )
         assert answered[0]["data"]["pairing"]["mentor"]["name"] == row.name
+
+
+async def test_over_http_the_server_answers_as_graphql_core_does(live_server, postgres) -> None:
+    """Through the server's own checks, which hand their coerced variables on (here a variable's
+    default): the same answers as graphql-core's in-process."""
+    page = "query($first: Int = 4) { pairings(first: $first) { edges { node { id status progress { health } } } } }"
+    detail = "query($id: ID!) { pairing(id: $id) { id milestones(first: 2) { edges { node { id title } } } } }"
+    pk = (await pairing_ids(postgres))[0]
+    async with httpx.AsyncClient(base_url=live_server.url) as client:
+        for document, variables in ((page, {}), (detail, {"id": encode_id("Pairing", pk)})):
+            sent = await client.post("/graphql", json={"query": document, "variables": variables})
+            (expected, errors), _ = await answer(postgres, document, variables, in_sql=False)
+            assert sent.status_code == 200 and not errors
+            assert sent.json() == expected
+    assert len(expected["data"]["pairing"]["milestones"]["edges"]) == 2
