@@ -589,7 +589,7 @@ class SqlAnswer:
         data: dict[str, Any] = {}
         for key, root in self.roots:
             if root is None:
-                data[key] = "Query"
+                data[key] = self.schema.query_type.name  # type: ignore[union-attr]
                 continue
             value = await (_pairing_by_id if root.node.name.value == "pairing" else _pairing_page)(scope, root, coerced)
             if value is None:
