@@ -6,14 +6,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeGuard, cast
 
 import strawberry
-from graphql import DocumentNode, ExecutionResult, execute
+from graphql import DocumentNode, ExecutionResult, execute, get_operation_ast
 from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import ParserCache
 from strawberry.tools import merge_types
 
 from schema.accounts import AccountQuery
 from schema.engine.execution import FastExecutionContext, JsonExecutionContext
-from schema.engine.sql_answers import answer_in_sql, operation_of
+from schema.engine.sql_answers import answer_in_sql
 from schema.imports import ImportQuery
 from schema.mutation import Mutation
 from schema.notifications import NotificationQuery
@@ -49,7 +49,7 @@ async def execute_checked(
     The result's data is for orjson to write: it may hold dates and times (JsonExecutionContext), and
     the text of answers that PostgreSQL wrote (schema/engine/sql_answers.py). `coerced`: the variables
     as checking coerced them, if it did; graphql-core coerces its own."""
-    operation = operation_of(document, operation_name)
+    operation = get_operation_ast(document, operation_name)  # None where graphql-core would refuse
     if operation is not None:
         data = await answer_in_sql(schema._schema, document, operation, context, variables, coerced)
         if data is not None:

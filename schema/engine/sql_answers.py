@@ -737,12 +737,3 @@ def _compiled(schema: GraphQLSchema, document: DocumentNode, operation: Operatio
     except Exception as error:  # a document this path misreads is still answered, by graphql-core
         fell_back("sql_answers.planning_error", error)
         return None
-
-
-def operation_of(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
-    """The operation a request runs, as graphql-core picks it; None where it would refuse."""
-    operations = [definition for definition in document.definitions if isinstance(definition, OperationDefinitionNode)]
-    if operation_name is None:
-        return operations[0] if len(operations) == 1 else None
-    named = [operation for operation in operations if operation.name and operation.name.value == operation_name]
-    return named[0] if len(named) == 1 else None
