@@ -82,6 +82,7 @@ from db.reads.prepared import PreparedRead
 from resolvers import pairings as pairing_lists
 from resolvers.access import SYSTEM as SYSTEM_ACTOR
 from resolvers.access import Actor, visible_pairings
+from resolvers.child_pages import ChildList
 from resolvers.errors import ApiError
 from resolvers.ids import decode_id
 from resolvers.loaders import MILESTONES, TRAINING, UPDATES, live
@@ -104,8 +105,13 @@ class Table:
     lists: Mapping[str, Children] = field(default_factory=dict)  # plain lists of children, by id
 
 
-def _children(child_list: Any, filters: tuple[Any, ...] = ()) -> Children:
+def _children(child_list: ChildList, filters: tuple[Any, ...] = ()) -> Children:
     return Children(child_list.model, child_list.parent_key, tuple(child_list.conditions(filters)))
+
+
+def _live_of_pairing(model: Any) -> Children:
+    """A pairing's list that hides voided rows, as its loader does (resolvers.loaders.live_children)."""
+    return _children(ChildList(model, "pairing_id", live(model)))
 
 
 TABLES: dict[str, Table] = {
@@ -115,10 +121,8 @@ TABLES: dict[str, Table] = {
         to_one={"mentor": ("mentor_id", "Agency"), "supported": ("supported_id", "Agency")},
         pages={"milestones": _children(MILESTONES, (None,)), "trainingSessions": _children(TRAINING)},
         lists={
-            "serviceStations": Children(models.ServiceStation, "pairing_id", tuple(live(models.ServiceStation)(()))),
-            "incubatedOrganizations": Children(
-                models.IncubatedOrganization, "pairing_id", tuple(live(models.IncubatedOrganization)(()))
-            ),
+            "serviceStations": _live_of_pairing(models.ServiceStation),
+            "incubatedOrganizations": _live_of_pairing(models.IncubatedOrganization),
         },
     ),
     "Agency": Table(
