@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -15,7 +15,7 @@ import pytest
 from bench.server import cpu_ticks
 from server.answer_cache import LARGEST_SHARE, Answer, AnswerCache
 from server.workers import reuse_port_available
-from tests.test_etag import POLL, POLLED, RECORD, World, home_visits, start_world
+from tests.test_etag import POLL, POLLED, RECORD, World, home_visits, running_world
 from tests.test_observability import sample, samples
 from tests.test_workers import workers_of
 
@@ -25,11 +25,9 @@ _nonces = itertools.count()
 
 
 @pytest.fixture(scope="module")
-async def world(databases) -> Iterator[World]:
-    world = await start_world(databases, "answers")
-    yield world
-    world.server.stop()
-    await world.db.dispose()
+async def world(databases) -> AsyncIterator[World]:
+    async with running_world(databases, "answers") as world:
+        yield world
 
 
 def hits_and_misses(world: World) -> tuple[float, float]:
@@ -125,14 +123,10 @@ def test_answers_with_errors_and_mutations_are_always_computed(world: World) -> 
 
 @pytest.mark.slow  # a real server
 async def test_switched_off_it_keeps_nothing(databases) -> None:
-    world = await start_world(databases, "answers_off", QIANSHOU_ANSWER_CACHE_MB="0")
-    try:
+    async with running_world(databases, "answers_off", QIANSHOU_ANSWER_CACHE_MB="0") as world:
         for _ in range(4):
             polls(world)
         assert hits_and_misses(world) == (0, 0)
-    finally:
-        world.server.stop()
-        await world.db.dispose()
 
 
 def answer(size: int) -> Answer:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -73,9 +74,10 @@ def home_visits(response: httpx.Response) -> int:
     return response.json()["data"]["pairing"]["serviceTotals"]["homeVisits"]
 
 
-async def start_world(databases, name: str, **env: str) -> World:
+@asynccontextmanager
+async def running_world(databases, name: str, **env: str) -> AsyncIterator[World]:
     """A demo database of its own, a token per caller (named `{name}-{caller}`), and a real server
-    with two workers on it; `env` over the tests' settings."""
+    with two workers on it; `env` over the tests' settings. Both are gone on leaving."""
     db = await databases.new_database(name, demo=True)
     tokens = {
         "admin": await create_token(db, f"{name}-admin", Role.ADMIN),
@@ -85,15 +87,18 @@ async def start_world(databases, name: str, **env: str) -> World:
         "revoked": await create_token(db, f"{name}-revoked", Role.MINISTRY),
     }
     env = {"QIANSHOU_ACCESS_LOG": "false", "QIANSHOU_RATE_LIMIT_PER_MINUTE": "0", **env}
-    return World(LiveServer(db.url, workers=2, env=env).start(), db, tokens)
+    world = World(LiveServer(db.url, workers=2, env=env).start(), db, tokens)
+    try:
+        yield world
+    finally:
+        world.server.stop()
+        await world.db.dispose()
 
 
 @pytest.fixture(scope="module")
-async def world(databases) -> Iterator[World]:
-    world = await start_world(databases, "etag")
-    yield world
-    world.server.stop()
-    await world.db.dispose()
+async def world(databases) -> AsyncIterator[World]:
+    async with running_world(databases, "etag") as world:
+        yield world
 
 
 @pytest.mark.slow  # two real workers
