@@ -193,12 +193,16 @@ class ListStatement:
         self.statement, self.ordering = statement, ordering
         limit = bindparam("limit", type_=Integer())
         after = [bindparam(f"after_{n}", type_=column.type) for n, column in enumerate(ordering.columns)]
-        first = statement.order_by(*ordering.order_by).limit(limit)
-        next_ = statement.where(_after(ordering.columns, after, ordering.descending)).order_by(*ordering.order_by)
-        pages = first, next_.limit(limit)
-        if shown is not None:
-            pages = shown(pages[0], ordering), shown(pages[1], ordering)
-        self.first_page, self.next_page = PreparedRead(pages[0]), PreparedRead(pages[1])
+        show = shown or (lambda page, ordering: page)
+        self.first_page = PreparedRead(show(statement.order_by(*ordering.order_by).limit(limit), ordering))
+        self.next_page = PreparedRead(
+            show(
+                statement.where(_after(ordering.columns, after, ordering.descending))
+                .order_by(*ordering.order_by)
+                .limit(limit),
+                ordering,
+            )
+        )
 
     async def page(
         self, db: Database, *, first: int | None, after: str | None, parameters: Mapping[str, Any] | None = None
