@@ -165,7 +165,7 @@ def json_list(items: ColumnElement[Any]) -> ColumnElement[str]:
     return joined(literal("["), func.coalesce(items, _sql("''", Text())), literal("]"))
 
 
-def live_list(
+def all_children(
     children: Children, parent_id: ColumnElement[int], node: Callable[[FromClause], ColumnElement[Any]]
 ) -> ScalarSelect[Any]:
     """All of a parent's children by id, as a JSON list."""

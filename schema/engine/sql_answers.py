@@ -304,7 +304,7 @@ def _object(
             value = _page(plan, type_.fields[name].type, node, shape.pages[name], table.c.id)
         elif name in shape.lists:
             item_type = _object_type(type_.fields[name].type)
-            value = sql.live_list(shape.lists[name], table.c.id, _builder(plan, item_type, node.selection_set))
+            value = sql.all_children(shape.lists[name], table.c.id, _builder(plan, item_type, node.selection_set))
         else:
             raise _Unsupported
         if name not in shape.pages:
